@@ -1,0 +1,32 @@
+# Two commands for a newcomer: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test check eval clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Terminal chat without TELEGRAM_BOT_TOKEN (env or .env); the Telegram bot with it.
+run: install
+	$(BIN)/exportbot run
+
+test: install
+	$(BIN)/exportbot kb check
+	$(BIN)/python -m pytest
+
+check: install
+	$(BIN)/exportbot kb check
+
+eval: install
+	$(BIN)/python ../shared/tools/eval_questions.py ../shared/eval/dev_questions.yaml
+
+clean:
+	rm -rf $(VENV) build *.egg-info

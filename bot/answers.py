@@ -1,0 +1,120 @@
+"""The answer engine: one question in, one decision and the exact text out.
+
+A confident match is answered with its source; a grey-zone match offers at
+most three "did you mean" choices; anything else is refused honestly and
+points to the user's District Industries Centre. No channel code here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .knowledge import Entry, KnowledgeBase
+from .matching import Index, Match, Query
+from .text import has_devanagari
+from .texts import t
+
+MAX_QUESTION = 1000
+MAX_SUGGESTIONS = 3
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Calibrated on the development questions; see README 'Tuning the matcher'."""
+
+    answer: float = 0.6       # at or above: one answer ...
+    margin: float = 0.05      # ... unless the runner-up (another entry) is this close
+    suggest: float = 0.3      # at or above: "did you mean"
+    off_topic_override: float = 0.9
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str                  # answer | suggest | refuse | off_topic | empty | too_long
+    question: str
+    lang: str
+    text: str
+    entry: Entry | None = None
+    score: float = 0.0
+    suggestions: tuple[Entry, ...] = ()
+    query: Query | None = None
+    matches: tuple[Match, ...] = field(default=(), repr=False)
+
+    @property
+    def matched(self) -> bool:
+        return self.kind == "answer"
+
+
+def answer_language(question: str, preferred: str | None) -> str:
+    """Hindi for a Devanagari question or a user who chose Hindi; English otherwise."""
+    if has_devanagari(question):
+        return "hi"
+    return "hi" if preferred == "hi" else "en"
+
+
+class AnswerEngine:
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None):
+        self.kb = kb
+        self.index = Index(kb)
+        self.thresholds = thresholds or Thresholds()
+
+    # ------------------------------------------------------------ rendering
+
+    def render(self, entry: Entry, lang: str) -> str:
+        """An entry as a user reads it: title, key facts, then the source."""
+        body = entry.answer.get(lang).strip()
+        title = entry.title.get(lang).strip()
+        parts = [title, body] if title and not body.startswith(title) else [body]
+        contacts = self._contacts(entry, lang)
+        if contacts:
+            parts.append(contacts)
+        parts.append(t("source", lang, source=self.kb.source_text(entry.source, lang)))
+        return "\n".join(p for p in parts[:-1] if p) + "\n\n" + parts[-1]
+
+    @staticmethod
+    def _contacts(entry: Entry, lang: str) -> str:
+        names = {"phone": t("contact_phone", lang), "email": t("contact_email", lang),
+                 "website": t("contact_website", lang), "address": t("contact_address", lang)}
+        return "\n".join(f"{names[k]}: {v}" for k, v in entry.contacts)
+
+    def district_office(self, district_id: str | None, lang: str) -> str:
+        district = self.kb.districts.get(district_id or "")
+        if district is None:
+            return t("dic_generic", lang)
+        return t("dic_named", lang, district=district.name.get(lang))
+
+    def refusal(self, lang: str, district_id: str | None) -> str:
+        return t("refuse", lang, office=self.district_office(district_id, lang))
+
+    def suggestion_text(self, lang: str, entries: tuple[Entry, ...], district_id: str | None) -> str:
+        lines = [t("did_you_mean", lang)]
+        lines += [f"{i}. {e.title.get(lang)}" for i, e in enumerate(entries, 1)]
+        lines.append(t("or_ask_office", lang, office=self.district_office(district_id, lang)))
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------ deciding
+
+    def ask(self, question: str, lang: str | None = None, district: str | None = None) -> Outcome:
+        text = (question or "").strip()
+        out_lang = answer_language(text, lang)
+        if not text:
+            return Outcome("empty", text, out_lang, t("empty", out_lang))
+        if len(text) > MAX_QUESTION:
+            return Outcome("too_long", text[:MAX_QUESTION], out_lang, t("too_long", out_lang, limit=MAX_QUESTION))
+        query, matches = self.index.rank(text)
+        th = self.thresholds
+        top = matches[0] if matches else None
+        if top is None:
+            return Outcome("refuse", text, out_lang, self.refusal(out_lang, district), query=query)
+        if query.off_topic and top.score < th.off_topic_override:
+            return Outcome("off_topic", text, out_lang, self.refusal(out_lang, district), score=top.score,
+                           query=query, matches=tuple(matches))
+        runner_up = matches[1].score if len(matches) > 1 else 0.0
+        if top.score >= th.answer and top.score - runner_up >= th.margin:
+            return Outcome("answer", text, out_lang, self.render(top.entry, out_lang), entry=top.entry,
+                           score=top.score, query=query, matches=tuple(matches))
+        choices = tuple(m.entry for m in matches if m.score >= th.suggest)[:MAX_SUGGESTIONS]
+        if choices:
+            return Outcome("suggest", text, out_lang, self.suggestion_text(out_lang, choices, district),
+                           score=top.score, suggestions=choices, query=query, matches=tuple(matches))
+        return Outcome("refuse", text, out_lang, self.refusal(out_lang, district), score=top.score,
+                       query=query, matches=tuple(matches))

@@ -1,0 +1,215 @@
+"""Ranking questions against the knowledge base.
+
+One function, :meth:`Index.rank`, returns scored matches. The index is built
+once per knowledge base: every title, alias, keyword and product word of an
+entry becomes a small bag of canonical tokens. A question is normalised the
+same way (Hindi and Hinglish words are mapped to English ones through
+``knowledge/synonyms.yaml``, typos are corrected against the index's own
+vocabulary with rapidfuzz) and scored by how much of the question an entry
+explains, weighted by how rare each word is.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from rapidfuzz import fuzz, process
+
+from .knowledge import Entry, KnowledgeBase
+from .text import OFF_TOPIC, STOPWORDS, normalise
+
+# Words appended to every document of an entry of this kind: what the kind answers.
+KIND_TOKENS = {
+    "hs_code": ("hs",),
+    "market": ("market",),
+    "district": ("odop",),
+    "glossary": ("abbreviation",),
+    "institution": (),
+    "scheme": ("scheme",),
+    "topic": (),
+}
+HS_NUMBER = re.compile(r"^\d{4,8}$")
+
+
+@dataclass(frozen=True)
+class Match:
+    entry: Entry
+    score: float
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as the matcher understood it (kept for logs and tests)."""
+
+    text: str
+    tokens: tuple[str, ...]          # canonical content tokens
+    unknown: tuple[str, ...]         # tokens the knowledge base has never seen
+    off_topic: bool
+
+
+def stem(token: str) -> str:
+    if not token.isascii() or token.isdigit() or len(token) <= 3:
+        return token
+    if token.endswith("ies") and len(token) > 4:
+        return token[:-3] + "y"
+    if token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+class Canon:
+    """Turns text into canonical tokens: normalise, phrase and word synonyms, stems."""
+
+    def __init__(self, synonyms: dict[str, str]):
+        self.words: dict[str, str] = {}
+        phrases: dict[str, str] = {}
+        for variant, canonical in synonyms.items():
+            if " " in variant:
+                phrases[variant] = canonical
+            else:
+                self.words[stem(variant)] = canonical
+        self.phrases = phrases
+        self._phrase_re = (
+            re.compile(r"(?<!\S)(" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")(?!\S)")
+            if phrases else None)
+
+    def tokens(self, text: str) -> list[str]:
+        norm = normalise(text)
+        if self._phrase_re is not None:
+            norm = self._phrase_re.sub(lambda m: " " + self.phrases[m.group(1)].replace("-", "") + " ", norm)
+        out: list[str] = []
+        for raw in norm.split():
+            token = stem(raw)
+            mapped = self.words.get(token) or self.words.get(raw)
+            if mapped == "-":
+                continue
+            if mapped:
+                out.extend(stem(t) for t in mapped.split())
+            else:
+                out.append(token)
+        return out
+
+    def content(self, text: str) -> list[str]:
+        return [t for t in self.tokens(text) if t not in STOPWORDS]
+
+
+class Index:
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.canon = Canon(dict(kb.synonyms))
+        self.entries: list[Entry] = list(kb.entries.values())
+        self.docs: list[tuple[int, frozenset[str], float]] = []   # (entry index, tokens, weight)
+        for i, entry in enumerate(self.entries):
+            for text, weight in self._texts(entry):
+                toks = frozenset(self.canon.content(text)) | frozenset(KIND_TOKENS.get(entry.kind, ()))
+                if toks:
+                    self.docs.append((i, toks, weight))
+            for code in entry.codes if entry.kind == "hs_code" else ():
+                self.docs.append((i, frozenset({code, "hs"}), 1.0))
+                prefixes = {code[:n] for n in (4, 6) if n < len(code)}
+                if prefixes:
+                    self.docs.append((i, frozenset(prefixes | {"hs"}), 0.85))
+        # Document frequency counted per entry, so a word in many aliases of one entry stays rare.
+        df: dict[str, int] = {}
+        self.entry_tokens: list[frozenset[str]] = [frozenset() for _ in self.entries]
+        union: dict[int, set[str]] = {}
+        for i, toks, _ in self.docs:
+            union.setdefault(i, set()).update(toks)
+        for i, toks in union.items():
+            self.entry_tokens[i] = frozenset(toks)
+            for t in toks:
+                df[t] = df.get(t, 0) + 1
+        n = max(len(self.entries), 1)
+        self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        self.unknown_weight = sorted(self.idf.values())[len(self.idf) // 2] if self.idf else 1.0
+        self.postings: dict[str, list[int]] = {}
+        for d, (_, toks, _) in enumerate(self.docs):
+            for t in toks:
+                self.postings.setdefault(t, []).append(d)
+        self.vocab = sorted(self.idf)
+        self._latin_vocab = [t for t in self.vocab if t.isascii() and not t.isdigit() and len(t) >= 3]
+        self._deva_vocab = [t for t in self.vocab if not t.isascii()]
+
+    @staticmethod
+    def _texts(entry: Entry) -> Iterable[tuple[str, float]]:
+        yield entry.title.en, 1.0
+        yield entry.title.hi, 1.0
+        for alias in entry.aliases:
+            yield alias, 1.0
+        for kw in entry.keywords:
+            yield kw, 0.9
+        if entry.kind == "market":
+            yield " ".join(entry.countries), 0.8
+        if entry.kind == "institution" and entry.district:
+            yield entry.district.replace("-", " "), 0.8
+
+    # ------------------------------------------------------------ query side
+
+    def parse(self, text: str) -> Query:
+        raw_tokens = normalise(text).split()
+        off = any(t in OFF_TOPIC or stem(t) in OFF_TOPIC for t in raw_tokens)
+        tokens: list[str] = []
+        unknown: list[str] = []
+        for t in self.canon.content(text):
+            if t in self.idf:
+                tokens.append(t)
+                continue
+            fixed = self._correct(t)
+            if fixed:
+                tokens.append(fixed)
+            else:
+                unknown.append(t)
+        # Keep order, drop repeats.
+        return Query(text, tuple(dict.fromkeys(tokens)), tuple(dict.fromkeys(unknown)), off)
+
+    def _correct(self, token: str) -> str | None:
+        if HS_NUMBER.match(token):
+            return None
+        if token.isascii():
+            if len(token) < 4 or token.isdigit():
+                return None
+            choices, cutoff = self._latin_vocab, (85 if len(token) <= 5 else 80)
+        else:
+            if len(token) < 3:
+                return None
+            choices, cutoff = self._deva_vocab, 80
+        best = process.extractOne(token, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if best is None:
+            return None
+        # A typo keeps the first letter almost always; this avoids "gold" -> "cold".
+        if best[0][0] != token[0] and len(token) < 7:
+            return None
+        return best[0]
+
+    def rank(self, text: str, limit: int = 5) -> tuple[Query, list[Match]]:
+        query = self.parse(text)
+        if not query.tokens:
+            return query, []
+        weights = {t: self.idf[t] for t in query.tokens}
+        total = sum(weights.values()) + self.unknown_weight * len(query.unknown)
+        best: dict[int, float] = {}
+        seen_docs: set[int] = set()
+        for t in query.tokens:
+            for d in self.postings.get(t, ()):
+                if d in seen_docs:
+                    continue
+                seen_docs.add(d)
+                entry_i, toks, doc_weight = self.docs[d]
+                hit = [t2 for t2 in weights if t2 in toks]
+                got = sum(weights[t2] for t2 in hit)
+                cq = got / total
+                cd = got / sum(self.idf.get(t2, 0.0) for t2 in toks)
+                score = doc_weight * cq * (0.75 + 0.25 * cd)
+                if score > best.get(entry_i, 0.0):
+                    best[entry_i] = score
+        # The whole entry as one bag: a question may combine words from several aliases.
+        for entry_i in list(best):
+            toks = self.entry_tokens[entry_i]
+            got = sum(w for t, w in weights.items() if t in toks)
+            score = 0.9 * got / total
+            if score > best[entry_i]:
+                best[entry_i] = score
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        return query, [Match(self.entries[i], round(s, 4)) for i, s in ranked]

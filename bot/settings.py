@@ -1,0 +1,81 @@
+"""One frozen settings object, read from the environment (and an optional .env file)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+
+class Secret(str):
+    """A string that never shows itself in repr() or logs."""
+
+    def __repr__(self) -> str:
+        return "Secret('**********')" if self else "Secret('')"
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; '#' comments; optional quotes. Missing file -> {}."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def _ids(raw: str) -> frozenset[int]:
+    out = set()
+    for part in raw.replace(" ", "").split(","):
+        if part:
+            try:
+                out.add(int(part))
+            except ValueError:
+                raise SystemExit(f"ADMIN_TELEGRAM_IDS: '{part}' is not a number (use comma-separated Telegram user ids)")
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class Settings:
+    knowledge_dir: Path = Path("knowledge")
+    db_path: Path = Path("data/exportbot.sqlite3")
+    telegram_token: Secret = Secret("")
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: Secret = Secret("")
+    port: int = 8080
+    admin_telegram_ids: frozenset[int] = field(default_factory=frozenset)
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> "Settings":
+        merged: dict[str, str] = {}
+        if dotenv is not None:
+            merged.update(read_dotenv(dotenv))
+        merged.update(os.environ if env is None else env)
+
+        def get(name: str, default: str = "") -> str:
+            return merged.get(name, default).strip()
+
+        port = get("PORT", "8080")
+        if not port.isdigit():
+            raise SystemExit(f"PORT must be a number, not '{port}'")
+        return cls(
+            knowledge_dir=Path(get("KNOWLEDGE_DIR", "knowledge")),
+            db_path=Path(get("EXPORTBOT_DB", "data/exportbot.sqlite3")),
+            telegram_token=Secret(get("TELEGRAM_BOT_TOKEN")),
+            telegram_api_base_url=get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
+            telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),
+            telegram_webhook_secret=Secret(get("TELEGRAM_WEBHOOK_SECRET")),
+            port=int(port),
+            admin_telegram_ids=_ids(get("ADMIN_TELEGRAM_IDS")),
+            log_level=get("LOG_LEVEL", "INFO").upper(),
+        )

@@ -1,0 +1,74 @@
+"""Text normalisation shared by the matcher and the validator (no I/O, no state)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+DEVANAGARI = re.compile("[\u0900-\u097F]")
+_DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
+# Precomposed nukta letters (क़ ख़ ग़ ज़ ड़ ढ़ फ़ य़) and the nukta sign itself: people type
+# them either way, so matching ignores the nukta.
+_NUKTA_LETTERS = {
+    "\u0958": "\u0915", "\u0959": "\u0916", "\u095A": "\u0917", "\u095B": "\u091C",
+    "\u095C": "\u0921", "\u095D": "\u0922", "\u095E": "\u092B", "\u095F": "\u092F",
+}
+_FOLD = str.maketrans({**_NUKTA_LETTERS, "\u093C": None, "\u0901": "\u0902",  # chandrabindu -> anusvara
+                       "\u200c": None, "\u200d": None, "\u0964": " ", "\u0965": " "})
+_NON_WORD = re.compile(r"[^0-9a-z\u0900-\u097F]+")
+_DIGIT_LETTER = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d)")
+
+
+def has_devanagari(text: str) -> bool:
+    return bool(DEVANAGARI.search(text))
+
+
+def normalise(text: str) -> str:
+    """Lower-case, NFC, international digits, no punctuation, single spaces.
+
+    Unlike ``rapidfuzz.utils.default_process`` this keeps Devanagari vowel signs.
+    """
+    text = unicodedata.normalize("NFC", text).lower().translate(_DEVANAGARI_DIGITS)
+    text = unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).translate(_FOLD))
+    text = _THOUSANDS.sub("", text)
+    text = _NON_WORD.sub(" ", text)
+    text = _DIGIT_LETTER.sub(" ", text)
+    return " ".join(text.split())
+
+
+def tokens(text: str) -> list[str]:
+    return normalise(text).split()
+
+
+# Words that carry no topic on their own, in English, Hindi and Hinglish.
+STOPWORDS: frozenset[str] = frozenset("""
+a an the is are was were be been am do does did doing done have has had having i me my mine we our us you your
+he she it its they them their this that these those there here what which who whom whose when where why how
+of in on at to for from by with about into onto over under than then so such as and or but if not no nor
+can could may might shall should will would must please pls plz tell give know want need get got let
+any some all each every much many more most very also just only own same too s t ok okay hi hello dear sir madam
+ji kya kya hai hain hai ho hota hoti hote hoga hogi honge tha thi the kaun kon koi kuch kis kisko kise kab kaha kahan
+kaise kese kaisa kitna kitni kitne ka ki ke ko se me mein mai main par pe aur ya bhi hi to toh na nahi nhi mujhe
+mera meri mere hum hamara hamare hamari aap aapka aapki apna apni apne tum tumhara yeh ye yah woh wo vo vah us usme
+iske uske iska uska liye lie lia batao bataye bataiye bataen btao bolo samjhao chahiye chahie milta milti milte
+milega milegi mil sakta sakti sakte sake kar karna karne karo karen karein karta karte karti jata jati jate jaata
+wala wali wale vala vali vale raha rahi rahe about regarding explain means mean meaning
+है हैं था थी थे हो होता होती होते होगा होगी क्या कौन कौनसा कौन सा कोई कुछ किस किसे किसको कब कहाँ कहां कैसे
+कैसा कितना कितनी कितने का की के को से में मे पर और या भी ही तो न नहीं मुझे मेरा मेरी मेरे हम हमारा हमारे
+हमारी आप आपका आपकी अपना अपनी अपने यह ये वह वो इस उस इसके उसके इसका उसका लिए लिये बताओ बताइए बताएं बताये
+बताइये समझाओ चाहिए मिलता मिलती मिलते मिलेगा मिलेगी मिल सकता सकती सकते कर करना करने करो करें करता करते
+करती जाता जाती जाते वाला वाली वाले रहा रही रहे जी कृपया मतलब
+""".split())
+
+# Words that mark a question as plainly outside an export helpdesk. A question
+# holding one is refused outright (no "did you mean"), unless it also names
+# something the knowledge base is specifically about.
+OFF_TOPIC: frozenset[str] = frozenset("""
+weather rain rains raining forecast temperature cricket ipl match score football movie movies film films song songs
+music sing dance joke jokes funny bitcoin crypto cryptocurrency ethereum stock stocks sensex nifty horoscope
+astrology recipe recipes cook cooking girlfriend boyfriend love marry marriage diet weight lose exercise gym
+election vote politics game games play news
+mausam barish baarish barsaat garmi sardi thand gana gaana gane gaane film picture chutkula chutkule mazak majak
+shadi shaadi pyar khana recipe
+मौसम बारिश बरसात गर्मी सर्दी ठंड क्रिकेट मैच गाना गाने फिल्म फ़िल्म चुटकुला चुटकुले मजाक मज़ाक बिटकॉइन शादी प्यार
+""".split())
