@@ -101,6 +101,7 @@ class AnswerEngine:
         if len(text) > MAX_QUESTION:
             return Outcome("too_long", text[:MAX_QUESTION], out_lang, t("too_long", out_lang, limit=MAX_QUESTION))
         query, matches = self.index.rank(text)
+        matches = _fold_subheadings(matches)
         th = self.thresholds
         top = matches[0] if matches else None
         if top is None:
@@ -118,3 +119,16 @@ class AnswerEngine:
                            score=top.score, suggestions=choices, query=query, matches=tuple(matches))
         return Outcome("refuse", text, out_lang, self.refusal(out_lang, district), score=top.score,
                        query=query, matches=tuple(matches))
+
+
+def _fold_subheadings(matches: list[Match]) -> list[Match]:
+    """Drop an HS subheading ranked next to its own heading: the heading's answer lists it."""
+    headings = [m.entry.codes[0] for m in matches if m.entry.kind == "hs_code"]
+    kept = []
+    for m in matches:
+        if m.entry.kind == "hs_code":
+            code = m.entry.codes[0]
+            if any(h != code and code.startswith(h) for h in headings):
+                continue
+        kept.append(m)
+    return kept

@@ -253,7 +253,9 @@ class _Checker:
         if value is None:
             return None
         value = str(value).strip()
-        if not ID_RE.match(value):
+        if len(value) > 48:
+            self.add(self.line_of(item, key), f"{kind_noun} '{value}': field '{key}' is longer than 48 characters; use a shorter id")
+        elif not ID_RE.match(value):
             self.add(self.line_of(item, key),
                      f"{kind_noun} '{value}': field '{key}' may hold only small letters, digits and hyphens (like 'gateway-port')")
         return value
@@ -659,6 +661,7 @@ def _district_names(ids: Iterable[str], raw: _Raw, lang: str) -> str:
 
 def _hs_answer(entry: Entry, raw: _Raw, markets_by_code: Mapping[str, list[Entry]]) -> Entry:
     code = entry.codes[0]
+    raw_codes = [e.codes[0] for e, _, _ in raw.entries if e.kind == "hs_code"]
     desc = Text(entry.title.en.split(": ", 1)[1], entry.title.hi.split(": ", 1)[1])
     en = [f"HS code {code}: {desc.en}"]
     hi = [f"HS कोड {code}: {desc.hi}"]
@@ -668,6 +671,10 @@ def _hs_answer(entry: Entry, raw: _Raw, markets_by_code: Mapping[str, list[Entry
     if entry.districts:
         en.append(f"Exported from: {_district_names(entry.districts, raw, 'en')}")
         hi.append(f"निर्यात करने वाले ज़िले: {_district_names(entry.districts, raw, 'hi')}")
+    longer = sorted(c for c in raw_codes if c != code and c.startswith(code))
+    if longer:
+        en.append("Detailed codes: " + ", ".join(longer))
+        hi.append("विस्तृत कोड: " + ", ".join(longer))
     if entry.answer.en:  # the 'exports' field
         en.append(entry.answer.en)
         hi.append(entry.answer.hi)

@@ -24,13 +24,15 @@ from .text import OFF_TOPIC, STOPWORDS, normalise
 KIND_TOKENS = {
     "hs_code": ("hs",),
     "market": ("market",),
-    "district": ("odop",),
+    "district": ("odop", "district", "make"),
     "glossary": ("abbreviation",),
     "institution": (),
     "scheme": ("scheme",),
     "topic": (),
 }
 HS_NUMBER = re.compile(r"^\d{4,8}$")
+PREFIX_WEIGHT = 0.85
+DOC_SHARE = 0.6   # share of the best single alias in an entry's score; the rest is the whole entry's coverage
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ class Canon:
             norm = self._phrase_re.sub(lambda m: " " + self.phrases[m.group(1)].replace("-", "") + " ", norm)
         out: list[str] = []
         for raw in norm.split():
+            if raw in STOPWORDS:
+                continue
             token = stem(raw)
             mapped = self.words.get(token) or self.words.get(raw)
             if mapped == "-":
@@ -110,12 +114,15 @@ class Index:
                 self.docs.append((i, frozenset({code, "hs"}), 1.0))
                 prefixes = {code[:n] for n in (4, 6) if n < len(code)}
                 if prefixes:
-                    self.docs.append((i, frozenset(prefixes | {"hs"}), 0.85))
+                    self.docs.append((i, frozenset(prefixes | {"hs"}), PREFIX_WEIGHT))
         # Document frequency counted per entry, so a word in many aliases of one entry stays rare.
         df: dict[str, int] = {}
         self.entry_tokens: list[frozenset[str]] = [frozenset() for _ in self.entries]
         union: dict[int, set[str]] = {}
-        for i, toks, _ in self.docs:
+        for i, toks, weight in self.docs:
+            if weight == PREFIX_WEIGHT:   # a code's prefixes match a typed heading, not the entry as a whole
+                union.setdefault(i, set())
+                continue
             union.setdefault(i, set()).update(toks)
         for i, toks in union.items():
             self.entry_tokens[i] = frozenset(toks)
@@ -204,12 +211,10 @@ class Index:
                 score = doc_weight * cq * (0.75 + 0.25 * cd)
                 if score > best.get(entry_i, 0.0):
                     best[entry_i] = score
-        # The whole entry as one bag: a question may combine words from several aliases.
+        # The whole entry as one bag too: a question may combine words from several aliases.
         for entry_i in list(best):
             toks = self.entry_tokens[entry_i]
             got = sum(w for t, w in weights.items() if t in toks)
-            score = 0.9 * got / total
-            if score > best[entry_i]:
-                best[entry_i] = score
+            best[entry_i] = DOC_SHARE * best[entry_i] + (1 - DOC_SHARE) * got / total
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         return query, [Match(self.entries[i], round(s, 4)) for i, s in ranked]

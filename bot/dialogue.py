@@ -1,0 +1,447 @@
+"""The conversation, once, for every channel (Telegram, WhatsApp, terminal).
+
+:meth:`Dialogue.handle` takes the user's state and one incoming event and
+returns the new state, the replies (text plus buttons) and what to log. It
+does no I/O: channels render the replies and the store persists the rest.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Iterable, Sequence
+
+from rapidfuzz import fuzz, process
+
+from .answers import AnswerEngine, Outcome
+from .knowledge import District, Entry, KnowledgeBase
+from .text import normalise
+from .texts import t
+
+PAGE = 8                      # list items per page (WhatsApp lists hold 10 rows: 8 + 2 for paging)
+CALLBACK_MAX_BYTES = 64       # Telegram's limit for callback_data
+SUBSCRIPTIONS = ("all", "district", "sector", "none")
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    attachment: tuple[str, bytes] | None = None   # (file name, content), e.g. an .ics file
+
+
+@dataclass(frozen=True)
+class UserState:
+    lang: str | None = None
+    district: str | None = None
+    sector: str | None = None
+    product: str | None = None
+    step: str | None = None            # onboarding step waiting for an answer
+    subscription: str | None = None    # all | district | sector | none; None = never asked
+
+
+@dataclass(frozen=True)
+class Incoming:
+    kind: str                          # text | button | command | media | edited | group
+    text: str = ""                     # the text, the button data or the command name (no slash)
+    args: str = ""
+
+
+@dataclass(frozen=True)
+class Logged:
+    """A question to record in the question log."""
+
+    question: str
+    lang: str
+    entry_id: str | None
+    score: float
+    outcome: str                       # answer | suggest | refuse | off_topic | empty | too_long
+
+
+@dataclass(frozen=True)
+class Turn:
+    state: UserState
+    replies: tuple[Reply, ...]
+    logged: Logged | None = None
+    feedback: tuple[str, bool] | None = None      # (entry id, helpful)
+    stop: bool = False                            # the user asked to stop all messages
+
+
+COMMANDS = ("start", "menu", "help", "language", "district", "product", "events", "subscribe", "unsubscribe", "stop")
+
+
+def find_districts(kb: KnowledgeBase, text: str, limit: int = 3) -> list[District]:
+    """Districts whose name (English, Hindi or another name) matches the text, best first."""
+    query = normalise(text)
+    if not query:
+        return []
+    names: dict[str, str] = {}
+    for d in kb.districts.values():
+        for name in (d.name.en, d.name.hi, d.id.replace("-", " "), *d.other_names):
+            names.setdefault(normalise(name), d.id)
+    if query in names:
+        return [kb.districts[names[query]]]
+    starts = [d for n, d in names.items() if n.startswith(query + " ")]
+    if starts:
+        return [kb.districts[d] for d in dict.fromkeys(starts)][:limit]
+    found: list[District] = []
+    for name, score, _ in process.extract(query, list(names), scorer=fuzz.ratio, limit=10, score_cutoff=80):
+        d = kb.districts[names[name]]
+        if d not in found:
+            found.append(d)
+    return found[:limit]
+
+
+def find_district(kb: KnowledgeBase, text: str) -> District | None:
+    found = find_districts(kb, text)
+    return found[0] if len(found) == 1 else None
+
+
+class Dialogue:
+    def __init__(self, engine: AnswerEngine):
+        self.engine = engine
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self.engine.kb
+
+    # ------------------------------------------------------------ entry point
+
+    def handle(self, state: UserState, event: Incoming) -> Turn:
+        lang = state.lang or "en"
+        if event.kind == "media":
+            return Turn(state, (Reply(t("non_text", lang)),))
+        if event.kind == "edited":
+            return Turn(state, (Reply(t("edited", lang)),))
+        if event.kind == "group":
+            return Turn(state, (Reply(t("group", lang)),))
+        if event.kind == "command":
+            return self._command(state, event.text.lower(), event.args)
+        if event.kind == "button":
+            return self._button(state, event.text)
+        return self._text(state, event.text)
+
+    # ------------------------------------------------------------ commands
+
+    def _command(self, state: UserState, name: str, args: str) -> Turn:
+        lang = state.lang or "en"
+        if name == "start":
+            return Turn(replace(state, step="lang"), (self._welcome(),))
+        if name == "menu":
+            return Turn(replace(state, step=None), (self.menu(lang),))
+        if name == "help":
+            return Turn(state, (Reply(t("help", lang), self._menu_row(lang)),))
+        if name == "language":
+            return Turn(replace(state, step="lang"), (self._language_prompt(lang),))
+        if name == "district":
+            if args:
+                return self._text(replace(state, step="district"), args)
+            return Turn(replace(state, step="district"), (self._district_prompt(lang, 0),))
+        if name == "product":
+            return Turn(replace(state, step="product"), (self._product_prompt(state, lang),))
+        if name == "events":
+            return Turn(state, self._events(state, lang))
+        if name == "subscribe":
+            return Turn(replace(state, step="subscribe"), (self._subscribe_prompt(lang),))
+        if name in ("unsubscribe", "stop"):
+            return Turn(replace(state, subscription="none", step=None), (Reply(t("stopped", lang)),), stop=True)
+        return Turn(state, (Reply(t("unknown_command", lang)),))
+
+    # ------------------------------------------------------------ free text
+
+    def _text(self, state: UserState, text: str) -> Turn:
+        lang = state.lang or "en"
+        stripped = text.strip()
+        if state.step == "district" and stripped:
+            found = find_districts(self.kb, stripped)
+            if len(found) == 1:
+                return self._set_district(state, found[0].id)
+            if len(found) > 1:
+                rows = tuple((Button(d.name.get(lang), f"dist:{d.id}"),) for d in found)
+                return Turn(state, (Reply(t("district_pick", lang), rows + ((Button(t("b_skip", lang), "dist:skip"),),)),))
+        if state.step == "lang" and normalise(stripped) in ("hindi", "हिन्दी", "हिंदी", "english", "angrezi", "अंग्रेज़ी", "अंग्रेजी"):
+            chosen = "en" if normalise(stripped) in ("english", "angrezi", "अंग्रेज़ी", "अंग्रेजी") else "hi"
+            return self._set_language(state, chosen)
+        if stripped.upper() in ("STOP", "रोकें", "बंद") and len(stripped) <= 5:
+            return self._command(state, "stop", "")
+        return self.question(state, text)
+
+    def question(self, state: UserState, text: str) -> Turn:
+        outcome = self.engine.ask(text, lang=state.lang, district=state.district)
+        logged = Logged(outcome.question, outcome.lang, outcome.entry.id if outcome.entry else None,
+                        outcome.score, outcome.kind)
+        return Turn(state, (self._outcome_reply(outcome, state),), logged=logged)
+
+    def _outcome_reply(self, outcome: Outcome, state: UserState) -> Reply:
+        lang = outcome.lang
+        if outcome.kind == "answer" and outcome.entry is not None:
+            return self.entry_reply(outcome.entry, lang, text=outcome.text)
+        if outcome.kind == "suggest":
+            rows = tuple((Button(e.short.get(lang), f"e:{e.id}"),) for e in outcome.suggestions)
+            return Reply(outcome.text, rows)
+        return Reply(outcome.text, self._menu_row(lang))
+
+    def entry_reply(self, entry: Entry, lang: str, text: str | None = None) -> Reply:
+        body = text or self.engine.render(entry, lang)
+        rows = ((Button(t("b_yes", lang), f"fb:y:{entry.id}"), Button(t("b_no", lang), f"fb:n:{entry.id}")),
+                (Button(t("b_menu", lang), "menu"),))
+        return Reply(body, rows)
+
+    # ------------------------------------------------------------ buttons
+
+    def _button(self, state: UserState, data: str) -> Turn:
+        lang = state.lang or "en"
+        head, _, rest = data.partition(":")
+        if head == "lang" and rest in ("en", "hi", "skip"):
+            return self._set_language(state, None if rest == "skip" else rest)
+        if head == "dist":
+            if rest == "skip":
+                return self._after_district(replace(state, step=None))
+            if rest.startswith("p:") and rest[2:].isdigit():
+                return Turn(state, (self._district_prompt(lang, int(rest[2:])),))
+            if rest in self.kb.districts:
+                return self._set_district(state, rest)
+        if head == "prod":
+            return self._set_product(state, rest)
+        if head == "sub" and rest in SUBSCRIPTIONS:
+            return self._set_subscription(state, rest)
+        if head == "menu":
+            return Turn(replace(state, step=None), (self.menu(lang),))
+        if head == "m":
+            topic, _, page = rest.partition(":")
+            reply = self._topic(state, lang, topic, int(page) if page.isdigit() else 0)
+            if reply is not None:
+                return Turn(state, (reply,))
+        if head == "e" and rest in self.kb.entries:
+            entry = self.kb.entries[rest]
+            return Turn(state, (self.entry_reply(entry, lang),),
+                        logged=Logged(f"[{entry.id}]", lang, entry.id, 1.0, "browse"))
+        if head == "office":
+            return Turn(state, (self._office_card(state, lang),))
+        if head == "fb":
+            verdict, _, entry_id = rest.partition(":")
+            if verdict in ("y", "n") and entry_id in self.kb.entries:
+                helpful = verdict == "y"
+                text = t("feedback_thanks_yes", lang) if helpful else t(
+                    "feedback_thanks_no", lang, office=self.engine.district_office(state.district, lang))
+                return Turn(state, (Reply(text),), feedback=(entry_id, helpful))
+        if head == "set":
+            return self._command(state, {"lang": "language", "district": "district", "product": "product",
+                                         "sub": "subscribe"}.get(rest, "menu"), "")
+        return Turn(state, (Reply(t("expired", lang)), self.menu(lang)))
+
+    # ------------------------------------------------------------ onboarding
+
+    def _welcome(self) -> Reply:
+        return Reply(t("welcome", "en"), ((Button("English", "lang:en"), Button("हिन्दी", "lang:hi")),
+                                          (Button("Skip / छोड़ें", "lang:skip"),)))
+
+    def _language_prompt(self, lang: str) -> Reply:
+        return Reply(t("ask_language", lang), ((Button("English", "lang:en"), Button("हिन्दी", "lang:hi")),))
+
+    def _set_language(self, state: UserState, lang: str | None) -> Turn:
+        onboarding = state.step == "lang" and state.district is None
+        state = replace(state, lang=lang or state.lang)
+        shown = state.lang or "en"
+        replies: list[Reply] = []
+        if lang:
+            replies.append(Reply(t("language_set", shown)))
+        if onboarding:
+            replies.append(self._district_prompt(shown, 0))
+            return Turn(replace(state, step="district"), tuple(replies))
+        replies.append(self.menu(shown))
+        return Turn(replace(state, step=None), tuple(replies))
+
+    def _district_prompt(self, lang: str, page: int) -> Reply:
+        districts = sorted(self.kb.districts.values(), key=lambda d: d.name.en)
+        items = [Button(d.name.get(lang), f"dist:{d.id}") for d in districts]
+        rows = self._paged(items, page, "dist:p:{}", lang, columns=2)
+        return Reply(t("ask_district", lang), rows + ((Button(t("b_skip", lang), "dist:skip"),),))
+
+    def _set_district(self, state: UserState, district_id: str) -> Turn:
+        lang = state.lang or "en"
+        onboarding = state.step == "district"
+        state = replace(state, district=district_id, step=None)
+        name = self.kb.districts[district_id].name.get(lang)
+        note = Reply(t("district_set", lang, district=name))
+        if onboarding:
+            turn = self._after_district(state)
+            return Turn(turn.state, (note, *turn.replies))
+        return Turn(state, (note, self.menu(lang)))
+
+    def _after_district(self, state: UserState) -> Turn:
+        lang = state.lang or "en"
+        if state.sector is None:
+            return Turn(replace(state, step="product"), (self._product_prompt(state, lang),))
+        return self._finish_onboarding(state)
+
+    def _product_prompt(self, state: UserState, lang: str) -> Reply:
+        buttons: list[Button] = []
+        district = self.kb.districts.get(state.district or "")
+        if district:
+            for i, p in enumerate(district.odop):
+                if p.sector:
+                    buttons.append(Button(_clip(p.product.get(lang), 24), f"prod:{district.id}:{i}"))
+        for sector in self.kb.sectors.values():
+            buttons.append(Button(sector.name.get(lang), f"prod:{sector.id}"))
+        rows = tuple((b,) for b in buttons[:4]) + tuple(
+            tuple(buttons[i:i + 2]) for i in range(4, len(buttons), 2))
+        return Reply(t("ask_product", lang), rows + ((Button(t("b_skip", lang), "prod:skip"),),))
+
+    def _set_product(self, state: UserState, rest: str) -> Turn:
+        lang = state.lang or "en"
+        onboarding = state.step == "product"
+        if rest == "skip":
+            return self._finish_onboarding(replace(state, step=None)) if onboarding else Turn(
+                replace(state, step=None), (self.menu(lang),))
+        parts = rest.split(":")
+        if len(parts) == 2 and parts[0] in self.kb.districts and parts[1].isdigit():
+            odop = self.kb.districts[parts[0]].odop
+            index = int(parts[1])
+            if index >= len(odop):
+                return Turn(state, (Reply(t("expired", lang)), self.menu(lang)))
+            product = odop[index]
+            state = replace(state, sector=product.sector, product=product.product.en, step=None)
+            label = product.product.get(lang)
+        elif len(parts) == 1 and parts[0] in self.kb.sectors:
+            sector = self.kb.sectors[parts[0]]
+            state = replace(state, sector=sector.id, product=None, step=None)
+            label = sector.name.get(lang)
+        else:
+            return Turn(state, (Reply(t("expired", lang)), self.menu(lang)))
+        note = Reply(t("product_set", lang, product=label))
+        if onboarding:
+            turn = self._finish_onboarding(state)
+            return Turn(turn.state, (note, *turn.replies))
+        return Turn(state, (note, self.menu(lang)))
+
+    def _finish_onboarding(self, state: UserState) -> Turn:
+        lang = state.lang or "en"
+        if state.subscription is None:
+            return Turn(replace(state, step="subscribe"), (self._subscribe_prompt(lang),))
+        return Turn(replace(state, step=None), (Reply(t("onboarding_done", lang), self._menu_buttons(lang)),))
+
+    def _subscribe_prompt(self, lang: str) -> Reply:
+        return Reply(t("ask_subscribe", lang), (
+            (Button(t("sub_district", lang), "sub:district"), Button(t("sub_sector", lang), "sub:sector")),
+            (Button(t("sub_all", lang), "sub:all"), Button(t("sub_none", lang), "sub:none"))))
+
+    def _set_subscription(self, state: UserState, choice: str) -> Turn:
+        lang = state.lang or "en"
+        state = replace(state, subscription=choice, step=None)
+        done = Reply(t("subscribed", lang, choice=t(f"sub_{choice}", lang)))
+        return Turn(state, (done, Reply(t("onboarding_done", lang), self._menu_buttons(lang))), stop=choice == "none")
+
+    # ------------------------------------------------------------ menus
+
+    def _menu_buttons(self, lang: str) -> tuple[tuple[Button, ...], ...]:
+        b = lambda key, data: Button(t(key, lang), data)  # noqa: E731
+        return ((b("b_schemes", "m:schemes"), b("b_hs", "m:hs")),
+                (b("b_markets", "m:markets"), b("b_contacts", "m:contacts")),
+                (b("b_events", "m:events"), b("b_ask", "m:ask")),
+                (b("b_settings", "m:settings"),))
+
+    def _menu_row(self, lang: str) -> tuple[tuple[Button, ...], ...]:
+        return ((Button(t("b_menu", lang), "menu"),),)
+
+    def menu(self, lang: str) -> Reply:
+        return Reply(t("menu", lang), self._menu_buttons(lang))
+
+    def _paged(self, items: Sequence[Button], page: int, pattern: str, lang: str,
+               columns: int = 1) -> tuple[tuple[Button, ...], ...]:
+        pages = max(1, -(-len(items) // PAGE))
+        page = min(max(page, 0), pages - 1)
+        chunk = items[page * PAGE:(page + 1) * PAGE]
+        rows = [tuple(chunk[i:i + columns]) for i in range(0, len(chunk), columns)]
+        nav = []
+        if page > 0:
+            nav.append(Button(t("b_prev", lang), pattern.format(page - 1)))
+        if page < pages - 1:
+            nav.append(Button(t("b_next", lang), pattern.format(page + 1)))
+        if nav:
+            rows.append(tuple(nav))
+        return tuple(rows)
+
+    def _sector_first(self, entries: Iterable[Entry], state: UserState) -> list[Entry]:
+        entries = list(entries)
+        if not state.sector:
+            return entries
+        return [e for e in entries if e.sector == state.sector] + [e for e in entries if e.sector != state.sector]
+
+    def _topic(self, state: UserState, lang: str, topic: str, page: int) -> Reply | None:
+        kb = self.kb
+        sector = kb.sectors.get(state.sector or "")
+        for_sector = t("for_sector", lang, sector=sector.name.get(lang)) if sector else ""
+        if topic == "schemes":
+            order = {"upepb": 0, "odop": 1, "state": 2, "central": 3}
+            entries = sorted(kb.by_kind("scheme"), key=lambda e: order.get(e.category or "", 9))
+            header, entries = "list_schemes", self._sector_first(entries, state)
+        elif topic == "hs":
+            header, entries = "list_hs", self._sector_first(sorted(kb.by_kind("hs_code"), key=lambda e: e.codes), state)
+        elif topic == "markets":
+            header, entries = "list_markets", self._sector_first(kb.by_kind("market"), state)
+        elif topic == "contacts":
+            header = "list_contacts"
+            entries = kb.by_kind("institution")
+            local = [e for e in entries if e.district and e.district == state.district]
+            entries = local + [e for e in entries if e not in local]
+        elif topic == "events":
+            return self._events(state, lang)[0]
+        elif topic == "ask":
+            return Reply(t("ask_prompt", lang), self._menu_row(lang))
+        elif topic == "settings":
+            return self._settings(state, lang)
+        else:
+            return None
+        items = [Button(e.short.get(lang), f"e:{e.id}") for e in entries]
+        if topic == "contacts" and state.district in kb.districts:
+            items.insert(0, Button(t("your_office", lang), "office:"))
+        pages = max(1, -(-len(items) // PAGE))
+        page = min(max(page, 0), pages - 1)
+        text = t(header, lang, page=page + 1, pages=pages, for_sector=for_sector)
+        rows = self._paged(items, page, f"m:{topic}:{{}}", lang)
+        return Reply(text, rows + self._menu_row(lang))
+
+    def _office_card(self, state: UserState, lang: str) -> Reply:
+        district = self.kb.districts.get(state.district or "")
+        if district is None:
+            return Reply(t("need_district", lang), ((Button(t("b_district", lang), "set:district"),),))
+        text = t("office_card", lang, district=district.name.get(lang))
+        dic = self.kb.entries.get("dic-diepc")
+        if dic is not None:
+            text += "\n\n" + self.engine.render(dic, lang)
+        return Reply(text, self._menu_row(lang))
+
+    def _settings(self, state: UserState, lang: str) -> Reply:
+        district = self.kb.districts.get(state.district or "")
+        sector = self.kb.sectors.get(state.sector or "")
+        product = state.product or (sector.name.get(lang) if sector else None)
+        sub = t(f"sub_{state.subscription}", lang) if state.subscription in SUBSCRIPTIONS else t("not_set", lang)
+        text = t("settings", lang, lang="हिन्दी" if lang == "hi" else "English",
+                 district=district.name.get(lang) if district else t("not_set", lang),
+                 product=product or t("not_set", lang), subscription=sub)
+        b = lambda key, data: Button(t(key, lang), data)  # noqa: E731
+        return Reply(text, ((b("b_language", "set:lang"), b("b_district", "set:district")),
+                            (b("b_product", "set:product"), b("b_reminders", "set:sub")),
+                            (b("b_menu", "menu"),)))
+
+    def _events(self, state: UserState, lang: str) -> tuple[Reply, ...]:
+        office = self.engine.district_office(state.district, lang)
+        return (Reply(t("no_events", lang, office=office), self._menu_row(lang)),)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def check_callback_sizes(kb: KnowledgeBase) -> list[str]:
+    """Entry ids that would make callback data longer than Telegram allows."""
+    return [e.id for e in kb.entries.values() if len(f"fb:y:{e.id}".encode()) > CALLBACK_MAX_BYTES]
+
+
+__all__ = ["Button", "Reply", "UserState", "Incoming", "Turn", "Logged", "Dialogue", "find_district", "find_districts",
+           "COMMANDS"]

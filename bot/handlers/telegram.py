@@ -1,0 +1,230 @@
+"""Telegram handlers: parse the update, call the conversation, render the replies.
+
+No SQL, YAML or scoring here. Handler order is set in :func:`register`.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update)
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHandler, ChatMemberHandler,
+                          CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
+
+from ..admin import format_reload, format_stats, format_unanswered
+from ..conversation import anonymise
+from ..dialogue import COMMANDS, Incoming, Reply
+from ..runtime import Runtime
+from ..texts import t
+
+CHANNEL = "telegram"
+MAX_MESSAGE = 4096
+MAX_QUESTION = 1000
+ADMIN_COMMANDS = ("stats", "unanswered", "reload")
+log = logging.getLogger("exportbot.telegram")
+
+COMMAND_HELP = {
+    "start": ("Start again: language, district, product", "फिर से शुरू करें: भाषा, ज़िला, उत्पाद"),
+    "menu": ("Main menu", "मुख्य मेन्यू"),
+    "help": ("How to ask", "सवाल कैसे पूछें"),
+    "language": ("Change language", "भाषा बदलें"),
+    "district": ("Change district", "ज़िला बदलें"),
+    "product": ("Change product", "उत्पाद बदलें"),
+    "events": ("Upcoming events", "आने वाले कार्यक्रम"),
+    "subscribe": ("Event reminders", "कार्यक्रमों की सूचना"),
+    "unsubscribe": ("Stop reminders", "सूचनाएँ बंद करें"),
+    "stop": ("Stop all messages", "सभी संदेश बंद करें"),
+}
+
+
+def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
+    return context.application.bot_data["runtime"]
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Split on paragraph boundaries (then lines, then hard) so no part exceeds ``limit``."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current = ""
+    for block in text.split("\n\n"):
+        candidate = f"{current}\n\n{block}" if current else block
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        while len(block) > limit:
+            cut = block.rfind("\n", 0, limit)
+            cut = cut if cut > 0 else limit
+            parts.append(block[:cut])
+            block = block[cut:].lstrip("\n")
+        current = block
+    if current:
+        parts.append(current)
+    return parts
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+                                 for row in reply.buttons])
+
+
+async def send_replies(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: tuple[Reply, ...]) -> None:
+    runtime = runtime_of(context)
+    for reply in replies:
+        chunks = split_text(reply.text)
+        try:
+            for i, chunk in enumerate(chunks):
+                markup = keyboard(reply) if i == len(chunks) - 1 else None
+                await context.bot.send_message(chat_id, chunk, reply_markup=markup)
+            if reply.attachment:
+                name, content = reply.attachment
+                await context.bot.send_document(chat_id, InputFile(content, filename=name))
+        except Forbidden:
+            await runtime.store.set_blocked(CHANNEL, str(chat_id), True)
+            log.info("user=%s blocked the bot; marked", anonymise(CHANNEL, str(chat_id)))
+            return
+
+
+async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Incoming) -> None:
+    chat = update.effective_chat
+    assert chat is not None, "message handlers only run for updates with a chat"
+    user = update.effective_user
+    hint = "hi" if user and (user.language_code or "").startswith("hi") else None
+    replies = await runtime_of(context).conversation(CHANNEL).handle(str(chat.id), event, lang_hint=hint)
+    await send_replies(context, chat.id, replies)
+
+
+# ---------------------------------------------------------------- handlers
+
+async def drop_redelivered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer each update once, even if Telegram (or a restart) delivers it again."""
+    if not await runtime_of(context).store.claim_update(CHANNEL, update.update_id):
+        log.info("update %s already handled; skipped", update.update_id)
+        raise ApplicationHandlerStop
+
+
+async def group_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Tell group members to write privately."""
+    if update.effective_message is not None and update.effective_chat is not None:
+        await send_replies(context, update.effective_chat.id, (Reply(t("group", "en") + "\n" + t("group", "hi")),))
+
+
+async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask for a new message instead of re-answering an edit."""
+    await converse(update, context, Incoming("edited"))
+
+
+async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Run one of the public commands."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    name = message.text[1:].split()[0].split("@")[0].lower()
+    await converse(update, context, Incoming("command", name, " ".join(context.args or [])))
+
+
+async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Admins get reports; everyone else gets the words answered as a question."""
+    message = update.effective_message
+    user = update.effective_user
+    assert message is not None and message.text is not None
+    name = message.text[1:].split()[0].split("@")[0].lower()
+    runtime = runtime_of(context)
+    admins = context.application.bot_data.get("admin_ids", frozenset())
+    if user is None or user.id not in admins:
+        await converse(update, context, Incoming("text", name))
+        return
+    store = runtime.store
+    if name == "stats":
+        text = format_stats(await store.stats(), runtime.kb)
+    elif name == "unanswered":
+        text = format_unanswered(await store.unanswered(since=time.time() - 7 * 86400))
+    else:
+        problems = await runtime.reload()
+        text = format_reload(problems, runtime.kb)
+    log.info("admin=%s command=%s", anonymise(CHANNEL, str(user.id)), name)
+    await send_replies(context, message.chat_id, (Reply(text),))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Point to /menu and /help."""
+    await converse(update, context, Incoming("command", "__unknown__"))
+
+
+async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Treat free text as a question (or an onboarding answer)."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    await converse(update, context, Incoming("text", message.text))
+
+
+async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, photos, voice notes, documents, locations...: ask for typed text."""
+    await converse(update, context, Incoming("media"))
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A pressed inline button."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.answer()
+    except TelegramError as exc:  # an old query can no longer be answered; the press still counts
+        log.info("answerCallbackQuery failed: %s", exc)
+    if update.effective_chat is None:
+        return
+    await converse(update, context, Incoming("button", query.data or ""))
+
+
+async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Mark a user who blocked the bot, and unmark one who came back."""
+    change = update.my_chat_member
+    assert change is not None
+    if change.chat.type != ChatType.PRIVATE:
+        return
+    status = change.new_chat_member.status
+    blocked = status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
+    await runtime_of(context).store.set_blocked(CHANNEL, str(change.chat.id), blocked)
+    log.info("user=%s membership=%s", anonymise(CHANNEL, str(change.chat.id)), status)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log every failure with its traceback and tell the user something went wrong."""
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            if update.update_id is not None:
+                await runtime_of(context).store.release_update(CHANNEL, update.update_id)
+            state = await runtime_of(context).conversation(CHANNEL).state_of(str(update.effective_chat.id))
+            await context.bot.send_message(update.effective_chat.id, t("error", state.lang or "en"))
+        except Exception:  # noqa: BLE001 - the error handler must never raise
+            log.exception("could not tell the user about the error")
+
+
+async def set_commands(application: Application) -> None:
+    """Register the command list in English and Hindi."""
+    await application.bot.set_my_commands([BotCommand(c, COMMAND_HELP[c][0]) for c in COMMANDS])
+    await application.bot.set_my_commands([BotCommand(c, COMMAND_HELP[c][1]) for c in COMMANDS], language_code="hi")
+
+
+def register(app: Application) -> None:
+    """Wire the handlers, in order: dedupe, membership, groups, edits, commands, buttons, text, everything else."""
+    private = filters.ChatType.PRIVATE
+    app.add_handler(TypeHandler(Update, drop_redelivered), group=-1)
+    app.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.Entity("mention"),
+                                   group_chat))
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, group_chat))
+    app.add_handler(MessageHandler(private & filters.UpdateType.EDITED, edited))
+    app.add_handler(CommandHandler(list(COMMANDS), command, filters=private & filters.UpdateType.MESSAGE))
+    app.add_handler(CommandHandler(list(ADMIN_COMMANDS), admin_command, filters=private & filters.UpdateType.MESSAGE))
+    app.add_handler(MessageHandler(private & filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command))
+    app.add_handler(CallbackQueryHandler(button))
+    app.add_handler(MessageHandler(private & filters.TEXT & filters.UpdateType.MESSAGE, text_message))
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, non_text))
+    app.add_error_handler(on_error)
