@@ -23,8 +23,10 @@ class Thresholds:
 
     answer: float = 0.6       # at or above: one answer ...
     margin: float = 0.05      # ... unless the runner-up (another entry) is this close
+    sure: float = 0.85        # a top score this high ...
+    margin_when_sure: float = 0.03   # ... needs only this much lead
     suggest: float = 0.3      # at or above: "did you mean"
-    off_topic_override: float = 0.9
+    off_topic_override: float = 1.05   # an off-topic word is refused unless the match is exceptionally strong
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,8 @@ class AnswerEngine:
             return Outcome("off_topic", text, out_lang, self.refusal(out_lang, district), score=top.score,
                            query=query, matches=tuple(matches))
         runner_up = matches[1].score if len(matches) > 1 else 0.0
-        if top.score >= th.answer and top.score - runner_up >= th.margin:
+        margin = th.margin if top.score < th.sure else th.margin_when_sure
+        if top.score >= th.answer and top.score - runner_up >= margin:
             return Outcome("answer", text, out_lang, self.render(top.entry, out_lang), entry=top.entry,
                            score=top.score, query=query, matches=tuple(matches))
         choices = tuple(m.entry for m in matches if m.score >= th.suggest)[:MAX_SUGGESTIONS]

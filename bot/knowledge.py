@@ -241,7 +241,8 @@ class _Checker:
         out: list[str] = []
         for sub in value:
             if sub not in ALIAS_LANGS:
-                close = difflib.get_close_matches(sub, ALIAS_LANGS, n=1, cutoff=0.5)
+                named = {"english": "en", "hindi": "hi", "roman": "hinglish"}.get(str(sub).lower())
+                close = [named] if named else difflib.get_close_matches(sub, ALIAS_LANGS, n=1, cutoff=0.5)
                 hint = f" (did you mean '{close[0]}'?)" if close else " (use en, hi or hinglish)"
                 self.add(value.key_lines.get(sub, item.line), f"{label}: field '{key}.{sub}' is not known{hint}")
                 continue

@@ -32,6 +32,9 @@ KIND_TOKENS = {
 }
 HS_NUMBER = re.compile(r"^\d{4,8}$")
 PREFIX_WEIGHT = 0.85
+KIND_BONUS = 0.08
+EXACT_CODE_BONUS = 0.1
+KIND_WORDS = frozenset(t for words in KIND_TOKENS.values() for t in words)
 DOC_SHARE = 0.6   # share of the best single alias in an entry's score; the rest is the whole entry's coverage
 
 
@@ -168,6 +171,8 @@ class Index:
                 tokens.append(fixed)
             else:
                 unknown.append(t)
+        if tokens and all(t.isdigit() and not HS_NUMBER.match(t) for t in tokens):
+            tokens = []   # a bare small number ("1", "20") is no question
         # Keep order, drop repeats.
         return Query(text, tuple(dict.fromkeys(tokens)), tuple(dict.fromkeys(unknown)), off)
 
@@ -197,6 +202,8 @@ class Index:
         weights = {t: self.idf[t] for t in query.tokens}
         total = sum(weights.values()) + self.unknown_weight * len(query.unknown)
         best: dict[int, float] = {}
+        # An HS code typed in full names its own entry above any entry that merely mentions it.
+        exact_code = {i for i, e in enumerate(self.entries) if e.kind == "hs_code" and e.codes[0] in weights}
         seen_docs: set[int] = set()
         for t in query.tokens:
             for d in self.postings.get(t, ()):
@@ -207,8 +214,12 @@ class Index:
                 hit = [t2 for t2 in weights if t2 in toks]
                 got = sum(weights[t2] for t2 in hit)
                 cq = got / total
-                cd = got / sum(self.idf.get(t2, 0.0) for t2 in toks)
+                # How much of the alias the question covers; the kind's own word does not count against it.
+                own = sum(self.idf.get(t2, 0.0) for t2 in toks if t2 not in KIND_WORDS)
+                cd = min(1.0, got / own) if own else 1.0
                 score = doc_weight * cq * (0.75 + 0.25 * cd)
+                if entry_i in exact_code:
+                    score += EXACT_CODE_BONUS
                 if score > best.get(entry_i, 0.0):
                     best[entry_i] = score
         # The whole entry as one bag too: a question may combine words from several aliases.
@@ -216,5 +227,9 @@ class Index:
             toks = self.entry_tokens[entry_i]
             got = sum(w for t, w in weights.items() if t in toks)
             best[entry_i] = DOC_SHARE * best[entry_i] + (1 - DOC_SHARE) * got / total
+        # A question that names what it wants ("HS code ...", "markets for ...") prefers entries of that kind.
+        for entry_i in best:
+            if any(k in weights for k in KIND_TOKENS.get(self.entries[entry_i].kind, ())[:1]):
+                best[entry_i] += KIND_BONUS
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
         return query, [Match(self.entries[i], round(s, 4)) for i, s in ranked]

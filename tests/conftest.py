@@ -1,0 +1,28 @@
+"""Shared fixtures: the bundled knowledge base, loaded once per test session."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answers import AnswerEngine
+from bot.dialogue import Dialogue
+from bot.knowledge import KnowledgeBase, load_knowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load_knowledge(KNOWLEDGE)
+
+
+@pytest.fixture(scope="session")
+def engine(kb: KnowledgeBase) -> AnswerEngine:
+    return AnswerEngine(kb)
+
+
+@pytest.fixture(scope="session")
+def dialogue(engine: AnswerEngine) -> Dialogue:
+    return Dialogue(engine)
