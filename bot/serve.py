@@ -24,6 +24,7 @@ from .logs import setup_logging
 from .runtime import Runtime
 from .settings import Settings
 from .store import Store
+from .handlers.telegram import set_commands
 from .telegram_app import build_application
 
 log = logging.getLogger("exportbot.serve")
@@ -79,6 +80,7 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
         application = build_application(settings, runtime, updater=not webhook)
         async with application:
             await application.start()
+            await set_commands(application)
             if webhook:
                 await application.bot.set_webhook(settings.telegram_webhook_url,
                                                   secret_token=str(settings.telegram_webhook_secret),

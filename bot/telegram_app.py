@@ -13,7 +13,6 @@ def build_application(settings: Settings, runtime: Runtime, updater: bool = True
                .token(settings.telegram_token)
                .base_url(settings.telegram_api_base_url)
                .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
-               .post_init(telegram_handlers.set_commands)
                .concurrent_updates(False))
     if not updater:
         builder = builder.updater(None)
