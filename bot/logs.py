@@ -27,6 +27,10 @@ def setup_logging(level: str, secrets: list[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
+    quiet_http_logs()
+
+
+def quiet_http_logs() -> None:
+    """httpx logs every request URL at INFO, and Telegram's URLs contain the bot token."""
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)

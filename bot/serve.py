@@ -20,7 +20,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from .knowledge import KnowledgeError
-from .logs import setup_logging
+from .logs import quiet_http_logs, setup_logging
 from .runtime import Runtime
 from .settings import Settings
 from .store import Store
@@ -64,6 +64,7 @@ def make_asgi(settings: Settings, application: Application) -> Starlette:
 
 async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> int:
     stop = stop or asyncio.Event()
+    quiet_http_logs()
     store = await Store(settings.db_path).open()
     try:
         try:

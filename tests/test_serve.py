@@ -1,0 +1,70 @@
+"""`exportbot serve`: long polling against the Bot API double, webhooks with a secret, safe logs."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+
+from bot.logs import RedactSecrets
+from bot.runtime import Runtime
+from bot.serve import make_asgi, serve_async
+from bot.settings import Secret, Settings
+from bot.store import Store
+from bot.telegram_app import build_application
+
+from .conftest import KNOWLEDGE
+from .fakes.telegram_api import FakeBotAPI
+
+TOKEN = "555:SECRET-token-value"
+
+
+async def test_polling_answers_and_registers_commands(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    async with FakeBotAPI(token=TOKEN) as fake:
+        settings = Settings(knowledge_dir=KNOWLEDGE, db_path=tmp_path / "db.sqlite3", telegram_token=Secret(TOKEN),
+                            telegram_api_base_url=fake.base_url)
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve_async(settings, stop))
+        fake.add_message(31, "/start")
+        fake.add_message(31, "HS code for saddlery")
+        sent = await fake.wait_for_sent(2, timeout=10)
+        stop.set()
+        assert await asyncio.wait_for(task, 10) == 0
+    assert sent[0]["text"].startswith("Namaste!")
+    assert sent[1]["text"].startswith("HS 4201: ")
+    assert set(fake.commands) >= {"", "hi"} or len(fake.calls("setMyCommands")) == 2
+    assert TOKEN not in caplog.text
+    assert "update channel=telegram user=" in caplog.text and "31" not in caplog.text.split("user=")[1][:10]
+
+
+async def test_webhook_checks_the_secret_header(tmp_path):
+    store = await Store(tmp_path / "db.sqlite3").open()
+    settings = Settings(knowledge_dir=KNOWLEDGE, telegram_token=Secret(TOKEN),
+                        telegram_webhook_url="https://bot.example/telegram/hook",
+                        telegram_webhook_secret=Secret("s3cret"))
+    app = build_application(settings, Runtime.create(KNOWLEDGE, store), updater=False)
+    asgi = make_asgi(settings, app)
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"},
+                                          "from": {"id": 5, "is_bot": False, "first_name": "Ram"}, "text": "hi"}}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi), base_url="http://test") as client:
+        wrong = await client.post("/telegram/hook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+        missing = await client.post("/telegram/hook", json=update)
+        assert (wrong.status_code, missing.status_code) == (403, 403)
+        assert app.update_queue.qsize() == 0
+        right = await client.post("/telegram/hook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
+        assert right.status_code == 200
+        assert app.update_queue.qsize() == 1
+        assert (await client.get("/healthz")).text == "ok"
+    await store.close()
+
+
+def test_log_filter_redacts_secrets():
+    record = logging.LogRecord("httpx", logging.INFO, __file__, 1, "POST https://api/bot%s/getMe", (TOKEN,), None)
+    RedactSecrets([TOKEN]).filter(record)
+    assert record.getMessage() == "POST https://api/bot[redacted]/getMe"
+
+
+def test_secret_hidden_in_repr():
+    settings = Settings(telegram_token=Secret(TOKEN))
+    assert TOKEN not in repr(settings)
