@@ -7,11 +7,13 @@ does no I/O: channels render the replies and the store persists the rest.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
+from datetime import date, datetime
+from typing import Callable, Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 
 from .answers import AnswerEngine, Outcome
+from .events import IST, Occurrence, ics, upcoming
 from .knowledge import District, Entry, KnowledgeBase
 from .text import normalise
 from .texts import t
@@ -102,8 +104,9 @@ def find_district(kb: KnowledgeBase, text: str) -> District | None:
 
 
 class Dialogue:
-    def __init__(self, engine: AnswerEngine):
+    def __init__(self, engine: AnswerEngine, today: Callable[[], date] | None = None):
         self.engine = engine
+        self.today = today or (lambda: datetime.now(IST).date())
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -220,6 +223,10 @@ class Dialogue:
             entry = self.kb.entries[rest]
             return Turn(state, (self.entry_reply(entry, lang),),
                         logged=Logged(f"[{entry.id}]", lang, entry.id, 1.0, "browse"))
+        if head == "ev":
+            reply = self._event(state, lang, rest)
+            if reply is not None:
+                return Turn(state, (reply,))
         if head == "office":
             return Turn(state, (self._office_card(state, lang),))
         if head == "fb":
@@ -430,8 +437,64 @@ class Dialogue:
                             (b("b_menu", "menu"),)))
 
     def _events(self, state: UserState, lang: str) -> tuple[Reply, ...]:
-        office = self.engine.district_office(state.district, lang)
-        return (Reply(t("no_events", lang, office=office), self._menu_row(lang)),)
+        found = upcoming(self.kb.events, self.today(), days=EVENT_DAYS, district=state.district, sector=state.sector)
+        if not found:
+            office = self.engine.district_office(state.district, lang)
+            return (Reply(t("no_events", lang, office=office), self._menu_row(lang)),)
+        shown = found[:PAGE]
+        lines = [t("events_header", lang)]
+        for i, o in enumerate(shown, 1):
+            note = " " + t("example_date", lang) if o.event.example else ""
+            lines.append(f"{i}. {format_date(o.start, lang)}: {o.event.title.get(lang)}{note}")
+        rows = tuple((Button(_clip(f"{i}. {o.event.title.get(lang)}", 24), f"ev:{o.event.id}:{o.start:%Y%m%d}"),)
+                     for i, o in enumerate(shown, 1))
+        return (Reply("\n".join(lines), rows + self._menu_row(lang)),)
+
+    def _event(self, state: UserState, lang: str, rest: str) -> Reply | None:
+        event_id, _, day = rest.rpartition(":")
+        event = next((e for e in self.kb.events if e.id == event_id), None)
+        if event is None or not day.isdigit():
+            return None
+        try:
+            start = datetime.strptime(day, "%Y%m%d").date()
+        except ValueError:
+            return None
+        match = [o for o in event.occurrences(start, start) if o.start == start]
+        if not match:
+            return None
+        o = match[0]
+        return Reply(self.event_text(o, lang), ((Button(t("b_remind", lang), f"rm:{event.id}"),),) + self._menu_row(lang),
+                     attachment=(f"{event.id}-{o.start:%Y%m%d}.ics", ics(o, lang)))
+
+    def event_text(self, o: Occurrence, lang: str) -> str:
+        e = o.event
+        when = format_date(o.start, lang) + (f" – {format_date(o.end, lang)}" if o.end != o.start else "")
+        if e.time is not None:
+            when += f", {e.time:%H:%M}"
+        lines = [e.title.get(lang), t("event_when", lang, when=when)]
+        if e.example:
+            lines[-1] += " " + t("example_date", lang)
+        if e.place is not None:
+            lines.append(t("event_where", lang, place=e.place.get(lang)))
+        if e.organiser is not None:
+            lines.append(t("event_by", lang, organiser=e.organiser.get(lang)))
+        if o.deadline is not None:
+            lines.append(t("event_deadline", lang, deadline=format_date(o.deadline, lang)))
+        if e.description is not None:
+            lines.append(e.description.get(lang))
+        if e.link:
+            lines.append(e.link)
+        return "\n".join(lines) + "\n\n" + t("source", lang, source=self.kb.source_text(e.source, lang))
+
+
+MONTHS_HI = ("जनवरी", "फ़रवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त", "सितंबर", "अक्टूबर", "नवंबर", "दिसंबर")
+EVENT_DAYS = 180
+
+
+def format_date(d: date, lang: str) -> str:
+    if lang == "hi":
+        return f"{d.day} {MONTHS_HI[d.month - 1]} {d.year}"
+    return f"{d.day} {d:%b %Y}"
 
 
 def _clip(text: str, limit: int) -> str:
