@@ -18,7 +18,7 @@ from .knowledge import District, Entry, KnowledgeBase
 from .text import normalise
 from .texts import t
 
-PAGE = 8                      # list items per page (WhatsApp lists hold 10 rows: 8 + 2 for paging)
+PAGE = 7                      # list items per page: with 2 paging buttons and 1 more, a WhatsApp list (10 rows)
 CALLBACK_MAX_BYTES = 64       # Telegram's limit for callback_data
 SUBSCRIPTIONS = ("all", "district", "sector", "none")
 
@@ -73,6 +73,8 @@ class Turn:
     stop: bool = False                            # the user asked to stop all messages
 
 
+GREETINGS = frozenset({"hi", "hii", "hello", "helo", "hey", "namaste", "namaskar", "start", "menu", "नमस्ते", "नमस्कार",
+                       "हेलो", "हाय", "मेन्यू", "मेनू", "shuru"})
 COMMANDS = ("start", "menu", "help", "language", "district", "product", "events", "subscribe", "unsubscribe", "stop")
 
 
@@ -171,6 +173,9 @@ class Dialogue:
             return self._set_language(state, chosen)
         if stripped.upper() in ("STOP", "रोकें", "बंद") and len(stripped) <= 5:
             return self._command(state, "stop", "")
+        if normalise(stripped) in GREETINGS:
+            first_time = state.lang is None and state.district is None and state.step is None
+            return self._command(state, "start" if first_time else "menu", "")
         return self.question(state, text)
 
     def question(self, state: UserState, text: str) -> Turn:
@@ -210,6 +215,8 @@ class Dialogue:
                 return self._set_district(state, rest)
         if head == "prod":
             return self._set_product(state, rest)
+        if head == "pp" and rest.isdigit():
+            return Turn(state, (self._product_prompt(state, lang, int(rest)),))
         if head == "sub" and rest in SUBSCRIPTIONS:
             return self._set_subscription(state, rest)
         if head == "menu":
@@ -286,7 +293,7 @@ class Dialogue:
             return Turn(replace(state, step="product"), (self._product_prompt(state, lang),))
         return self._finish_onboarding(state)
 
-    def _product_prompt(self, state: UserState, lang: str) -> Reply:
+    def _product_prompt(self, state: UserState, lang: str, page: int = 0) -> Reply:
         buttons: list[Button] = []
         district = self.kb.districts.get(state.district or "")
         if district:
@@ -295,8 +302,7 @@ class Dialogue:
                     buttons.append(Button(_clip(p.product.get(lang), 24), f"prod:{district.id}:{i}"))
         for sector in self.kb.sectors.values():
             buttons.append(Button(sector.name.get(lang), f"prod:{sector.id}"))
-        rows = tuple((b,) for b in buttons[:4]) + tuple(
-            tuple(buttons[i:i + 2]) for i in range(4, len(buttons), 2))
+        rows = self._paged(buttons, page, "pp:{}", lang)
         return Reply(t("ask_product", lang), rows + ((Button(t("b_skip", lang), "prod:skip"),),))
 
     def _set_product(self, state: UserState, rest: str) -> Turn:
