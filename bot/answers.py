@@ -24,7 +24,7 @@ class Thresholds:
     answer: float = 0.6       # at or above: one answer ...
     margin: float = 0.05      # ... unless the runner-up (another entry) is this close
     sure: float = 0.85        # a top score this high ...
-    margin_when_sure: float = 0.03   # ... needs only this much lead
+    margin_when_sure: float = 0.02   # ... needs only this much lead
     suggest: float = 0.3      # at or above: "did you mean"
     off_topic_override: float = 1.05   # an off-topic word is refused unless the match is exceptionally strong
 
@@ -125,13 +125,13 @@ class AnswerEngine:
 
 
 def _fold_subheadings(matches: list[Match]) -> list[Match]:
-    """Drop an HS subheading ranked next to its own heading: the heading's answer lists it."""
-    headings = [m.entry.codes[0] for m in matches if m.entry.kind == "hs_code"]
-    kept = []
+    """Of an HS heading and its own subheading, keep the one ranked higher: the other adds no choice."""
+    kept: list[Match] = []
     for m in matches:
         if m.entry.kind == "hs_code":
             code = m.entry.codes[0]
-            if any(h != code and code.startswith(h) for h in headings):
+            if any(k.entry.kind == "hs_code" and (code.startswith(k.entry.codes[0]) or k.entry.codes[0].startswith(code))
+                   for k in kept):
                 continue
         kept.append(m)
     return kept

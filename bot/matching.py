@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from .knowledge import Entry, KnowledgeBase
 from .text import OFF_TOPIC, STOPWORDS, normalise
@@ -33,9 +34,12 @@ KIND_TOKENS = {
 HS_NUMBER = re.compile(r"^\d{4,8}$")
 PREFIX_WEIGHT = 0.85
 KIND_BONUS = 0.08
+INTENT_WORDS = frozenset({"hs", "market"})
 EXACT_CODE_BONUS = 0.1
 KIND_WORDS = frozenset(t for words in KIND_TOKENS.values() for t in words)
-DOC_SHARE = 0.6   # share of the best single alias in an entry's score; the rest is the whole entry's coverage
+DOC_SHARE = 0.6      # share of the best single alias in an entry's score; the rest is the whole entry's coverage
+RERANK = 12           # candidates re-scored by phrasing
+SHAPE_WEIGHT = 0.1    # weight of that letter-level likeness
 
 
 @dataclass(frozen=True)
@@ -54,8 +58,17 @@ class Query:
     off_topic: bool
 
 
+# Hindi plural and oblique endings (जूता / जूते / जूतों -> जूत), longest first.
+HINDI_SUFFIXES = ("ियों", "ियाँ", "ियां", "ाओं", "ाएं", "ाएँ", "ों", "ें", "ाँ", "ां", "ीं", "ी", "े", "ा", "ो")
+
+
 def stem(token: str) -> str:
-    if not token.isascii() or token.isdigit() or len(token) <= 3:
+    if not token.isascii():
+        for suffix in HINDI_SUFFIXES:
+            if token.endswith(suffix) and len(token) - len(suffix) >= 2:
+                return token[: -len(suffix)]
+        return token
+    if token.isdigit() or len(token) <= 3:
         return token
     if token.endswith("ies") and len(token) > 4:
         return token[:-3] + "y"
@@ -108,9 +121,14 @@ class Index:
         self.canon = Canon(dict(kb.synonyms))
         self.entries: list[Entry] = list(kb.entries.values())
         self.docs: list[tuple[int, frozenset[str], float]] = []   # (entry index, tokens, weight)
+        self.entry_phrases: list[list[str]] = []
         for i, entry in enumerate(self.entries):
+            self.entry_phrases.append([])
             for text, weight in self._texts(entry):
-                toks = frozenset(self.canon.content(text)) | frozenset(KIND_TOKENS.get(entry.kind, ()))
+                content = self.canon.content(text)
+                if content and weight == 1.0:
+                    self.entry_phrases[i].append(" ".join(content))
+                toks = frozenset(content) | frozenset(KIND_TOKENS.get(entry.kind, ()))
                 if toks:
                     self.docs.append((i, toks, weight))
             for code in entry.codes if entry.kind == "hs_code" else ():
@@ -177,21 +195,16 @@ class Index:
         return Query(text, tuple(dict.fromkeys(tokens)), tuple(dict.fromkeys(unknown)), off)
 
     def _correct(self, token: str) -> str | None:
-        if HS_NUMBER.match(token):
+        """The index word a typo most likely meant: one edit for short words, two for long ones."""
+        if HS_NUMBER.match(token) or token.isdigit() or len(token) < 5:
             return None
-        if token.isascii():
-            if len(token) < 4 or token.isdigit():
-                return None
-            choices, cutoff = self._latin_vocab, (85 if len(token) <= 5 else 80)
-        else:
-            if len(token) < 3:
-                return None
-            choices, cutoff = self._deva_vocab, 80
-        best = process.extractOne(token, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+        choices = self._latin_vocab if token.isascii() else self._deva_vocab
+        allowed = 1 if len(token) < 8 else 2
+        best = process.extractOne(token, choices, scorer=OSA.distance, score_cutoff=allowed)
         if best is None:
             return None
         # A typo keeps the first letter almost always; this avoids "gold" -> "cold".
-        if best[0][0] != token[0] and len(token) < 7:
+        if best[0][0] != token[0]:
             return None
         return best[0]
 
@@ -228,8 +241,23 @@ class Index:
             got = sum(w for t, w in weights.items() if t in toks)
             best[entry_i] = DOC_SHARE * best[entry_i] + (1 - DOC_SHARE) * got / total
         # A question that names what it wants ("HS code ...", "markets for ...") prefers entries of that kind.
+        # An HS-code or market entry answers "which code" / "which countries"; without that word it steps back.
         for entry_i in best:
-            if any(k in weights for k in KIND_TOKENS.get(self.entries[entry_i].kind, ())[:1]):
+            intent = KIND_TOKENS.get(self.entries[entry_i].kind, ())[:1]
+            if any(k in weights for k in intent):
                 best[entry_i] += KIND_BONUS
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-        return query, [Match(self.entries[i], round(s, 4)) for i, s in ranked]
+            elif intent and intent[0] in INTENT_WORDS:
+                best[entry_i] -= KIND_BONUS / 2
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:RERANK]
+        # Close calls are settled by how alike the question and the entry's best phrasing are, letter by letter.
+        phrase = " ".join(query.tokens)
+        scored = [(i, s + SHAPE_WEIGHT * self._shape(i, phrase)) for i, s in ranked]
+        scored.sort(key=lambda kv: (-kv[1], kv[0]))
+        return query, [Match(self.entries[i], round(s, 4)) for i, s in scored[:limit]]
+
+    def _shape(self, entry_i: int, phrase: str) -> float:
+        texts = self.entry_phrases[entry_i]
+        if not texts or not phrase:
+            return 0.0
+        best = process.extractOne(phrase, texts, scorer=fuzz.token_set_ratio)
+        return best[1] / 100 if best else 0.0

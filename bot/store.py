@@ -55,6 +55,30 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (channel, update_id)
     );
     """,
+    # 2: durable inbox for webhook deliveries (dedupe on the platform's message id), delivery statuses,
+    #    the WhatsApp 24-hour window
+    """
+    CREATE TABLE inbox (
+        channel TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        received_at REAL NOT NULL,
+        processed_at REAL,
+        PRIMARY KEY (channel, message_id)
+    );
+    CREATE INDEX inbox_pending ON inbox (channel, processed_at, received_at);
+    CREATE TABLE delivery_status (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        error_code INTEGER,
+        at REAL NOT NULL
+    );
+    ALTER TABLE users ADD COLUMN window_closed_at REAL;
+    """,
 )
 
 
@@ -170,6 +194,54 @@ class Store:
         await self.db.execute("DELETE FROM processed_updates WHERE channel = ? AND update_id = ?",
                               (channel, str(update_id)))
         await self.db.commit()
+
+    # ------------------------------------------------------------ webhook inbox
+
+    async def inbox_add(self, channel: str, message_id: str, chat_id: str, payload: str) -> bool:
+        """Store a delivered message once; False when the platform redelivers it."""
+        cur = await self.db.execute(
+            "INSERT OR IGNORE INTO inbox (channel, message_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?, ?)",
+            (channel, message_id, chat_id, payload, self.clock()))
+        await self.db.commit()
+        return cur.rowcount == 1
+
+    async def inbox_pending(self, channel: str, limit: int = 100) -> list[tuple[str, str, str]]:
+        async with self.db.execute(
+                """SELECT message_id, chat_id, payload FROM inbox WHERE channel = ? AND processed_at IS NULL
+                   ORDER BY received_at, rowid LIMIT ?""", (channel, limit)) as cur:
+            return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
+
+    async def inbox_done(self, channel: str, message_id: str) -> None:
+        await self.db.execute("UPDATE inbox SET processed_at = ? WHERE channel = ? AND message_id = ?",
+                              (self.clock(), channel, message_id))
+        await self.db.commit()
+
+    async def record_status(self, channel: str, message_id: str, chat_id: str, status: str,
+                            error_code: int | None) -> None:
+        await self.db.execute(
+            "INSERT INTO delivery_status (channel, message_id, chat_id, status, error_code, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (channel, message_id, chat_id, status, error_code, self.clock()))
+        await self.db.commit()
+
+    async def statuses(self, channel: str) -> list[dict[str, Any]]:
+        async with self.db.execute("SELECT * FROM delivery_status WHERE channel = ? ORDER BY id", (channel,)) as cur:
+            return [dict(r) for r in await cur.fetchall()]
+
+    async def mark_window_closed(self, channel: str, chat_id: str) -> None:
+        await self.db.execute("UPDATE users SET window_closed_at = ? WHERE channel = ? AND chat_id = ?",
+                              (self.clock(), channel, chat_id))
+        await self.db.commit()
+
+    async def window_open(self, channel: str, chat_id: str, hours: float = 24) -> bool:
+        """Inside the 24-hour customer-service window: the user wrote recently and no send said otherwise."""
+        async with self.db.execute("SELECT last_inbound_at, window_closed_at FROM users WHERE channel = ? AND chat_id = ?",
+                                   (channel, chat_id)) as cur:
+            row = await cur.fetchone()
+        if row is None or row[0] is None:
+            return False
+        if row[1] is not None and row[1] >= row[0]:
+            return False
+        return self.clock() - row[0] < hours * 3600
 
     # ------------------------------------------------------------ questions
 

@@ -57,7 +57,11 @@ wala wali wale vala vali vale raha rahi rahe about regarding explain means mean 
 कैसा कितना कितनी कितने का की के को से में मे पर और या भी ही तो न नहीं मुझे मेरा मेरी मेरे हम हमारा हमारे
 हमारी आप आपका आपकी अपना अपनी अपने यह ये वह वो इस उस इसके उसके इसका उसका लिए लिये बताओ बताइए बताएं बताये
 बताइये समझाओ चाहिए मिलता मिलती मिलते मिलेगा मिलेगी मिल सकता सकती सकते कर करना करने करो करें करता करते
-करती जाता जाती जाते वाला वाली वाले रहा रही रहे जी कृपया मतलब
+करती जाता जाती जाते वाला वाली वाले रहा रही रहे जी कृपया
+since held big recently recent currently current now today exactly actually really kind sort type types like
+there's what's whats where's hai? h hy hain? kaunse kaunsa konsa konse kaunsi konsi kon si gayi gaya gaye hua hui hue
+jaye jaen jaayen jana jane jaana jaate kare kre kru karu karun karoon kaha kahaan kidhar abhi ab kab se
+बताइए किन जाते जाता जाती जाएं जाएँ जाये जाना करूं करूँ करे कहां अभी अब गया गई गए हुआ हुई हुए लोगों लोग
 """.split())
 
 # Words that mark a question as plainly outside an export helpdesk. A question
@@ -70,5 +74,6 @@ astrology recipe recipes cook cooking girlfriend boyfriend love marry marriage d
 election vote politics game games play news
 mausam barish baarish barsaat garmi sardi thand gana gaana gane gaane film picture chutkula chutkule mazak majak
 shadi shaadi pyar khana recipe
+प्रधानमंत्री मुख्यमंत्री राष्ट्रपति pradhanmantri mukhyamantri rashtrapati president minister pm cm
 मौसम बारिश बरसात गर्मी सर्दी ठंड क्रिकेट मैच गाना गाने फिल्म फ़िल्म चुटकुला चुटकुले मजाक मज़ाक बिटकॉइन शादी प्यार
 """.split())

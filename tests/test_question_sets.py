@@ -1,0 +1,38 @@
+"""Scores the matcher on our own question set (tests/data/extra_questions.yaml), written apart from the
+shared dev set, in English, Hinglish and Hindi. A drop below the floor means a change made answers worse."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import yaml
+
+DATA = Path(__file__).parent / "data" / "extra_questions.yaml"
+DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
+
+
+def normalise(text: str) -> str:
+    """The scorer's normalisation (shared/tools/eval_questions.py)."""
+    text = unicodedata.normalize("NFKC", text).lower().translate(DEVANAGARI_DIGITS)
+    text = re.sub(r"(?<=\d),(?=\d)", "", text).replace("₹", " ").replace("rs.", " ")
+    text = re.sub(r"\blakhs\b", "lakh", re.sub(r"\blacs?\b", "lakh", text))
+    return re.sub(r"\s+", " ", text)
+
+
+def passes(item: dict, outcome) -> bool:
+    if item.get("out_of_scope"):
+        return not outcome.matched
+    answer = normalise(outcome.text)
+    return outcome.matched and all(any(normalise(alt) in answer for alt in group) for group in item["expect"])
+
+
+def test_extra_question_set(engine):
+    items = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    results = {"in": [], "out": []}
+    for item in items:
+        results["out" if item.get("out_of_scope") else "in"].append(passes(item, engine.ask(item["q"])))
+    in_rate = sum(results["in"]) / len(results["in"])
+    assert len(items) >= 150
+    assert all(results["out"]), "an out-of-scope question was answered"
+    assert in_rate >= 0.88, f"in-scope {in_rate:.1%}"
