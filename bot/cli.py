@@ -96,9 +96,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """The Telegram bot when a token is configured, the terminal chat otherwise."""
-    if settings.telegram_token:
+    if settings.telegram_token or settings.whatsapp_configured:
         return cmd_serve(args, settings)
-    print("No TELEGRAM_BOT_TOKEN set: starting the terminal chat (set it in .env to run the Telegram bot).")
+    print("No TELEGRAM_BOT_TOKEN (or WHATSAPP_TOKEN) set: starting the terminal chat. "
+          "Set it in .env to run the bot.")
     return cmd_chat(args, settings)
 
 
@@ -124,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="talk to the bot in the terminal", parents=[common])
     chat.set_defaults(func=cmd_chat)
-    serve = sub.add_parser("serve", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)", parents=[common])
+    serve = sub.add_parser("serve", help="run the configured channels (Telegram, WhatsApp)", parents=[common])
     serve.set_defaults(func=cmd_serve)
     run = sub.add_parser("run", help="serve when a bot token is set, chat otherwise", parents=[common])
     run.set_defaults(func=cmd_run)

@@ -1,13 +1,14 @@
-"""`exportbot serve`: long polling, or webhooks on one ASGI server (Starlette + uvicorn).
+"""`exportbot serve`: every configured channel in one process.
 
-The ASGI app carries the Telegram webhook now and is where the WhatsApp
-webhook will live too, following python-telegram-bot's
-``customwebhookbot/starlettebot.py`` example.
+Telegram runs by long polling, or by webhook when ``TELEGRAM_WEBHOOK_URL`` is
+set; WhatsApp always by webhook. Webhooks share one ASGI app (Starlette +
+uvicorn), following python-telegram-bot's ``customwebhookbot/starlettebot.py``.
 """
 from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import signal
 from urllib.parse import urlparse
@@ -19,17 +20,20 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
+from .handlers.telegram import set_commands
+from .handlers.whatsapp import WhatsAppChannel, valid_signature
 from .knowledge import KnowledgeError
 from .logs import quiet_http_logs, setup_logging
 from .runtime import Runtime
 from .settings import Settings
 from .store import Store
-from .handlers.telegram import set_commands
 from .telegram_app import build_application
+from .whatsapp_client import ConfigurationError, GraphError, WhatsAppClient
 
 log = logging.getLogger("exportbot.serve")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
+WHATSAPP_PATH = "/whatsapp/webhook"
 
 
 def webhook_path(settings: Settings) -> str:
@@ -37,35 +41,92 @@ def webhook_path(settings: Settings) -> str:
     return path or DEFAULT_WEBHOOK_PATH
 
 
-def make_asgi(settings: Settings, application: Application) -> Starlette:
-    """The web app: Telegram webhook (secret checked in constant time) and a health check."""
+def make_asgi(settings: Settings, application: Application | None = None,
+              whatsapp: WhatsAppChannel | None = None) -> Starlette:
+    """The web app: the Telegram and WhatsApp webhooks that are configured, and a health check."""
 
     async def telegram_webhook(request: Request) -> Response:
+        assert application is not None
         given = request.headers.get(SECRET_HEADER, "")
         expected = str(settings.telegram_webhook_secret)
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
             return PlainTextResponse("forbidden", status_code=403)
         try:
-            payload = await request.json()
-            update = Update.de_json(payload, application.bot)
+            update = Update.de_json(await request.json(), application.bot)
         except Exception:  # noqa: BLE001 - any malformed body is the sender's problem
             return PlainTextResponse("bad request", status_code=400)
         await application.update_queue.put(update)
         return PlainTextResponse("ok")
 
+    async def whatsapp_verify(request: Request) -> Response:
+        params = request.query_params
+        expected = str(settings.whatsapp_verify_token)
+        token = params.get("hub.verify_token", "")
+        if (params.get("hub.mode") == "subscribe" and expected
+                and hmac.compare_digest(token.encode(), expected.encode())):
+            return PlainTextResponse(params.get("hub.challenge", ""))
+        return PlainTextResponse("forbidden", status_code=403)
+
+    async def whatsapp_webhook(request: Request) -> Response:
+        assert whatsapp is not None
+        body = await request.body()
+        signature = request.headers.get("X-Hub-Signature-256")
+        if signature is None:
+            return PlainTextResponse("signature required", status_code=401)
+        if not valid_signature(body, signature, str(settings.whatsapp_app_secret)):
+            return PlainTextResponse("bad signature", status_code=403)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return PlainTextResponse("bad request", status_code=400)
+        await whatsapp.receive(payload)        # stored in SQLite; answered by the worker, off the request path
+        return PlainTextResponse("ok")
+
     async def health(_: Request) -> Response:
         return PlainTextResponse("ok")
 
-    return Starlette(routes=[
-        Route(webhook_path(settings), telegram_webhook, methods=["POST"]),
-        Route("/healthz", health, methods=["GET"]),
-    ])
+    routes = [Route("/healthz", health, methods=["GET"])]
+    if application is not None:
+        routes.append(Route(webhook_path(settings), telegram_webhook, methods=["POST"]))
+    if whatsapp is not None:
+        routes.append(Route(WHATSAPP_PATH, whatsapp_verify, methods=["GET"]))
+        routes.append(Route(WHATSAPP_PATH, whatsapp_webhook, methods=["POST"]))
+    return Starlette(routes=routes)
+
+
+async def start_whatsapp(settings: Settings, runtime: Runtime) -> WhatsAppChannel | None:
+    """Check the token and phone number id once, at start-up; None (after a clear log line) if wrong."""
+    client = WhatsAppClient(settings.whatsapp_api_base_url, settings.whatsapp_phone_number_id,
+                            str(settings.whatsapp_token))
+    try:
+        info = await client.check()
+    except ConfigurationError as exc:
+        log.error("WhatsApp: the Graph API refused WHATSAPP_TOKEN or WHATSAPP_PHONE_NUMBER_ID (%s). "
+                  "Check both in Meta's app dashboard.", exc.message)
+        await client.aclose()
+        return None
+    except (GraphError, OSError) as exc:
+        log.error("WhatsApp: could not reach the Graph API at %s: %s", settings.whatsapp_api_base_url, exc)
+        await client.aclose()
+        return None
+    log.info("WhatsApp: sending as %s", info.get("verified_name") or info.get("display_phone_number") or "?")
+    return WhatsAppChannel(runtime, client)
 
 
 async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> int:
     stop = stop or asyncio.Event()
     quiet_http_logs()
+    if not settings.telegram_token and not settings.whatsapp_configured:
+        log.error("no channel configured: set TELEGRAM_BOT_TOKEN and/or the WHATSAPP_* variables")
+        return 1
+    if missing := settings.whatsapp_missing():
+        log.error("WhatsApp is partly configured; also set: %s", ", ".join(missing))
+        return 1
+    if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
+        log.error("TELEGRAM_WEBHOOK_SECRET must be set when TELEGRAM_WEBHOOK_URL is set")
+        return 1
     store = await Store(settings.db_path).open()
+    whatsapp: WhatsAppChannel | None = None
     try:
         try:
             runtime = Runtime.create(settings.knowledge_dir, store)
@@ -74,37 +135,54 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
                 log.error("%s", problem)
             log.error("the knowledge base has %d problem(s); not starting", len(exc.problems))
             return 1
-        webhook = bool(settings.telegram_webhook_url)
-        if webhook and not settings.telegram_webhook_secret:
-            log.error("TELEGRAM_WEBHOOK_SECRET must be set when TELEGRAM_WEBHOOK_URL is set")
-            return 1
-        application = build_application(settings, runtime, updater=not webhook)
-        async with application:
+        if settings.whatsapp_configured:
+            whatsapp = await start_whatsapp(settings, runtime)
+            if whatsapp is None:
+                return 1
+        application = build_application(settings, runtime, updater=not settings.telegram_webhook_url) \
+            if settings.telegram_token else None
+        tasks: list[asyncio.Task] = []
+        if whatsapp is not None:
+            tasks.append(asyncio.create_task(whatsapp.run(stop)))
+        if application is not None:
+            await application.initialize()
             await application.start()
             await set_commands(application)
-            if webhook:
+            if settings.telegram_webhook_url:
                 await application.bot.set_webhook(settings.telegram_webhook_url,
                                                   secret_token=str(settings.telegram_webhook_secret),
                                                   allowed_updates=Update.ALL_TYPES)
-                await _run_uvicorn(make_asgi(settings, application), settings.port, stop)
             else:
                 assert application.updater is not None
                 await application.bot.delete_webhook()
                 await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-                log.info("polling %s for updates", _safe_base(settings))
+                log.info("Telegram: polling %s for updates", _safe_base(settings.telegram_api_base_url))
+        try:
+            if settings.telegram_webhook_url or whatsapp is not None:
+                web_app = make_asgi(settings, application if settings.telegram_webhook_url else None, whatsapp)
+                await _run_uvicorn(web_app, settings.port, stop)
+            else:
                 await stop.wait()
-                await application.updater.stop()
-            await application.stop()
+        finally:
+            stop.set()
+            if application is not None:
+                if application.updater is not None and application.updater.running:
+                    await application.updater.stop()
+                await application.stop()
+                await application.shutdown()
+            for task in tasks:
+                await task
         return 0
     finally:
+        if whatsapp is not None:
+            await whatsapp.client.aclose()
         await store.close()
 
 
 async def _run_uvicorn(app: Starlette, port: int, stop: asyncio.Event) -> None:
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="0.0.0.0", port=port, log_level="warning",
-                                           lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="0.0.0.0", port=port, log_level="warning", lifespan="off"))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
     await stop.wait()
@@ -112,16 +190,14 @@ async def _run_uvicorn(app: Starlette, port: int, stop: asyncio.Event) -> None:
     await task
 
 
-def _safe_base(settings: Settings) -> str:
-    parsed = urlparse(settings.telegram_api_base_url)
+def _safe_base(url: str) -> str:
+    parsed = urlparse(url)
     return f"{parsed.scheme}://{parsed.netloc}"
 
 
 def serve(settings: Settings) -> int:
-    setup_logging(settings.log_level, [str(settings.telegram_token), str(settings.telegram_webhook_secret)])
-    if not settings.telegram_token:
-        log.error("TELEGRAM_BOT_TOKEN is not set (put it in the environment or in .env)")
-        return 1
+    setup_logging(settings.log_level, [str(settings.telegram_token), str(settings.telegram_webhook_secret),
+                                       str(settings.whatsapp_token), str(settings.whatsapp_app_secret)])
 
     async def main() -> int:
         stop = asyncio.Event()

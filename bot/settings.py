@@ -54,6 +54,23 @@ class Settings:
     port: int = 8080
     admin_telegram_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
+    whatsapp_token: Secret = Secret("")
+    whatsapp_phone_number_id: str = ""
+    whatsapp_app_secret: Secret = Secret("")
+    whatsapp_verify_token: Secret = Secret("")
+    whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
+
+    @property
+    def whatsapp_configured(self) -> bool:
+        return bool(self.whatsapp_token or self.whatsapp_phone_number_id)
+
+    def whatsapp_missing(self) -> list[str]:
+        """Names of the WhatsApp variables still unset, once any of them is set."""
+        if not self.whatsapp_configured:
+            return []
+        wanted = {"WHATSAPP_TOKEN": self.whatsapp_token, "WHATSAPP_PHONE_NUMBER_ID": self.whatsapp_phone_number_id,
+                  "WHATSAPP_APP_SECRET": self.whatsapp_app_secret, "WHATSAPP_VERIFY_TOKEN": self.whatsapp_verify_token}
+        return [name for name, value in wanted.items() if not value]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> "Settings":
@@ -78,4 +95,9 @@ class Settings:
             port=int(port),
             admin_telegram_ids=_ids(get("ADMIN_TELEGRAM_IDS")),
             log_level=get("LOG_LEVEL", "INFO").upper(),
+            whatsapp_token=Secret(get("WHATSAPP_TOKEN")),
+            whatsapp_phone_number_id=get("WHATSAPP_PHONE_NUMBER_ID"),
+            whatsapp_app_secret=Secret(get("WHATSAPP_APP_SECRET")),
+            whatsapp_verify_token=Secret(get("WHATSAPP_VERIFY_TOKEN")),
+            whatsapp_api_base_url=get("WHATSAPP_API_BASE_URL", "https://graph.facebook.com/v21.0"),
         )

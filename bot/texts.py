@@ -103,7 +103,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "event_where": {"en": "Where: {place}", "hi": "कहाँ: {place}"},
     "event_by": {"en": "Organised by: {organiser}", "hi": "आयोजक: {organiser}"},
     "event_deadline": {"en": "Register by: {deadline}", "hi": "पंजीकरण की आख़िरी तारीख़: {deadline}"},
+    "choose_below": {"en": "Choose below:", "hi": "नीचे से चुनें:"},
     # buttons
+    "b_choose": {"en": "Choose", "hi": "चुनें"},
     "b_remind": {"en": "⏰ Remind me", "hi": "⏰ मुझे याद दिलाएँ"},
     "b_schemes": {"en": "Schemes", "hi": "योजनाएँ"},
     "b_hs": {"en": "HS codes", "hi": "HS कोड"},
