@@ -103,6 +103,140 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return cmd_chat(args, settings)
 
 
+def _when(text: str) -> "datetime":
+    from datetime import datetime
+
+    from .events import IST
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"'{text}' is not a date-time like 2027-01-05T10:00+05:30")
+    return moment if moment.tzinfo else moment.replace(tzinfo=IST)
+
+
+async def _with_broadcaster(settings: Settings, work) -> int:
+    from .logs import quiet_http_logs
+    from .outreach import channel_clients, make_broadcaster
+    from .store import Store
+
+    quiet_http_logs()
+    kb = _load_or_exit(settings.knowledge_dir)
+    store = await Store(settings.db_path).open()
+    try:
+        async with channel_clients(settings) as (bot, client):
+            broadcaster = make_broadcaster(settings, store, lambda: kb, telegram_bot=bot, whatsapp_client=client)
+            uncertain = await broadcaster.recover()
+            if uncertain:
+                print(f"{len(uncertain)} message(s) were being sent when the bot last stopped; marked 'uncertain' "
+                      "and not resent (see 'exportbot reminders status').")
+            return await work(broadcaster, store, kb)
+    finally:
+        await store.close()
+
+
+def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+    from datetime import datetime, timedelta
+
+    from .dialogue import format_date
+    from .events import IST
+    from .reminders import reminders_between, wants
+
+    async def run(broadcaster, store, kb) -> int:
+        if args.reminders_command == "run":
+            now = _when(args.at) if args.at else datetime.now(IST)
+            if not broadcaster.senders:
+                print("No channel configured (TELEGRAM_BOT_TOKEN / WHATSAPP_*): reminders are queued, not sent.")
+            await broadcaster.plan(now)
+            added = await broadcaster.queue_due(now)
+            report = await broadcaster.deliver()
+            print(f"{now:%Y-%m-%d %H:%M %Z}: {sum(added.values())} message(s) queued; {report.line()}")
+            return 0
+        if args.reminders_command == "preview":
+            start = _when(args.from_)
+            end = _when(args.to) if args.to else start + timedelta(days=30)
+            subscribers = await store.subscribers()
+            found = reminders_between(kb.events, start, end, broadcaster.settings)
+            for due in found:
+                counts: dict[str, int] = {}
+                for s in subscribers:
+                    if wants(s, due.event) and not s.blocked:
+                        counts[s.channel] = counts.get(s.channel, 0) + 1
+                who = ", ".join(f"{ch} {n}" for ch, n in sorted(counts.items())) or "nobody subscribed"
+                print(f"{due.due_at:%Y-%m-%d %H:%M} IST  {due.key}  -> {who}")
+                print(f"    {due.event.title.en}, {format_date(due.occurrence.start, 'en')}")
+            print(f"{len(found)} reminder(s) between {start:%Y-%m-%d} and {end:%Y-%m-%d}; nothing was sent.")
+            return 0
+        if args.reminders_command == "status":
+            await broadcaster.plan(datetime.now(IST))
+            for c in await store.campaigns():
+                counts = await store.outbox_counts(c["id"])
+                shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-"
+                due = datetime.fromtimestamp(c["due_at"], IST)
+                print(f"#{c['id']:<4} {c['status']:<9} {due:%Y-%m-%d %H:%M}  {c['key']}  [{shown}]")
+            uncertain = [r for r in await store.outbox_rows() if r["state"] == "uncertain"]
+            for r in uncertain:
+                print(f"UNCERTAIN: campaign #{r['campaign_id']} {r['channel']} chat {r['chat_id']}: {r['error']}")
+            return 0
+        campaign = await store.campaign(args.id)
+        if campaign is None:
+            print(f"no reminder or broadcast #{args.id}")
+            return 1
+        if args.reminders_command == "edit":
+            text = open(args.text_file, encoding="utf-8").read().strip()
+            text_hi = open(args.text_file_hi, encoding="utf-8").read().strip() if args.text_file_hi else text
+            await store.set_campaign_text(args.id, text, text_hi)
+            print(f"#{args.id}: text changed (messages already sent are not resent)")
+            return 0
+        target = {"pause": ("paused", ("scheduled", "active")), "resume": (None, ("paused",)),
+                  "cancel": ("cancelled", ("scheduled", "active", "paused", "draft"))}[args.reminders_command]
+        status = target[0] or ("active" if campaign["queued_at"] else "scheduled")
+        ok = await store.set_campaign_status(args.id, status, only_from=target[1])
+        print(f"#{args.id}: {status}" if ok else f"#{args.id} is {campaign['status']}; nothing changed")
+        return 0 if ok else 1
+
+    return asyncio.run(_with_broadcaster(settings, run))
+
+
+def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+    from datetime import datetime
+
+    from .events import IST
+
+    text = open(args.text_file, encoding="utf-8").read().strip()
+    if not text:
+        raise SystemExit("the text file is empty")
+
+    async def run(broadcaster, store, kb) -> int:
+        campaign_id, counts = await broadcaster.create_broadcast(text, args.segment, "cli", datetime.now(IST))
+        total = sum(counts.values())
+        print("Preview:\n" + text)
+        print("Recipients: " + (", ".join(f"{ch} {n}" for ch, n in sorted(counts.items())) or "none"))
+        if not args.yes:
+            answer = input(f"Send to {total} subscriber(s)? [y/N] ").strip().lower()
+            if answer not in ("y", "yes"):
+                await store.set_campaign_status(campaign_id, "cancelled")
+                print("Cancelled.")
+                return 1
+        await broadcaster.confirm_broadcast(campaign_id)
+
+        async def progress(report) -> None:
+            done = report.sent + report.failed + report.blocked + report.window_closed + report.uncertain
+            width = 30
+            filled = int(width * done / total) if total else width
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {report.line()}")
+            sys.stderr.flush()
+
+        report = await broadcaster.deliver(progress=progress, campaign_id=campaign_id)
+        sys.stderr.write("\n")
+        print(f"Broadcast #{campaign_id} delivery report: {report.line()}")
+        return 0
+
+    return asyncio.run(_with_broadcaster(settings, run))
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--knowledge", metavar="DIR", help="knowledge directory (default: $KNOWLEDGE_DIR or knowledge/)")
@@ -127,6 +261,31 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(func=cmd_chat)
     serve = sub.add_parser("serve", help="run the configured channels (Telegram, WhatsApp)", parents=[common])
     serve.set_defaults(func=cmd_serve)
+    rem = sub.add_parser("reminders", help="event reminders", parents=[common])
+    rem_sub = rem.add_subparsers(dest="reminders_command", required=True)
+    r_run = rem_sub.add_parser("run", help="do the reminder work due at a moment, then exit", parents=[common])
+    r_run.add_argument("--at", help="the moment, e.g. 2027-01-05T10:00+05:30 (default: now)")
+    r_prev = rem_sub.add_parser("preview", help="what would go to whom, without sending", parents=[common])
+    r_prev.add_argument("--from", dest="from_", required=True, help="start date, e.g. 2027-01-01")
+    r_prev.add_argument("--to", help="end date (default: 30 days later)")
+    rem_sub.add_parser("status", help="reminders and broadcasts with their delivery counts", parents=[common])
+    for name, text in (("pause", "pause a reminder or broadcast"), ("resume", "resume it"), ("cancel", "cancel it")):
+        p = rem_sub.add_parser(name, help=text, parents=[common])
+        p.add_argument("id", type=int)
+    r_edit = rem_sub.add_parser("edit", help="change the text of a pending reminder", parents=[common])
+    r_edit.add_argument("id", type=int)
+    r_edit.add_argument("--text-file", required=True, help="the new text (English, or both languages)")
+    r_edit.add_argument("--text-file-hi", help="the Hindi text, if different")
+    rem.set_defaults(func=cmd_reminders)
+    for p in rem_sub.choices.values():
+        p.set_defaults(func=cmd_reminders)
+
+    bc = sub.add_parser("broadcast", help="send a message to subscribers", parents=[common])
+    bc.add_argument("--segment", default="all", help="all, district:<id> or sector:<id>")
+    bc.add_argument("--text-file", required=True)
+    bc.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    bc.set_defaults(func=cmd_broadcast)
+
     run = sub.add_parser("run", help="serve when a bot token is set, chat otherwise", parents=[common])
     run.set_defaults(func=cmd_run)
     return parser

@@ -22,6 +22,8 @@ class StoreLike(Protocol):
     async def save_user(self, channel: str, chat_id: str, state: UserState, inbound: bool = True) -> None: ...
     async def log_question(self, channel: str, chat_id: str, q: Logged) -> int: ...
     async def record_feedback(self, channel: str, chat_id: str, entry_id: str, helpful: bool) -> bool: ...
+    async def follow_event(self, channel: str, chat_id: str, event_id: str) -> None: ...
+    async def unfollow_all(self, channel: str, chat_id: str) -> None: ...
 
 
 class Conversation:
@@ -46,6 +48,10 @@ class Conversation:
             await self.store.log_question(self.channel, chat_id, turn.logged)
         if turn.feedback is not None:
             await self.store.record_feedback(self.channel, chat_id, *turn.feedback)
+        if turn.follow is not None:
+            await self.store.follow_event(self.channel, chat_id, turn.follow)
+        if turn.stop:
+            await self.store.unfollow_all(self.channel, chat_id)
         logged = turn.logged
         log.info("update channel=%s user=%s kind=%s entry=%s score=%.2f outcome=%s took=%.1fms",
                  self.channel, anonymise(self.channel, chat_id), event.kind,

@@ -71,6 +71,7 @@ class Turn:
     logged: Logged | None = None
     feedback: tuple[str, bool] | None = None      # (entry id, helpful)
     stop: bool = False                            # the user asked to stop all messages
+    follow: str | None = None                     # an event the user asked to be reminded of
 
 
 GREETINGS = frozenset({"hi", "hii", "hello", "helo", "hey", "namaste", "namaskar", "start", "menu", "नमस्ते", "नमस्कार",
@@ -234,6 +235,11 @@ class Dialogue:
             reply = self._event(state, lang, rest)
             if reply is not None:
                 return Turn(state, (reply,))
+        if head == "rm":
+            event = next((e for e in self.kb.events if e.id == rest), None)
+            if event is not None:
+                return Turn(state, (Reply(t("remind_set", lang, title=event.title.get(lang)), self._menu_row(lang)),),
+                            follow=event.id)
         if head == "office":
             return Turn(state, (self._office_card(state, lang),))
         if head == "fb":

@@ -24,6 +24,7 @@ from .handlers.telegram import set_commands
 from .handlers.whatsapp import WhatsAppChannel, valid_signature
 from .knowledge import KnowledgeError
 from .logs import quiet_http_logs, setup_logging
+from .outreach import make_broadcaster
 from .runtime import Runtime
 from .settings import Settings
 from .store import Store
@@ -144,6 +145,11 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
         tasks: list[asyncio.Task] = []
         if whatsapp is not None:
             tasks.append(asyncio.create_task(whatsapp.run(stop)))
+        broadcaster = make_broadcaster(settings, store, lambda: runtime.kb,
+                                       telegram_bot=application.bot if application is not None else None,
+                                       whatsapp_client=whatsapp.client if whatsapp is not None else None)
+        if application is not None:
+            application.bot_data["broadcaster"] = broadcaster
         if application is not None:
             await application.initialize()
             await application.start()
@@ -157,6 +163,12 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
                 await application.bot.delete_webhook()
                 await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
                 log.info("Telegram: polling %s for updates", _safe_base(settings.telegram_api_base_url))
+        uncertain = await broadcaster.recover()
+        if uncertain and application is not None:
+            await _tell_admins(application, settings,
+                               f"⚠ {len(uncertain)} reminder/broadcast message(s) were being sent when the bot stopped. "
+                               "Their delivery is uncertain; they were not resent. See 'exportbot reminders status'.")
+        tasks.append(asyncio.create_task(run_scheduler(broadcaster, stop)))
         try:
             if settings.telegram_webhook_url or whatsapp is not None:
                 web_app = make_asgi(settings, application if settings.telegram_webhook_url else None, whatsapp)
@@ -179,15 +191,50 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
         await store.close()
 
 
+async def run_scheduler(broadcaster, stop: asyncio.Event, every: float = 60.0) -> None:
+    """Reminder work every minute, from the calendar and the outbox (re-derived after any restart)."""
+    from datetime import datetime
+
+    from .events import IST
+
+    while not stop.is_set():
+        try:
+            await broadcaster.run_due(datetime.now(IST))
+        except Exception:  # noqa: BLE001 - the scheduler must outlive one bad run
+            log.exception("reminder run failed; trying again in %.0fs", every)
+        try:
+            await asyncio.wait_for(stop.wait(), every)
+        except asyncio.TimeoutError:
+            pass
+
+
+async def _tell_admins(application: Application, settings: Settings, text: str) -> None:
+    for admin in settings.admin_telegram_ids:
+        try:
+            await application.bot.send_message(admin, text)
+        except Exception as exc:  # noqa: BLE001 - an unreachable admin must not stop the bot
+            log.warning("could not tell admin: %s", exc)
+
+
 async def _run_uvicorn(app: Starlette, port: int, stop: asyncio.Event) -> None:
+    import socket
+
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="0.0.0.0", port=port, log_level="warning", lifespan="off"))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this; without it each response waits ~40 ms on a delayed ACK.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind(("0.0.0.0", port))
+    sock.listen(128)
+    sock.setblocking(False)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[sock]))
     await stop.wait()
     server.should_exit = True
     await task
+    sock.close()
 
 
 def _safe_base(url: str) -> str:

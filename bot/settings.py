@@ -4,7 +4,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from .reminders import ReminderSettings
 
 
 class Secret(str):
@@ -30,6 +33,12 @@ def read_dotenv(path: Path) -> dict[str, str]:
             value = value[1:-1]
         values[key] = value
     return values
+
+
+def _int(raw: str, name: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"{name} must be a whole number above 0, not '{raw}'")
+    return int(raw)
 
 
 def _ids(raw: str) -> frozenset[int]:
@@ -59,6 +68,12 @@ class Settings:
     whatsapp_app_secret: Secret = Secret("")
     whatsapp_verify_token: Secret = Secret("")
     whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
+    whatsapp_templates: str = ""             # reminder kind -> template, see senders.parse_templates
+    telegram_rate: int = 30                  # broadcast messages per second, all chats together
+    whatsapp_rate: int = 80                  # per business phone number
+    reminder_offsets: str = "7,1"            # days before an event starts
+    deadline_offsets: str = "2"              # days before a registration deadline
+    reminder_time: str = "10:00"             # IST; never between 21:00 and 08:00
 
     @property
     def whatsapp_configured(self) -> bool:
@@ -100,4 +115,24 @@ class Settings:
             whatsapp_app_secret=Secret(get("WHATSAPP_APP_SECRET")),
             whatsapp_verify_token=Secret(get("WHATSAPP_VERIFY_TOKEN")),
             whatsapp_api_base_url=get("WHATSAPP_API_BASE_URL", "https://graph.facebook.com/v21.0"),
+            whatsapp_templates=get("WHATSAPP_TEMPLATES"),
+            telegram_rate=_int(get("TELEGRAM_RATE", "30"), "TELEGRAM_RATE"),
+            whatsapp_rate=_int(get("WHATSAPP_RATE", "80"), "WHATSAPP_RATE"),
+            reminder_offsets=get("REMINDER_OFFSETS", "7,1"),
+            deadline_offsets=get("DEADLINE_OFFSETS", "2"),
+            reminder_time=get("REMINDER_TIME", "10:00"),
         )
+
+    def reminder_settings(self) -> "ReminderSettings":
+        from datetime import time
+
+        from .reminders import ReminderSettings, parse_offsets
+
+        try:
+            at = time.fromisoformat(self.reminder_time)
+            settings = ReminderSettings(parse_offsets(self.reminder_offsets), parse_offsets(self.deadline_offsets), at)
+        except ValueError as exc:
+            raise SystemExit(f"reminder settings: {exc}")
+        if not (settings.quiet_until <= at < settings.quiet_from):
+            raise SystemExit(f"REMINDER_TIME {self.reminder_time} is at night; choose between 08:00 and 21:00")
+        return settings

@@ -15,6 +15,7 @@ from typing import Any
 import aiosqlite
 
 from .dialogue import Logged, UserState
+from .reminders import Subscriber
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: users, question log, processed updates
@@ -78,6 +79,48 @@ MIGRATIONS: tuple[str, ...] = (
         at REAL NOT NULL
     );
     ALTER TABLE users ADD COLUMN window_closed_at REAL;
+    """,
+    # 3: event follows ("remind me"), campaigns (reminders and admin broadcasts) and the durable outbox
+    """
+    CREATE TABLE event_follows (
+        channel TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (channel, chat_id, event_id)
+    );
+    CREATE TABLE campaigns (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        event_id TEXT,
+        occurrence TEXT,
+        offset_kind TEXT,
+        segment TEXT,
+        due_at REAL NOT NULL,
+        status TEXT NOT NULL,
+        text_en TEXT,
+        text_hi TEXT,
+        created_by TEXT,
+        created_at REAL NOT NULL,
+        queued_at REAL
+    );
+    CREATE INDEX campaigns_due ON campaigns (status, due_at);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        campaign_id INTEGER NOT NULL REFERENCES campaigns (id),
+        channel TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        message_id TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        UNIQUE (campaign_id, channel, chat_id)
+    );
+    CREATE INDEX outbox_state ON outbox (state, campaign_id, channel);
     """,
 )
 
@@ -242,6 +285,138 @@ class Store:
         if row[1] is not None and row[1] >= row[0]:
             return False
         return self.clock() - row[0] < hours * 3600
+
+    # ------------------------------------------------------------ subscribers, follows
+
+    async def follow_event(self, channel: str, chat_id: str, event_id: str) -> None:
+        await self.db.execute("INSERT OR IGNORE INTO event_follows (channel, chat_id, event_id, created_at) "
+                              "VALUES (?, ?, ?, ?)", (channel, chat_id, event_id, self.clock()))
+        await self.db.commit()
+
+    async def unfollow_all(self, channel: str, chat_id: str) -> None:
+        await self.db.execute("DELETE FROM event_follows WHERE channel = ? AND chat_id = ?", (channel, chat_id))
+        await self.db.commit()
+
+    async def subscribers(self) -> list[Subscriber]:
+        """Everyone who may receive reminders or broadcasts (blocked users included, flagged)."""
+        follows: dict[tuple[str, str], set[str]] = {}
+        async with self.db.execute("SELECT channel, chat_id, event_id FROM event_follows") as cur:
+            async for r in cur:
+                follows.setdefault((r[0], r[1]), set()).add(r[2])
+        out = []
+        async with self.db.execute(
+                """SELECT channel, chat_id, lang, district, sector, subscription, blocked FROM users
+                   WHERE channel != 'terminal' AND (subscription IN ('all', 'district', 'sector')
+                          OR EXISTS (SELECT 1 FROM event_follows f WHERE f.channel = users.channel
+                                     AND f.chat_id = users.chat_id))""") as cur:
+            async for r in cur:
+                out.append(Subscriber(r[0], r[1], r[2] or "en", r[3], r[4], r[5], bool(r[6]),
+                                      frozenset(follows.get((r[0], r[1]), ()))))
+        return out
+
+    # ------------------------------------------------------------ campaigns and the outbox
+
+    async def upsert_campaign(self, key: str, kind: str, due_at: float, status: str, *, event_id: str | None = None,
+                              occurrence: str | None = None, offset_kind: str | None = None,
+                              segment: str | None = None, text_en: str | None = None, text_hi: str | None = None,
+                              created_by: str | None = None) -> int:
+        """Create the campaign once (an existing one, maybe paused or edited by an admin, is kept)."""
+        await self.db.execute(
+            """INSERT OR IGNORE INTO campaigns (key, kind, event_id, occurrence, offset_kind, segment, due_at, status,
+                                                text_en, text_hi, created_by, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (key, kind, event_id, occurrence, offset_kind, segment, due_at, status, text_en, text_hi, created_by,
+             self.clock()))
+        await self.db.commit()
+        async with self.db.execute("SELECT id FROM campaigns WHERE key = ?", (key,)) as cur:
+            return (await cur.fetchone())[0]
+
+    async def campaign(self, campaign_id: int) -> dict[str, Any] | None:
+        async with self.db.execute("SELECT * FROM campaigns WHERE id = ?", (campaign_id,)) as cur:
+            row = await cur.fetchone()
+        return dict(row) if row else None
+
+    async def campaigns(self, statuses: tuple[str, ...] = (), since: float | None = None) -> list[dict[str, Any]]:
+        sql, args = "SELECT * FROM campaigns WHERE 1=1", []
+        if statuses:
+            sql += f" AND status IN ({','.join('?' * len(statuses))})"
+            args += list(statuses)
+        if since is not None:
+            sql += " AND due_at >= ?"
+            args.append(since)
+        async with self.db.execute(sql + " ORDER BY due_at, id", args) as cur:
+            return [dict(r) for r in await cur.fetchall()]
+
+    async def set_campaign_status(self, campaign_id: int, status: str, only_from: tuple[str, ...] = ()) -> bool:
+        sql = "UPDATE campaigns SET status = ? WHERE id = ?"
+        args: list[Any] = [status, campaign_id]
+        if only_from:
+            sql += f" AND status IN ({','.join('?' * len(only_from))})"
+            args += list(only_from)
+        cur = await self.db.execute(sql, args)
+        if status == "cancelled" and cur.rowcount:
+            await self.db.execute("UPDATE outbox SET state = 'cancelled', updated_at = ? "
+                                  "WHERE campaign_id = ? AND state = 'queued'", (self.clock(), campaign_id))
+        await self.db.commit()
+        return cur.rowcount == 1
+
+    async def set_campaign_text(self, campaign_id: int, text_en: str, text_hi: str) -> bool:
+        cur = await self.db.execute("UPDATE campaigns SET text_en = ?, text_hi = ? WHERE id = ?",
+                                    (text_en, text_hi, campaign_id))
+        await self.db.commit()
+        return cur.rowcount == 1
+
+    async def queue(self, campaign_id: int, recipients: list[tuple[str, str, str, str]]) -> int:
+        """Add outbox rows (channel, chat_id, lang, state) once each; mark the campaign queued."""
+        now = self.clock()
+        before = self.db.total_changes
+        await self.db.executemany(
+            """INSERT OR IGNORE INTO outbox (campaign_id, channel, chat_id, lang, state, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [(campaign_id, ch, chat, lang, state, now, now) for ch, chat, lang, state in recipients])
+        await self.db.execute("UPDATE campaigns SET queued_at = COALESCE(queued_at, ?) WHERE id = ?", (now, campaign_id))
+        await self.db.commit()
+        return self.db.total_changes - before - 1
+
+    async def queued(self, channel: str, limit: int = 500, campaign_id: int | None = None,
+                     skip_reminders: bool = False) -> list[dict[str, Any]]:
+        """Rows waiting to be sent, of campaigns that are active (optionally one campaign, or no reminders)."""
+        async with self.db.execute(
+                """SELECT o.id, o.campaign_id, o.chat_id, o.lang, o.attempts FROM outbox o
+                   JOIN campaigns c ON c.id = o.campaign_id
+                   WHERE o.channel = ? AND o.state = 'queued' AND c.status = 'active'
+                     AND (? IS NULL OR o.campaign_id = ?) AND NOT (? AND c.kind = 'reminder')
+                   ORDER BY o.id LIMIT ?""", (channel, campaign_id, campaign_id, int(skip_reminders), limit)) as cur:
+            return [dict(r) for r in await cur.fetchall()]
+
+    async def outbox_mark(self, row_id: int, state: str, *, error: str | None = None, message_id: str | None = None,
+                          attempt: bool = False) -> None:
+        await self.db.execute(
+            """UPDATE outbox SET state = ?, error = COALESCE(?, error), message_id = COALESCE(?, message_id),
+                                 attempts = attempts + ?, updated_at = ? WHERE id = ?""",
+            (state, error, message_id, int(attempt), self.clock(), row_id))
+        await self.db.commit()
+
+    async def recover_sending(self) -> list[dict[str, Any]]:
+        """After a crash, rows caught in 'sending' may or may not have reached the user: mark them 'uncertain'."""
+        async with self.db.execute("SELECT id, campaign_id, channel, chat_id FROM outbox WHERE state = 'sending'") as cur:
+            rows = [dict(r) for r in await cur.fetchall()]
+        if rows:
+            await self.db.execute("UPDATE outbox SET state = 'uncertain', updated_at = ?, "
+                                  "error = 'the bot stopped while sending; not resent' WHERE state = 'sending'",
+                                  (self.clock(),))
+            await self.db.commit()
+        return rows
+
+    async def outbox_counts(self, campaign_id: int | None = None) -> dict[str, int]:
+        sql = "SELECT state, COUNT(*) FROM outbox" + (" WHERE campaign_id = ?" if campaign_id is not None else "")
+        async with self.db.execute(sql + " GROUP BY state", (campaign_id,) if campaign_id is not None else ()) as cur:
+            return {r[0]: r[1] for r in await cur.fetchall()}
+
+    async def outbox_rows(self, campaign_id: int | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM outbox" + (" WHERE campaign_id = ?" if campaign_id is not None else "") + " ORDER BY id"
+        async with self.db.execute(sql, (campaign_id,) if campaign_id is not None else ()) as cur:
+            return [dict(r) for r in await cur.fetchall()]
 
     # ------------------------------------------------------------ questions
 

@@ -103,6 +103,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "event_where": {"en": "Where: {place}", "hi": "कहाँ: {place}"},
     "event_by": {"en": "Organised by: {organiser}", "hi": "आयोजक: {organiser}"},
     "event_deadline": {"en": "Register by: {deadline}", "hi": "पंजीकरण की आख़िरी तारीख़: {deadline}"},
+    "reminder_start": {"en": "⏰ Reminder: {title} starts on {when} (in {days} day(s)).",
+                       "hi": "⏰ याद दिलाना: {title} {when} को शुरू होगा ({days} दिन बाद)।"},
+    "reminder_deadline": {"en": "⏰ Last date to register for {title}: {deadline}.",
+                          "hi": "⏰ {title} में पंजीकरण की आख़िरी तारीख़: {deadline}।"},
+    "reminder_footer": {"en": "Details: /events · Stop reminders: /stop", "hi": "पूरी जानकारी: /events · सूचनाएँ बंद: /stop"},
+    "remind_set": {"en": "Done: I will remind you of \"{title}\" before it starts.",
+                   "hi": "ठीक है: \"{title}\" शुरू होने से पहले मैं आपको याद दिलाऊँगा।"},
     "choose_below": {"en": "Choose below:", "hi": "नीचे से चुनें:"},
     # buttons
     "b_choose": {"en": "Choose", "hi": "चुनें"},

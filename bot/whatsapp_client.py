@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
@@ -51,7 +52,8 @@ class WhatsAppClient:
         self.base_url = base_url.rstrip("/")
         self.phone_number_id = phone_number_id
         self._token = token
-        self._http = http or httpx.AsyncClient(timeout=20)
+        self._http = http or httpx.AsyncClient(timeout=20, transport=httpx.AsyncHTTPTransport(
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]))
         self.max_attempts = max_attempts
         self.sleep = sleep
         self.backoff = backoff

@@ -5,7 +5,9 @@ No SQL, YAML or scoring here. Handler order is set in :func:`register`.
 from __future__ import annotations
 
 import logging
+import re
 import time
+from datetime import datetime
 
 from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update)
 from telegram.constants import ChatMemberStatus, ChatType
@@ -16,13 +18,15 @@ from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHand
 from ..admin import format_reload, format_stats, format_unanswered
 from ..conversation import anonymise
 from ..dialogue import COMMANDS, Incoming, Reply
+from ..events import IST
 from ..runtime import Runtime
 from ..texts import t
 
 CHANNEL = "telegram"
 MAX_MESSAGE = 4096
 MAX_QUESTION = 1000
-ADMIN_COMMANDS = ("stats", "unanswered", "reload")
+ADMIN_COMMANDS = ("stats", "unanswered", "reload", "broadcast", "reminders", "reminder_text")
+SEGMENT_RE = re.compile(r"^(all|district:[a-z0-9-]+|sector:[a-z0-9-]+)$")
 log = logging.getLogger("exportbot.telegram")
 
 COMMAND_HELP = {
@@ -140,6 +144,9 @@ async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await converse(update, context, Incoming("text", name))
         return
     store = runtime.store
+    if name in ("broadcast", "reminders", "reminder_text"):
+        await outreach_command(update, context, name, message.text.partition(" ")[2].strip())
+        return
     if name == "stats":
         text = format_stats(await store.stats(), runtime.kb)
     elif name == "unanswered":
@@ -149,6 +156,111 @@ async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         text = format_reload(problems, runtime.kb)
     log.info("admin=%s command=%s", anonymise(CHANNEL, str(user.id)), name)
     await send_replies(context, message.chat_id, (Reply(text),))
+
+
+async def outreach_command(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, rest: str) -> None:
+    """/broadcast [segment] text · /reminders · /reminder_text ID text."""
+    message = update.effective_message
+    assert message is not None
+    broadcaster = context.application.bot_data.get("broadcaster")
+    if broadcaster is None:
+        await message.reply_text("Reminders and broadcasts are not running in this process.")
+        return
+    store = broadcaster.store
+    if name == "broadcast":
+        segment, _, text = rest.partition(" ")
+        if not SEGMENT_RE.match(segment):
+            segment, text = "all", rest
+        if not text.strip():
+            await message.reply_text("Usage: /broadcast [all | district:<id> | sector:<id>] your message")
+            return
+        campaign_id, counts = await broadcaster.create_broadcast(text.strip(), segment, f"telegram:{message.chat_id}",
+                                                                 datetime.now(IST))
+        total = sum(counts.values())
+        per = ", ".join(f"{ch} {n}" for ch, n in sorted(counts.items())) or "none"
+        buttons = [[InlineKeyboardButton(f"✅ Send to {total}", callback_data=f"bc:y:{campaign_id}"),
+                    InlineKeyboardButton("✖ Cancel", callback_data=f"bc:n:{campaign_id}")]]
+        await message.reply_text(f"Preview ({segment}):\n\n{text.strip()}\n\nRecipients: {per} (total {total})",
+                                 reply_markup=InlineKeyboardMarkup(buttons))
+        return
+    if name == "reminder_text":
+        number, _, text = rest.partition(" ")
+        if not number.isdigit() or not text.strip() or await store.campaign(int(number)) is None:
+            await message.reply_text("Usage: /reminder_text <number from /reminders> new text")
+            return
+        await store.set_campaign_text(int(number), text.strip(), text.strip())
+        await message.reply_text(f"#{number}: text changed. Messages already sent are not resent.")
+        return
+    await broadcaster.plan(datetime.now(IST))
+    pending = await store.campaigns(("scheduled", "active", "paused"), since=time.time() - 3 * 86400)
+    if not pending:
+        await message.reply_text("No reminders in the coming 30 days.")
+        return
+    lines, rows = ["Reminders (next 30 days):"], []
+    for c in pending[:8]:
+        due = datetime.fromtimestamp(c["due_at"], IST)
+        lines.append(f"#{c['id']} {due:%d %b %H:%M} {c['status']}: {c['key']}")
+        toggle = ("▶ resume", "r") if c["status"] == "paused" else ("⏸ pause", "p")
+        rows.append([InlineKeyboardButton(f"{toggle[0]} #{c['id']}", callback_data=f"rmd:{toggle[1]}:{c['id']}"),
+                     InlineKeyboardButton(f"✖ cancel #{c['id']}", callback_data=f"rmd:c:{c['id']}")])
+    lines.append("Change a text: /reminder_text <number> new text")
+    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Broadcast confirmation and reminder pause / resume / cancel, for admins only."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    admins = context.application.bot_data.get("admin_ids", frozenset())
+    broadcaster = context.application.bot_data.get("broadcaster")
+    if query.from_user is None or query.from_user.id not in admins or broadcaster is None:
+        await button(update, context)
+        return
+    await query.answer()
+    head, action, number = query.data.split(":", 2)
+    campaign_id = int(number) if number.isdigit() else -1
+    store = broadcaster.store
+    if head == "rmd":
+        campaign = await store.campaign(campaign_id)
+        if campaign is None:
+            return
+        if action == "p":
+            ok = await store.set_campaign_status(campaign_id, "paused", only_from=("scheduled", "active"))
+        elif action == "r":
+            ok = await store.set_campaign_status(campaign_id, "active" if campaign["queued_at"] else "scheduled",
+                                                 only_from=("paused",))
+        else:
+            ok = await store.set_campaign_status(campaign_id, "cancelled", only_from=("scheduled", "active", "paused"))
+        fresh = await store.campaign(campaign_id)
+        await query.edit_message_text(f"#{campaign_id} is now {fresh['status']}." if ok else
+                                      f"#{campaign_id} is {fresh['status']}; nothing changed.")
+        return
+    if action == "n":
+        await store.set_campaign_status(campaign_id, "cancelled", only_from=("draft",))
+        await query.edit_message_text("Broadcast cancelled; nothing was sent.")
+        return
+    queued = await broadcaster.confirm_broadcast(campaign_id)
+    if not queued:
+        await query.edit_message_text("This broadcast was already sent or cancelled.")
+        return
+    message = query.message
+    last: list[str] = []
+
+    async def progress(report) -> None:
+        text = f"Sending… {report.line()}"
+        if message is not None and text not in last:
+            last.append(text)
+            try:
+                await message.edit_text(text)
+            except TelegramError as exc:
+                log.info("progress edit failed: %s", exc)
+
+    async def run() -> None:
+        report = await broadcaster.deliver(progress=progress, campaign_id=campaign_id)
+        if message is not None:
+            await message.edit_text(f"Broadcast #{campaign_id} delivery report: {report.line()}")
+
+    context.application.create_task(run(), update=update, name=f"broadcast:{campaign_id}")
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -224,6 +336,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler(list(COMMANDS), command, filters=private & filters.UpdateType.MESSAGE))
     app.add_handler(CommandHandler(list(ADMIN_COMMANDS), admin_command, filters=private & filters.UpdateType.MESSAGE))
     app.add_handler(MessageHandler(private & filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command))
+    app.add_handler(CallbackQueryHandler(admin_button, pattern=r"^(bc|rmd):"))
     app.add_handler(CallbackQueryHandler(button))
     app.add_handler(MessageHandler(private & filters.TEXT & filters.UpdateType.MESSAGE, text_message))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, non_text))

@@ -1,0 +1,237 @@
+"""Reminders and admin broadcasts through the durable outbox.
+
+Flow: campaigns are derived from the calendar (``plan``) and become due;
+a due campaign gets one outbox row per recipient (unique, so never twice);
+``deliver`` sends queued rows through each channel's sender, paced within the
+platform's limits, marking each row ``sending`` before and ``sent`` /
+``failed`` / ``skipped_blocked`` / ``skipped_window_closed`` after. Rows left in
+``sending`` by a crash are marked ``uncertain`` at start-up and reported to
+admins instead of being resent.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Awaitable, Callable, Protocol
+
+from .dialogue import format_date
+from .events import IST, Occurrence
+from .knowledge import KnowledgeBase
+from .reminders import (Due, Pacer, ReminderSettings, due_now, in_quiet_hours, in_segment, reminder_text,
+                        reminders_between, wants)
+
+log = logging.getLogger("exportbot.broadcast")
+PLAN_AHEAD = timedelta(days=30)       # reminders become visible (and pausable) this long before they are due
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: str                        # sent | blocked | retry | window_closed | failed | uncertain
+    message_id: str | None = None
+    retry_after: float = 0.0
+    error: str | None = None
+
+
+class Sender(Protocol):
+    channel: str
+
+    async def send(self, chat_id: str, text: str, lang: str, kind: str, params: list[str]) -> SendResult: ...
+
+
+@dataclass
+class Report:
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    window_closed: int = 0
+    uncertain: int = 0
+    left: int = 0
+    by_channel: dict[str, int] = field(default_factory=dict)
+
+    def line(self) -> str:
+        return (f"sent {self.sent} · failed {self.failed} · blocked {self.blocked} · "
+                f"window closed {self.window_closed} · uncertain {self.uncertain} · left {self.left}")
+
+
+class Broadcaster:
+    def __init__(self, store: Any, kb: Callable[[], KnowledgeBase], senders: dict[str, Sender],
+                 pacers: dict[str, Pacer], settings: ReminderSettings | None = None,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep):
+        self.store = store
+        self.kb = kb
+        self.senders = senders
+        self.pacers = pacers
+        self.settings = settings or ReminderSettings()
+        self.sleep = sleep
+        self._lock = asyncio.Lock()
+
+    # ------------------------------------------------------------ campaigns
+
+    async def plan(self, now: datetime) -> int:
+        """Create campaign rows for reminders due from a few days ago to PLAN_AHEAD from now."""
+        created = 0
+        for due in reminders_between(self.kb().events, now - timedelta(days=3), now + PLAN_AHEAD, self.settings):
+            await self._campaign_for(due)
+            created += 1
+        return created
+
+    async def _campaign_for(self, due: Due) -> int:
+        return await self.store.upsert_campaign(
+            due.key, "reminder", due.due_at.timestamp(), "scheduled", event_id=due.event.id,
+            occurrence=due.occurrence.start.isoformat(), offset_kind=due.kind)
+
+    async def queue_due(self, now: datetime) -> dict[int, int]:
+        """Give every due reminder its outbox rows (once); returns campaign id -> rows added."""
+        added: dict[int, int] = {}
+        due_list = due_now(self.kb().events, now, self.settings)
+        if not due_list:
+            return added
+        subscribers = await self.store.subscribers()
+        for due in due_list:
+            campaign_id = await self._campaign_for(due)
+            campaign = await self.store.campaign(campaign_id)
+            assert campaign is not None
+            if campaign["status"] in ("paused", "cancelled") or campaign["queued_at"] is not None:
+                continue
+            await self.store.set_campaign_status(campaign_id, "active", only_from=("scheduled",))
+            rows = [(s.channel, s.chat_id, s.lang, "skipped_blocked" if s.blocked else "queued")
+                    for s in subscribers if wants(s, due.event)]
+            added[campaign_id] = await self.store.queue(campaign_id, rows)
+            log.info("reminder %s: %d recipients queued", due.key, len(rows))
+        return added
+
+    async def create_broadcast(self, text: str, segment: str, created_by: str, now: datetime) -> tuple[int, dict[str, int]]:
+        """A draft broadcast and how many subscribers per channel it would reach."""
+        counts: dict[str, int] = {}
+        for s in await self.store.subscribers():
+            if in_segment(s, segment) and not s.blocked:
+                counts[s.channel] = counts.get(s.channel, 0) + 1
+        key = f"broadcast:{now.timestamp():.6f}:{created_by}"
+        campaign_id = await self.store.upsert_campaign(key, "broadcast", now.timestamp(), "draft", segment=segment,
+                                                       text_en=text, text_hi=text, created_by=created_by)
+        return campaign_id, counts
+
+    async def confirm_broadcast(self, campaign_id: int) -> int:
+        campaign = await self.store.campaign(campaign_id)
+        if campaign is None or campaign["kind"] != "broadcast" or campaign["status"] != "draft":
+            return 0
+        rows = [(s.channel, s.chat_id, s.lang, "skipped_blocked" if s.blocked else "queued")
+                for s in await self.store.subscribers() if in_segment(s, campaign["segment"])]
+        await self.store.set_campaign_status(campaign_id, "active", only_from=("draft",))
+        return await self.store.queue(campaign_id, rows)
+
+    # ------------------------------------------------------------ sending
+
+    def _text(self, campaign: dict[str, Any], lang: str) -> tuple[str, list[str]]:
+        custom = campaign["text_hi"] if lang == "hi" else campaign["text_en"]
+        occurrence = self._occurrence(campaign)
+        params = [occurrence.event.title.get(lang), format_date(occurrence.start, lang)] if occurrence else []
+        if custom:
+            return custom, params or [custom[:60]]
+        assert occurrence is not None, "a reminder without custom text needs its event"
+        due = Due(campaign["key"], occurrence, campaign["offset_kind"],
+                  datetime.fromtimestamp(campaign["due_at"], IST))
+        return reminder_text(due, lang, format_date), params
+
+    def _occurrence(self, campaign: dict[str, Any]) -> Occurrence | None:
+        if not campaign.get("event_id"):
+            return None
+        event = next((e for e in self.kb().events if e.id == campaign["event_id"]), None)
+        if event is None:
+            return None
+        start = date.fromisoformat(campaign["occurrence"])
+        found = [o for o in event.occurrences(start, start) if o.start == start]
+        return found[0] if found else None
+
+    async def deliver(self, progress: Callable[[Report], Awaitable[None]] | None = None,
+                      campaign_id: int | None = None, now: datetime | None = None) -> Report:
+        """Send every queued row of active campaigns, all channels at once, each at its own pace.
+
+        Reminders are held back in quiet hours (a run resumed at night finishes in the morning);
+        an admin's broadcast goes when the admin confirms it."""
+        night = in_quiet_hours(now or datetime.now(IST), self.settings)
+        async with self._lock:
+            report = Report()
+            tasks = [asyncio.create_task(self._deliver_channel(ch, sender, report, progress, campaign_id, night))
+                     for ch, sender in self.senders.items()]
+            await asyncio.gather(*tasks)
+            counts = await self.store.outbox_counts(campaign_id)
+            report.left = counts.get("queued", 0)
+            if progress:
+                await progress(report)
+            return report
+
+    async def _deliver_channel(self, channel: str, sender: Sender, report: Report,
+                               progress: Callable[[Report], Awaitable[None]] | None, campaign_id: int | None,
+                               night: bool) -> None:
+        pacer = self.pacers[channel]
+        last_progress = time.monotonic()
+        while True:
+            rows = await self.store.queued(channel, campaign_id=campaign_id, skip_reminders=night)
+            if not rows:
+                return
+            for row in rows:
+                # Read the campaign for every row: a pause or cancel by an admin takes effect at once.
+                campaign = await self.store.campaign(row["campaign_id"])
+                if campaign is None or campaign["status"] != "active":
+                    break
+                text, params = self._text(campaign, row["lang"])
+                await self._send_row(sender, pacer, row, text, params, campaign, report)
+                if progress and time.monotonic() - last_progress >= 1.0:
+                    last_progress = time.monotonic()
+                    report.left = (await self.store.outbox_counts(campaign_id)).get("queued", 0)
+                    await progress(report)
+
+    async def _send_row(self, sender: Sender, pacer: Pacer, row: dict[str, Any], text: str, params: list[str],
+                        campaign: dict[str, Any], report: Report) -> None:
+        kind = campaign["offset_kind"] or campaign["kind"]
+        for _ in range(10):   # a rate-limit answer is retried after its wait; other outcomes end the loop
+            await pacer.wait(row["chat_id"])
+            await self.store.outbox_mark(row["id"], "sending", attempt=True)
+            try:
+                result = await sender.send(row["chat_id"], text, row["lang"], kind, params)
+            except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the row
+                log.exception("sender %s failed", sender.channel)
+                result = SendResult("failed", error=f"{type(exc).__name__}: {exc}")
+            if result.status == "retry":
+                await self.store.outbox_mark(row["id"], "queued")
+                await self.sleep(max(result.retry_after, 0.05))
+                continue
+            break
+        else:
+            result = SendResult("failed", error="still rate limited after 10 tries")
+        if result.status == "sent":
+            await self.store.outbox_mark(row["id"], "sent", message_id=result.message_id)
+            report.sent += 1
+            report.by_channel[sender.channel] = report.by_channel.get(sender.channel, 0) + 1
+        elif result.status == "blocked":
+            await self.store.outbox_mark(row["id"], "skipped_blocked", error=result.error)
+            await self.store.set_blocked(sender.channel, row["chat_id"], True)
+            report.blocked += 1
+        elif result.status == "window_closed":
+            await self.store.outbox_mark(row["id"], "skipped_window_closed", error=result.error)
+            report.window_closed += 1
+        elif result.status == "uncertain":
+            await self.store.outbox_mark(row["id"], "uncertain", error=result.error)
+            report.uncertain += 1
+        else:
+            state = "queued" if row["attempts"] + 1 < MAX_ATTEMPTS and result.status == "transient" else "failed"
+            await self.store.outbox_mark(row["id"], state, error=result.error)
+            report.failed += state == "failed"
+
+    # ------------------------------------------------------------ the whole run
+
+    async def recover(self) -> list[dict[str, Any]]:
+        rows = await self.store.recover_sending()
+        if rows:
+            log.warning("%d message(s) were being sent when the bot stopped: marked uncertain, not resent", len(rows))
+        return rows
+
+    async def run_due(self, now: datetime) -> Report:
+        await self.plan(now)
+        await self.queue_due(now)
+        return await self.deliver(now=now)

@@ -1,0 +1,45 @@
+"""Wiring for reminders and broadcasts: a Broadcaster with a sender and a pacer per configured channel."""
+from __future__ import annotations
+
+import contextlib
+from typing import Any, AsyncIterator, Callable
+
+from telegram import Bot
+
+from .broadcast import Broadcaster
+from .knowledge import KnowledgeBase
+from .reminders import Pacer
+from .senders import TelegramSender, WhatsAppSender, parse_templates
+from .settings import Settings
+from .telegram_app import make_bot
+from .whatsapp_client import WhatsAppClient
+
+
+def make_broadcaster(settings: Settings, store: Any, kb: Callable[[], KnowledgeBase], *, telegram_bot: Bot | None = None,
+                     whatsapp_client: WhatsAppClient | None = None, window: float = 1.0) -> Broadcaster:
+    senders: dict[str, Any] = {}
+    pacers: dict[str, Pacer] = {}
+    if telegram_bot is not None:
+        senders["telegram"] = TelegramSender(telegram_bot)
+        pacers["telegram"] = Pacer(settings.telegram_rate, window=window, per_chat=window)
+    if whatsapp_client is not None:
+        senders["whatsapp"] = WhatsAppSender(whatsapp_client, store, parse_templates(settings.whatsapp_templates))
+        pacers["whatsapp"] = Pacer(settings.whatsapp_rate, window=window, per_chat=window)
+    return Broadcaster(store, kb, senders, pacers, settings.reminder_settings())
+
+
+@contextlib.asynccontextmanager
+async def channel_clients(settings: Settings) -> AsyncIterator[tuple[Bot | None, WhatsAppClient | None]]:
+    """Telegram bot and WhatsApp client for the channels that are configured (for the command line)."""
+    bot = make_bot(settings) if settings.telegram_token else None
+    client = (WhatsAppClient(settings.whatsapp_api_base_url, settings.whatsapp_phone_number_id,
+                             str(settings.whatsapp_token)) if settings.whatsapp_configured else None)
+    try:
+        if bot is not None:
+            await bot.initialize()
+        yield bot, client
+    finally:
+        if bot is not None:
+            await bot.shutdown()
+        if client is not None:
+            await client.aclose()

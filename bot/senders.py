@@ -1,0 +1,85 @@
+"""Per-channel senders for reminders and broadcasts: platform errors become plain outcomes."""
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from .broadcast import SendResult
+from .whatsapp_client import ConfigurationError, GraphError, WhatsAppClient, WindowClosed
+
+TELEGRAM_MAX = 4096
+
+
+class TelegramSender:
+    channel = "telegram"
+
+    def __init__(self, bot: Bot):
+        self.bot = bot
+
+    async def send(self, chat_id: str, text: str, lang: str, kind: str, params: list[str]) -> SendResult:
+        try:
+            message = await self.bot.send_message(int(chat_id), text[:TELEGRAM_MAX])
+        except RetryAfter as exc:
+            wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
+            return SendResult("retry", retry_after=float(wait))
+        except Forbidden as exc:
+            return SendResult("blocked", error=exc.message)
+        except TimedOut as exc:
+            # The request went out; Telegram may or may not have delivered it. Never resend blindly.
+            return SendResult("uncertain", error=f"timed out: {exc.message}")
+        except BadRequest as exc:
+            return SendResult("failed", error=exc.message)
+        except NetworkError as exc:
+            return SendResult("transient", error=exc.message)
+        return SendResult("sent", message_id=str(message.message_id))
+
+
+class WhatsAppSender:
+    """Free-form text inside the 24-hour window; outside it the template configured for the reminder type."""
+
+    channel = "whatsapp"
+
+    def __init__(self, client: WhatsAppClient, store: Any, templates: dict[str, tuple[str, str]]):
+        self.client = client
+        self.store = store
+        self.templates = templates          # reminder kind -> (template name, language code)
+
+    async def send(self, chat_id: str, text: str, lang: str, kind: str, params: list[str]) -> SendResult:
+        try:
+            if await self.store.window_open(self.channel, chat_id):
+                try:
+                    sent = await self.client.send_text(chat_id, text)
+                    return SendResult("sent", message_id=sent.wamid)
+                except WindowClosed:
+                    await self.store.mark_window_closed(self.channel, chat_id)
+            template = self.templates.get(kind) or self.templates.get("*")
+            if template is None:
+                return SendResult("window_closed", error="outside the 24-hour window and no template configured")
+            name, language = template
+            sent = await self.client.send_template(chat_id, name, language, params)
+            return SendResult("sent", message_id=sent.wamid)
+        except ConfigurationError as exc:
+            return SendResult("failed", error=str(exc))
+        except GraphError as exc:
+            if exc.code in (130429, 131056):
+                return SendResult("retry", retry_after=2.0)
+            if exc.code == 0:
+                return SendResult("transient", error=str(exc))
+            return SendResult("failed", error=str(exc))
+
+
+def parse_templates(raw: str) -> dict[str, tuple[str, str]]:
+    """'start-7d=event_week:hi,deadline-2d=reg_deadline:en,*=announcement:en' -> {kind: (name, language)}."""
+    out: dict[str, tuple[str, str]] = {}
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        kind, _, rest = part.partition("=")
+        name, _, language = rest.partition(":")
+        if not kind or not name:
+            raise SystemExit(f"WHATSAPP_TEMPLATES: '{part}' should look like 'start-7d=template_name:en'")
+        out[kind.strip()] = (name.strip(), (language or "en").strip())
+    return out
