@@ -1,7 +1,9 @@
 """The Telegram bot end to end: a real Application talking HTTP to a local Bot API double."""
 from __future__ import annotations
 
+import asyncio
 import shutil
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from bot.handlers.telegram import split_text
 from bot.runtime import Runtime
 from bot.settings import Secret, Settings
 from bot.store import Store
+from bot.outreach import make_broadcaster
 from bot.telegram_app import build_application
 
 from .conftest import KNOWLEDGE
@@ -34,6 +37,8 @@ class Harness:
         self.store = await Store(self.db).open()
         self.runtime = Runtime.create(self.knowledge, self.store)
         self.app = build_application(self.settings, self.runtime, updater=False)
+        self.app.bot_data["broadcaster"] = make_broadcaster(self.settings, self.store, lambda: self.runtime.kb,
+                                                            telegram_bot=self.app.bot, window=0.05)
         await self.app.initialize()
         return self
 
@@ -267,3 +272,48 @@ def test_callback_data_fits_telegram(kb, dialogue):
     from bot.dialogue import check_callback_sizes
 
     assert check_callback_sizes(kb) == []
+
+
+async def test_admin_broadcast_preview_confirm_and_report(bot):
+    await bot.press("dist:hathras", chat=11)
+    await bot.press("sub:district", chat=11)
+    await bot.press("dist:agra", chat=12)
+    await bot.press("sub:all", chat=12)
+    await bot.press("sub:none", chat=13)
+    (preview,) = await bot.say("/broadcast district:hathras IEC camp on Monday at the DIC office", chat=ADMIN)
+    assert preview["text"] == ("Preview (district:hathras):\n\nIEC camp on Monday at the DIC office\n\n"
+                               "Recipients: telegram 1 (total 1)")
+    (send, cancel) = buttons(preview)[0]
+    assert send[0] == "✅ Send to 1" and cancel[0] == "✖ Cancel"
+    before = len(bot.fake.sent)
+    await bot.feed(bot.fake.make_callback_update(ADMIN, send[1], message_id=preview["message_id"]))
+    for _ in range(100):
+        if any(m["text"].startswith("Broadcast #") for m in bot.fake.sent[before:]):
+            break
+        await asyncio.sleep(0.05)
+    to_user = [m for m in bot.fake.sent[before:] if m["chat_id"] == 11]
+    assert [m["text"] for m in to_user] == ["IEC camp on Monday at the DIC office"]
+    assert not any(m["chat_id"] in (12, 13) for m in bot.fake.sent[before:])
+    final = [m for m in bot.fake.sent[before:] if m["chat_id"] == ADMIN][-1]
+    assert final["text"].startswith("Broadcast #") and "delivery report: sent 1 · failed 0" in final["text"]
+    # pressing "send" again sends nothing more
+    await bot.feed(bot.fake.make_callback_update(ADMIN, send[1], message_id=preview["message_id"]))
+    assert len([m for m in bot.fake.sent if m["chat_id"] == 11 and m["text"].startswith("IEC camp")]) == 1
+
+
+async def test_admin_reminders_pause_button_and_non_admin(bot):
+    campaign_id = await bot.store.upsert_campaign("camp@test:start-1d", "reminder", time.time() + 86400, "scheduled",
+                                                  text_en="Camp tomorrow", text_hi="कल कैंप")
+    (listing,) = await bot.say("/reminders", chat=ADMIN)
+    assert listing["text"].startswith("Reminders (next 30 days):")
+    assert f"#{campaign_id} " in listing["text"] and "scheduled: camp@test:start-1d" in listing["text"]
+    row = next(r for r in buttons(listing) if r[0][1] == f"rmd:p:{campaign_id}")
+    assert row == [(f"⏸ pause #{campaign_id}", f"rmd:p:{campaign_id}"), (f"✖ cancel #{campaign_id}", f"rmd:c:{campaign_id}")]
+    await bot.feed(bot.fake.make_callback_update(ADMIN, row[0][1], message_id=listing["message_id"]))
+    assert bot.fake.sent[-1]["text"] == f"#{campaign_id} is now paused."
+    assert (await bot.store.campaign(campaign_id))["status"] == "paused"
+    (changed,) = await bot.say(f"/reminder_text {campaign_id} Camp tomorrow at 11", chat=ADMIN)
+    assert changed["text"] == f"#{campaign_id}: text changed. Messages already sent are not resent."
+    assert (await bot.store.campaign(campaign_id))["text_en"] == "Camp tomorrow at 11"
+    (answer,) = await bot.say("/broadcast hello everyone")          # not an admin: just words
+    assert answer["text"] == bot.runtime.engine.ask("broadcast").text
