@@ -190,13 +190,15 @@ class Broadcaster:
                         campaign: dict[str, Any], report: Report) -> None:
         kind = campaign["offset_kind"] or campaign["kind"]
         for _ in range(10):   # a rate-limit answer is retried after its wait; other outcomes end the loop
-            await pacer.wait(row["chat_id"])
+            slot = await pacer.wait(row["chat_id"])
             await self.store.outbox_mark(row["id"], "sending", attempt=True)
             try:
                 result = await sender.send(row["chat_id"], text, row["lang"], kind, params)
             except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the row
                 log.exception("sender %s failed", sender.channel)
                 result = SendResult("failed", error=f"{type(exc).__name__}: {exc}")
+            finally:
+                pacer.done(slot)
             if result.status == "retry":
                 await self.store.outbox_mark(row["id"], "queued")
                 await self.sleep(max(result.retry_after, 0.05))

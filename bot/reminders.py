@@ -152,39 +152,47 @@ def reminder_text(due: Due, lang: str, format_date: Callable[[date, str], str]) 
 # ---------------------------------------------------------------- pacing
 
 class Pacer:
-    """At most ``limit`` sends in any ``window`` seconds overall, and one per ``per_chat`` seconds to a chat."""
+    """At most ``limit`` sends in any ``window`` seconds overall, and one per ``per_chat`` seconds to a chat.
+
+    A send is counted from when it is started until ``window`` after it *finished*: the platform
+    received it somewhere in between, so however the network or the event loop delays a request,
+    no window of the platform's arrivals can hold more than ``limit`` of them.
+    """
 
     def __init__(self, limit: int, window: float = 1.0, per_chat: float = 1.0,
                  clock: Callable[[], float] = _time.monotonic,
-                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep, margin: float = 0.03):
+                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep):
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        # The platform counts arrivals, which jitter by a few milliseconds: keep a small margin.
-        self.limit, self.window, self.per_chat = limit, window * (1 + margin), per_chat
+        self.limit, self.window, self.per_chat = limit, window, per_chat
         self.clock, self.sleep = clock, sleep
-        self._recent: deque[float] = deque()
-        self._last_to: dict[str, float] = {}
+        self._slots: list[list[float]] = []          # [time] cells: start time, then finish time
+        self._last_to: dict[str, list[float]] = {}
         self._lock = asyncio.Lock()
 
-    async def wait(self, chat: str) -> None:
+    async def wait(self, chat: str) -> list[float]:
+        """Wait for a free slot; returns the slot, to pass to :meth:`done` when the send has finished."""
         async with self._lock:
             while True:
                 now = self.clock()
-                while self._recent and now - self._recent[0] >= self.window:
-                    self._recent.popleft()
+                self._slots = [s for s in self._slots if now - s[0] < self.window]
                 delay = 0.0
-                if len(self._recent) >= self.limit:
-                    delay = self.window - (now - self._recent[0])
+                if len(self._slots) >= self.limit:
+                    delay = min(s[0] for s in self._slots) + self.window - now
                 last = self._last_to.get(chat)
-                if last is not None and now - last < self.per_chat:
-                    delay = max(delay, self.per_chat - (now - last))
+                if last is not None and now - last[0] < self.per_chat:
+                    delay = max(delay, last[0] + self.per_chat - now)
                 if delay <= 0:
-                    self._recent.append(now)
-                    self._last_to[chat] = now
+                    slot = [now]
+                    self._slots.append(slot)
+                    self._last_to[chat] = slot
                     if len(self._last_to) > 50_000:
-                        self._last_to = {c: t for c, t in self._last_to.items() if now - t < self.per_chat}
-                    return
-                await self.sleep(delay + 0.001)
+                        self._last_to = {c: s for c, s in self._last_to.items() if now - s[0] < self.per_chat}
+                    return slot
+                await self.sleep(delay + 0.0005)
+
+    def done(self, slot: list[float]) -> None:
+        slot[0] = self.clock()
 
 
 def count_by(values: Sequence[str]) -> dict[str, int]:

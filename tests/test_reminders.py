@@ -262,7 +262,7 @@ async def test_crash_mid_broadcast_then_restart(env, kb):
 
 
 async def test_ten_thousand_subscribers_within_the_rate_limit(kb, tmp_path):
-    """10,000 recipients; time is compressed 20× (30 per 50 ms) so the test takes seconds, not minutes."""
+    """10,000 recipients; time is compressed 20× (30 per 50 ms) so the test takes seconds, not six minutes."""
     async with FakeBotAPI(token=TOKEN) as fake:
         store = await Store(tmp_path / "big.sqlite3").open()
         setup = Setup(kb, store, fake, limit=30, window=0.05)
@@ -305,3 +305,25 @@ async def test_whatsapp_window_closed_uses_the_template_or_is_skipped(kb, tmp_pa
         assert fake.sent[-1]["template"] == ("event_reminder", "en")
         await client.aclose()
         await store.close()
+
+
+async def test_pacer_counts_a_send_until_it_finished():
+    now = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(3, window=1.0, per_chat=1.0, clock=lambda: now[0], sleep=sleep)
+    starts = []
+    for i in range(7):
+        slot = await pacer.wait(f"chat{i}")
+        starts.append(now[0])
+        now[0] += 0.1                      # the request takes 100 ms
+        pacer.done(slot)
+    # three per window, each window counted from the finish of the send it replaces
+    assert starts[:3] == [0.0, 0.1, 0.2]
+    assert starts[3] >= 0.1 + 1.0 and starts[6] >= starts[3] + 1.1
+    slot = await pacer.wait("chat6")       # the same chat again: a second apart
+    assert now[0] - starts[6] >= 1.0
