@@ -1,6 +1,7 @@
 """Per-channel senders for reminders and broadcasts: platform errors become plain outcomes."""
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from telegram import Bot
@@ -22,8 +23,11 @@ class TelegramSender:
         try:
             message = await self.bot.send_message(int(chat_id), text[:TELEGRAM_MAX])
         except RetryAfter as exc:
-            wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
-            return SendResult("retry", retry_after=float(wait))
+            with warnings.catch_warnings():   # PTB 22 warns that retry_after will become a timedelta
+                warnings.simplefilter("ignore")
+                wait = exc.retry_after
+            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+            return SendResult("retry", retry_after=seconds)
         except Forbidden as exc:
             return SendResult("blocked", error=exc.message)
         except TimedOut as exc:

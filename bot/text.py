@@ -61,7 +61,7 @@ wala wali wale vala vali vale raha rahi rahe about regarding explain means mean 
 since held big recently recent currently current now today exactly actually really kind sort type types like
 there's what's whats where's hai? h hy hain? kaunse kaunsa konsa konse kaunsi konsi kon si gayi gaya gaye hua hui hue
 jaye jaen jaayen jana jane jaana jaate kare kre kru karu karun karoon kaha kahaan kidhar abhi ab kab se
-बताइए किन जाते जाता जाती जाएं जाएँ जाये जाना करूं करूँ करे कहां अभी अब गया गई गए हुआ हुई हुए लोगों लोग
+sath saath kiya kiye kie साथ किया किये किए बताइए किन जाते जाता जाती जाएं जाएँ जाये जाना करूं करूँ करे कहां अभी अब गया गई गए हुआ हुई हुए लोगों लोग
 """.split())
 
 # Words that mark a question as plainly outside an export helpdesk. A question
