@@ -103,7 +103,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return cmd_chat(args, settings)
 
 
-def _when(text: str) -> "datetime":
+def _when(text: str):
     from datetime import datetime
 
     from .events import IST

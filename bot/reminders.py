@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import time as _time
-from collections import deque
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Awaitable, Callable, Iterable, Sequence

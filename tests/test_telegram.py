@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest

@@ -52,16 +52,16 @@ import itertools
 import json
 import re
 import secrets
-import socket
 import time
 import uuid
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from .loopback import LoopbackServer
 
 __all__ = [
     "FakeGraphAPI",
@@ -228,14 +228,6 @@ def _known_error(code: int, message: str | None = None, details: str | None = No
         details=details if details is not None else default_details,
         http_status=http_status,
     )
-
-
-class _QuietServer(uvicorn.Server):
-    """uvicorn server that leaves the process's signal handlers (pytest's Ctrl-C) alone."""
-
-    @contextlib.contextmanager
-    def capture_signals(self):  # type: ignore[override]
-        yield
 
 
 def _digits(number: Any) -> str:
@@ -684,9 +676,7 @@ class FakeGraphAPI:
         self._sent_signal = asyncio.Event()
         self._counter = itertools.count(1)
 
-        self._server: uvicorn.Server | None = None
-        self._server_task: asyncio.Task | None = None
-        self._socket: socket.socket | None = None
+        self._http = LoopbackServer("FakeGraphAPI")
         self.port: int | None = None
 
         self.app = Starlette(
@@ -716,49 +706,11 @@ class FakeGraphAPI:
         return f"{self.base_url}/{self.phone_number_id}/messages"
 
     async def start(self) -> FakeGraphAPI:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Accepted sockets inherit this: without it a response (headers, then body) waits ~40 ms on a delayed ACK.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(128)
-        sock.setblocking(False)
-        self._socket = sock
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            lifespan="off",
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            timeout_graceful_shutdown=2,
-        )
-        self._server = _QuietServer(config)
-        self._server_task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        deadline = time.monotonic() + 5
-        while not self._server.started:
-            if self._server_task.done():
-                self._server_task.result()
-                raise RuntimeError("FakeGraphAPI server exited during startup")
-            if time.monotonic() > deadline:
-                raise RuntimeError("FakeGraphAPI server did not start within 5 s")
-            await asyncio.sleep(0.005)
+        self.port = await self._http.start(self.app)
         return self
 
     async def stop(self) -> None:
-        if self._server is not None and self._server_task is not None:
-            self._server.should_exit = True
-            try:
-                await asyncio.wait_for(asyncio.shield(self._server_task), timeout=5)
-            except asyncio.TimeoutError:
-                self._server.force_exit = True
-                with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                    await asyncio.wait_for(self._server_task, timeout=2)
-        if self._socket is not None:
-            self._socket.close()
-        self._server = None
-        self._server_task = None
-        self._socket = None
+        await self._http.stop()
 
     async def __aenter__(self) -> FakeGraphAPI:
         return await self.start()

@@ -42,16 +42,16 @@ import html
 import itertools
 import json
 import re
-import socket
 import time
 from typing import Any
 from urllib.parse import parse_qsl
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from .loopback import LoopbackServer
 
 __all__ = ["FakeBotAPI", "TelegramAPIError"]
 
@@ -96,14 +96,6 @@ class TelegramAPIError(Exception):
         self.code = code
         self.description = description
         self.parameters = parameters
-
-
-class _QuietServer(uvicorn.Server):
-    """uvicorn server that leaves the process's signal handlers (pytest's Ctrl-C) alone."""
-
-    @contextlib.contextmanager
-    def capture_signals(self):  # type: ignore[override]
-        yield
 
 
 def _utf16_len(text: str) -> int:
@@ -273,9 +265,7 @@ class FakeBotAPI:
         self._active_poll: dict[str, Any] | None = None
         self._closing = False
 
-        self._server: uvicorn.Server | None = None
-        self._server_task: asyncio.Task | None = None
-        self._socket: socket.socket | None = None
+        self._http = LoopbackServer("FakeBotAPI")
         self.port: int | None = None
 
         self._handlers = {
@@ -318,52 +308,14 @@ class FakeBotAPI:
         return f"{self.url}/bot"
 
     async def start(self) -> FakeBotAPI:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Accepted sockets inherit this: without it a response (headers, then body) waits ~40 ms on a delayed ACK.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(128)
-        sock.setblocking(False)
-        self._socket = sock
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            lifespan="off",
-            log_config=None,
-            log_level="warning",
-            access_log=False,
-            timeout_graceful_shutdown=2,
-        )
         self._closing = False
-        self._server = _QuietServer(config)
-        self._server_task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        deadline = time.monotonic() + 5
-        while not self._server.started:
-            if self._server_task.done():
-                self._server_task.result()  # re-raise the startup error
-                raise RuntimeError("FakeBotAPI server exited during startup")
-            if time.monotonic() > deadline:
-                raise RuntimeError("FakeBotAPI server did not start within 5 s")
-            await asyncio.sleep(0.005)
+        self.port = await self._http.start(self.app)
         return self
 
     async def stop(self) -> None:
         self._closing = True
         self._wake(self._update_signal_name)
-        if self._server is not None and self._server_task is not None:
-            self._server.should_exit = True
-            try:
-                await asyncio.wait_for(asyncio.shield(self._server_task), timeout=5)
-            except asyncio.TimeoutError:
-                self._server.force_exit = True
-                with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-                    await asyncio.wait_for(self._server_task, timeout=2)
-        if self._socket is not None:
-            self._socket.close()
-        self._server = None
-        self._server_task = None
-        self._socket = None
+        await self._http.stop()
 
     async def __aenter__(self) -> FakeBotAPI:
         return await self.start()
