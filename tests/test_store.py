@@ -1,0 +1,39 @@
+"""The SQLite store: migrations, users, the question log, update ids."""
+from __future__ import annotations
+
+import sqlite3
+
+from bot.dialogue import Logged, UserState
+from bot.store import MIGRATIONS, Store
+
+
+async def test_an_old_database_opens_with_this_release(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as con:           # a database made by the first release (schema version 1)
+        con.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+        con.execute("INSERT INTO users (channel, chat_id, lang, district, first_seen, last_seen) "
+                    "VALUES ('telegram', '7', 'hi', 'agra', 1, 1)")
+    async with Store(path) as store:
+        assert await store.schema_version() == len(MIGRATIONS)
+        record = await store.get_user("telegram", "7")
+        assert record is not None and record.state == UserState(lang="hi", district="agra")
+        assert await store.inbox_add("whatsapp", "wamid.1", "91", "{}")      # tables of later versions exist
+    async with Store(path) as store:                                          # opening again changes nothing
+        assert await store.schema_version() == len(MIGRATIONS)
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_users_updates_and_questions(tmp_path):
+    async with Store(tmp_path / "s.sqlite3", clock=lambda: 1000.0) as store:
+        await store.save_user("telegram", "1", UserState(lang="en", step="district"))
+        assert (await store.get_user("telegram", "1")).state.step == "district"
+        assert await store.claim_update("telegram", 5) is True
+        assert await store.claim_update("telegram", 5) is False
+        assert await store.claim_update("whatsapp", 5) is True
+        await store.log_question("telegram", "1", Logged("hs code for saddle", "en", "hs-4201", 1.0, "answer"))
+        await store.log_question("telegram", "1", Logged("tell me a joke", "en", None, 0.0, "off_topic"))
+        assert await store.record_feedback("telegram", "1", "hs-4201", False)
+        stats = await store.stats(now=1000.0)
+        assert (stats["questions_today"], stats["refused_week"], stats["not_helpful"]) == (2, 1, 1)
+        assert await store.unanswered(since=0) == [("tell me a joke", 1)]
