@@ -26,6 +26,9 @@ class Thresholds:
     sure: float = 0.85        # a top score this high ...
     margin_when_sure: float = 0.02   # ... needs only this much lead
     suggest: float = 0.3      # at or above: "did you mean"
+    clear: float = 0.45       # a lower top score is still answered ...
+    clear_margin: float = 0.15   # ... when nothing else comes near it, the question has two known words
+    clear_unknown: float = 0.4   # ... and at most this share of it is words the bot has never seen
     off_topic_override: float = 1.05   # an off-topic word is refused unless the match is exceptionally strong
 
 
@@ -93,6 +96,28 @@ class AnswerEngine:
         lines.append(t("or_ask_office", lang, office=self.district_office(district_id, lang)))
         return "\n".join(lines)
 
+    def _districts_making(self, query: Query, matches: list[Match], lang: str) -> Outcome | None:
+        """'Which district makes X?' with X made in several districts: one answer listing them all."""
+        if "district" not in query.tokens or not matches or matches[0].entry.kind != "district":
+            return None
+        top = matches[0].score
+        close = [m for m in matches if m.entry.kind == "district" and m.score >= max(self.thresholds.answer, top - 0.08)]
+        if len(close) < 2:
+            return None
+        wanted = set(query.tokens) - {"district", "odop", "make", "product"}
+        lines = [t("districts_making", lang)]
+        for m in close:
+            district = self.kb.districts[m.entry.id]
+            best = max(district.odop, key=lambda p: len(wanted & set(self.index.canon.content(
+                " ".join((p.product.en, p.product.hi, *p.words))))), default=None)
+            product = f": {best.product.get(lang)}" if best is not None else ""
+            lines.append(f"• {district.name.get(lang)}{product}")
+        lines.append(t("districts_making_help", lang))
+        plainest = min((m.entry.source for m in close), key=len)
+        source = t("source", lang, source=self.kb.source_text(plainest, lang))
+        return Outcome("answer", query.text, lang, "\n".join(lines) + "\n\n" + source, entry=close[0].entry,
+                       score=top, query=query, matches=tuple(matches))
+
     # ------------------------------------------------------------ deciding
 
     def ask(self, question: str, lang: str | None = None, district: str | None = None) -> Outcome:
@@ -102,8 +127,11 @@ class AnswerEngine:
             return Outcome("empty", text, out_lang, t("empty", out_lang))
         if len(text) > MAX_QUESTION:
             return Outcome("too_long", text[:MAX_QUESTION], out_lang, t("too_long", out_lang, limit=MAX_QUESTION))
-        query, matches = self.index.rank(text)
+        query, matches = self.index.rank(text, limit=12)
         matches = _fold_subheadings(matches)
+        combined = self._districts_making(query, matches, out_lang)
+        if combined is not None:
+            return combined
         th = self.thresholds
         top = matches[0] if matches else None
         if top is None:
@@ -113,7 +141,10 @@ class AnswerEngine:
                            query=query, matches=tuple(matches))
         runner_up = matches[1].score if len(matches) > 1 else 0.0
         margin = th.margin if top.score < th.sure else th.margin_when_sure
-        if top.score >= th.answer and top.score - runner_up >= margin:
+        confident = top.score >= th.answer and top.score - runner_up >= margin
+        clear_winner = (top.score >= th.clear and top.score - runner_up >= th.clear_margin
+                        and len(query.tokens) >= 2 and self.index.unknown_share(query) <= th.clear_unknown)
+        if confident or clear_winner:
             return Outcome("answer", text, out_lang, self.render(top.entry, out_lang), entry=top.entry,
                            score=top.score, query=query, matches=tuple(matches))
         choices = tuple(m.entry for m in matches if m.score >= th.suggest)[:MAX_SUGGESTIONS]

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .knowledge import Entry, KnowledgeBase
-from .text import OFF_TOPIC, STOPWORDS, normalise
+from .text import OFF_TOPIC, STOPWORDS, normalise, skeleton
 
 # Words appended to every document of an entry of this kind: what the kind answers.
 KIND_TOKENS = {
@@ -34,6 +34,8 @@ KIND_TOKENS = {
 HS_NUMBER = re.compile(r"^\d{4,8}$")
 PREFIX_WEIGHT = 0.85
 KIND_BONUS = 0.08
+UNKNOWN_SHARE = 0.6
+SKELETON_MIN = 3      # a consonant skeleton this long is specific enough to bridge scripts
 INTENT_WORDS = frozenset({"hs", "market"})
 EXACT_CODE_BONUS = 0.1
 KIND_WORDS = frozenset(t for words in KIND_TOKENS.values() for t in words)
@@ -151,7 +153,10 @@ class Index:
                 df[t] = df.get(t, 0) + 1
         n = max(len(self.entries), 1)
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
-        self.unknown_weight = sorted(self.idf.values())[len(self.idf) // 2] if self.idf else 1.0
+        # A word the knowledge base has never seen counts against a match, but less than a known word:
+        # people wrap questions in words of their own ("mera gaon hathras me hai, yaha ka odop?").
+        median = sorted(self.idf.values())[len(self.idf) // 2] if self.idf else 1.0
+        self.unknown_weight = UNKNOWN_SHARE * median
         self.postings: dict[str, list[int]] = {}
         for d, (_, toks, _) in enumerate(self.docs):
             for t in toks:
@@ -159,6 +164,13 @@ class Index:
         self.vocab = sorted(self.idf)
         self._latin_vocab = [t for t in self.vocab if t.isascii() and not t.isdigit() and len(t) >= 3]
         self._deva_vocab = [t for t in self.vocab if not t.isascii()]
+        # Hinglish words that stand in the index only in Devanagari: matched by their consonants.
+        by_skeleton: dict[str, set[str]] = {}
+        for t in self._deva_vocab:
+            sk = skeleton(t)
+            if len(sk) >= SKELETON_MIN:
+                by_skeleton.setdefault(sk, set()).add(t)
+        self._skeletons = {sk: next(iter(ts)) for sk, ts in by_skeleton.items() if len(ts) == 1}
 
     @staticmethod
     def _texts(entry: Entry) -> Iterable[tuple[str, float]]:
@@ -202,11 +214,19 @@ class Index:
         allowed = 1 if len(token) < 8 else 2
         best = process.extractOne(token, choices, scorer=OSA.distance, score_cutoff=allowed)
         if best is None:
+            if token.isascii():
+                return self._skeletons.get(skeleton(token))
             return None
         # A typo keeps the first letter almost always; this avoids "gold" -> "cold".
         if best[0][0] != token[0]:
             return None
         return best[0]
+
+    def unknown_share(self, query: Query) -> float:
+        """How much of the question (by weight) is words the knowledge base has never seen."""
+        unknown = self.unknown_weight * len(query.unknown)
+        total = unknown + sum(self.idf.get(t, 0.0) for t in query.tokens)
+        return unknown / total if total else 1.0
 
     def rank(self, text: str, limit: int = 5) -> tuple[Query, list[Match]]:
         query = self.parse(text)

@@ -61,7 +61,16 @@ wala wali wale vala vali vale raha rahi rahe about regarding explain means mean 
 since held big recently recent currently current now today exactly actually really kind sort type types like
 there's what's whats where's hai? h hy hain? kaunse kaunsa konsa konse kaunsi konsi kon si gayi gaya gaye hua hui hue
 jaye jaen jaayen jana jane jaana jaate kare kre kru karu karun karoon kaha kahaan kidhar abhi ab kab se
-sath saath kiya kiye kie साथ किया किये किए बताइए किन जाते जाता जाती जाएं जाएँ जाये जाना करूं करूँ करे कहां अभी अब गया गई गए हुआ हुई हुए लोगों लोग
+sath saath kiya kiye kie साथ किया किये किए बताइए किन जाते
+hu hoon hun hoo raha rahi rahe rha rhi rhe tha thi the sakte sakta sakti skte skta sakenge sakega padta padti padte
+padega padegi pdta lagti lagta lagte chalega chalegi chahta chahti chahte chahiye wala wale wali vaale waale walon
+walo unko unke unki inko inke inki isko iske iski usko uske uski liye lie mere meri mera mujhe hame hamein humko
+apko aapko tumko kuch koi bas sirf hoga hogi honge hote hoti ho jaye jayega jayegi jaega gaya gayi gaye de dena dete
+deti dijiye dijie do le lena lete leti lijiye lo milegi milega milenge milta milti milte mil ke ki ka ko se me mai
+mein pe par ne ye yeh wo woh vo is us kis kisi kaise kese kaisa kyu kyon kyun kya kyaa h hh ha haan han ji hello
+please pls plz sir madam bhai bhaiya didi
+वालों वाले वाली वाला मेरा मेरी मेरे हमें हमको आपको उनको उनके उनकी इनको इसके उसके लिए रहा रही रहे हूँ हूं था थी थे
+सकते सकता सकती पड़ता पड़ती पड़ेगा लगती लगता चलेगा चाहिए दें देना दीजिए लें लेना लीजिए मिलेगी मिलेगा भाई साहब जाता जाती जाएं जाएँ जाये जाना करूं करूँ करे कहां अभी अब गया गई गए हुआ हुई हुए लोगों लोग
 """.split())
 
 # Words that mark a question as plainly outside an export helpdesk. A question
@@ -74,6 +83,34 @@ astrology recipe recipes cook cooking girlfriend boyfriend love marry marriage d
 election vote politics game games play news
 mausam barish baarish barsaat garmi sardi thand gana gaana gane gaane film picture chutkula chutkule mazak majak
 shadi shaadi pyar khana recipe
+train trains tatkal irctc pnr railway-ticket doctor hospital fever bukhar headache stomach pain dard bimari
+बुखार दर्द बीमारी डॉक्टर अस्पताल ट्रेन तत्काल
 प्रधानमंत्री मुख्यमंत्री राष्ट्रपति pradhanmantri mukhyamantri rashtrapati president minister pm cm
 मौसम बारिश बरसात गर्मी सर्दी ठंड क्रिकेट मैच गाना गाने फिल्म फ़िल्म चुटकुला चुटकुले मजाक मज़ाक बिटकॉइन शादी प्यार
 """.split())
+
+
+# ---------------------------------------------------------------- consonant skeletons (Hinglish <-> Devanagari)
+
+_DEVA_CONSONANTS = {
+    "क": "k", "ख": "k", "ग": "g", "घ": "g", "ङ": "n", "च": "c", "छ": "c", "ज": "j", "झ": "j", "ञ": "n",
+    "ट": "t", "ठ": "t", "ड": "d", "ढ": "d", "ण": "n", "त": "t", "थ": "t", "द": "d", "ध": "d", "न": "n",
+    "प": "p", "फ": "f", "ब": "b", "भ": "b", "म": "m", "य": "y", "र": "r", "ल": "l", "व": "v", "श": "s",
+    "ष": "s", "स": "s", "ह": "", "ळ": "l", "ं": "n", "ँ": "n",
+}
+_LATIN_FOLD = str.maketrans({"w": "v", "z": "j", "q": "k", "x": "ks", "h": None, "a": None, "e": None, "i": None,
+                             "o": None, "u": None, "y": "y"})
+
+
+def skeleton(token: str) -> str:
+    """The consonants of a word, spelt loosely, so 'chamda' and 'चमडा' (or 'kaleen' and 'कालीन') meet.
+
+    Aspiration, vowels and the usual Hinglish spelling swaps (w/v, z/j, ph/f) are ignored.
+    """
+    if token.isascii():
+        folded = token.lower().replace("ph", "f").replace("ch", "c").replace("sh", "s").replace("ck", "k")
+        out = folded.translate(_LATIN_FOLD)
+    else:
+        out = "".join(_DEVA_CONSONANTS.get(ch, "") for ch in token)
+    # doubled letters are one sound: "chadda" / "चड्डा"
+    return "".join(ch for i, ch in enumerate(out) if i == 0 or ch != out[i - 1])

@@ -110,6 +110,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "reminder_footer": {"en": "Details: /events · Stop reminders: /stop", "hi": "पूरी जानकारी: /events · सूचनाएँ बंद: /stop"},
     "remind_set": {"en": "Done: I will remind you of \"{title}\" before it starts.",
                    "hi": "ठीक है: \"{title}\" शुरू होने से पहले मैं आपको याद दिलाऊँगा।"},
+    "districts_making": {"en": "This is an ODOP (One District One Product) product of these districts:",
+                         "hi": "यह इन ज़िलों का ODOP (एक ज़िला एक उत्पाद) उत्पाद है:"},
+    "districts_making_help": {"en": "Ask the District Industries Centre (DIC / DIEPC) of the district for help.",
+                              "hi": "मदद के लिए उस ज़िले के ज़िला उद्योग केंद्र (DIC / DIEPC) से संपर्क करें।"},
     "choose_below": {"en": "Choose below:", "hi": "नीचे से चुनें:"},
     # buttons
     "b_choose": {"en": "Choose", "hi": "चुनें"},

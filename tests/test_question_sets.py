@@ -1,14 +1,15 @@
-"""Scores the matcher on our own question set (tests/data/extra_questions.yaml), written apart from the
-shared dev set, in English, Hinglish and Hindi. A drop below the floor means a change made answers worse."""
+"""Scores the matcher on our own question sets (tests/data/), written apart from the shared dev set, in
+English, Hinglish and Hindi. A drop below the floor means a change made answers worse."""
 from __future__ import annotations
 
 import re
 import unicodedata
 from pathlib import Path
 
+import pytest
 import yaml
 
-DATA = Path(__file__).parent / "data" / "extra_questions.yaml"
+DATA = Path(__file__).parent / "data"
 DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
 
 
@@ -27,12 +28,13 @@ def passes(item: dict, outcome) -> bool:
     return outcome.matched and all(any(normalise(alt) in answer for alt in group) for group in item["expect"])
 
 
-def test_extra_question_set(engine):
-    items = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("name, floor", [("extra_questions.yaml", 0.9), ("hindi_hinglish_questions.yaml", 0.84)])
+def test_question_set(engine, name, floor):
+    items = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
     results = {"in": [], "out": []}
     for item in items:
         results["out" if item.get("out_of_scope") else "in"].append(passes(item, engine.ask(item["q"])))
     in_rate = sum(results["in"]) / len(results["in"])
-    assert len(items) >= 150
+    assert len(items) >= 120
     assert all(results["out"]), "an out-of-scope question was answered"
-    assert in_rate >= 0.88, f"in-scope {in_rate:.1%}"
+    assert in_rate >= floor, f"in-scope {in_rate:.1%}"
