@@ -60,8 +60,9 @@ class Report:
 class Broadcaster:
     def __init__(self, store: Any, kb: Callable[[], KnowledgeBase], senders: dict[str, Sender],
                  pacers: dict[str, Pacer], settings: ReminderSettings | None = None,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep):
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, concurrency: int = 8):
         self.store = store
+        self.concurrency = concurrency
         self.kb = kb
         self.senders = senders
         self.pacers = pacers
@@ -156,35 +157,58 @@ class Broadcaster:
         night = in_quiet_hours(now or datetime.now(IST), self.settings)
         async with self._lock:
             report = Report()
-            tasks = [asyncio.create_task(self._deliver_channel(ch, sender, report, progress, campaign_id, night))
+            tasks = [asyncio.create_task(self._deliver_channel(ch, sender, report, campaign_id, night))
                      for ch, sender in self.senders.items()]
-            await asyncio.gather(*tasks)
+            ticker = asyncio.create_task(self._tick(progress, report, campaign_id)) if progress else None
+            try:
+                await asyncio.gather(*tasks)
+            finally:
+                if ticker is not None:
+                    ticker.cancel()
             counts = await self.store.outbox_counts(campaign_id)
             report.left = counts.get("queued", 0)
             if progress:
                 await progress(report)
             return report
 
-    async def _deliver_channel(self, channel: str, sender: Sender, report: Report,
-                               progress: Callable[[Report], Awaitable[None]] | None, campaign_id: int | None,
-                               night: bool) -> None:
-        pacer = self.pacers[channel]
-        last_progress = time.monotonic()
+    async def _tick(self, progress: Callable[[Report], Awaitable[None]], report: Report,
+                    campaign_id: int | None) -> None:
+        """Progress once a second while sending."""
         while True:
-            rows = await self.store.queued(channel, campaign_id=campaign_id, skip_reminders=night)
-            if not rows:
-                return
-            for row in rows:
-                # Read the campaign for every row: a pause or cancel by an admin takes effect at once.
-                campaign = await self.store.campaign(row["campaign_id"])
-                if campaign is None or campaign["status"] != "active":
-                    break
-                text, params = self._text(campaign, row["lang"])
-                await self._send_row(sender, pacer, row, text, params, campaign, report)
-                if progress and time.monotonic() - last_progress >= 1.0:
-                    last_progress = time.monotonic()
-                    report.left = (await self.store.outbox_counts(campaign_id)).get("queued", 0)
-                    await progress(report)
+            await asyncio.sleep(1.0)
+            report.left = (await self.store.outbox_counts(campaign_id)).get("queued", 0)
+            await progress(report)
+
+    async def _deliver_channel(self, channel: str, sender: Sender, report: Report, campaign_id: int | None,
+                               night: bool) -> None:
+        """Several sends in flight (a real network has latency), all through the channel's one pacer."""
+        pacer = self.pacers[channel]
+        work: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+
+        async def worker() -> None:
+            while (row := await work.get()) is not None:
+                try:
+                    # Read the campaign for every row: a pause or cancel by an admin takes effect at once.
+                    campaign = await self.store.campaign(row["campaign_id"])
+                    if campaign is not None and campaign["status"] == "active":
+                        text, params = self._text(campaign, row["lang"])
+                        await self._send_row(sender, pacer, row, text, params, campaign, report)
+                finally:
+                    work.task_done()
+
+        workers = [asyncio.create_task(worker()) for _ in range(self.concurrency)]
+        try:
+            while True:
+                rows = await self.store.queued(channel, campaign_id=campaign_id, skip_reminders=night)
+                if not rows:
+                    return
+                for row in rows:
+                    work.put_nowait(row)
+                await work.join()          # the next batch is read only when this one is finished
+        finally:
+            for _ in workers:
+                work.put_nowait(None)
+            await asyncio.gather(*workers, return_exceptions=True)
 
     async def _send_row(self, sender: Sender, pacer: Pacer, row: dict[str, Any], text: str, params: list[str],
                         campaign: dict[str, Any], report: Report) -> None:
@@ -200,8 +224,9 @@ class Broadcaster:
             finally:
                 pacer.done(slot)
             if result.status == "retry":
+                # Everyone on this channel waits, not just this row: the platform throttles the whole bot.
                 await self.store.outbox_mark(row["id"], "queued")
-                await self.sleep(max(result.retry_after, 0.05))
+                pacer.hold(max(result.retry_after, 0.05))
                 continue
             break
         else:
