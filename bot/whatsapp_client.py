@@ -131,3 +131,17 @@ class WhatsAppClient:
         if parameters:
             template["components"] = [{"type": "body", "parameters": [{"type": "text", "text": p} for p in parameters]}]
         return await self._post({"to": to, "type": "template", "template": template})
+
+    async def upload_media(self, content: bytes, filename: str, mime_type: str) -> str:
+        """Upload a file (e.g. an .ics) and return its media id, to send it as a document."""
+        response = await self._http.post(
+            f"{self.base_url}/{self.phone_number_id}/media", headers=self._headers,
+            data={"messaging_product": "whatsapp", "type": mime_type},
+            files={"file": (filename, content, mime_type)})
+        return str(self._result(response)["id"])
+
+    async def send_document(self, to: str, media_id: str, filename: str, caption: str = "") -> Sent:
+        document: dict[str, Any] = {"id": media_id, "filename": filename}
+        if caption:
+            document["caption"] = caption
+        return await self._post({"to": to, "type": "document", "document": document})

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date
 
 import httpx
 import pytest
@@ -231,3 +232,19 @@ async def test_invalid_token_is_a_clear_error_at_start_up(tmp_path, caplog):
                             whatsapp_verify_token=Secret(VERIFY), whatsapp_api_base_url=fake.base_url)
         assert await asyncio.wait_for(serve_async(settings), 10) == 1
     assert "refused WHATSAPP_TOKEN or WHATSAPP_PHONE_NUMBER_ID" in caplog.text
+
+
+async def test_event_details_come_with_an_ics_document(wa):
+    wa.runtime.dialogue.today = lambda: date(2027, 1, 1)       # the bundled calendar's example dates
+    await wa.say("hello")
+    await wa.pick("dist:hathras", "Hathras")
+    (listing,) = await wa.tap("m:events", "Events")
+    first = (listing.get("rows") or listing.get("buttons"))[0][0]
+    assert first.startswith("ev:")
+    sent = await wa.pick(first, "event")
+    details, document = sent
+    assert details["body"].splitlines()[1].startswith("When: ")
+    assert details["buttons"][0][0].startswith("rm:")
+    assert document["type"] == "document" and document["document"]["filename"].endswith(".ics")
+    upload = wa.fake.uploads[document["document"]["id"]]
+    assert b"BEGIN:VCALENDAR" in upload and b"text/calendar" in upload

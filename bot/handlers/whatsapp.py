@@ -99,11 +99,12 @@ def _clip(text: str, limit: int) -> str:
 
 
 def render(reply: Reply) -> list[tuple[str, Any]]:
-    """A reply as WhatsApp messages: ("text", body) | ("buttons", body, [(id, title)]) | ("list", body, label, rows)."""
+    """A reply as WhatsApp messages: ("text", body) | ("buttons", body, [(id, title)]) | ("list", body, label, rows)
+    | ("document", (file name, content))."""
     lang = "hi" if has_devanagari(reply.text) else "en"
     buttons = [b for row in reply.buttons for b in row]
     if not buttons:
-        return [("text", chunk) for chunk in split_text(reply.text, TEXT_MAX)]
+        return [("text", chunk) for chunk in split_text(reply.text, TEXT_MAX)] + _attachment(reply)
     out: list[tuple[str, Any]] = []
     body = reply.text
     if len(body) > INTERACTIVE_BODY_MAX:
@@ -111,7 +112,7 @@ def render(reply: Reply) -> list[tuple[str, Any]]:
         body = t("choose_below", lang)
     if len(buttons) <= BUTTONS_MAX and all(len(b.label) <= BUTTON_TITLE_MAX for b in buttons):
         out.append(("buttons", body, [(b.data, b.label) for b in buttons]))
-        return out
+        return out + _attachment(reply)
     if len(buttons) > ROWS_MAX:
         log.warning("a reply had %d buttons; WhatsApp lists show %d", len(buttons), ROWS_MAX)
     rows = []
@@ -119,7 +120,11 @@ def render(reply: Reply) -> list[tuple[str, Any]]:
         title = _clip(b.label, ROW_TITLE_MAX)
         rows.append((b.data, title, _clip(b.label, ROW_DESCRIPTION_MAX) if title != b.label else ""))
     out.append(("list", body, t("b_choose", lang), rows))
-    return out
+    return out + _attachment(reply)
+
+
+def _attachment(reply: Reply) -> list[tuple[str, Any]]:
+    return [("document", reply.attachment)] if reply.attachment else []
 
 
 class WhatsAppChannel:
@@ -183,8 +188,6 @@ class WhatsAppChannel:
 
     async def _answer(self, wa_id: str, message: dict[str, Any]) -> None:
         replies = await self.runtime.conversation(CHANNEL).handle(wa_id, to_incoming(message))
-        if any(r.text == t("stopped", "en") or r.text == t("stopped", "hi") for r in replies):
-            log.info("user=%s stopped all messages", anonymise(CHANNEL, wa_id))
         await self.send(wa_id, replies)
 
     async def send(self, wa_id: str, replies: tuple[Reply, ...]) -> bool:
@@ -196,8 +199,12 @@ class WhatsAppChannel:
                         await self.client.send_text(wa_id, message[1])
                     elif message[0] == "buttons":
                         await self.client.send_buttons(wa_id, message[1], message[2])
-                    else:
+                    elif message[0] == "list":
                         await self.client.send_list(wa_id, message[1], message[2], message[3])
+                    else:
+                        name, content = message[1]
+                        media_id = await self.client.upload_media(content, name, "text/calendar")
+                        await self.client.send_document(wa_id, media_id, name)
                 except WindowClosed:
                     await self.store.mark_window_closed(CHANNEL, wa_id)
                     log.info("user=%s: 24-hour window closed", anonymise(CHANNEL, wa_id))

@@ -671,6 +671,7 @@ class FakeGraphAPI:
         self.call_log: list[dict[str, Any]] = []  # every messages POST: to, timestamp, ok, code
         self.sent: list[dict[str, Any]] = []
         self.read_receipts: list[dict[str, Any]] = []
+        self.uploads: dict[str, bytes] = {}
 
         self._failures: list[dict[str, Any]] = []
         self._sent_signal = asyncio.Event()
@@ -831,7 +832,9 @@ class FakeGraphAPI:
             return self._respond(err)
         if not body:
             return self._respond(_param("The parameter messaging_product is required."))
-        return JSONResponse({"id": _media_id()})
+        media_id = _media_id()
+        self.uploads[media_id] = body          # the raw multipart body, for assertions
+        return JSONResponse({"id": media_id})
 
     async def _messages(self, request: Request) -> JSONResponse:
         now = time.monotonic()
