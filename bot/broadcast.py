@@ -4,7 +4,7 @@ Flow: campaigns are derived from the calendar (``plan``) and become due;
 a due campaign gets one outbox row per recipient (unique, so never twice);
 ``deliver`` sends queued rows through each channel's sender, paced within the
 platform's limits, marking each row ``sending`` before and ``sent`` /
-``failed`` / ``skipped_blocked`` / ``skipped_window_closed`` after. Rows left in
+``failed`` / ``skipped_blocked`` / ``skipped_window_closed`` / ``skipped_stopped`` after. Rows left in
 ``sending`` by a crash are marked ``uncertain`` at start-up and reported to
 admins instead of being resent.
 """
@@ -49,12 +49,14 @@ class Report:
     blocked: int = 0
     window_closed: int = 0
     uncertain: int = 0
+    stopped: int = 0
     left: int = 0
     by_channel: dict[str, int] = field(default_factory=dict)
 
     def line(self) -> str:
         return (f"sent {self.sent} · failed {self.failed} · blocked {self.blocked} · "
-                f"window closed {self.window_closed} · uncertain {self.uncertain} · left {self.left}")
+                f"window closed {self.window_closed} · stopped {self.stopped} · uncertain {self.uncertain} · "
+                f"left {self.left}")
 
 
 class Broadcaster:
@@ -213,6 +215,13 @@ class Broadcaster:
     async def _send_row(self, sender: Sender, pacer: Pacer, row: dict[str, Any], text: str, params: list[str],
                         campaign: dict[str, Any], report: Report) -> None:
         kind = campaign["offset_kind"] or campaign["kind"]
+        # /stop or a block since the row was queued: it must not go.
+        skip = await self.store.reachable(sender.channel, row["chat_id"], campaign["kind"], campaign["event_id"])
+        if skip is not None:
+            await self.store.outbox_mark(row["id"], skip)
+            report.blocked += skip == "skipped_blocked"
+            report.stopped += skip == "skipped_stopped"
+            return
         for _ in range(10):   # a rate-limit answer is retried after its wait; other outcomes end the loop
             slot = await pacer.wait(row["chat_id"])
             await self.store.outbox_mark(row["id"], "sending", attempt=True)

@@ -297,6 +297,22 @@ class Store:
         await self.db.execute("DELETE FROM event_follows WHERE channel = ? AND chat_id = ?", (channel, chat_id))
         await self.db.commit()
 
+    async def reachable(self, channel: str, chat_id: str, campaign_kind: str, event_id: str | None) -> str | None:
+        """Why a queued message must not go now (the user blocked the bot, or stopped messages since), or None."""
+        async with self.db.execute(
+                """SELECT blocked, subscription,
+                          EXISTS (SELECT 1 FROM event_follows f WHERE f.channel = u.channel AND f.chat_id = u.chat_id
+                                  AND (? IS NULL OR f.event_id = ?))
+                   FROM users u WHERE channel = ? AND chat_id = ?""", (event_id, event_id, channel, chat_id)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        if row[0]:
+            return "skipped_blocked"
+        if row[1] in (None, "none") and not row[2]:
+            return "skipped_stopped"
+        return None
+
     async def subscribers(self) -> list[Subscriber]:
         """Everyone who may receive reminders or broadcasts (blocked users included, flagged)."""
         follows: dict[tuple[str, str], set[str]] = {}

@@ -326,3 +326,15 @@ async def test_pacer_counts_a_send_until_it_finished():
     assert starts[3] >= 0.1 + 1.0 and starts[6] >= starts[3] + 1.1
     slot = await pacer.wait("chat6")       # the same chat again: a second apart
     assert now[0] - starts[6] >= 1.0
+
+
+async def test_stop_after_queueing_still_stops(env):
+    for chat in (1, 2):
+        await env.user(chat, lang="en", subscription="all")
+    campaign_id, _ = await env.broadcaster.create_broadcast("News", "all", "t", at("2027-01-05T10:00"))
+    await env.broadcaster.confirm_broadcast(campaign_id)
+    await env.store.save_user("telegram", "2", UserState(lang="en", subscription="none"))     # /stop meanwhile
+    report = await env.broadcaster.deliver(campaign_id=campaign_id)
+    assert (report.sent, report.stopped) == (1, 1)
+    assert [m["chat_id"] for m in env.fake.sent] == [1]
+    assert sorted(r["state"] for r in await env.store.outbox_rows(campaign_id)) == ["sent", "skipped_stopped"]
