@@ -38,7 +38,6 @@ UNKNOWN_SHARE = 0.6
 SKELETON_MIN = 3      # a consonant skeleton this long is specific enough to bridge scripts
 INTENT_WORDS = frozenset({"hs", "market"})
 EXACT_CODE_BONUS = 0.1
-KIND_WORDS = frozenset(t for words in KIND_TOKENS.values() for t in words)
 DOC_SHARE = 0.6      # share of the best single alias in an entry's score; the rest is the whole entry's coverage
 RERANK = 12           # candidates re-scored by phrasing
 SHAPE_WEIGHT = 0.1    # weight of that letter-level likeness
@@ -247,9 +246,12 @@ class Index:
                 hit = [t2 for t2 in weights if t2 in toks]
                 got = sum(weights[t2] for t2 in hit)
                 cq = got / total
-                # How much of the alias the question covers; the kind's own word does not count against it.
-                own = sum(self.idf.get(t2, 0.0) for t2 in toks if t2 not in KIND_WORDS)
-                cd = min(1.0, got / own) if own else 1.0
+                # How much of the alias the question covers; the words every entry of its kind carries
+                # ("hs", "market", "odop") count neither for nor against it.
+                kind_words = KIND_TOKENS.get(self.entries[entry_i].kind, ())
+                own = sum(self.idf.get(t2, 0.0) for t2 in toks if t2 not in kind_words)
+                got_own = sum(weights[t2] for t2 in hit if t2 not in kind_words)
+                cd = min(1.0, got_own / own) if own else 1.0
                 score = doc_weight * cq * (0.75 + 0.25 * cd)
                 if entry_i in exact_code:
                     score += EXACT_CODE_BONUS
