@@ -134,8 +134,10 @@ class Broadcaster:
         occurrence = self._occurrence(campaign)
         params = [occurrence.event.title.get(lang), format_date(occurrence.start, lang)] if occurrence else []
         if custom:
-            return custom, params or [custom[:60]]
-        assert occurrence is not None, "a reminder without custom text needs its event"
+            # A broadcast's template takes its text as one parameter, which may not hold line breaks.
+            return custom, params or [" ".join(custom.split())[:1000]]
+        if occurrence is None:
+            raise LookupError(f"event {campaign['event_id']} on {campaign['occurrence']} is no longer in the calendar")
         due = Due(campaign["key"], occurrence, campaign["offset_kind"],
                   datetime.fromtimestamp(campaign["due_at"], IST))
         return reminder_text(due, lang, format_date), params
@@ -156,10 +158,9 @@ class Broadcaster:
 
         Reminders are held back in quiet hours (a run resumed at night finishes in the morning);
         an admin's broadcast goes when the admin confirms it."""
-        night = in_quiet_hours(now or datetime.now(IST), self.settings)
         async with self._lock:
             report = Report()
-            tasks = [asyncio.create_task(self._deliver_channel(ch, sender, report, campaign_id, night))
+            tasks = [asyncio.create_task(self._deliver_channel(ch, sender, report, campaign_id, now))
                      for ch, sender in self.senders.items()]
             ticker = asyncio.create_task(self._tick(progress, report, campaign_id)) if progress else None
             try:
@@ -182,7 +183,7 @@ class Broadcaster:
             await progress(report)
 
     async def _deliver_channel(self, channel: str, sender: Sender, report: Report, campaign_id: int | None,
-                               night: bool) -> None:
+                               now: datetime | None) -> None:
         """Several sends in flight (a real network has latency), all through the channel's one pacer."""
         pacer = self.pacers[channel]
         work: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
@@ -195,12 +196,18 @@ class Broadcaster:
                     if campaign is not None and campaign["status"] == "active":
                         text, params = self._text(campaign, row["lang"])
                         await self._send_row(sender, pacer, row, text, params, campaign, report)
+                except Exception as exc:  # noqa: BLE001 - one bad row must not stall the others
+                    log.exception("outbox row %s could not be sent", row["id"])
+                    await self.store.outbox_mark(row["id"], "failed", error=f"{type(exc).__name__}: {exc}")
+                    report.failed += 1
                 finally:
                     work.task_done()
 
         workers = [asyncio.create_task(worker()) for _ in range(self.concurrency)]
         try:
             while True:
+                # Quiet hours are checked for every batch: a long run does not carry reminders into the night.
+                night = in_quiet_hours(now or datetime.now(IST), self.settings)
                 rows = await self.store.queued(channel, campaign_id=campaign_id, skip_reminders=night)
                 if not rows:
                     return
@@ -224,7 +231,9 @@ class Broadcaster:
             return
         for _ in range(10):   # a rate-limit answer is retried after its wait; other outcomes end the loop
             slot = await pacer.wait(row["chat_id"])
-            await self.store.outbox_mark(row["id"], "sending", attempt=True)
+            if not await self.store.claim(row["id"]):
+                pacer.done(slot)
+                return                      # another process is sending it, or it was cancelled
             try:
                 result = await sender.send(row["chat_id"], text, row["lang"], kind, params)
             except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the row

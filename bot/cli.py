@@ -115,22 +115,27 @@ def _when(text: str):
     return moment if moment.tzinfo else moment.replace(tzinfo=IST)
 
 
-async def _with_broadcaster(settings: Settings, work) -> int:
-    from .logs import quiet_http_logs
-    from .outreach import channel_clients, make_broadcaster
+async def _with_broadcaster(settings: Settings, work, sends: bool = False) -> int:
+    from .logs import setup_logging
+    from .outreach import channel_clients, make_broadcaster, sender_lock
     from .store import Store
 
-    quiet_http_logs()
+    setup_logging("WARNING", [str(settings.telegram_token), str(settings.whatsapp_token)])
     kb = _load_or_exit(settings.knowledge_dir)
     store = await Store(settings.db_path).open()
     try:
-        async with channel_clients(settings) as (bot, client):
-            broadcaster = make_broadcaster(settings, store, lambda: kb, telegram_bot=bot, whatsapp_client=client)
-            uncertain = await broadcaster.recover()
-            if uncertain:
-                print(f"{len(uncertain)} message(s) were being sent when the bot last stopped; marked 'uncertain' "
-                      "and not resent (see 'exportbot reminders status').")
-            return await work(broadcaster, store, kb)
+        with sender_lock(settings.db_path) as may_send:
+            async with channel_clients(settings) as (bot, client):
+                broadcaster = make_broadcaster(settings, store, lambda: kb, telegram_bot=bot, whatsapp_client=client)
+                if sends and not may_send:
+                    print("Another exportbot process (a running 'serve') is sending; it will deliver what is queued.")
+                    broadcaster.senders = {}
+                elif sends:
+                    uncertain = await broadcaster.recover()
+                    if uncertain:
+                        print(f"{len(uncertain)} message(s) were being sent when the bot last stopped; marked "
+                              "'uncertain' and not resent (see 'exportbot reminders status').")
+                return await work(broadcaster, store, kb)
     finally:
         await store.close()
 
@@ -150,7 +155,7 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
                 print("No channel configured (TELEGRAM_BOT_TOKEN / WHATSAPP_*): reminders are queued, not sent.")
             await broadcaster.plan(now)
             added = await broadcaster.queue_due(now)
-            report = await broadcaster.deliver()
+            report = await broadcaster.deliver(now=now)
             print(f"{now:%Y-%m-%d %H:%M %Z}: {sum(added.values())} message(s) queued; {report.line()}")
             return 0
         if args.reminders_command == "preview":
@@ -185,9 +190,12 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         if args.reminders_command == "edit":
             text = open(args.text_file, encoding="utf-8").read().strip()
-            text_hi = open(args.text_file_hi, encoding="utf-8").read().strip() if args.text_file_hi else text
-            await store.set_campaign_text(args.id, text, text_hi)
-            print(f"#{args.id}: text changed (messages already sent are not resent)")
+            text_hi = open(args.text_file_hi, encoding="utf-8").read().strip() if args.text_file_hi else None
+            if not await store.set_campaign_text(args.id, text, text_hi):
+                print(f"#{args.id} is {campaign['status']}: only a pending reminder or broadcast can be edited")
+                return 1
+            print(f"#{args.id}: text changed (messages already sent are not resent)"
+                  + ("" if text_hi else "; Hindi users keep the Hindi text"))
             return 0
         target = {"pause": ("paused", ("scheduled", "active")), "resume": (None, ("paused",)),
                   "cancel": ("cancelled", ("scheduled", "active", "paused", "draft"))}[args.reminders_command]
@@ -196,7 +204,7 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
         print(f"#{args.id}: {status}" if ok else f"#{args.id} is {campaign['status']}; nothing changed")
         return 0 if ok else 1
 
-    return asyncio.run(_with_broadcaster(settings, run))
+    return asyncio.run(_with_broadcaster(settings, run, sends=args.reminders_command == "run"))
 
 
 def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
@@ -229,12 +237,15 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
             sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {report.line()}")
             sys.stderr.flush()
 
+        if not broadcaster.senders:
+            print(f"Broadcast #{campaign_id} queued.")
+            return 0
         report = await broadcaster.deliver(progress=progress, campaign_id=campaign_id)
         sys.stderr.write("\n")
         print(f"Broadcast #{campaign_id} delivery report: {report.line()}")
         return 0
 
-    return asyncio.run(_with_broadcaster(settings, run))
+    return asyncio.run(_with_broadcaster(settings, run, sends=True))
 
 
 def build_parser() -> argparse.ArgumentParser:

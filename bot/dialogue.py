@@ -172,6 +172,8 @@ class Dialogue:
         if state.step == "lang" and normalise(stripped) in ("hindi", "हिन्दी", "हिंदी", "english", "angrezi", "अंग्रेज़ी", "अंग्रेजी"):
             chosen = "en" if normalise(stripped) in ("english", "angrezi", "अंग्रेज़ी", "अंग्रेजी") else "hi"
             return self._set_language(state, chosen)
+        if state.step == "district":
+            state = replace(state, step=None)   # answered as a question below: a later text won't move the district
         if stripped.upper() in ("STOP", "रोकें", "बंद") and len(stripped) <= 5:
             return self._command(state, "stop", "")
         if normalise(stripped) in GREETINGS:
@@ -440,7 +442,7 @@ class Dialogue:
         sector = self.kb.sectors.get(state.sector or "")
         product = state.product or (sector.name.get(lang) if sector else None)
         sub = t(f"sub_{state.subscription}", lang) if state.subscription in SUBSCRIPTIONS else t("not_set", lang)
-        text = t("settings", lang, lang="हिन्दी" if lang == "hi" else "English",
+        text = t("settings", lang, language="हिन्दी" if lang == "hi" else "English",
                  district=district.name.get(lang) if district else t("not_set", lang),
                  product=product or t("not_set", lang), subscription=sub)
         b = lambda key, data: Button(t(key, lang), data)  # noqa: E731

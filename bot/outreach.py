@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any, AsyncIterator, Callable
+import fcntl
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable, Iterator
 
 from telegram import Bot
 
@@ -43,3 +45,23 @@ async def channel_clients(settings: Settings) -> AsyncIterator[tuple[Bot | None,
             await bot.shutdown()
         if client is not None:
             await client.aclose()
+
+
+@contextlib.contextmanager
+def sender_lock(db_path: str | Path) -> Iterator[bool]:
+    """One process at a time sends reminders and broadcasts (and recovers interrupted sends).
+
+    Yields False when another exportbot process (a running ``serve``) holds the lock.
+    """
+    path = Path(f"{db_path}.sending.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

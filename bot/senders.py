@@ -8,7 +8,8 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from .broadcast import SendResult
-from .whatsapp_client import ConfigurationError, GraphError, WhatsAppClient, WindowClosed
+from .handlers.telegram import split_text
+from .whatsapp_client import ConfigurationError, GraphError, Uncertain, WhatsAppClient, WindowClosed
 
 TELEGRAM_MAX = 4096
 
@@ -21,7 +22,8 @@ class TelegramSender:
 
     async def send(self, chat_id: str, text: str, lang: str, kind: str, params: list[str]) -> SendResult:
         try:
-            message = await self.bot.send_message(int(chat_id), text[:TELEGRAM_MAX])
+            for chunk in split_text(text, TELEGRAM_MAX):
+                message = await self.bot.send_message(int(chat_id), chunk)
         except RetryAfter as exc:
             with warnings.catch_warnings():   # PTB 22 warns that retry_after will become a timedelta
                 warnings.simplefilter("ignore")
@@ -54,7 +56,8 @@ class WhatsAppSender:
         try:
             if await self.store.window_open(self.channel, chat_id):
                 try:
-                    sent = await self.client.send_text(chat_id, text)
+                    for chunk in split_text(text, 4096):
+                        sent = await self.client.send_text(chat_id, chunk)
                     return SendResult("sent", message_id=sent.wamid)
                 except WindowClosed:
                     await self.store.mark_window_closed(self.channel, chat_id)
@@ -66,6 +69,8 @@ class WhatsAppSender:
             return SendResult("sent", message_id=sent.wamid)
         except ConfigurationError as exc:
             return SendResult("failed", error=str(exc))
+        except Uncertain as exc:
+            return SendResult("uncertain", error=str(exc))
         except GraphError as exc:
             if exc.code in (130429, 131056):
                 return SendResult("retry", retry_after=2.0)

@@ -7,7 +7,10 @@ uvicorn), following python-telegram-bot's ``customwebhookbot/starlettebot.py``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
+
+import httpx
 import json
 import logging
 import signal
@@ -24,7 +27,7 @@ from .handlers.telegram import set_commands
 from .handlers.whatsapp import WhatsAppChannel, valid_signature
 from .knowledge import KnowledgeError
 from .logs import quiet_http_logs, setup_logging
-from .outreach import make_broadcaster
+from .outreach import make_broadcaster, sender_lock
 from .runtime import Runtime
 from .settings import Settings
 from .store import Store
@@ -106,7 +109,7 @@ async def start_whatsapp(settings: Settings, runtime: Runtime) -> WhatsAppChanne
                   "Check both in Meta's app dashboard.", exc.message)
         await client.aclose()
         return None
-    except (GraphError, OSError) as exc:
+    except (GraphError, OSError, httpx.HTTPError) as exc:
         log.error("WhatsApp: could not reach the Graph API at %s: %s", settings.whatsapp_api_base_url, exc)
         await client.aclose()
         return None
@@ -128,6 +131,7 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
         return 1
     store = await Store(settings.db_path).open()
     whatsapp: WhatsAppChannel | None = None
+    locks = contextlib.ExitStack()
     try:
         try:
             runtime = Runtime.create(settings.knowledge_dir, store)
@@ -163,12 +167,18 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
                 await application.bot.delete_webhook()
                 await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
                 log.info("Telegram: polling %s for updates", _safe_base(settings.telegram_api_base_url))
-        uncertain = await broadcaster.recover()
-        if uncertain and application is not None:
-            await _tell_admins(application, settings,
-                               f"⚠ {len(uncertain)} reminder/broadcast message(s) were being sent when the bot stopped. "
-                               "Their delivery is uncertain; they were not resent. See 'exportbot reminders status'.")
-        tasks.append(asyncio.create_task(run_scheduler(broadcaster, stop)))
+        may_send = locks.enter_context(sender_lock(settings.db_path))
+        if may_send:
+            uncertain = await broadcaster.recover()
+            if uncertain and application is not None:
+                await _tell_admins(application, settings,
+                                   f"⚠ {len(uncertain)} reminder/broadcast message(s) were being sent when the bot "
+                                   "stopped. Their delivery is uncertain; they were not resent. "
+                                   "See 'exportbot reminders status'.")
+            tasks.append(asyncio.create_task(run_scheduler(broadcaster, stop)))
+        else:
+            log.warning("another exportbot process is sending reminders and broadcasts; this one will not")
+            broadcaster.senders = {}
         try:
             if settings.telegram_webhook_url or whatsapp is not None:
                 web_app = make_asgi(settings, application if settings.telegram_webhook_url else None, whatsapp)
@@ -186,6 +196,7 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
                 await task
         return 0
     finally:
+        locks.close()
         if whatsapp is not None:
             await whatsapp.client.aclose()
         await store.close()

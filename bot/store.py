@@ -376,9 +376,12 @@ class Store:
         await self.db.commit()
         return cur.rowcount == 1
 
-    async def set_campaign_text(self, campaign_id: int, text_en: str, text_hi: str) -> bool:
-        cur = await self.db.execute("UPDATE campaigns SET text_en = ?, text_hi = ? WHERE id = ?",
-                                    (text_en, text_hi, campaign_id))
+    async def set_campaign_text(self, campaign_id: int, text_en: str | None, text_hi: str | None) -> bool:
+        """New text for a pending campaign (None keeps that language's text); False if it is no longer pending."""
+        cur = await self.db.execute(
+            """UPDATE campaigns SET text_en = COALESCE(?, text_en), text_hi = COALESCE(?, text_hi)
+               WHERE id = ? AND status IN ('scheduled', 'paused', 'active', 'draft')""",
+            (text_en, text_hi, campaign_id))
         await self.db.commit()
         return cur.rowcount == 1
 
@@ -412,6 +415,14 @@ class Store:
                                  attempts = attempts + ?, updated_at = ? WHERE id = ?""",
             (state, error, message_id, int(attempt), self.clock(), row_id))
         await self.db.commit()
+
+    async def claim(self, row_id: int) -> bool:
+        """Take a queued row for sending; False if another sender took it first (or it was cancelled)."""
+        cur = await self.db.execute(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'queued'",
+            (self.clock(), row_id))
+        await self.db.commit()
+        return cur.rowcount == 1
 
     async def recover_sending(self) -> list[dict[str, Any]]:
         """After a crash, rows caught in 'sending' may or may not have reached the user: mark them 'uncertain'."""

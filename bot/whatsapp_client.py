@@ -36,6 +36,10 @@ class WindowClosed(GraphError):
     """The user's 24-hour customer-service window is closed: only templates may be sent."""
 
 
+class Uncertain(GraphError):
+    """The request went out but no answer came back: it may or may not have been delivered."""
+
+
 class ConfigurationError(GraphError):
     """The token or the phone number id is wrong: nothing can be sent."""
 
@@ -104,10 +108,13 @@ class WhatsAppClient:
                 if exc.code not in RETRYABLE or attempt == self.max_attempts:
                     raise
                 log.info("Graph API %s (attempt %d); retrying in %.1fs", exc.code, attempt, delay)
-            except httpx.TransportError as exc:
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:   # nothing reached Meta: safe to retry
                 if attempt == self.max_attempts:
                     raise GraphError(0, f"network error: {exc}", 0) from exc
                 log.info("network error %s (attempt %d); retrying in %.1fs", exc, attempt, delay)
+            except httpx.TransportError as exc:
+                # The request may have arrived: sending again could deliver it twice.
+                raise Uncertain(-1, f"no answer from the Graph API: {type(exc).__name__}", 0) from exc
             await self.sleep(delay)
             delay = min(delay * 2, 60)
         raise AssertionError("unreachable")

@@ -312,7 +312,7 @@ async def test_admin_reminders_pause_button_and_non_admin(bot):
     assert bot.fake.sent[-1]["text"] == f"#{campaign_id} is now paused."
     assert (await bot.store.campaign(campaign_id))["status"] == "paused"
     (changed,) = await bot.say(f"/reminder_text {campaign_id} Camp tomorrow at 11", chat=ADMIN)
-    assert changed["text"] == f"#{campaign_id}: text changed. Messages already sent are not resent."
+    assert changed["text"] == f"#{campaign_id}: English text changed. Messages already sent are not resent."
     assert (await bot.store.campaign(campaign_id))["text_en"] == "Camp tomorrow at 11"
     (answer,) = await bot.say("/broadcast hello everyone")          # not an admin: just words
     assert answer["text"] == bot.runtime.engine.ask("broadcast").text

@@ -19,6 +19,7 @@ from ..admin import format_reload, format_stats, format_unanswered
 from ..conversation import anonymise
 from ..dialogue import COMMANDS, Incoming, Reply
 from ..events import IST
+from ..text import has_devanagari
 from ..runtime import Runtime
 from ..texts import t
 
@@ -188,8 +189,13 @@ async def outreach_command(update: Update, context: ContextTypes.DEFAULT_TYPE, n
         if not number.isdigit() or not text.strip() or await store.campaign(int(number)) is None:
             await message.reply_text("Usage: /reminder_text <number from /reminders> new text")
             return
-        await store.set_campaign_text(int(number), text.strip(), text.strip())
-        await message.reply_text(f"#{number}: text changed. Messages already sent are not resent.")
+        text = text.strip()
+        hindi = has_devanagari(text)
+        if not await store.set_campaign_text(int(number), None if hindi else text, text if hindi else None):
+            await message.reply_text(f"#{number} is no longer pending; nothing changed.")
+            return
+        which = "Hindi" if hindi else "English"
+        await message.reply_text(f"#{number}: {which} text changed. Messages already sent are not resent.")
         return
     await broadcaster.plan(datetime.now(IST))
     pending = await store.campaigns(("scheduled", "active", "paused"), since=time.time() - 3 * 86400)

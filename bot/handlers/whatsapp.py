@@ -29,6 +29,7 @@ TEXT_MAX = 4096
 INTERACTIVE_BODY_MAX = 1024
 BUTTONS_MAX, BUTTON_TITLE_MAX = 3, 20
 ROWS_MAX, ROW_TITLE_MAX, ROW_DESCRIPTION_MAX = 10, 24, 72
+INBOX_BATCH = 100
 MEDIA_TYPES = {"image", "audio", "video", "document", "sticker", "location", "contacts", "reaction", "unsupported",
                "order", "system"}
 log = logging.getLogger("exportbot.whatsapp")
@@ -161,16 +162,27 @@ class WhatsAppChannel:
         """Answer every stored message not answered yet, oldest first."""
         done = 0
         async with self._lock:
-            for wamid, wa_id, raw in await self.store.inbox_pending(CHANNEL):
+            while batch := await self.store.inbox_pending(CHANNEL, limit=INBOX_BATCH):
                 try:
-                    await self._answer(wa_id, json.loads(raw))
+                    done += await self._process(batch)
                 except ConfigurationError:
-                    log.error("WhatsApp token or phone number id rejected; message %s kept for later", wamid[-12:])
+                    log.error("WhatsApp token or phone number id rejected; unanswered messages kept for later")
                     break
-                except Exception:  # noqa: BLE001 - one bad message must not stop the others
-                    log.exception("could not answer WhatsApp message %s", wamid[-12:])
-                await self.store.inbox_done(CHANNEL, wamid)
-                done += 1
+                if len(batch) < INBOX_BATCH:
+                    break
+        return done
+
+    async def _process(self, batch: list[tuple[str, str, str]]) -> int:
+        done = 0
+        for wamid, wa_id, raw in batch:
+            try:
+                await self._answer(wa_id, json.loads(raw))
+            except ConfigurationError:
+                raise
+            except Exception:  # noqa: BLE001 - one bad message must not stop the others
+                log.exception("could not answer WhatsApp message %s", wamid[-12:])
+            await self.store.inbox_done(CHANNEL, wamid)
+            done += 1
         return done
 
     async def run(self, stop: asyncio.Event) -> None:
