@@ -26,6 +26,7 @@ class Thresholds:
     sure: float = 0.85        # a top score this high ...
     margin_when_sure: float = 0.015   # ... needs only this much lead
     suggest: float = 0.3      # at or above: "did you mean"
+    decisive: float = 0.7     # most of the question explained: answer the best, offer close ones beside it
     clear: float = 0.45       # a lower top score is still answered ...
     clear_margin: float = 0.15   # ... when nothing else comes near it, the question has two known words
     clear_unknown: float = 0.4   # ... and at most this share of it is words the bot has never seen
@@ -64,14 +65,16 @@ class AnswerEngine:
 
     # ------------------------------------------------------------ rendering
 
-    def render(self, entry: Entry, lang: str) -> str:
-        """An entry as a user reads it: title, key facts, then the source."""
+    def render(self, entry: Entry, lang: str, note: str = "") -> str:
+        """An entry as a user reads it: title, key facts, an optional note, then the source."""
         body = entry.answer.get(lang).strip()
         title = entry.title.get(lang).strip()
         parts = [title, body] if title and not body.startswith(title) else [body]
         contacts = self._contacts(entry, lang)
         if contacts:
             parts.append(contacts)
+        if note:
+            parts.append("\n" + note)
         parts.append(t("source", lang, source=self.kb.source_text(entry.source, lang)))
         return "\n".join(p for p in parts[:-1] if p) + "\n\n" + parts[-1]
 
@@ -141,12 +144,17 @@ class AnswerEngine:
                            query=query, matches=tuple(matches))
         runner_up = matches[1].score if len(matches) > 1 else 0.0
         margin = th.margin if top.score < th.sure else th.margin_when_sure
-        confident = top.score >= th.answer and top.score - runner_up >= margin
+        confident = ((top.score >= th.answer and top.score - runner_up >= margin)
+                     or (top.score >= th.decisive and len(query.tokens) >= 2))
         clear_winner = (top.score >= th.clear and top.score - runner_up >= th.clear_margin
                         and len(query.tokens) >= 2 and self.index.unknown_share(query) <= th.clear_unknown)
         if confident or clear_winner:
-            return Outcome("answer", text, out_lang, self.render(top.entry, out_lang), entry=top.entry,
-                           score=top.score, query=query, matches=tuple(matches))
+            # Close runners-up are offered beside the answer ("not this? see also ...").
+            also = tuple(m.entry for m in matches[1:] if top.score - m.score < th.margin * 2)[:MAX_SUGGESTIONS - 1]
+            see_also = t("see_also", out_lang, titles=" · ".join(e.title.get(out_lang) for e in also)) if also else ""
+            answer = self.render(top.entry, out_lang, see_also)
+            return Outcome("answer", text, out_lang, answer, entry=top.entry, score=top.score, suggestions=also,
+                           query=query, matches=tuple(matches))
         choices = tuple(m.entry for m in matches if m.score >= th.suggest)[:MAX_SUGGESTIONS]
         if choices:
             return Outcome("suggest", text, out_lang, self.suggestion_text(out_lang, choices, district),

@@ -190,16 +190,17 @@ class Dialogue:
     def _outcome_reply(self, outcome: Outcome, state: UserState) -> Reply:
         lang = outcome.lang
         if outcome.kind == "answer" and outcome.entry is not None:
-            return self.entry_reply(outcome.entry, lang, text=outcome.text)
+            return self.entry_reply(outcome.entry, lang, text=outcome.text, also=outcome.suggestions)
         if outcome.kind == "suggest":
             rows = tuple((Button(e.short.get(lang), f"e:{e.id}"),) for e in outcome.suggestions)
             return Reply(outcome.text, rows)
         return Reply(outcome.text, self._menu_row(lang))
 
-    def entry_reply(self, entry: Entry, lang: str, text: str | None = None) -> Reply:
+    def entry_reply(self, entry: Entry, lang: str, text: str | None = None, also: Sequence[Entry] = ()) -> Reply:
         body = text or self.engine.render(entry, lang)
-        rows = ((Button(t("b_yes", lang), f"fb:y:{entry.id}"), Button(t("b_no", lang), f"fb:n:{entry.id}")),
-                (Button(t("b_menu", lang), "menu"),))
+        rows = tuple((Button("↪ " + e.short.get(lang)[:18], f"e:{e.id}"),) for e in also)
+        rows += ((Button(t("b_yes", lang), f"fb:y:{entry.id}"), Button(t("b_no", lang), f"fb:n:{entry.id}")),
+                 (Button(t("b_menu", lang), "menu"),))
         return Reply(body, rows)
 
     # ------------------------------------------------------------ buttons

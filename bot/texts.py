@@ -114,6 +114,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "hi": "यह इन ज़िलों का ODOP (एक ज़िला एक उत्पाद) उत्पाद है:"},
     "districts_making_help": {"en": "Ask the District Industries Centre (DIC / DIEPC) of the district for help.",
                               "hi": "मदद के लिए उस ज़िले के ज़िला उद्योग केंद्र (DIC / DIEPC) से संपर्क करें।"},
+    "see_also": {"en": "Not what you asked? See also: {titles}", "hi": "यह नहीं पूछा था? यह भी देखें: {titles}"},
     "choose_below": {"en": "Choose below:", "hi": "नीचे से चुनें:"},
     # buttons
     "b_choose": {"en": "Choose", "hi": "चुनें"},

@@ -66,7 +66,7 @@ def test_refusal_text_names_the_district_office(engine):
 
 
 def test_vague_question_gets_at_most_three_choices(engine):
-    outcome = engine.ask("shoes hs code")
+    outcome = engine.ask("footwear")
     assert outcome.kind == "suggest"
     assert 1 < len(outcome.suggestions) <= 3
     assert all(e.kind == "hs_code" for e in outcome.suggestions)
@@ -81,11 +81,11 @@ def test_empty_and_huge_messages(engine):
 
 
 def test_ask_json_contract():
-    questions = "What is the HS code for harness?\nTell me a joke\nshoes hs code\n"
+    questions = "What is the HS code for harness?\nTell me a joke\nfootwear\n"
     proc = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", "-"], input=questions, text=True,
                           capture_output=True, cwd=ROOT, check=True)
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [r["question"] for r in rows] == ["What is the HS code for harness?", "Tell me a joke", "shoes hs code"]
+    assert [r["question"] for r in rows] == ["What is the HS code for harness?", "Tell me a joke", "footwear"]
     for row in rows:
         assert set(row) == {"question", "matched", "answer", "entry_id", "score", "lang", "suggestions"}
     assert rows[0]["matched"] is True and rows[0]["entry_id"] == "hs-4201" and "4201" in rows[0]["answer"]
@@ -99,3 +99,14 @@ def test_ask_options_lang_and_district():
                            "what is the weather"], text=True, capture_output=True, cwd=ROOT, check=True)
     row = json.loads(proc.stdout)
     assert row["lang"] == "hi" and "हाथरस" in row["answer"] and row["matched"] is False
+
+
+def test_close_runners_up_are_offered_beside_a_confident_answer(engine, dialogue):
+    outcome = engine.ask("shoes hs code")
+    assert outcome.kind == "answer" and outcome.entry.kind == "hs_code"
+    assert 1 <= len(outcome.suggestions) <= 2
+    lines = outcome.text.splitlines()
+    assert lines[-3].startswith("Not what you asked? See also: HS ") and lines[-1].startswith("Source: ")
+    reply = dialogue.entry_reply(outcome.entry, "en", text=outcome.text, also=outcome.suggestions)
+    assert [row[0].data for row in reply.buttons[:len(outcome.suggestions)]] == [f"e:{e.id}" for e in outcome.suggestions]
+    assert all(row[0].label.startswith("↪ ") and len(row[0].label) <= 20 for row in reply.buttons[:-2])

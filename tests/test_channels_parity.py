@@ -10,7 +10,7 @@ from .test_whatsapp import PHONE_ID, TOKEN as WA_TOKEN, USER as WA_USER, WA
 
 SCRIPT = [("text", "/start"), ("button", "lang:hi"), ("text", "हाथरस"), ("button", "prod:hathras:1"),
           ("button", "sub:district"), ("text", "gatway prot skeem"), ("button", "fb:y:upepb-gateway-port"),
-          ("text", "shoes hs code"), ("text", "tell me a joke"), ("media", ""), ("button", "m:contacts"),
+          ("text", "footwear"), ("text", "tell me a joke"), ("media", ""), ("button", "m:contacts"),
           ("button", "office:"), ("text", "/stop")]
 
 

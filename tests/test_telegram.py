@@ -142,7 +142,7 @@ async def test_question_answer_feedback_and_log(bot):
 
 
 async def test_did_you_mean_buttons_then_answer(bot):
-    (reply,) = await bot.say("shoes hs code")
+    (reply,) = await bot.say("footwear")
     assert reply["text"].startswith("I'm not sure I understood. Did you mean:\n1. HS ")
     choices = buttons(reply)
     assert 1 < len(choices) <= 3 and all(row[0][1].startswith("e:hs-") for row in choices)
