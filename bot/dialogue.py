@@ -517,8 +517,12 @@ def _clip(text: str, limit: int) -> str:
 
 
 def check_callback_sizes(kb: KnowledgeBase) -> list[str]:
-    """Entry ids that would make callback data longer than Telegram allows."""
-    return [e.id for e in kb.entries.values() if len(f"fb:y:{e.id}".encode()) > CALLBACK_MAX_BYTES]
+    """Button data (entries, events, districts, products) longer than Telegram allows."""
+    data = [f"fb:y:{e.id}" for e in kb.entries.values()] + [f"e:{e.id}" for e in kb.entries.values()]
+    data += [f"ev:{e.id}:20270101" for e in kb.events] + [f"rm:{e.id}" for e in kb.events]
+    data += [f"prod:{d.id}:{i}" for d in kb.districts.values() for i in range(len(d.odop))]
+    data += [f"dist:{d.id}" for d in kb.districts.values()] + [f"prod:{s}" for s in kb.sectors]
+    return [d for d in data if len(d.encode()) > CALLBACK_MAX_BYTES]
 
 
 __all__ = ["Button", "Reply", "UserState", "Incoming", "Turn", "Logged", "Dialogue", "find_district", "find_districts",

@@ -14,10 +14,17 @@ class RedactSecrets(logging.Filter):
             return True
         message = record.getMessage()
         if any(s in message for s in self.secrets):
-            for s in self.secrets:
-                message = message.replace(s, "[redacted]")
-            record.msg, record.args = message, ()
+            record.msg, record.args = self._redact(message), ()
+        if record.exc_info and not record.exc_text:     # tracebacks can quote URLs with the token in them
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
         return True
+
+    def _redact(self, text: str) -> str:
+        for s in self.secrets:
+            text = text.replace(s, "[redacted]")
+        return text
 
 
 def setup_logging(level: str, secrets: list[str]) -> None:

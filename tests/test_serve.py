@@ -68,3 +68,14 @@ def test_log_filter_redacts_secrets():
 def test_secret_hidden_in_repr():
     settings = Settings(telegram_token=Secret(TOKEN))
     assert TOKEN not in repr(settings)
+
+
+def test_log_filter_redacts_tracebacks():
+    try:
+        raise RuntimeError(f"GET https://api/bot{TOKEN}/getMe failed")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom", (), sys.exc_info())
+    RedactSecrets([TOKEN]).filter(record)
+    assert TOKEN not in record.exc_text and "[redacted]" in record.exc_text
