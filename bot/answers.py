@@ -26,7 +26,7 @@ class Thresholds:
     sure: float = 0.85        # a top score this high ...
     margin_when_sure: float = 0.015   # ... needs only this much lead
     suggest: float = 0.3      # at or above: "did you mean"
-    decisive: float = 0.7     # most of the question explained: answer the best, offer close ones beside it
+    decisive: float = 0.65     # most of the question explained: answer the best, offer close ones beside it
     clear: float = 0.45       # a lower top score is still answered ...
     clear_margin: float = 0.15   # ... when nothing else comes near it, the question has two known words
     clear_unknown: float = 0.4   # ... and at most this share of it is words the bot has never seen
@@ -139,7 +139,11 @@ class AnswerEngine:
         top = matches[0] if matches else None
         if top is None:
             return Outcome("refuse", text, out_lang, self.refusal(out_lang, district), query=query)
-        if query.off_topic and top.score < th.off_topic_override:
+        # Off-topic words refuse, unless the best entry itself covers them and the question says more
+        # ("hathras me kitni barish hoti hai" is about the district's climate; "kal barish hogi" is not).
+        on_topic_after_all = (len(query.tokens) >= 2 and top.score >= th.answer
+                              and self.index.covers(top.entry.id, query.off_topic_words))
+        if query.off_topic and top.score < th.off_topic_override and not on_topic_after_all:
             return Outcome("off_topic", text, out_lang, self.refusal(out_lang, district), score=top.score,
                            query=query, matches=tuple(matches))
         runner_up = matches[1].score if len(matches) > 1 else 0.0

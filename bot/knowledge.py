@@ -568,7 +568,8 @@ def _read_district(ident: str, item: MarkedDict, label: str, source: str, shown:
         raw.districts[ident] = District(ident, name, other_names, tuple(products), tuple(challenged), source)
         # The district's own entry (its answer is written in _assemble, once sectors are known).
         entry = Entry(id=ident, kind="district", title=name, short=Text(_clip(name.en), _clip(name.hi)),
-                      answer=Text("", ""), source=source, aliases=aliases + other_names,
+                      answer=Text("", ""), source=source,
+                      aliases=aliases + other_names + ((f"{name.en} other name",) if other_names else ()),
                       keywords=keywords + tuple(w for p in products for w in (p.product.en, p.product.hi, *p.words)),
                       district=ident, location=f"{shown}:{item.line}")
         raw.entries.append((entry, shown, item))

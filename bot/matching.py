@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .knowledge import Entry, KnowledgeBase
-from .text import OFF_TOPIC, STOPWORDS, normalise, skeleton
+from .text import HINGLISH_MARKERS, OFF_TOPIC, STOPWORDS, normalise, skeleton
 
 # Words appended to every document of an entry of this kind: what the kind answers.
 KIND_TOKENS = {
@@ -57,6 +57,7 @@ class Query:
     tokens: tuple[str, ...]          # canonical content tokens
     unknown: tuple[str, ...]         # tokens the knowledge base has never seen
     off_topic: bool
+    off_topic_words: tuple[str, ...] = ()
 
 
 # Hindi plural and oblique endings (जूता / जूते / जूतों -> जूत), longest first.
@@ -188,14 +189,16 @@ class Index:
 
     def parse(self, text: str) -> Query:
         raw_tokens = normalise(text).split()
-        off = any(t in OFF_TOPIC or stem(t) in OFF_TOPIC for t in raw_tokens)
+        off_words = tuple(t for t in raw_tokens if t in OFF_TOPIC or stem(t) in OFF_TOPIC)
+        off = bool(off_words)
+        hinglish = any(t in HINGLISH_MARKERS for t in raw_tokens)
         tokens: list[str] = []
         unknown: list[str] = []
         for t in self.canon.content(text):
             if t in self.idf:
                 tokens.append(t)
                 continue
-            fixed = self._correct(t)
+            fixed = self._correct(t, hinglish)
             if fixed:
                 tokens.append(fixed)
             else:
@@ -203,9 +206,9 @@ class Index:
         if tokens and all(t.isdigit() and not HS_NUMBER.match(t) for t in tokens):
             tokens = []   # a bare small number ("1", "20") is no question
         # Keep order, drop repeats.
-        return Query(text, tuple(dict.fromkeys(tokens)), tuple(dict.fromkeys(unknown)), off)
+        return Query(text, tuple(dict.fromkeys(tokens)), tuple(dict.fromkeys(unknown)), off, off_words)
 
-    def _correct(self, token: str) -> str | None:
+    def _correct(self, token: str, hinglish: bool = False) -> str | None:
         """The index word a typo most likely meant: one edit for short words, two for long ones."""
         if HS_NUMBER.match(token) or token.isdigit() or len(token) < 5:
             return None
@@ -213,13 +216,23 @@ class Index:
         allowed = 1 if len(token) < 8 else 2
         best = process.extractOne(token, choices, scorer=OSA.distance, score_cutoff=allowed)
         if best is None:
-            if token.isascii():
+            # A romanised Hindi word known only in Devanagari -- only in a Hinglish sentence, so an
+            # English word ("operate") is never read as a Hindi one (प्रति).
+            if token.isascii() and hinglish:
                 return self._skeletons.get(skeleton(token))
             return None
         # A typo keeps the first letter almost always; this avoids "gold" -> "cold".
         if best[0][0] != token[0]:
             return None
         return best[0]
+
+    def covers(self, entry_id: str, words: tuple[str, ...]) -> bool:
+        """Does the entry itself speak of these words (e.g. rainfall in a district profile)?"""
+        i = next((n for n, e in enumerate(self.entries) if e.id == entry_id), None)
+        if i is None:
+            return False
+        toks = self.entry_tokens[i]
+        return all(any(tok in toks for tok in self.canon.content(w) or [w]) for w in words)
 
     def unknown_share(self, query: Query) -> float:
         """How much of the question (by weight) is words the knowledge base has never seen."""
