@@ -441,7 +441,8 @@ class Dialogue:
     def _settings(self, state: UserState, lang: str) -> Reply:
         district = self.kb.districts.get(state.district or "")
         sector = self.kb.sectors.get(state.sector or "")
-        product = state.product or (sector.name.get(lang) if sector else None)
+        odop = next((p for p in (district.odop if district else ()) if p.product.en == state.product), None)
+        product = odop.product.get(lang) if odop else state.product or (sector.name.get(lang) if sector else None)
         sub = t(f"sub_{state.subscription}", lang) if state.subscription in SUBSCRIPTIONS else t("not_set", lang)
         text = t("settings", lang, language="हिन्दी" if lang == "hi" else "English",
                  district=district.name.get(lang) if district else t("not_set", lang),

@@ -688,7 +688,8 @@ def _hs_answer(entry: Entry, raw: _Raw, markets_by_code: Mapping[str, list[Entry
     if countries:
         en.append("Target markets: " + ", ".join(countries[:8]))
         hi.append("लक्ष्य बाज़ार: " + ", ".join(countries[:8]))
-    return _replace(entry, answer=Text("\n".join(en), "\n".join(hi)), title=Text(f"HS {code}: {desc.en}", f"HS {code}: {desc.hi}"))
+    # The title is the answer's first line, so the answer does not repeat it.
+    return _replace(entry, answer=Text("\n".join(en), "\n".join(hi)), title=Text(en[0], hi[0]))
 
 
 CATEGORY_HI = {"primary": "मुख्य", "secondary": "दूसरा", "tertiary": "तीसरा", "others": "अन्य"}

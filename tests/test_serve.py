@@ -32,7 +32,7 @@ async def test_polling_answers_and_registers_commands(tmp_path, caplog):
         stop.set()
         assert await asyncio.wait_for(task, 10) == 0
     assert sent[0]["text"].startswith("Namaste!")
-    assert sent[1]["text"].startswith("HS 4201: ")
+    assert sent[1]["text"].startswith("HS code 4201: ")
     assert set(fake.commands) >= {"", "hi"} or len(fake.calls("setMyCommands")) == 2
     assert TOKEN not in caplog.text
     assert "update channel=telegram user=" in caplog.text and "31" not in caplog.text.split("user=")[1][:10]
