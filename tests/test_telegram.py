@@ -316,3 +316,11 @@ async def test_admin_reminders_pause_button_and_non_admin(bot):
     assert (await bot.store.campaign(campaign_id))["text_en"] == "Camp tomorrow at 11"
     (answer,) = await bot.say("/broadcast hello everyone")          # not an admin: just words
     assert answer["text"] == bot.runtime.engine.ask("broadcast").text
+
+
+async def test_a_429_answer_is_waited_out_and_the_reply_still_arrives(bot):
+    bot.fake.fail_next("sendMessage", chat_id=USER, code=429, retry_after=1)
+    (reply,) = await bot.say("ODOP product of Agra")
+    assert reply["text"].startswith("Agra: ODOP products")
+    failed = [c for c in bot.fake.call_log if c["method"].lower() == "sendmessage" and not c["ok"]]
+    assert len(failed) == 1 and failed[0]["code"] == 429

@@ -4,14 +4,16 @@ No SQL, YAML or scoring here. Handler order is set in :func:`register`.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import warnings
 import time
 from datetime import datetime
 
 from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update)
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import Forbidden, TelegramError
+from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHandler, ChatMemberHandler,
                           CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
 
@@ -86,7 +88,14 @@ async def send_replies(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies
         try:
             for i, chunk in enumerate(chunks):
                 markup = keyboard(reply) if i == len(chunks) - 1 else None
-                await context.bot.send_message(chat_id, chunk, reply_markup=markup)
+                try:
+                    await context.bot.send_message(chat_id, chunk, reply_markup=markup)
+                except RetryAfter as exc:       # Telegram asks to slow down: wait as told, then send once more
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        wait = exc.retry_after
+                    await asyncio.sleep(wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait))
+                    await context.bot.send_message(chat_id, chunk, reply_markup=markup)
             if reply.attachment:
                 name, content = reply.attachment
                 await context.bot.send_document(chat_id, InputFile(content, filename=name))
