@@ -1,14 +1,13 @@
 """Per-channel senders for reminders and broadcasts: platform errors become plain outcomes."""
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from .broadcast import SendResult
-from .handlers.telegram import split_text
+from .handlers.telegram import retry_seconds, split_text
 from .whatsapp_client import ConfigurationError, GraphError, Uncertain, WhatsAppClient, WindowClosed
 
 TELEGRAM_MAX = 4096
@@ -25,11 +24,7 @@ class TelegramSender:
             for chunk in split_text(text, TELEGRAM_MAX):
                 message = await self.bot.send_message(int(chat_id), chunk)
         except RetryAfter as exc:
-            with warnings.catch_warnings():   # PTB 22 warns that retry_after will become a timedelta
-                warnings.simplefilter("ignore")
-                wait = exc.retry_after
-            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-            return SendResult("retry", retry_after=seconds)
+            return SendResult("retry", retry_after=retry_seconds(exc))
         except Forbidden as exc:
             return SendResult("blocked", error=exc.message)
         except TimedOut as exc:

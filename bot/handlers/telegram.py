@@ -74,6 +74,14 @@ def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     return parts
 
 
+def retry_seconds(exc: RetryAfter) -> float:
+    """RetryAfter's wait in seconds (PTB 22 warns that the attribute will become a timedelta)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wait = exc.retry_after
+    return wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+
+
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
@@ -91,10 +99,7 @@ async def send_replies(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies
                 try:
                     await context.bot.send_message(chat_id, chunk, reply_markup=markup)
                 except RetryAfter as exc:       # Telegram asks to slow down: wait as told, then send once more
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        wait = exc.retry_after
-                    await asyncio.sleep(wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait))
+                    await asyncio.sleep(retry_seconds(exc))
                     await context.bot.send_message(chat_id, chunk, reply_markup=markup)
             if reply.attachment:
                 name, content = reply.attachment
