@@ -283,6 +283,9 @@ class Index:
                 best[entry_i] += KIND_BONUS
             elif intent and intent[0] in INTENT_WORDS:
                 best[entry_i] -= KIND_BONUS / 2
+            # The question asks for a code or for countries, and this entry speaks of neither.
+            if any(w in weights and w not in self.entry_tokens[entry_i] for w in INTENT_WORDS):
+                best[entry_i] -= KIND_BONUS / 2
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:RERANK]
         # Close calls are settled by how alike the question and the entry's best phrasing are, letter by letter.
         phrase = " ".join(query.tokens)
