@@ -34,6 +34,7 @@ KIND_TOKENS = {
 HS_NUMBER = re.compile(r"^\d{4,8}$")
 PREFIX_WEIGHT = 0.85
 KIND_BONUS = 0.08
+TITLE_BONUS = 0.03
 UNKNOWN_SHARE = 0.6
 SKELETON_MIN = 3      # a consonant skeleton this long is specific enough to bridge scripts
 INTENT_WORDS = frozenset({"hs", "market"})
@@ -124,6 +125,8 @@ class Index:
         self.entries: list[Entry] = list(kb.entries.values())
         self.docs: list[tuple[int, frozenset[str], float]] = []   # (entry index, tokens, weight)
         self.entry_phrases: list[list[str]] = []
+        self.title_tokens: list[frozenset[str]] = [
+            frozenset(self.canon.content(e.title.en)) | frozenset(self.canon.content(e.title.hi)) for e in self.entries]
         for i, entry in enumerate(self.entries):
             self.entry_phrases.append([])
             for text, weight in self._texts(entry):
@@ -275,6 +278,10 @@ class Index:
             toks = self.entry_tokens[entry_i]
             got = sum(w for t, w in weights.items() if t in toks)
             best[entry_i] = DOC_SHARE * best[entry_i] + (1 - DOC_SHARE) * got / total
+        # An entry whose title is what the question asks about wins a tie ("What is RoDTEP?").
+        for entry_i in best:
+            title = self.title_tokens[entry_i]
+            best[entry_i] += TITLE_BONUS * sum(w for t, w in weights.items() if t in title) / total
         # A question that names what it wants ("HS code ...", "markets for ...") prefers entries of that kind.
         # An HS-code or market entry answers "which code" / "which countries"; without that word it steps back.
         for entry_i in best:
