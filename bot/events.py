@@ -5,6 +5,7 @@ Dates are civil dates in Asia/Kolkata. No channel or database code here.
 from __future__ import annotations
 
 import calendar
+import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -207,8 +208,10 @@ def parse_events(items: list[tuple[Any, str]], known: dict[str, set[str]], probl
                 for kind, values, key in (("district", districts, "districts"), ("sector", sectors, "sectors")):
                     for v in values:
                         if v not in known.get(kind, set()):
+                            close = difflib.get_close_matches(v, sorted(known.get(kind, set())), n=1, cutoff=0.6)
+                            hint = f" (did you mean '{close[0]}'?)" if close else ""
                             add(audience.key_lines.get(key, audience.line),
-                                f"{label}: {kind} id '{v}' is not in {kind}s.yaml")
+                                f"{label}: {kind} id '{v}' is not in {kind}s.yaml{hint}")
         every: tuple[int, str] | None = None
         until: date | None = None
         recurrence = item.get("recurrence")
