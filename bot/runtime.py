@@ -6,6 +6,9 @@ leaves the old one live and returns the problems for the admin to see.
 from __future__ import annotations
 
 import asyncio
+import logging
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,17 +19,48 @@ from .dialogue import Dialogue
 from .knowledge import KnowledgeBase, KnowledgeError, Problem, load_knowledge
 
 
+log = logging.getLogger("exportbot.runtime")
+
+
+def save_snapshot(knowledge_dir: Path, snapshot: Path) -> None:
+    """Keep a copy of a knowledge base that loaded cleanly (swapped in whole, never half-written)."""
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".knowledge-", dir=snapshot.parent))
+    for path in list(knowledge_dir.glob("*.yaml")) + list(knowledge_dir.glob("*.yml")):
+        shutil.copy2(path, staging / path.name)
+    old = snapshot.with_name(snapshot.name + ".old")
+    if snapshot.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        snapshot.rename(old)
+    staging.rename(snapshot)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 @dataclass
 class Runtime:
     knowledge_dir: Path
     store: Any
     dialogue: Dialogue
+    snapshot: Path | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @classmethod
-    def create(cls, knowledge_dir: Path, store: Any) -> "Runtime":
-        kb = load_knowledge(knowledge_dir)
-        return cls(knowledge_dir, store, Dialogue(AnswerEngine(kb)))
+    def create(cls, knowledge_dir: Path, store: Any, snapshot: Path | None = None) -> "Runtime":
+        """Load the knowledge base; if it is broken, fall back to the last good copy (when there is one)."""
+        try:
+            kb = load_knowledge(knowledge_dir)
+        except KnowledgeError as exc:
+            if snapshot is None or not snapshot.is_dir():
+                raise
+            for problem in exc.problems:
+                log.error("%s", problem)
+            log.error("%d problem(s) in %s: serving the last good knowledge base from %s until they are fixed",
+                      len(exc.problems), knowledge_dir, snapshot)
+            kb = load_knowledge(snapshot)
+        else:
+            if snapshot is not None:
+                save_snapshot(knowledge_dir, snapshot)
+        return cls(knowledge_dir, store, Dialogue(AnswerEngine(kb)), snapshot)
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -47,4 +81,6 @@ class Runtime:
             except KnowledgeError as exc:
                 return exc.problems
             self.dialogue = Dialogue(AnswerEngine(kb))
+            if self.snapshot is not None:
+                await asyncio.to_thread(save_snapshot, self.knowledge_dir, self.snapshot)
             return []

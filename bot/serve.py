@@ -134,7 +134,8 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
     locks = contextlib.ExitStack()
     try:
         try:
-            runtime = Runtime.create(settings.knowledge_dir, store)
+            runtime = Runtime.create(settings.knowledge_dir, store,
+                                     snapshot=settings.db_path.parent / "knowledge.last-good")
         except KnowledgeError as exc:
             for problem in exc.problems:
                 log.error("%s", problem)

@@ -79,3 +79,24 @@ def test_log_filter_redacts_tracebacks():
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom", (), sys.exc_info())
     RedactSecrets([TOKEN]).filter(record)
     assert TOKEN not in record.exc_text and "[redacted]" in record.exc_text
+
+
+def test_a_broken_knowledge_base_at_start_up_falls_back_to_the_last_good_copy(tmp_path, caplog):
+    import shutil
+
+    from bot.runtime import Runtime
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    snapshot = tmp_path / "data" / "knowledge.last-good"
+    first = Runtime.create(knowledge, store=None, snapshot=snapshot)
+    assert (snapshot / "schemes.yaml").read_text(encoding="utf-8") == (knowledge / "schemes.yaml").read_text(encoding="utf-8")
+    schemes = knowledge / "schemes.yaml"
+    schemes.write_text(schemes.read_text(encoding="utf-8").replace("  category: upepb", "  categry: upepb", 1),
+                       encoding="utf-8")
+    caplog.set_level(logging.ERROR)
+    second = Runtime.create(knowledge, store=None, snapshot=snapshot)      # the bot still starts
+    assert "field 'categry' is not known (did you mean 'category'?)" in caplog.text
+    assert "serving the last good knowledge base" in caplog.text
+    assert second.engine.ask("gateway port scheme").matched
+    assert len(second.kb.entries) == len(first.kb.entries)
