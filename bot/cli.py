@@ -249,11 +249,18 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--knowledge", metavar="DIR", help="knowledge directory (default: $KNOWLEDGE_DIR or knowledge/)")
-    common.add_argument("--db", metavar="FILE", help="SQLite file (default: $EXPORTBOT_DB or data/exportbot.sqlite3)")
+    def paths(default: object) -> argparse.ArgumentParser:
+        # Subcommands use SUPPRESS so that '--knowledge DIR' before the subcommand is not reset by it.
+        p = argparse.ArgumentParser(add_help=False)
+        p.add_argument("--knowledge", metavar="DIR", default=default,
+                       help="knowledge directory (default: $KNOWLEDGE_DIR or knowledge/)")
+        p.add_argument("--db", metavar="FILE", default=default,
+                       help="SQLite file (default: $EXPORTBOT_DB or data/exportbot.sqlite3)")
+        return p
+
+    common = paths(argparse.SUPPRESS)
     parser = argparse.ArgumentParser(prog="exportbot", description="Export helpdesk bot for Uttar Pradesh.",
-                                     parents=[common])
+                                     parents=[paths(None)])
     sub = parser.add_subparsers(dest="command", required=True)
 
     kb = sub.add_parser("kb", help="knowledge base tools", parents=[common])

@@ -110,3 +110,9 @@ def test_close_runners_up_are_offered_beside_a_confident_answer(engine, dialogue
     reply = dialogue.entry_reply(outcome.entry, "en", text=outcome.text, also=outcome.suggestions)
     assert [row[0].data for row in reply.buttons[:len(outcome.suggestions)]] == [f"e:{e.id}" for e in outcome.suggestions]
     assert all(row[0].label.startswith("↪ ") and len(row[0].label) <= 20 for row in reply.buttons[:-2])
+
+
+def test_knowledge_option_before_or_after_the_subcommand(tmp_path):
+    for args in (["--knowledge", str(tmp_path), "kb", "check"], ["kb", "check", "--knowledge", str(tmp_path)]):
+        proc = subprocess.run([sys.executable, "-m", "bot", *args], text=True, capture_output=True, cwd=ROOT)
+        assert proc.returncode == 1 and "no knowledge files (*.yaml) found here" in proc.stdout
