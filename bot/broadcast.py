@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Awaitable, Callable, Protocol
@@ -64,6 +65,7 @@ class Broadcaster:
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, concurrency: int = 8):
         self.store = store
         self.concurrency = concurrency
+        self.stopping = asyncio.Event()      # set at shutdown: rows not yet started stay queued
         self.kb = kb
         self.senders = senders
         self.pacers = pacers
@@ -190,6 +192,8 @@ class Broadcaster:
         async def worker() -> None:
             while (row := await work.get()) is not None:
                 try:
+                    if self.stopping.is_set():
+                        continue                       # shutting down: leave it queued for the next start
                     # Read the campaign for every row: a pause or cancel by an admin takes effect at once.
                     campaign = await self.store.campaign(row["campaign_id"])
                     if campaign is not None and campaign["status"] == "active":
@@ -197,16 +201,22 @@ class Broadcaster:
                         await self._send_row(sender, pacer, row, text, params, campaign, report)
                 except Exception as exc:  # noqa: BLE001 - one bad row must not stall the others
                     log.exception("outbox row %s could not be sent", row["id"])
-                    await self.store.outbox_mark(row["id"], "failed", error=f"{type(exc).__name__}: {exc}")
-                    report.failed += 1
+                    try:
+                        await self.store.outbox_mark(row["id"], "failed", error=f"{type(exc).__name__}: {exc}")
+                        report.failed += 1
+                    except Exception:  # noqa: BLE001 - the worker itself must live on
+                        log.exception("could not record the failure of outbox row %s", row["id"])
                 finally:
                     work.task_done()
 
         workers = [asyncio.create_task(worker()) for _ in range(self.concurrency)]
+        started = time.monotonic()
         try:
-            while True:
-                # Quiet hours are checked for every batch: a long run does not carry reminders into the night.
-                night = in_quiet_hours(now or datetime.now(IST), self.settings)
+            while not self.stopping.is_set():
+                # Quiet hours are checked for every batch, on the clock as it moves: a long run does not
+                # carry reminders into the night.
+                moment = (now or datetime.now(IST)) + timedelta(seconds=time.monotonic() - started if now else 0)
+                night = in_quiet_hours(moment, self.settings)
                 rows = await self.store.queued(channel, campaign_id=campaign_id, skip_reminders=night)
                 if not rows:
                     return
@@ -214,6 +224,9 @@ class Broadcaster:
                     work.put_nowait(row)
                 await work.join()          # the next batch is read only when this one is finished
         finally:
+            while not work.empty():              # cancelled or stopping: rows not started stay queued
+                work.get_nowait()
+                work.task_done()
             for _ in workers:
                 work.put_nowait(None)
             await asyncio.gather(*workers, return_exceptions=True)

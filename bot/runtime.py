@@ -28,12 +28,24 @@ def save_snapshot(knowledge_dir: Path, snapshot: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=".knowledge-", dir=snapshot.parent))
     for path in list(knowledge_dir.glob("*.yaml")) + list(knowledge_dir.glob("*.yml")):
         shutil.copy2(path, staging / path.name)
+    try:
+        load_knowledge(staging)              # the copy itself must be clean (a file may have changed meanwhile)
+    except KnowledgeError:
+        shutil.rmtree(staging, ignore_errors=True)
+        return
     old = snapshot.with_name(snapshot.name + ".old")
     if snapshot.exists():
         shutil.rmtree(old, ignore_errors=True)
         snapshot.rename(old)
     staging.rename(snapshot)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _try_snapshot(knowledge_dir: Path, snapshot: Path) -> None:
+    try:
+        save_snapshot(knowledge_dir, snapshot)
+    except OSError as exc:       # e.g. a second process saving at the same moment: the bot runs on regardless
+        log.warning("could not keep a copy of the knowledge base: %s", exc)
 
 
 @dataclass
@@ -59,7 +71,7 @@ class Runtime:
             kb = load_knowledge(snapshot)
         else:
             if snapshot is not None:
-                save_snapshot(knowledge_dir, snapshot)
+                _try_snapshot(knowledge_dir, snapshot)
         return cls(knowledge_dir, store, Dialogue(AnswerEngine(kb)), snapshot)
 
     @property
@@ -82,5 +94,5 @@ class Runtime:
                 return exc.problems
             self.dialogue = Dialogue(AnswerEngine(kb))
             if self.snapshot is not None:
-                await asyncio.to_thread(save_snapshot, self.knowledge_dir, self.snapshot)
+                await asyncio.to_thread(_try_snapshot, self.knowledge_dir, self.snapshot)
             return []

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from .broadcast import SendResult
 from .handlers.telegram import retry_seconds, split_text
@@ -20,21 +20,32 @@ class TelegramSender:
         self.bot = bot
 
     async def send(self, chat_id: str, text: str, lang: str, kind: str, params: list[str]) -> SendResult:
+        sent_part = False
         try:
             for chunk in split_text(text, TELEGRAM_MAX):
                 message = await self.bot.send_message(int(chat_id), chunk)
-        except RetryAfter as exc:
+                sent_part = True
+        except TelegramError as exc:
+            if sent_part:      # part of a long text arrived: sending it all again would repeat that part
+                return SendResult("uncertain", error=f"only part of a long text was sent: {exc.message}")
+            return self._failure(exc)
+        return SendResult("sent", message_id=str(message.message_id))
+
+    @staticmethod
+    def _failure(exc: TelegramError) -> SendResult:
+        """What a Telegram error means for the outbox (most specific classes first)."""
+        if isinstance(exc, RetryAfter):
             return SendResult("retry", retry_after=retry_seconds(exc))
-        except Forbidden as exc:
+        if isinstance(exc, Forbidden):
             return SendResult("blocked", error=exc.message)
-        except TimedOut as exc:
+        if isinstance(exc, TimedOut):
             # The request went out; Telegram may or may not have delivered it. Never resend blindly.
             return SendResult("uncertain", error=f"timed out: {exc.message}")
-        except BadRequest as exc:
+        if isinstance(exc, BadRequest):
             return SendResult("failed", error=exc.message)
-        except NetworkError as exc:
+        if isinstance(exc, NetworkError):
             return SendResult("transient", error=exc.message)
-        return SendResult("sent", message_id=str(message.message_id))
+        return SendResult("failed", error=exc.message)
 
 
 class WhatsAppSender:

@@ -147,60 +147,77 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
                 return 1
         application = build_application(settings, runtime, updater=not settings.telegram_webhook_url) \
             if settings.telegram_token else None
-        tasks: list[asyncio.Task] = []
-        if whatsapp is not None:
-            tasks.append(asyncio.create_task(whatsapp.run(stop)))
         broadcaster = make_broadcaster(settings, store, lambda: runtime.kb,
                                        telegram_bot=application.bot if application is not None else None,
                                        whatsapp_client=whatsapp.client if whatsapp is not None else None)
-        if application is not None:
-            application.bot_data["broadcaster"] = broadcaster
-        if application is not None:
-            await application.initialize()
-            await application.start()
-            await set_commands(application)
-            if settings.telegram_webhook_url:
-                await application.bot.set_webhook(settings.telegram_webhook_url,
-                                                  secret_token=str(settings.telegram_webhook_secret),
-                                                  allowed_updates=Update.ALL_TYPES)
-            else:
-                assert application.updater is not None
-                await application.bot.delete_webhook()
-                await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-                log.info("Telegram: polling %s for updates", _safe_base(settings.telegram_api_base_url))
-        may_send = locks.enter_context(sender_lock(settings.db_path))
-        if may_send:
-            uncertain = await broadcaster.recover()
-            if uncertain and application is not None:
-                await _tell_admins(application, settings,
-                                   f"⚠ {len(uncertain)} reminder/broadcast message(s) were being sent when the bot "
-                                   "stopped. Their delivery is uncertain; they were not resent. "
-                                   "See 'exportbot reminders status'.")
-            tasks.append(asyncio.create_task(run_scheduler(broadcaster, stop)))
-        else:
-            log.warning("another exportbot process is sending reminders and broadcasts; this one will not")
-            broadcaster.senders = {}
+        tasks: list[asyncio.Task] = []
         try:
+            if whatsapp is not None:
+                tasks.append(asyncio.create_task(whatsapp.run(stop)))
+            if application is not None:
+                application.bot_data["broadcaster"] = broadcaster
+                await _start_telegram(application, settings)
+            if locks.enter_context(sender_lock(settings.db_path)):
+                uncertain = await broadcaster.recover()
+                if uncertain and application is not None:
+                    await _tell_admins(application, settings,
+                                       f"⚠ {len(uncertain)} reminder/broadcast message(s) were being sent when the "
+                                       "bot stopped. Their delivery is uncertain; they were not resent. "
+                                       "See 'exportbot reminders status'.")
+                tasks.append(asyncio.create_task(run_scheduler(broadcaster, stop)))
+            else:
+                log.warning("another exportbot process is sending reminders and broadcasts; this one will not")
+                broadcaster.senders = {}
             if settings.telegram_webhook_url or whatsapp is not None:
                 web_app = make_asgi(settings, application if settings.telegram_webhook_url else None, whatsapp)
                 await _run_uvicorn(web_app, settings.port, stop)
             else:
                 await stop.wait()
         finally:
+            # Background work ends first (rows not started stay queued), then Telegram, then the lock.
             stop.set()
+            broadcaster.stopping.set()
+            for result in await asyncio.gather(*tasks, return_exceptions=True):
+                if isinstance(result, Exception):
+                    log.error("background task failed", exc_info=result)
             if application is not None:
-                if application.updater is not None and application.updater.running:
-                    await application.updater.stop()
-                await application.stop()
-                await application.shutdown()
-            for task in tasks:
-                await task
+                await _stop_telegram(application)
         return 0
     finally:
         locks.close()
         if whatsapp is not None:
             await whatsapp.client.aclose()
         await store.close()
+
+
+async def _start_telegram(application: Application, settings: Settings) -> None:
+    await application.initialize()
+    await application.start()
+    await set_commands(application)
+    if settings.telegram_webhook_url:
+        await application.bot.set_webhook(settings.telegram_webhook_url,
+                                          secret_token=str(settings.telegram_webhook_secret),
+                                          allowed_updates=Update.ALL_TYPES)
+        return
+    assert application.updater is not None
+    await application.bot.delete_webhook()
+    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+    log.info("Telegram: polling %s for updates", _safe_base(settings.telegram_api_base_url))
+
+
+async def _stop_telegram(application: Application) -> None:
+    for step in ("updater", "stop", "shutdown"):
+        try:
+            if step == "updater":
+                if application.updater is not None and application.updater.running:
+                    await application.updater.stop()
+            elif step == "stop":
+                if application.running:
+                    await application.stop()
+            else:
+                await application.shutdown()
+        except Exception:  # noqa: BLE001 - shut down as much as possible
+            log.exception("Telegram %s failed during shutdown", step)
 
 
 async def run_scheduler(broadcaster, stop: asyncio.Event, every: float = 60.0) -> None:

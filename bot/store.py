@@ -419,7 +419,9 @@ class Store:
     async def claim(self, row_id: int) -> bool:
         """Take a queued row for sending; False if another sender took it first (or it was cancelled)."""
         cur = await self.db.execute(
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'queued'",
+            """UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
+               WHERE id = ? AND state = 'queued'
+                 AND campaign_id IN (SELECT id FROM campaigns WHERE status = 'active')""",
             (self.clock(), row_id))
         await self.db.commit()
         return cur.rowcount == 1

@@ -1,6 +1,7 @@
 """Event reminders and broadcasts: on time, never at night, within the rate limits, never twice, never lost."""
 from __future__ import annotations
 
+import asyncio
 import shutil
 from datetime import date, datetime
 
@@ -338,3 +339,22 @@ async def test_stop_after_queueing_still_stops(env):
     assert (report.sent, report.stopped) == (1, 1)
     assert [m["chat_id"] for m in env.fake.sent] == [1]
     assert sorted(r["state"] for r in await env.store.outbox_rows(campaign_id)) == ["sent", "skipped_stopped"]
+
+
+async def test_shutdown_mid_broadcast_leaves_the_rest_queued(kb, tmp_path):
+    async with FakeBotAPI(token=TOKEN) as fake:
+        store = await Store(tmp_path / "stop.sqlite3").open()
+        setup = Setup(kb, store, fake, limit=10, window=0.2)
+        await setup.bot.initialize()
+        for chat in range(1, 41):
+            await setup.user(chat, lang="en", subscription="all")
+        campaign_id, _ = await setup.broadcaster.create_broadcast("News", "all", "t", at("2027-01-05T10:00"))
+        await setup.broadcaster.confirm_broadcast(campaign_id)
+        task = asyncio.create_task(setup.broadcaster.deliver(campaign_id=campaign_id))
+        await fake.wait_for_sent(5, timeout=10)
+        setup.broadcaster.stopping.set()
+        await asyncio.wait_for(task, 10)
+        counts = await store.outbox_counts(campaign_id)
+        assert set(counts) <= {"sent", "queued"} and counts["sent"] == len(fake.sent) and counts["queued"] > 0
+        await setup.bot.shutdown()
+        await store.close()

@@ -187,16 +187,22 @@ class WhatsAppChannel:
 
     async def run(self, stop: asyncio.Event) -> None:
         """The worker: process the inbox whenever something arrives, until stopped."""
-        await self.process_pending()          # what was stored before a restart
+        self._wake.set()                      # first, what was stored before a restart
         while not stop.is_set():
+            if self._wake.is_set():
+                self._wake.clear()
+                try:
+                    await self.process_pending()
+                except Exception:  # noqa: BLE001 - the worker must outlive a bad moment of the database
+                    log.exception("WhatsApp inbox run failed; trying again shortly")
+                    await asyncio.sleep(1.0)
+                    self._wake.set()
+                continue
             waiter = asyncio.create_task(self._wake.wait())
             stopper = asyncio.create_task(stop.wait())
             await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
             waiter.cancel()
             stopper.cancel()
-            self._wake.clear()
-            if not stop.is_set():
-                await self.process_pending()
 
     async def _answer(self, wa_id: str, message: dict[str, Any]) -> None:
         replies = await self.runtime.conversation(CHANNEL).handle(wa_id, to_incoming(message))
