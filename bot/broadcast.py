@@ -279,6 +279,8 @@ class Broadcaster:
             state = "queued" if row["attempts"] + 1 < MAX_ATTEMPTS and result.status == "transient" else "failed"
             await self.store.outbox_mark(row["id"], state, error=result.error)
             report.failed += state == "failed"
+            if state == "queued":       # a network blip: the channel pauses a little before the retry
+                pacer.hold(min(2.0 ** (row["attempts"] + 1), 30.0))
 
     # ------------------------------------------------------------ the whole run
 
