@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Awaitable, Callable, Protocol
 
@@ -51,7 +51,6 @@ class Report:
     uncertain: int = 0
     stopped: int = 0
     left: int = 0
-    by_channel: dict[str, int] = field(default_factory=dict)
 
     def line(self) -> str:
         return (f"sent {self.sent} · failed {self.failed} · blocked {self.blocked} · "
@@ -62,7 +61,7 @@ class Report:
 class Broadcaster:
     def __init__(self, store: Any, kb: Callable[[], KnowledgeBase], senders: dict[str, Sender],
                  pacers: dict[str, Pacer], settings: ReminderSettings | None = None,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, concurrency: int = 8):
+                 concurrency: int = 8):
         self.store = store
         self.concurrency = concurrency
         self.stopping = asyncio.Event()      # set at shutdown: rows not yet started stay queued
@@ -70,7 +69,6 @@ class Broadcaster:
         self.senders = senders
         self.pacers = pacers
         self.settings = settings or ReminderSettings()
-        self.sleep = sleep
         self._lock = asyncio.Lock()
 
     # ------------------------------------------------------------ campaigns
@@ -264,7 +262,6 @@ class Broadcaster:
         if result.status == "sent":
             await self.store.outbox_mark(row["id"], "sent", message_id=result.message_id)
             report.sent += 1
-            report.by_channel[sender.channel] = report.by_channel.get(sender.channel, 0) + 1
         elif result.status == "blocked":
             await self.store.outbox_mark(row["id"], "skipped_blocked", error=result.error)
             await self.store.set_blocked(sender.channel, row["chat_id"], True)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from . import yamlmarks
 from .text import normalise
@@ -640,7 +640,7 @@ def _assemble(raw: _Raw, problems: list[Problem], directory: Path) -> KnowledgeB
             location=f"{shown}:{item.line}")
     for target, extra in folded.items():
         e = entries[target]
-        entries[target] = _replace(e, aliases=e.aliases + tuple(extra))
+        entries[target] = replace(e, aliases=e.aliases + tuple(extra))
 
     from .events import parse_events  # late import: events build on districts and sectors
 
@@ -649,12 +649,6 @@ def _assemble(raw: _Raw, problems: list[Problem], directory: Path) -> KnowledgeB
         entries=MappingProxyType(entries), districts=MappingProxyType(raw.districts),
         sectors=MappingProxyType(raw.sectors), synonyms=MappingProxyType(raw.synonyms),
         sources=MappingProxyType(raw.sources), events=tuple(events), directory=str(directory))
-
-
-def _replace(entry: Entry, **changes: Any) -> Entry:
-    from dataclasses import replace
-
-    return replace(entry, **changes)
 
 
 def _district_names(ids: Iterable[str], raw: _Raw, lang: str) -> str:
@@ -689,7 +683,7 @@ def _hs_answer(entry: Entry, raw: _Raw, markets_by_code: Mapping[str, list[Entry
         en.append("Target markets: " + ", ".join(countries[:8]))
         hi.append("लक्ष्य बाज़ार: " + ", ".join(countries[:8]))
     # The title is the answer's first line, so the answer does not repeat it.
-    return _replace(entry, answer=Text("\n".join(en), "\n".join(hi)), title=Text(en[0], hi[0]))
+    return replace(entry, answer=Text("\n".join(en), "\n".join(hi)), title=Text(en[0], hi[0]))
 
 
 CATEGORY_HI = {"primary": "मुख्य", "secondary": "दूसरा", "tertiary": "तीसरा", "others": "अन्य"}
@@ -708,7 +702,5 @@ def _district_answer(entry: Entry, raw: _Raw) -> Entry:
     en.append(f"Help: District Industries Centre (DIC / DIEPC), {d.name.en}")
     hi.append(f"मदद: ज़िला उद्योग केंद्र (DIC / DIEPC), {d.name.hi}")
     title = Text(f"{d.name.en}: ODOP products", f"{d.name.hi}: ODOP उत्पाद")
-    return _replace(entry, answer=Text("\n".join(en), "\n".join(hi)), title=title)
+    return replace(entry, answer=Text("\n".join(en), "\n".join(hi)), title=title)
 
-
-Loader = Callable[[str | Path], KnowledgeBase]

@@ -123,6 +123,7 @@ class Index:
         self.kb = kb
         self.canon = Canon(dict(kb.synonyms))
         self.entries: list[Entry] = list(kb.entries.values())
+        self.position = {e.id: i for i, e in enumerate(self.entries)}
         self.docs: list[tuple[int, frozenset[str], float]] = []   # (entry index, tokens, weight)
         self.entry_phrases: list[list[str]] = []
         self.title_tokens: list[frozenset[str]] = [
@@ -231,7 +232,7 @@ class Index:
 
     def covers(self, entry_id: str, words: tuple[str, ...]) -> bool:
         """Does the entry itself speak of these words (e.g. rainfall in a district profile)?"""
-        i = next((n for n, e in enumerate(self.entries) if e.id == entry_id), None)
+        i = self.position.get(entry_id)
         if i is None:
             return False
         toks = self.entry_tokens[i]

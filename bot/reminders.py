@@ -9,7 +9,7 @@ import asyncio
 import time as _time
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Awaitable, Callable, Iterable, Sequence
+from typing import Awaitable, Callable, Iterable
 
 from .events import IST, Event, Occurrence
 from .texts import t
@@ -201,10 +201,3 @@ class Pacer:
 
     def done(self, slot: list[float]) -> None:
         slot[0], slot[1] = self.clock(), 1.0
-
-
-def count_by(values: Sequence[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for v in values:
-        out[v] = out.get(v, 0) + 1
-    return out

@@ -142,8 +142,7 @@ class Setup:
         self.store, self.fake = store, fake
         self.bot = Bot(TOKEN, base_url=fake.base_url)
         self.broadcaster = Broadcaster(store, lambda: kb, {"telegram": TelegramSender(self.bot)},
-                                       {"telegram": Pacer(limit, window=window, per_chat=window)}, SETTINGS,
-                                       sleep=no_sleep)
+                                       {"telegram": Pacer(limit, window=window, per_chat=window)}, SETTINGS)
 
     async def user(self, chat: int, **state) -> None:
         await self.store.save_user("telegram", str(chat), UserState(**state))
@@ -293,8 +292,7 @@ async def test_whatsapp_window_closed_uses_the_template_or_is_skipped(kb, tmp_pa
         await store.db.commit()
         for templates, expected in (({}, "skipped_window_closed"), ({"*": ("event_reminder", "en")}, "sent")):
             sender = WhatsAppSender(client, store, templates)
-            broadcaster = Broadcaster(store, lambda: kb, {"whatsapp": sender}, {"whatsapp": Pacer(80)}, SETTINGS,
-                                      sleep=no_sleep)
+            broadcaster = Broadcaster(store, lambda: kb, {"whatsapp": sender}, {"whatsapp": Pacer(80)}, SETTINGS)
             day = "2027-01-08T10:00" if not templates else "2027-01-14T10:00"
             await broadcaster.run_due(at(day))
             rows = {r["chat_id"]: r["state"] for r in await store.outbox_rows() if r["campaign_id"] ==

@@ -30,8 +30,6 @@ INTERACTIVE_BODY_MAX = 1024
 BUTTONS_MAX, BUTTON_TITLE_MAX = 3, 20
 ROWS_MAX, ROW_TITLE_MAX, ROW_DESCRIPTION_MAX = 10, 24, 72
 INBOX_BATCH = 100
-MEDIA_TYPES = {"image", "audio", "video", "document", "sticker", "location", "contacts", "reaction", "unsupported",
-               "order", "system"}
 log = logging.getLogger("exportbot.whatsapp")
 
 
