@@ -6,7 +6,10 @@ points to the user's District Industries Centre. No channel code here.
 """
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .knowledge import Entry, KnowledgeBase
 from .matching import Index, Match, Query
@@ -19,7 +22,7 @@ MAX_SUGGESTIONS = 3
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Calibrated on the development questions; see README 'Tuning the matcher'."""
+    """Fixed rules around the calibrated :class:`Decision` (see docs/answer-quality.md)."""
 
     answer: float = 0.6       # at or above: one answer ...
     margin: float = 0.05      # ... unless the runner-up (another entry) is this close
@@ -31,6 +34,41 @@ class Thresholds:
     clear_margin: float = 0.15   # ... when nothing else comes near it, the question has two known words
     clear_unknown: float = 0.4   # ... and at most this share of it is words the bot has never seen
     off_topic_override: float = 1.05   # an off-topic word is refused unless the match is exceptionally strong
+
+
+FEATURES = ("top", "lead", "runner_up_ratio", "known", "unknown_share", "one_word")
+CALIBRATION = Path(__file__).with_name("calibration.json")
+
+
+def features(index: Index, query: Query, matches: list[Match]) -> tuple[float, ...]:
+    """What the decision looks at: the best score, its lead, how much of the question the bot knows."""
+    top = matches[0].score if matches else 0.0
+    second = matches[1].score if len(matches) > 1 else 0.0
+    known = sum(query.weight(i) for i in range(len(query.tokens)))
+    return (top, top - second, second / top if top else 1.0, min(known, 6.0) / 6.0, index.unknown_share(query),
+            1.0 if len(query.tokens) == 1 else 0.0)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """How sure the best match is right, from :func:`features`: a logistic model fitted on labelled questions
+    (``bench/answer_quality.py --calibrate``), and the probabilities at which the bot answers or offers choices."""
+
+    bias: float
+    weights: tuple[float, ...]
+    answer_at: float       # probability the best entry is right at or above which it is answered
+    suggest_at: float      # top score at or above which "did you mean" is offered instead of a refusal
+
+    def probability(self, feats: tuple[float, ...]) -> float:
+        z = self.bias + sum(w * f for w, f in zip(self.weights, feats))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION) -> "Decision":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"{path}: fitted on features {data['features']}, the engine computes {FEATURES}")
+        return cls(data["bias"], tuple(data["weights"]), data["answer_at"], data["suggest_at"])
 
 
 @dataclass(frozen=True)
@@ -58,10 +96,11 @@ def answer_language(question: str, preferred: str | None) -> str:
 
 
 class AnswerEngine:
-    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None):
+    def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None, decision: Decision | None = None):
         self.kb = kb
         self.index = Index(kb)
         self.thresholds = thresholds or Thresholds()
+        self.decision = decision or Decision.load()
 
     # ------------------------------------------------------------ rendering
 
@@ -130,8 +169,7 @@ class AnswerEngine:
             return Outcome("empty", text, out_lang, t("empty", out_lang))
         if len(text) > MAX_QUESTION:
             return Outcome("too_long", text[:MAX_QUESTION], out_lang, t("too_long", out_lang, limit=MAX_QUESTION))
-        query, matches = self.index.rank(text, limit=12)
-        matches = _fold_subheadings(matches)
+        query, matches = self.analyse(text)
         combined = self._districts_making(query, matches, out_lang)
         if combined is not None:
             return combined
@@ -146,13 +184,8 @@ class AnswerEngine:
         if query.off_topic and top.score < th.off_topic_override and not on_topic_after_all:
             return Outcome("off_topic", text, out_lang, self.refusal(out_lang, district), score=top.score,
                            query=query, matches=tuple(matches))
-        runner_up = matches[1].score if len(matches) > 1 else 0.0
-        margin = th.margin if top.score < th.sure else th.margin_when_sure
-        confident = ((top.score >= th.answer and top.score - runner_up >= margin)
-                     or (top.score >= th.decisive and len(query.tokens) >= 2))
-        clear_winner = (top.score >= th.clear and top.score - runner_up >= th.clear_margin
-                        and len(query.tokens) >= 2 and self.index.unknown_share(query) <= th.clear_unknown)
-        if confident or clear_winner:
+        sure = self.decision.probability(features(self.index, query, matches))
+        if sure >= self.decision.answer_at:
             # Close runners-up are offered beside the answer ("not this? see also ...").
             also = tuple(m.entry for m in matches[1:] if top.score - m.score < th.margin * 2)[:MAX_SUGGESTIONS - 1]
             see_also = t("see_also", out_lang, titles=" · ".join(e.title.get(out_lang) for e in also)) if also else ""
@@ -160,11 +193,16 @@ class AnswerEngine:
             return Outcome("answer", text, out_lang, answer, entry=top.entry, score=top.score, suggestions=also,
                            query=query, matches=tuple(matches))
         choices = tuple(m.entry for m in matches if m.score >= th.suggest)[:MAX_SUGGESTIONS]
-        if choices:
+        if choices and top.score >= self.decision.suggest_at:
             return Outcome("suggest", text, out_lang, self.suggestion_text(out_lang, choices, district),
                            score=top.score, suggestions=choices, query=query, matches=tuple(matches))
         return Outcome("refuse", text, out_lang, self.refusal(out_lang, district), score=top.score,
                        query=query, matches=tuple(matches))
+
+    def analyse(self, text: str) -> tuple[Query, list[Match]]:
+        """The question as understood and the entries that fit it, best first (HS subheadings folded)."""
+        query, matches = self.index.rank(text, limit=12)
+        return query, _fold_subheadings(matches)
 
 
 def _fold_subheadings(matches: list[Match]) -> list[Match]:

@@ -59,6 +59,14 @@ class Query:
     unknown: tuple[str, ...]         # tokens the knowledge base has never seen
     off_topic: bool
     off_topic_words: tuple[str, ...] = ()
+    weights: tuple[float, ...] = ()          # per token: 1 in a question sentence, less in the words around it
+    unknown_weights: tuple[float, ...] = ()
+
+    def weight(self, i: int) -> float:
+        return self.weights[i] if i < len(self.weights) else 1.0
+
+    def unknown_weight(self, i: int) -> float:
+        return self.unknown_weights[i] if i < len(self.unknown_weights) else 1.0
 
 
 # Hindi plural and oblique endings (जूता / जूते / जूतों -> जूत), longest first.
@@ -78,6 +86,46 @@ def stem(token: str) -> str:
     if token.endswith("s") and not token.endswith("ss"):
         return token[:-1]
     return token
+
+
+# A long message: the sentences that ask count fully, the ones around them (who the user is, what they make)
+# count this much, so they can settle a tie but not drown the question.
+CONTEXT_WEIGHT = 0.35
+_SENTENCE_END = re.compile(r"(?<=[.?!।\n])\s*|\n+")
+QUESTION_WORDS = frozenset("""
+what whats which who whom whose where when why how tell explain
+kya kyaa kaise kese kaisa kitna kitni kitne kaun kon konsa konsi kaunsa kaunsi kahan kaha kahaan kab kis kise kisko
+kin batao bataye bataiye bataen btao btaye bta bata milega milegi milenge hoga hogi chahiye
+क्या कैसे कैसा कितना कितनी कितने कौन कौनसा कौनसी कहाँ कहां कब किस किसे किसको किन बताइए बताओ बताएं बताएँ बताइये
+मिलेगा मिलेगी होगा होगी चाहिए
+""".split())
+
+
+# Words that open a yes/no question ("Can a medium unit also claim it", "Is there a scheme").
+_AUX_FIRST = frozenset("is are can could does do did should shall will would may any please pls plz".split())
+
+
+def _asks(sentence: str) -> bool:
+    if sentence.rstrip().endswith("?"):
+        return True
+    words = normalise(sentence).split()
+    while words and words[0] in ("and", "so", "but", "also", "then", "aur", "to", "toh", "और", "तो"):
+        words = words[1:]
+    return bool(words) and (words[0] in _AUX_FIRST or bool(QUESTION_WORDS.intersection(words)))
+
+
+def sentence_weights(text: str) -> list[tuple[str, float]]:
+    """The sentences of a message with their weight: the questions 1, the rest :data:`CONTEXT_WEIGHT`.
+
+    A message of one sentence, or one in which no sentence reads as a question, counts whole.
+    """
+    parts = [p for p in _SENTENCE_END.split(text) if p and p.strip()]
+    if len(parts) < 2:
+        return [(text, 1.0)]
+    asks = [_asks(p) for p in parts]
+    if not any(asks) or all(asks):
+        return [(text, 1.0)]
+    return [(p, 1.0 if ask else CONTEXT_WEIGHT) for p, ask in zip(parts, asks)]
 
 
 class Canon:
@@ -196,21 +244,22 @@ class Index:
         off_words = tuple(t for t in raw_tokens if t in OFF_TOPIC or stem(t) in OFF_TOPIC)
         off = bool(off_words)
         hinglish = any(t in HINGLISH_MARKERS for t in raw_tokens)
-        tokens: list[str] = []
-        unknown: list[str] = []
-        for t in self.canon.content(text):
-            if t in self.idf:
-                tokens.append(t)
-                continue
-            fixed = self._correct(t, hinglish)
-            if fixed:
-                tokens.append(fixed)
-            else:
-                unknown.append(t)
+        tokens: dict[str, float] = {}
+        unknown: dict[str, float] = {}
+        for sentence, weight in sentence_weights(text):
+            for t in self.canon.content(sentence):
+                if t not in self.idf:
+                    fixed = self._correct(t, hinglish)
+                    if not fixed:
+                        unknown[t] = max(unknown.get(t, 0.0), weight)
+                        continue
+                    t = fixed
+                tokens[t] = max(tokens.get(t, 0.0), weight)
         if tokens and all(t.isdigit() and not HS_NUMBER.match(t) for t in tokens):
-            tokens = []   # a bare small number ("1", "20") is no question
+            tokens = {}   # a bare small number ("1", "20") is no question
         # Keep order, drop repeats.
-        return Query(text, tuple(dict.fromkeys(tokens)), tuple(dict.fromkeys(unknown)), off, off_words)
+        return Query(text, tuple(tokens), tuple(unknown), off, off_words, tuple(tokens.values()),
+                     tuple(unknown.values()))
 
     def _correct(self, token: str, hinglish: bool = False) -> str | None:
         """The index word a typo most likely meant: one edit for short words, two for long ones."""
@@ -240,16 +289,17 @@ class Index:
 
     def unknown_share(self, query: Query) -> float:
         """How much of the question (by weight) is words the knowledge base has never seen."""
-        unknown = self.unknown_weight * len(query.unknown)
-        total = unknown + sum(self.idf.get(t, 0.0) for t in query.tokens)
+        unknown = self.unknown_weight * sum(query.unknown_weight(i) for i in range(len(query.unknown)))
+        total = unknown + sum(self.idf.get(t, 0.0) * query.weight(i) for i, t in enumerate(query.tokens))
         return unknown / total if total else 1.0
 
     def rank(self, text: str, limit: int = 5) -> tuple[Query, list[Match]]:
         query = self.parse(text)
         if not query.tokens:
             return query, []
-        weights = {t: self.idf[t] for t in query.tokens}
-        total = sum(weights.values()) + self.unknown_weight * len(query.unknown)
+        weights = {t: self.idf[t] * query.weight(i) for i, t in enumerate(query.tokens)}
+        total = sum(weights.values()) + self.unknown_weight * sum(
+            query.unknown_weight(i) for i in range(len(query.unknown)))
         best: dict[int, float] = {}
         # An HS code typed in full names its own entry above any entry that merely mentions it.
         exact_code = {i for i, e in enumerate(self.entries) if e.kind == "hs_code" and e.codes[0] in weights}

@@ -1,0 +1,107 @@
+"""Small talk and commands typed in words: greetings, thanks, "ok", emoji, help, menu, language switches.
+
+:func:`classify` reads a whole message and says which of these it is, or
+``None`` when it carries a question (a greeting in front of a question is a
+question). No I/O, no state: the dialogue decides what to reply.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .text import normalise
+
+# Each act: words and phrases that make it, in English, Hinglish and Hindi (normalised: lower case, no punctuation).
+ACTS: dict[str, tuple[str, ...]] = {
+    "lang_hi": ("hindi", "hindi me", "hindi mein", "hindi me batao", "hindi mein batao", "hindi me bataye",
+                "hindi mein bataiye", "hindi me bolo", "hindi please", "in hindi", "hindi main", "switch to hindi",
+                "hindi language", "change language to hindi", "हिंदी", "हिन्दी", "हिंदी में", "हिन्दी में",
+                "हिंदी में बताओ", "हिंदी में बताइए", "हिंदी में बताइये", "हिन्दी में बताइए", "हिंदी में बताएं",
+                "हिंदी में बोलो", "हिंदी में लिखो", "हिंदी भाषा"),
+    "lang_en": ("english", "english please", "in english", "english me", "english mein", "english me batao",
+                "english mein batao", "angrezi", "angrezi me", "angrezi mein", "switch to english",
+                "english language", "change language to english", "reply in english", "अंग्रेज़ी", "अंग्रेजी",
+                "अंग्रेज़ी में", "अंग्रेजी में", "इंग्लिश", "इंग्लिश में", "अंग्रेजी में बताइए", "अंग्रेज़ी में बताइए"),
+    "lang_ask": ("change language", "language", "language change", "bhasha", "bhasha badlo", "bhasha badle",
+                 "भाषा", "भाषा बदलें", "भाषा बदलो"),
+    "restart": ("start", "start again", "restart", "start over", "begin again", "reset", "shuru", "shuru karo",
+                "phir se shuru", "dobara shuru", "फिर से शुरू", "शुरू", "शुरू करें", "दोबारा शुरू"),
+    "menu": ("menu", "main menu", "show menu", "options", "menu dikhao", "menu batao", "मेन्यू", "मेनू", "मेन्यू दिखाओ"),
+    "help": ("help", "help me", "need help", "i need help", "help please", "please help", "madad", "madad chahiye",
+             "madad karo", "madad kijiye", "help chahiye", "sahayata", "मदद", "मदद चाहिए", "मदद करें", "मदद कीजिए",
+             "सहायता", "सहायता चाहिए", "what can you do", "how does this work", "how to use", "aap kya kar sakte ho",
+             "tum kya kar sakte ho", "आप क्या कर सकते हैं"),
+    "thanks": ("thanks", "thank you", "thankyou", "thank u", "thanku", "thx", "thnx", "thnks", "tnx", "ty", "tq",
+               "thanks a lot", "many thanks", "dhanyawad", "dhanyavad", "dhanyabad", "shukriya", "sukriya",
+               "shukria", "dhanyawaad", "धन्यवाद", "शुक्रिया", "थैंक्स", "थैंक यू", "बहुत धन्यवाद", "आभार",
+               "great", "very helpful", "helpful", "nice", "good", "very good", "super", "awesome", "badhiya",
+               "bahut badhiya", "accha laga", "बढ़िया", "बहुत बढ़िया", "अच्छा लगा", "madad mili", "मदद मिली"),
+    "ack": ("ok", "okay", "okk", "okkk", "k", "kk", "fine", "alright", "all right", "got it", "understood", "noted",
+            "sure", "yes", "ya", "yeah", "haan", "han", "ha", "ji", "ji haan", "theek", "thik", "theek hai",
+            "thik hai", "thik h", "accha", "acha", "achha", "samajh gaya", "samajh gayi", "ओके", "ठीक", "ठीक है",
+            "अच्छा", "हाँ", "हां", "जी", "जी हाँ", "समझ गया", "समझ गई"),
+    "bye": ("bye", "goodbye", "good bye", "bye bye", "see you", "tata", "alvida", "chalo bye", "good night",
+            "अलविदा", "बाय", "शुभ रात्रि"),
+    "greeting": ("hi", "hii", "hiii", "hello", "helo", "hallo", "hey", "hlo", "namaste", "namaskar", "namaskaar",
+                 "namastey", "pranam", "ram ram", "jai hind", "good morning", "good afternoon", "good evening",
+                 "gm", "salaam", "salam", "adaab", "sat sri akal", "radhe radhe", "jai shri ram", "नमस्ते",
+                 "नमस्कार", "प्रणाम", "राम राम", "हेलो", "हाय", "सुप्रभात", "शुभ प्रभात", "जय हिंद"),
+}
+
+# Words that may surround any act without changing it ("thnx bhai", "namaste ji", "ok sir").
+COURTESY = frozenset("""
+ji sir madam maam mam bhai bhaiya bhaisahab didi dost friend bot please pls plz so very much lot bahut
+you u aapka aapko apka tumhara yaar dear all everyone team again once more now abhi toh to hi bhi
+जी सर मैडम भाई भैया दीदी दोस्त आपका आपको बहुत सारा अब फिर से भी
+""".split())
+
+# Emoji and pictographs that mean "thanks" or "ok" when they stand alone.
+_THANKS_EMOJI = "🙏💐❤♥💖😊☺🥰😍🤗"
+_OK_EMOJI = "👍👌✅✔🆗💯🙂😀😃😄😁👏🤝"
+_EMOJI_RE = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200d\U000E0000-\U000E007F]")
+
+_PHRASES: dict[str, str] = {}
+for _act, _phrases in ACTS.items():
+    for _p in _phrases:
+        _PHRASES.setdefault(normalise(_p), _act)
+_MAX_WORDS = max(len(p.split()) for p in _PHRASES)
+# When a message mixes acts, the one a person means most: "thanks, bye" is a goodbye, "hi, help" is help.
+_PRIORITY = ("lang_hi", "lang_en", "lang_ask", "restart", "menu", "help", "bye", "thanks", "ack", "greeting")
+
+
+def _emoji_act(text: str) -> str | None:
+    marks = [ch for ch in text if not ch.isspace()]
+    if not marks or not all(_EMOJI_RE.match(ch) or unicodedata.category(ch).startswith("S") for ch in marks):
+        return None
+    if any(ch in _THANKS_EMOJI for ch in marks):
+        return "thanks"
+    return "ack"
+
+
+def classify(text: str) -> str | None:
+    """The act a message is made of, or None when it says anything more (a question, a product, a place)."""
+    stripped = (text or "").strip()
+    if not stripped or len(stripped) > 80:
+        return None
+    emoji = _emoji_act(stripped)
+    if emoji:
+        return emoji
+    emoji_found = bool(_EMOJI_RE.search(stripped))
+    words = normalise(_EMOJI_RE.sub(" ", stripped)).split()
+    acts: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(_MAX_WORDS, len(words) - i), 0, -1):
+            act = _PHRASES.get(" ".join(words[i:i + n]))
+            if act:
+                acts.append(act)
+                i += n
+                break
+        else:
+            if words[i] in COURTESY:
+                i += 1
+                continue
+            return None
+    if not acts:
+        return "ack" if emoji_found else None
+    return min(acts, key=_PRIORITY.index)
