@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .knowledge import Entry, KnowledgeBase
 from .matching import Index, Match, Query
-from .text import has_devanagari
+from .normalise import has_devanagari
 from .texts import t
 
 MAX_QUESTION = 1000
