@@ -35,14 +35,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.broadcast import Broadcaster  # noqa: E402
-from bot.events import IST  # noqa: E402
-from bot.knowledge import load_knowledge  # noqa: E402
-from bot.reminders import Pacer  # noqa: E402
-from bot.senders import TelegramSender  # noqa: E402
+from bot.services.outbox import Broadcaster  # noqa: E402
+from bot.core.events import IST  # noqa: E402
+from bot.core.knowledge import load_knowledge  # noqa: E402
+from bot.core.reminders import Pacer  # noqa: E402
+from bot.channels.senders import TelegramSender  # noqa: E402
 from bot.settings import Secret, Settings  # noqa: E402
 from bot.store import Store  # noqa: E402
-from bot.telegram_app import make_bot  # noqa: E402
+from bot.channels.telegram.app import make_bot  # noqa: E402
 from tests.fakes.telegram_api import FakeBotAPI  # noqa: E402
 
 TOKEN = "424242:BENCH"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.answers import AnswerEngine
-from bot.knowledge import load_knowledge
+from bot.core.answers import AnswerEngine
+from bot.core.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = [ROOT / "tests/data/extra_questions.yaml", ROOT / "../shared/eval/dev_questions.yaml"]

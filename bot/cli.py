@@ -8,8 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from .answers import AnswerEngine, Outcome
-from .knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from .core.answers import AnswerEngine, Outcome
+from .core.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from .settings import Settings
 
 
@@ -52,7 +52,7 @@ def outcome_json(o: Outcome) -> dict:
 def _district_id(kb: KnowledgeBase, name: str | None) -> str | None:
     if not name:
         return None
-    from .dialogue import find_district
+    from .core.dialogue import find_district
 
     found = find_district(kb, name)
     if found is None:
@@ -83,7 +83,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from .terminal import run_terminal_chat
+    from .channels.terminal import run_terminal_chat
 
     return run_terminal_chat(settings)
 
@@ -106,7 +106,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def _when(text: str):
     from datetime import datetime
 
-    from .events import IST
+    from .core.events import IST
 
     try:
         moment = datetime.fromisoformat(text)
@@ -117,7 +117,7 @@ def _when(text: str):
 
 async def _with_broadcaster(settings: Settings, work, sends: bool = False) -> int:
     from .logs import setup_logging
-    from .outreach import channel_clients, make_broadcaster, sender_lock
+    from .app import channel_clients, make_broadcaster, sender_lock
     from .store import Store
 
     setup_logging("WARNING", [str(settings.telegram_token), str(settings.whatsapp_token)])
@@ -144,9 +144,9 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
     from datetime import datetime, timedelta
 
-    from .dialogue import format_date
-    from .events import IST
-    from .reminders import reminders_between, wants
+    from .core.dialogue import format_date
+    from .core.events import IST
+    from .core.reminders import reminders_between, wants
 
     async def run(broadcaster, store, kb) -> int:
         if args.reminders_command == "run":
@@ -211,7 +211,7 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
     from datetime import datetime
 
-    from .events import IST
+    from .core.events import IST
 
     text = open(args.text_file, encoding="utf-8").read().strip()
     if not text:

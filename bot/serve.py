@@ -23,16 +23,16 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
-from .handlers.telegram import set_commands
-from .handlers.whatsapp import WhatsAppChannel, valid_signature
-from .knowledge import KnowledgeError
+from .channels.telegram.handlers import set_commands
+from .channels.whatsapp.channel import WhatsAppChannel, valid_signature
+from .core.knowledge import KnowledgeError
 from .logs import quiet_http_logs, setup_logging
-from .outreach import make_broadcaster, sender_lock
-from .runtime import Runtime
+from .app import make_broadcaster, sender_lock
+from .services.runtime import Runtime
 from .settings import Settings
 from .store import Store
-from .telegram_app import build_application
-from .whatsapp_client import ConfigurationError, GraphError, WhatsAppClient
+from .channels.telegram.app import build_application
+from .channels.whatsapp.client import ConfigurationError, GraphError, WhatsAppClient
 
 log = logging.getLogger("exportbot.serve")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -224,7 +224,7 @@ async def run_scheduler(broadcaster, stop: asyncio.Event, every: float = 60.0) -
     """Reminder work every minute, from the calendar and the outbox (re-derived after any restart)."""
     from datetime import datetime
 
-    from .events import IST
+    from .core.events import IST
 
     while not stop.is_set():
         try:

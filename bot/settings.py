@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 if TYPE_CHECKING:
-    from .reminders import ReminderSettings
+    from .core.reminders import ReminderSettings
 
 
 class Secret(str):
@@ -126,7 +126,7 @@ class Settings:
     def reminder_settings(self) -> "ReminderSettings":
         from datetime import time
 
-        from .reminders import ReminderSettings, parse_offsets
+        from .core.reminders import ReminderSettings, parse_offsets
 
         try:
             at = time.fromisoformat(self.reminder_time)

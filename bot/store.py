@@ -14,8 +14,8 @@ from typing import Any
 
 import aiosqlite
 
-from .dialogue import Logged, UserState
-from .reminders import Subscriber
+from .core.dialogue import Logged, UserState
+from .core.reminders import Subscriber
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: users, question log, processed updates

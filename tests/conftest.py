@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers import AnswerEngine
-from bot.dialogue import Dialogue
-from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.core.answers import AnswerEngine
+from bot.core.dialogue import Dialogue
+from bot.core.knowledge import KnowledgeBase, load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"

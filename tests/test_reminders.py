@@ -8,14 +8,14 @@ from datetime import date, datetime
 import pytest
 from telegram import Bot
 
-from bot.broadcast import Broadcaster
-from bot.dialogue import Dialogue, Incoming, UserState
-from bot.events import IST, ics
-from bot.knowledge import load_knowledge
-from bot.reminders import Pacer, ReminderSettings, Subscriber, due_now, reminders_between, wants
-from bot.senders import TelegramSender, WhatsAppSender
+from bot.services.outbox import Broadcaster
+from bot.core.dialogue import Dialogue, Incoming, UserState
+from bot.core.events import IST, ics
+from bot.core.knowledge import load_knowledge
+from bot.core.reminders import Pacer, ReminderSettings, Subscriber, due_now, reminders_between, wants
+from bot.channels.senders import TelegramSender, WhatsAppSender
 from bot.store import Store
-from bot.whatsapp_client import WhatsAppClient
+from bot.channels.whatsapp.client import WhatsAppClient
 
 from .conftest import KNOWLEDGE
 from .fakes.graph_api import FakeGraphAPI
@@ -113,7 +113,7 @@ def test_ics_file(kb):
 
 
 def test_events_menu_lists_with_remind_me_and_ics(kb):
-    from bot.answers import AnswerEngine
+    from bot.core.answers import AnswerEngine
 
     dialogue = Dialogue(AnswerEngine(kb), today=lambda: date(2027, 1, 1))
     turn = dialogue.handle(UserState(lang="en", district="hathras"), Incoming("command", "events"))

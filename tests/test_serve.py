@@ -7,11 +7,11 @@ import logging
 import httpx
 
 from bot.logs import RedactSecrets
-from bot.runtime import Runtime
+from bot.services.runtime import Runtime
 from bot.serve import make_asgi, serve_async
 from bot.settings import Secret, Settings
 from bot.store import Store
-from bot.telegram_app import build_application
+from bot.channels.telegram.app import build_application
 
 from .conftest import KNOWLEDGE
 from .fakes.telegram_api import FakeBotAPI
@@ -84,7 +84,7 @@ def test_log_filter_redacts_tracebacks():
 def test_a_broken_knowledge_base_at_start_up_falls_back_to_the_last_good_copy(tmp_path, caplog):
     import shutil
 
-    from bot.runtime import Runtime
+    from bot.services.runtime import Runtime
 
     knowledge = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, knowledge)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.dialogue import Logged, UserState
+from bot.core.dialogue import Logged, UserState
 from bot.store import MIGRATIONS, Store
 
 

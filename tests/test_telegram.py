@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
-from bot.handlers.telegram import split_text
-from bot.runtime import Runtime
+from bot.channels.telegram.handlers import split_text
+from bot.services.runtime import Runtime
 from bot.settings import Secret, Settings
 from bot.store import Store
-from bot.outreach import make_broadcaster
-from bot.telegram_app import build_application
+from bot.app import make_broadcaster
+from bot.channels.telegram.app import build_application
 
 from .conftest import KNOWLEDGE
 from .fakes.telegram_api import FakeBotAPI
@@ -268,7 +268,7 @@ def test_split_text_on_paragraphs():
 
 
 def test_callback_data_fits_telegram(kb, dialogue):
-    from bot.dialogue import check_callback_sizes
+    from bot.core.dialogue import check_callback_sizes
 
     assert check_callback_sizes(kb) == []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 
 from bot.settings import Settings
-from bot.terminal import chat
+from bot.channels.terminal import chat
 
 from .conftest import KNOWLEDGE
 

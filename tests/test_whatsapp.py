@@ -8,13 +8,13 @@ from datetime import date
 import httpx
 import pytest
 
-from bot.dialogue import Button, Reply
-from bot.handlers.whatsapp import WhatsAppChannel, render
-from bot.runtime import Runtime
+from bot.core.dialogue import Button, Reply
+from bot.channels.whatsapp.channel import WhatsAppChannel, render
+from bot.services.runtime import Runtime
 from bot.serve import make_asgi, serve_async
 from bot.settings import Secret, Settings
 from bot.store import Store
-from bot.whatsapp_client import WhatsAppClient
+from bot.channels.whatsapp.client import WhatsAppClient
 
 from .conftest import KNOWLEDGE
 from .fakes import graph_api

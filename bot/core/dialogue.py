@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 from .answers import AnswerEngine, Outcome
 from .events import IST, Occurrence, ics, upcoming
 from .knowledge import District, Entry, KnowledgeBase
-from .text import normalise
+from .normalise import normalise
 from .texts import t
 
 PAGE = 7                      # list items per page: with 2 paging buttons and 1 more, a WhatsApp list (10 rows)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .knowledge import Entry, KnowledgeBase
 from .matching import Index, Match, Query
-from .text import has_devanagari
+from .normalise import has_devanagari
 from .texts import t
 
 MAX_QUESTION = 1000

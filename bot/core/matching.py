@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .knowledge import Entry, KnowledgeBase
-from .text import HINGLISH_MARKERS, OFF_TOPIC, STOPWORDS, normalise, skeleton
+from .normalise import HINGLISH_MARKERS, OFF_TOPIC, STOPWORDS, normalise, skeleton
 
 # Words appended to every document of an entry of this kind: what the kind answers.
 KIND_TOKENS = {

@@ -16,13 +16,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from ..conversation import anonymise
-from ..dialogue import Incoming, Reply
-from ..runtime import Runtime
-from ..text import has_devanagari
-from ..texts import t
-from ..whatsapp_client import ConfigurationError, GraphError, WhatsAppClient, WindowClosed
-from .telegram import split_text
+from ...services.conversation import anonymise
+from ...core.dialogue import Incoming, Reply
+from ...services.runtime import Runtime
+from ...core.normalise import has_devanagari
+from ...core.texts import t
+from .client import ConfigurationError, GraphError, WhatsAppClient, WindowClosed
+from ..telegram.handlers import split_text
 
 CHANNEL = "whatsapp"
 TEXT_MAX = 4096

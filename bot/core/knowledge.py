@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 from . import yamlmarks
-from .text import normalise
+from .normalise import normalise
 from .yamlmarks import MarkedDict, MarkedList
 
 LANGS = ("en", "hi")

@@ -7,9 +7,9 @@ from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
-from .handlers import telegram as telegram_handlers
-from .runtime import Runtime
-from .settings import Settings
+from . import handlers as telegram_handlers
+from ...services.runtime import Runtime
+from ...settings import Settings
 
 
 # Send small requests at once: without TCP_NODELAY, Nagle's algorithm and delayed ACKs cost ~40 ms a request.

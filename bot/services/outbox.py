@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Awaitable, Callable, Protocol
 
-from .dialogue import format_date
-from .events import IST, Occurrence
-from .knowledge import KnowledgeBase
-from .reminders import (Due, Pacer, ReminderSettings, due_now, in_quiet_hours, in_segment, reminder_text,
+from ..core.dialogue import format_date
+from ..core.events import IST, Occurrence
+from ..core.knowledge import KnowledgeBase
+from ..core.reminders import (Due, Pacer, ReminderSettings, due_now, in_quiet_hours, in_segment, reminder_text,
                         reminders_between, wants)
 
 log = logging.getLogger("exportbot.broadcast")

@@ -12,7 +12,7 @@ import time
 from dataclasses import replace
 from typing import Protocol
 
-from .dialogue import Dialogue, Incoming, Logged, Reply, UserState
+from ..core.dialogue import Dialogue, Incoming, Logged, Reply, UserState
 
 log = logging.getLogger("exportbot.conversation")
 

@@ -10,12 +10,12 @@ import asyncio
 import sys
 from typing import Callable, TextIO
 
-from .answers import AnswerEngine
-from .conversation import Conversation
-from .dialogue import Dialogue, Incoming, Reply
-from .knowledge import KnowledgeError, load_knowledge
-from .settings import Settings
-from .store import Store
+from ..core.answers import AnswerEngine
+from ..services.conversation import Conversation
+from ..core.dialogue import Dialogue, Incoming, Reply
+from ..core.knowledge import KnowledgeError, load_knowledge
+from ..settings import Settings
+from ..store import Store
 
 CHANNEL = "terminal"
 

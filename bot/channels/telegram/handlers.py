@@ -17,13 +17,13 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHandler, ChatMemberHandler,
                           CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
 
-from ..admin import format_reload, format_stats, format_unanswered
-from ..conversation import anonymise
-from ..dialogue import COMMANDS, Incoming, Reply
-from ..events import IST
-from ..text import has_devanagari
-from ..runtime import Runtime
-from ..texts import t
+from ...services.admin import format_reload, format_stats, format_unanswered
+from ...services.conversation import anonymise
+from ...core.dialogue import COMMANDS, Incoming, Reply
+from ...core.events import IST
+from ...core.normalise import has_devanagari
+from ...services.runtime import Runtime
+from ...core.texts import t
 
 CHANNEL = "telegram"
 MAX_MESSAGE = 4096

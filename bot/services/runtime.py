@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .answers import AnswerEngine
+from ..core.answers import AnswerEngine
 from .conversation import Conversation
-from .dialogue import Dialogue
-from .knowledge import KnowledgeBase, KnowledgeError, Problem, load_knowledge
+from ..core.dialogue import Dialogue
+from ..core.knowledge import KnowledgeBase, KnowledgeError, Problem, load_knowledge
 
 
 log = logging.getLogger("exportbot.runtime")

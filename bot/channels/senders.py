@@ -6,9 +6,9 @@ from typing import Any
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from .broadcast import SendResult
-from .handlers.telegram import retry_seconds, split_text
-from .whatsapp_client import ConfigurationError, GraphError, Uncertain, WhatsAppClient, WindowClosed
+from ..services.outbox import SendResult
+from .telegram.handlers import retry_seconds, split_text
+from .whatsapp.client import ConfigurationError, GraphError, Uncertain, WhatsAppClient, WindowClosed
 
 TELEGRAM_MAX = 4096
 

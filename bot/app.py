@@ -8,13 +8,13 @@ from typing import Any, AsyncIterator, Callable, Iterator
 
 from telegram import Bot
 
-from .broadcast import Broadcaster
-from .knowledge import KnowledgeBase
-from .reminders import Pacer
-from .senders import TelegramSender, WhatsAppSender, parse_templates
+from .services.outbox import Broadcaster
+from .core.knowledge import KnowledgeBase
+from .core.reminders import Pacer
+from .channels.senders import TelegramSender, WhatsAppSender, parse_templates
 from .settings import Settings
-from .telegram_app import make_bot
-from .whatsapp_client import WhatsAppClient
+from .channels.telegram.app import make_bot
+from .channels.whatsapp.client import WhatsAppClient
 
 
 def make_broadcaster(settings: Settings, store: Any, kb: Callable[[], KnowledgeBase], *, telegram_bot: Bot | None = None,

@@ -1,0 +1,1 @@
+"""Transports: each turns its platform's updates into core Incoming messages and renders Replies back."""

@@ -1,0 +1,1 @@
+"""Telegram: handlers (register(app)) and the Application builder."""
