@@ -1,7 +1,7 @@
 """How good are the answers, and where should the bot answer, offer choices or decline?
 
     python bench/answer_quality.py              # the table: right / wrong / did-you-mean / declines per set
-    python bench/answer_quality.py --calibrate  # fit the decision on the labelled sets, write bot/calibration.json
+    python bench/answer_quality.py --calibrate  # fit the decision on the labelled sets, write bot/core/calibration.json
 
 Labelled sets: our own (tests/data/*.yaml, conversation files left out) and the shared development sets
 (../shared/eval/*.yaml) when they are beside the project. A question is labelled by its `expect` groups
@@ -28,8 +28,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.answers import CALIBRATION, FEATURES, AnswerEngine, Decision, features  # noqa: E402
-from bot.knowledge import load_knowledge  # noqa: E402
+from bot.core.answers import CALIBRATION, FEATURES, AnswerEngine, Decision, features  # noqa: E402
+from bot.core.knowledge import load_knowledge  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"
 DOC = ROOT / "docs" / "answer-quality.md"
@@ -186,7 +186,7 @@ def table(engine: AnswerEngine, paths: list[Path]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calibrate", action="store_true", help="fit the decision and write bot/calibration.json")
+    parser.add_argument("--calibrate", action="store_true", help="fit the decision and write bot/core/calibration.json")
     parser.add_argument("--write-doc", action="store_true", help="also rewrite the table in docs/answer-quality.md")
     args = parser.parse_args()
     kb = load_knowledge(ROOT / "knowledge")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .text import normalise
+from .normalise import normalise
 
 # Each act: words and phrases that make it, in English, Hinglish and Hindi (normalised: lower case, no punctuation).
 ACTS: dict[str, tuple[str, ...]] = {
