@@ -36,7 +36,7 @@ DOC = ROOT / "docs" / "answer-quality.md"
 DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
 
 # What a mistake costs (a right answer costs nothing).
-COST_WRONG = 8.0            # a confident wrong answer (also: answering an out-of-scope question)
+COST_WRONG = 6.0            # a confident wrong answer (also: answering an out-of-scope question)
 COST_SUGGEST_FIRST = 1.2    # "did you mean" with the right entry first
 COST_SUGGEST_OTHER = 1.6    # ... with the right entry among the choices
 COST_SUGGEST_NONE = 2.2     # ... without it
@@ -130,7 +130,7 @@ def fit(data: list[Sample], l2: float = 0.01, steps: int = 3000, rate: float = 1
 def cost(s: Sample, p: float, answer_at: float, suggest_at: float) -> float:
     if p >= answer_at:
         return COST_WRONG if s.oos or not s.right[0] else 0.0
-    if s.top >= suggest_at:
+    if p >= suggest_at:
         if s.oos:
             return COST_OOS_SUGGEST
         if s.right and s.right[0]:
@@ -145,7 +145,7 @@ def calibrate(data: list[Sample]) -> Decision:
     probs = [model.probability(s.feats) for s in data]
     best: tuple[float, float, float] | None = None
     for a in [x / 100 for x in range(30, 100)]:
-        for g in [x / 100 for x in range(20, 70, 2)]:
+        for g in [x / 100 for x in range(2, int(a * 100), 2)]:
             total = sum(weight(s) * cost(s, p, a, g) for s, p in zip(data, probs))
             if best is None or total < best[0] - 1e-9:
                 best = (total, a, g)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .knowledge import Entry, KnowledgeBase
+from .followup import Topic, combine, has_subject, leans_on_previous
 from .matching import Index, Match, Query
 from .normalise import has_devanagari
 from .texts import t
@@ -36,7 +37,8 @@ class Thresholds:
     off_topic_override: float = 1.05   # an off-topic word is refused unless the match is exceptionally strong
 
 
-FEATURES = ("top", "lead", "runner_up_ratio", "known", "unknown_share", "one_word")
+FEATURES = ("top", "lead", "runner_up_ratio", "known", "unknown_share", "one_word", "top_x_known", "top_x_one_word",
+            "top_squared")
 CALIBRATION = Path(__file__).with_name("calibration.json")
 
 
@@ -45,8 +47,10 @@ def features(index: Index, query: Query, matches: list[Match]) -> tuple[float, .
     top = matches[0].score if matches else 0.0
     second = matches[1].score if len(matches) > 1 else 0.0
     known = sum(query.weight(i) for i in range(len(query.tokens)))
-    return (top, top - second, second / top if top else 1.0, min(known, 6.0) / 6.0, index.unknown_share(query),
-            1.0 if len(query.tokens) == 1 else 0.0)
+    known = min(known, 6.0) / 6.0
+    one_word = 1.0 if len(query.tokens) == 1 else 0.0
+    return (top, top - second, second / top if top else 1.0, known, index.unknown_share(query), one_word,
+            top * known, top * one_word, min(top, 1.0) ** 2)
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ class Decision:
     bias: float
     weights: tuple[float, ...]
     answer_at: float       # probability the best entry is right at or above which it is answered
-    suggest_at: float      # top score at or above which "did you mean" is offered instead of a refusal
+    suggest_at: float      # ... and at or above which "did you mean" is offered instead of a refusal
 
     def probability(self, feats: tuple[float, ...]) -> float:
         z = self.bias + sum(w * f for w, f in zip(self.weights, feats))
@@ -101,6 +105,11 @@ class AnswerEngine:
         self.index = Index(kb)
         self.thresholds = thresholds or Thresholds()
         self.decision = decision or Decision.load()
+        # Words of district names: in a follow-up they replace the district, not the subject.
+        self.district_tokens = frozenset(
+            tok for d in kb.districts.values()
+            for name in (d.name.en, d.name.hi, d.id.replace("-", " "), *d.other_names)
+            for tok in self.index.canon.content(name))
 
     # ------------------------------------------------------------ rendering
 
@@ -162,14 +171,41 @@ class AnswerEngine:
 
     # ------------------------------------------------------------ deciding
 
-    def ask(self, question: str, lang: str | None = None, district: str | None = None) -> Outcome:
+    def ask(self, question: str, lang: str | None = None, district: str | None = None,
+            previous: Topic | None = None) -> Outcome:
+        """Answer one message; ``previous`` is what the last answered question was about (for follow-ups)."""
         text = (question or "").strip()
         out_lang = answer_language(text, lang)
         if not text:
             return Outcome("empty", text, out_lang, t("empty", out_lang))
         if len(text) > MAX_QUESTION:
             return Outcome("too_long", text[:MAX_QUESTION], out_lang, t("too_long", out_lang, limit=MAX_QUESTION))
-        query, matches = self.analyse(text)
+        query = self.index.parse(text)
+        outcome = self._decide(text, query, out_lang, district)
+        if previous is None or not previous.tokens or query.off_topic:
+            return outcome
+        # A message that names its own subject and does not point back stands on its own.
+        leans = leans_on_previous(text)
+        if not leans and has_subject(query.tokens, self.district_tokens):
+            return outcome
+        tokens = combine(previous.tokens, query.tokens, self.district_tokens)
+        merged = replace(query, tokens=tokens, weights=(1.0,) * len(tokens))
+        follow = self._decide(text, merged, out_lang, district)
+        order = {"answer": 2, "suggest": 1}
+        if (leans and follow.kind in order) or order.get(follow.kind, 0) > order.get(outcome.kind, 0):
+            return follow
+        return outcome
+
+    def topic_of(self, outcome: Outcome) -> tuple[str, ...]:
+        """The words of an answered question that its answer is about (plus the district it named)."""
+        if outcome.query is None or outcome.entry is None:
+            return ()
+        covered = self.index.entry_tokens[self.index.position[outcome.entry.id]]
+        kept = tuple(t for t in outcome.query.tokens if t in covered or t in self.district_tokens)
+        return kept or outcome.query.tokens
+
+    def _decide(self, text: str, query: Query, out_lang: str, district: str | None) -> Outcome:
+        matches = _fold_subheadings(self.index.rank_query(query, limit=12))
         combined = self._districts_making(query, matches, out_lang)
         if combined is not None:
             return combined
@@ -193,7 +229,7 @@ class AnswerEngine:
             return Outcome("answer", text, out_lang, answer, entry=top.entry, score=top.score, suggestions=also,
                            query=query, matches=tuple(matches))
         choices = tuple(m.entry for m in matches if m.score >= th.suggest)[:MAX_SUGGESTIONS]
-        if choices and top.score >= self.decision.suggest_at:
+        if choices and sure >= self.decision.suggest_at:
             return Outcome("suggest", text, out_lang, self.suggestion_text(out_lang, choices, district),
                            score=top.score, suggestions=choices, query=query, matches=tuple(matches))
         return Outcome("refuse", text, out_lang, self.refusal(out_lang, district), score=top.score,
@@ -201,8 +237,8 @@ class AnswerEngine:
 
     def analyse(self, text: str) -> tuple[Query, list[Match]]:
         """The question as understood and the entries that fit it, best first (HS subheadings folded)."""
-        query, matches = self.index.rank(text, limit=12)
-        return query, _fold_subheadings(matches)
+        query = self.index.parse(text)
+        return query, _fold_subheadings(self.index.rank_query(query, limit=12))
 
 
 def _fold_subheadings(matches: list[Match]) -> list[Match]:

@@ -295,8 +295,12 @@ class Index:
 
     def rank(self, text: str, limit: int = 5) -> tuple[Query, list[Match]]:
         query = self.parse(text)
+        return query, self.rank_query(query, limit)
+
+    def rank_query(self, query: Query, limit: int = 5) -> list[Match]:
+        """The entries that fit an understood question, best first."""
         if not query.tokens:
-            return query, []
+            return []
         weights = {t: self.idf[t] * query.weight(i) for i, t in enumerate(query.tokens)}
         total = sum(weights.values()) + self.unknown_weight * sum(
             query.unknown_weight(i) for i in range(len(query.unknown)))
@@ -349,7 +353,7 @@ class Index:
         phrase = " ".join(query.tokens)
         scored = [(i, s + SHAPE_WEIGHT * self._shape(i, phrase)) for i, s in ranked]
         scored.sort(key=lambda kv: (-kv[1], kv[0]))
-        return query, [Match(self.entries[i], round(s, 4)) for i, s in scored[:limit]]
+        return [Match(self.entries[i], round(s, 4)) for i, s in scored[:limit]]
 
     def _shape(self, entry_i: int, phrase: str) -> float:
         texts = self.entry_phrases[entry_i]
