@@ -8,7 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from .core.answers import AnswerEngine, Outcome
+from .core.answers import AnswerEngine
+from .core.dialogue import Dialogue, Incoming, Turn, UserState
 from .core.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from .settings import Settings
 
@@ -37,15 +38,19 @@ def cmd_kb_check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def outcome_json(o: Outcome) -> dict:
+def turn_json(question: str, turn: Turn, lang: str) -> dict:
+    """One message's result as `ask --json` prints it: the decision, the text a user would read, and its kind."""
+    o = turn.outcome
+    out_lang = o.lang if o is not None else lang
     return {
-        "question": o.question,
-        "matched": o.matched,
-        "answer": o.text,
-        "entry_id": o.entry.id if o.entry else None,
-        "score": round(o.score, 4),
-        "lang": o.lang,
-        "suggestions": [{"entry_id": e.id, "title": e.title.get(o.lang)} for e in o.suggestions],
+        "question": question,
+        "matched": bool(o is not None and o.matched),
+        "answer": "\n\n".join(r.text for r in turn.replies),
+        "entry_id": o.entry.id if o is not None and o.entry else None,
+        "score": round(o.score, 4) if o is not None else 0.0,
+        "lang": out_lang,
+        "kind": turn.kind or (o.kind if o is not None else "other"),
+        "suggestions": [{"entry_id": e.id, "title": e.title.get(out_lang)} for e in (o.suggestions if o else ())],
     }
 
 
@@ -61,24 +66,26 @@ def _district_id(kb: KnowledgeBase, name: str | None) -> str | None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer questions as the bot would for a new user (with --dialog: one conversation per block of lines)."""
     kb = _load_or_exit(settings.knowledge_dir)
-    engine = AnswerEngine(kb)
+    dialogue = Dialogue(AnswerEngine(kb))
     district = _district_id(kb, args.district)
+    fresh = UserState(lang=args.lang, district=district)
     questions = args.question
-    if args.json and questions == ["-"]:
-        for line in sys.stdin:
-            o = engine.ask(line.rstrip("\n"), lang=args.lang, district=district)
-            print(json.dumps(outcome_json(o), ensure_ascii=False), flush=False)
-        sys.stdout.flush()
-        return 0
     if questions == ["-"]:
         questions = [line.rstrip("\n") for line in sys.stdin]
+    state = fresh
     for q in questions:
-        o = engine.ask(q, lang=args.lang, district=district)
+        if args.dialog and not q.strip():
+            state = fresh                      # a blank line: the next message is a new user's
+            continue
+        turn = dialogue.handle(state if args.dialog else fresh, Incoming("text", q))
+        state = turn.state
         if args.json:
-            print(json.dumps(outcome_json(o), ensure_ascii=False))
+            print(json.dumps(turn_json(q, turn, state.lang or "en"), ensure_ascii=False))
         else:
-            print(o.text)
+            print("\n\n".join(r.text for r in turn.replies) + ("\n" if args.dialog else ""))
+    sys.stdout.flush()
     return 0
 
 
@@ -271,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer questions", parents=[common])
     ask.add_argument("question", nargs="+", help="the question, or - to read one per line from stdin")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.add_argument("--dialog", action="store_true",
+                     help="the lines are one user's messages in turn (follow-ups); a blank line starts a new user")
     ask.add_argument("--lang", choices=["en", "hi"], help="the user's chosen language")
     ask.add_argument("--district", help="the user's district (name in English or Hindi)")
     ask.set_defaults(func=cmd_ask)

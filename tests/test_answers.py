@@ -87,7 +87,7 @@ def test_ask_json_contract():
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["question"] for r in rows] == ["What is the HS code for harness?", "Tell me a joke", "footwear"]
     for row in rows:
-        assert set(row) == {"question", "matched", "answer", "entry_id", "score", "lang", "suggestions"}
+        assert set(row) == {"question", "matched", "answer", "entry_id", "score", "lang", "suggestions", "kind"}
     assert rows[0]["matched"] is True and rows[0]["entry_id"] == "hs-4201" and "4201" in rows[0]["answer"]
     assert rows[1]["matched"] is False and rows[1]["entry_id"] is None and rows[1]["suggestions"] == []
     assert rows[2]["matched"] is False and 1 < len(rows[2]["suggestions"]) <= 3

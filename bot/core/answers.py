@@ -38,7 +38,7 @@ class Thresholds:
 
 
 FEATURES = ("top", "lead", "runner_up_ratio", "known", "unknown_share", "one_word", "top_x_known", "top_x_one_word",
-            "top_squared")
+            "top_squared", "clear_lead")
 CALIBRATION = Path(__file__).with_name("calibration.json")
 
 
@@ -49,8 +49,13 @@ def features(index: Index, query: Query, matches: list[Match]) -> tuple[float, .
     known = sum(query.weight(i) for i in range(len(query.tokens)))
     known = min(known, 6.0) / 6.0
     one_word = 1.0 if len(query.tokens) == 1 else 0.0
-    return (top, top - second, second / top if top else 1.0, known, index.unknown_share(query), one_word,
-            top * known, top * one_word, min(top, 1.0) ** 2)
+    unknown = index.unknown_share(query)
+    # A clear lead: a good score well ahead of the next entry, in a question the bot mostly understands.
+    lead = top - second
+    clear = 1.0 if ((top >= 0.6 and lead >= (0.05 if top < 0.85 else 0.015))
+                    or (top >= 0.45 and lead >= 0.15 and len(query.tokens) >= 2 and unknown <= 0.4)) else 0.0
+    return (top, lead, second / top if top else 1.0, known, unknown, one_word,
+            top * known, top * one_word, min(top, 1.0) ** 2, clear)
 
 
 @dataclass(frozen=True)

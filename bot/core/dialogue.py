@@ -6,6 +6,7 @@ does no I/O: channels render the replies and the store persists the rest.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Callable, Iterable, Sequence
@@ -14,8 +15,10 @@ from rapidfuzz import fuzz, process
 
 from .answers import AnswerEngine, Outcome
 from .events import IST, Occurrence, ics, upcoming
+from .followup import Topic
 from .knowledge import District, Entry, KnowledgeBase
-from .normalise import normalise
+from .normalise import has_devanagari, normalise
+from .smalltalk import classify
 from .texts import t
 
 PAGE = 7                      # list items per page: with 2 paging buttons and 1 more, a WhatsApp list (10 rows)
@@ -44,6 +47,7 @@ class UserState:
     product: str | None = None
     step: str | None = None            # onboarding step waiting for an answer
     subscription: str | None = None    # all | district | sector | none; None = never asked
+    topic: Topic | None = None         # what the last answered question was about (for follow-ups)
 
 
 @dataclass(frozen=True)
@@ -72,10 +76,10 @@ class Turn:
     feedback: tuple[str, bool] | None = None      # (entry id, helpful)
     stop: bool = False                            # the user asked to stop all messages
     follow: str | None = None                     # an event the user asked to be reminded of
+    kind: str = ""                                # what the turn was: answer | suggest | refuse | smalltalk | ...
+    outcome: Outcome | None = None                # the answer engine's decision, when a question was asked
 
 
-GREETINGS = frozenset({"hi", "hii", "hello", "helo", "hey", "namaste", "namaskar", "start", "menu", "नमस्ते", "नमस्कार",
-                       "हेलो", "हाय", "मेन्यू", "मेनू", "shuru"})
 COMMANDS = ("start", "menu", "help", "language", "district", "product", "events", "subscribe", "unsubscribe", "stop")
 
 
@@ -107,9 +111,11 @@ def find_district(kb: KnowledgeBase, text: str) -> District | None:
 
 
 class Dialogue:
-    def __init__(self, engine: AnswerEngine, today: Callable[[], date] | None = None):
+    def __init__(self, engine: AnswerEngine, today: Callable[[], date] | None = None,
+                 clock: Callable[[], float] | None = None):
         self.engine = engine
         self.today = today or (lambda: datetime.now(IST).date())
+        self.clock = clock or time.time
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -176,16 +182,51 @@ class Dialogue:
             state = replace(state, step=None)   # answered as a question below: a later text won't move the district
         if stripped.upper() in ("STOP", "रोकें", "बंद") and len(stripped) <= 5:
             return self._command(state, "stop", "")
-        if normalise(stripped) in GREETINGS:
-            first_time = state.lang is None and state.district is None and state.step is None
-            return self._command(state, "start" if first_time else "menu", "")
+        act = classify(stripped)
+        if act is not None:
+            return replace(self._small_talk(state, act, stripped), kind="smalltalk")
         return self.question(state, text)
 
+    def _small_talk(self, state: UserState, act: str, text: str) -> Turn:
+        """A short fitting reply to a greeting, thanks, "ok", help, menu or a language switch in words."""
+        lang = state.lang or ("hi" if has_devanagari(text) else "en")
+        if act == "greeting":
+            first_time = state.lang is None and state.district is None and state.step is None
+            return self._command(state, "start" if first_time else "menu", "")
+        if act == "restart":
+            return self._command(state, "start", "")
+        if act == "menu":
+            return self._command(state, "menu", "")
+        if act == "help":
+            return Turn(state, (Reply(t("help", lang), self._menu_buttons(lang)),))
+        if act == "lang_ask":
+            return self._command(state, "language", "")
+        if act in ("lang_hi", "lang_en"):
+            chosen = act[-2:]
+            state = replace(state, lang=chosen, step=None)
+            replies = [Reply(t("language_set", chosen))]
+            topic = self._topic_now(state)
+            entry = self.kb.entries.get(topic.entry_id) if topic else None
+            if entry is not None:      # "hindi me batao" after an answer: that answer, in Hindi
+                replies.append(self.entry_reply(entry, chosen))
+            else:
+                replies.append(self.menu(chosen))
+            return Turn(state, tuple(replies))
+        key = {"thanks": "smalltalk_thanks", "bye": "smalltalk_bye"}.get(act, "smalltalk_ok")
+        return Turn(state, (Reply(t(key, lang), self._menu_row(lang)),))
+
+    def _topic_now(self, state: UserState) -> Topic | None:
+        """The previous question's topic while it is fresh (forgotten after a while of silence)."""
+        topic = state.topic
+        return topic if topic is not None and topic.fresh(self.clock()) else None
+
     def question(self, state: UserState, text: str) -> Turn:
-        outcome = self.engine.ask(text, lang=state.lang, district=state.district)
+        outcome = self.engine.ask(text, lang=state.lang, district=state.district, previous=self._topic_now(state))
         logged = Logged(outcome.question, outcome.lang, outcome.entry.id if outcome.entry else None,
                         outcome.score, outcome.kind)
-        return Turn(state, (self._outcome_reply(outcome, state),), logged=logged)
+        if outcome.kind == "answer" and outcome.entry is not None:
+            state = replace(state, topic=Topic(outcome.entry.id, self.engine.topic_of(outcome), self.clock()))
+        return Turn(state, (self._outcome_reply(outcome, state),), logged=logged, kind=outcome.kind, outcome=outcome)
 
     def _outcome_reply(self, outcome: Outcome, state: UserState) -> Reply:
         lang = outcome.lang
@@ -232,6 +273,8 @@ class Dialogue:
                 return Turn(state, (reply,))
         if head == "e" and rest in self.kb.entries:
             entry = self.kb.entries[rest]
+            tokens = tuple(self.engine.index.canon.content(entry.title.en))
+            state = replace(state, topic=Topic(entry.id, tokens, self.clock()))
             return Turn(state, (self.entry_reply(entry, lang),),
                         logged=Logged(f"[{entry.id}]", lang, entry.id, 1.0, "browse"))
         if head == "ev":

@@ -115,6 +115,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "districts_making_help": {"en": "Ask the District Industries Centre (DIC / DIEPC) of the district for help.",
                               "hi": "मदद के लिए उस ज़िले के ज़िला उद्योग केंद्र (DIC / DIEPC) से संपर्क करें।"},
     "see_also": {"en": "Not what you asked? See also: {titles}", "hi": "यह नहीं पूछा था? यह भी देखें: {titles}"},
+    "smalltalk_thanks": {"en": "You're welcome! Ask me anything else about exports, or open the menu.",
+                         "hi": "आपका स्वागत है! निर्यात के बारे में कुछ और पूछना हो तो लिखें, या मेन्यू खोलें।"},
+    "smalltalk_ok": {"en": "👍 Type your next question whenever you like, or open the menu.",
+                     "hi": "👍 जब चाहें अगला सवाल लिखें, या मेन्यू खोलें।"},
+    "smalltalk_bye": {"en": "Goodbye! Write any time you have an export question.",
+                      "hi": "नमस्ते! निर्यात से जुड़ा कोई भी सवाल हो तो कभी भी लिखें।"},
     "choose_below": {"en": "Choose below:", "hi": "नीचे से चुनें:"},
     # buttons
     "b_choose": {"en": "Choose", "hi": "चुनें"},
