@@ -7,6 +7,7 @@ and migrated forward on open, so an old database opens with a new release.
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import aiosqlite
 
 from .core.dialogue import Logged, UserState
+from .core.followup import Topic
 from .core.reminders import Subscriber
 
 MIGRATIONS: tuple[str, ...] = (
@@ -122,6 +124,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_state ON outbox (state, campaign_id, channel);
     """,
+    # 4: what the user's last answered question was about, for follow-ups (JSON; forgotten after a while)
+    """
+    ALTER TABLE users ADD COLUMN topic TEXT;
+    """,
 )
 
 
@@ -188,24 +194,24 @@ class Store:
         if row is None:
             return None
         state = UserState(lang=row["lang"], district=row["district"], sector=row["sector"], product=row["product"],
-                          step=row["step"], subscription=row["subscription"])
+                          step=row["step"], subscription=row["subscription"], topic=_topic(row["topic"]))
         return UserRecord(channel, chat_id, state, bool(row["blocked"]), row["first_seen"], row["last_seen"])
 
     async def save_user(self, channel: str, chat_id: str, state: UserState, inbound: bool = True) -> None:
         """Create or update the user; an inbound message also means they are reachable again."""
         now = self.clock()
         await self.db.execute(
-            """INSERT INTO users (channel, chat_id, lang, district, sector, product, step, subscription,
+            """INSERT INTO users (channel, chat_id, lang, district, sector, product, step, subscription, topic,
                                   blocked, first_seen, last_seen, last_inbound_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
                ON CONFLICT (channel, chat_id) DO UPDATE SET
                    lang = excluded.lang, district = excluded.district, sector = excluded.sector,
                    product = excluded.product, step = excluded.step, subscription = excluded.subscription,
-                   last_seen = excluded.last_seen,
+                   topic = excluded.topic, last_seen = excluded.last_seen,
                    blocked = CASE WHEN ? THEN 0 ELSE users.blocked END,
                    last_inbound_at = CASE WHEN ? THEN excluded.last_inbound_at ELSE users.last_inbound_at END""",
             (channel, chat_id, state.lang, state.district, state.sector, state.product, state.step,
-             state.subscription, now, now, now if inbound else None, inbound, inbound))
+             state.subscription, _topic_json(state.topic), now, now, now if inbound else None, inbound, inbound))
         await self.db.commit()
 
     async def set_blocked(self, channel: str, chat_id: str, blocked: bool) -> None:
@@ -503,3 +509,20 @@ class Store:
                    WHERE asked_at >= ? AND outcome IN ('refuse', 'off_topic', 'suggest')
                    GROUP BY q ORDER BY n DESC, MAX(asked_at) DESC LIMIT ?""", (since, limit)) as cur:
             return [(r[0], r[1]) for r in await cur.fetchall()]
+
+
+def _topic_json(topic: Topic | None) -> str | None:
+    if topic is None:
+        return None
+    return json.dumps({"entry": topic.entry_id, "tokens": list(topic.tokens), "at": topic.at}, ensure_ascii=False)
+
+
+def _topic(text: str | None) -> Topic | None:
+    """The stored topic, or None when there is none or it cannot be read (it is only a convenience)."""
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+        return Topic(str(data["entry"]), tuple(str(t) for t in data["tokens"]), float(data["at"]))
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -34,7 +34,7 @@ class Thresholds:
     clear: float = 0.45       # a lower top score is still answered ...
     clear_margin: float = 0.15   # ... when nothing else comes near it, the question has two known words
     clear_unknown: float = 0.4   # ... and at most this share of it is words the bot has never seen
-    off_topic_override: float = 1.05   # an off-topic word is refused unless the match is exceptionally strong
+    off_topic_override: float = 1.3    # an off-topic word is refused unless the match is exceptionally strong
 
 
 FEATURES = ("top", "lead", "runner_up_ratio", "known", "unknown_share", "one_word", "top_x_known", "top_x_one_word",

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .knowledge import Entry, KnowledgeBase
-from .normalise import HINGLISH_MARKERS, OFF_TOPIC, STOPWORDS, normalise, skeleton
+from .normalise import HINGLISH_MARKERS, OFF_TOPIC, OFF_TOPIC_PHRASES, STOPWORDS, normalise, skeleton
 
 # Words appended to every document of an entry of this kind: what the kind answers.
 KIND_TOKENS = {
@@ -240,8 +240,10 @@ class Index:
     # ------------------------------------------------------------ query side
 
     def parse(self, text: str) -> Query:
-        raw_tokens = normalise(text).split()
+        norm = normalise(text)
+        raw_tokens = norm.split()
         off_words = tuple(t for t in raw_tokens if t in OFF_TOPIC or stem(t) in OFF_TOPIC)
+        off_words += tuple(m.group(0) for m in OFF_TOPIC_PHRASES.finditer(norm))
         off = bool(off_words)
         hinglish = any(t in HINGLISH_MARKERS for t in raw_tokens)
         tokens: dict[str, float] = {}
