@@ -38,12 +38,12 @@ async def test_polling_answers_and_registers_commands(tmp_path, caplog):
     assert "update channel=telegram user=" in caplog.text and "31" not in caplog.text.split("user=")[1][:10]
 
 
-async def test_webhook_checks_the_secret_header(tmp_path):
+async def test_webhook_checks_the_secret_header(tmp_path, dialogue):
     store = await Store(tmp_path / "db.sqlite3").open()
     settings = Settings(knowledge_dir=KNOWLEDGE, telegram_token=Secret(TOKEN),
                         telegram_webhook_url="https://bot.example/telegram/hook",
                         telegram_webhook_secret=Secret("s3cret"))
-    app = build_application(settings, Runtime.create(KNOWLEDGE, store), updater=False)
+    app = build_application(settings, Runtime(KNOWLEDGE, store, dialogue), updater=False)
     asgi = make_asgi(settings, app)
     update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"},
                                           "from": {"id": 5, "is_bot": False, "first_name": "Ram"}, "text": "hi"}}
