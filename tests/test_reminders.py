@@ -249,7 +249,9 @@ async def test_crash_mid_broadcast_then_restart(env, kb):
         await env.bot.send_message(int(row["chat_id"]), "Fair registration opens today.")
         await env.store.outbox_mark(row["id"], "sent")
     await env.store.outbox_mark(rows[5]["id"], "sending", attempt=True)
-    restarted = Setup(kb, env.store, env.fake).broadcaster
+    again = Setup(kb, env.store, env.fake)
+    await again.bot.initialize()
+    restarted = again.broadcaster
     uncertain = await restarted.recover()
     assert [r["chat_id"] for r in uncertain] == [rows[5]["chat_id"]]
     report = await restarted.deliver(campaign_id=campaign_id)
@@ -258,6 +260,7 @@ async def test_crash_mid_broadcast_then_restart(env, kb):
     assert len(received) == len(set(received)) == 19           # nobody twice
     assert set(range(1, 21)) - set(received) == {int(rows[5]["chat_id"])}   # the one missing is reported
     assert (await env.store.outbox_counts(campaign_id)) == {"sent": 19, "uncertain": 1}
+    await again.bot.shutdown()
 
 
 async def test_whatsapp_window_closed_uses_the_template_or_is_skipped(kb, tmp_path):

@@ -42,9 +42,11 @@ class Harness:
         self.app.bot_data["broadcaster"] = make_broadcaster(self.settings, self.store, lambda: self.runtime.kb,
                                                             telegram_bot=self.app.bot, window=0.05)
         await self.app.initialize()
+        await self.app.start()            # running, as in production: background tasks (broadcasts) are awaited
         return self
 
     async def stop(self) -> None:
+        await self.app.stop()
         await self.app.shutdown()
         await self.store.close()
 
