@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check eval clean
+.PHONY: install run test check eval bench clean
 
 install: $(STAMP)
 
@@ -27,6 +27,11 @@ check: install
 
 eval: install
 	$(BIN)/python ../shared/tools/eval_questions.py ../shared/eval/dev_questions.yaml
+
+# Start-up and matcher speed (a few seconds; the broadcast benchmark is run by hand, see bench/README.md).
+bench: install
+	$(BIN)/python bench/startup_bench.py
+	$(BIN)/python bench/matcher_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,4 +1,4 @@
-"""Shared fixtures: the bundled knowledge base, loaded once per test session."""
+"""Shared fixtures: the bundled knowledge base, loaded once per test session and shared by every test that can."""
 from __future__ import annotations
 
 from pathlib import Path

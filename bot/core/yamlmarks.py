@@ -28,7 +28,11 @@ class YamlProblem:
     message: str
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser is about eight times faster than the pure-Python one, with the same line marks.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.problems: list[YamlProblem] = []
