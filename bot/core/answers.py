@@ -189,9 +189,9 @@ class AnswerEngine:
         outcome = self._decide(text, query, out_lang, district)
         if previous is None or not previous.tokens or query.off_topic:
             return outcome
-        # A message that names its own subject and does not point back stands on its own.
+        # A message that names its own subject, or nothing the bot knows, and does not point back stands on its own.
         leans = leans_on_previous(text)
-        if not leans and has_subject(query.tokens, self.district_tokens):
+        if not leans and (not query.tokens or has_subject(query.tokens, self.district_tokens)):
             return outcome
         tokens = combine(previous.tokens, query.tokens, self.district_tokens)
         merged = replace(query, tokens=tokens, weights=(1.0,) * len(tokens))
