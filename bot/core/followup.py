@@ -24,6 +24,12 @@ training benefit assistance who process procedure
 # Sizes, amounts and units: "aur 20 feet pe?" changes the size, not the scheme.
 MODIFIER = frozenset("ft feet foot kg ton tonne lakh crore percent year month day per".split())
 
+# Everyday verbs and nouns that name no subject of their own ("which countries buy it?").
+GENERIC = frozenset("""
+buy sell selling sold make made send sent get go need want know use work product item good thing things goods
+people person unit business company firm start started
+""".split())
+
 # Words that say "the same as before": a message opening with one of these, or holding a pronoun, leans on
 # the previous question.
 OPENERS = ("and", "aur", "or", "also", "what about", "how about", "and for", "and what about", "same for",
@@ -58,9 +64,11 @@ def leans_on_previous(text: str) -> bool:
 
 
 def roles(tokens: tuple[str, ...], districts: frozenset[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {"intent": [], "district": [], "modifier": [], "subject": []}
+    out: dict[str, list[str]] = {"intent": [], "district": [], "modifier": [], "subject": [], "generic": []}
     for t in tokens:
-        if t in districts:
+        if t in GENERIC:
+            out["generic"].append(t)
+        elif t in districts:
             out["district"].append(t)
         elif t in INTENT:
             out["intent"].append(t)
@@ -81,4 +89,5 @@ def combine(previous: tuple[str, ...], new: tuple[str, ...], districts: frozense
     out: list[str] = []
     for role in ("intent", "subject", "district", "modifier"):
         out += now[role] if now[role] else before[role]
+    out += now["generic"]
     return tuple(dict.fromkeys(out))

@@ -66,7 +66,7 @@ for _act, _phrases in ACTS.items():
         _PHRASES.setdefault(normalise(_p), _act)
 _MAX_WORDS = max(len(p.split()) for p in _PHRASES)
 # When a message mixes acts, the one a person means most: "thanks, bye" is a goodbye, "hi, help" is help.
-_PRIORITY = ("lang_hi", "lang_en", "lang_ask", "restart", "menu", "help", "bye", "thanks", "ack", "greeting")
+_PRIORITY = ("lang_hi", "lang_en", "lang_ask", "restart", "menu", "help", "bye", "thanks", "greeting", "ack")
 
 
 def _emoji_act(text: str) -> str | None:

@@ -1,0 +1,159 @@
+"""Messages the way real users write them: small talk, language switches in words, follow-ups, long
+messages and near-misses -- through the channel-free dialogue, and follow-ups through the store too."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from bot.core.dialogue import Dialogue, Incoming, Turn, UserState
+from bot.core.smalltalk import classify
+from bot.services.conversation import Conversation
+from bot.store import Store
+
+
+class Clock:
+    def __init__(self, now: float = 1_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def talk(engine, clock):
+    """Say messages in turn as one user who already chose English; returns each turn."""
+    dialogue = Dialogue(engine, clock=clock)
+
+    def say(*messages: str, state: UserState | None = None) -> list[Turn]:
+        state = state or UserState(lang="en", subscription="none")
+        turns = []
+        for message in messages:
+            turn = dialogue.handle(state, Incoming("text", message))
+            turns.append(turn)
+            state = turn.state
+        return turns
+    return say
+
+
+@pytest.mark.parametrize("message, act", [
+    ("thanks", "thanks"), ("thnx bhai 👍", "thanks"), ("shukriya, bahut madad mili", "thanks"), ("धन्यवाद", "thanks"),
+    ("ok", "ack"), ("👍", "ack"), ("theek hai ji", "ack"), ("ठीक है", "ack"), ("🙏", "thanks"),
+    ("hello", "greeting"), ("namaste ji", "greeting"), ("नमस्ते", "greeting"), ("good morning sir", "greeting"),
+    ("help", "help"), ("madad chahiye", "help"), ("मदद", "help"), ("menu", "menu"), ("start again", "restart"),
+    ("hindi me batao", "lang_hi"), ("हिंदी में", "lang_hi"), ("English please", "lang_en"), ("change language", "lang_ask"),
+    ("bye", "bye"),
+])
+def test_small_talk_is_recognised_in_three_scripts(message, act):
+    assert classify(message) == act
+
+
+@pytest.mark.parametrize("message", [
+    "hello, what is the HS code for saddlery?", "thanks, and the gateway port scheme?", "help with export loan",
+    "madad chahiye loan ke liye", "hindi me gateway port scheme batao", "ok what about air freight", "",
+])
+def test_a_question_is_not_small_talk(message):
+    assert classify(message) is None
+
+
+def test_small_talk_replies_never_refuse_or_answer_a_scheme(talk):
+    thanks, ok, bye = talk("thanks", "ok", "bye")
+    assert thanks.kind == ok.kind == bye.kind == "smalltalk"
+    assert thanks.replies[0].text == "You're welcome! Ask me anything else about exports, or open the menu."
+    assert ok.replies[0].text == "👍 Type your next question whenever you like, or open the menu."
+    assert bye.replies[0].text == "Goodbye! Write any time you have an export question."
+    assert [[b.data for b in row] for row in thanks.replies[0].buttons] == [["menu"]]
+    (help_,) = talk("madad chahiye")
+    assert help_.kind == "smalltalk" and help_.replies[0].text.startswith("Type any export question in English")
+    (hindi_thanks,) = talk("धन्यवाद", state=UserState())
+    assert hindi_thanks.replies[0].text == "आपका स्वागत है! निर्यात के बारे में कुछ और पूछना हो तो लिखें, या मेन्यू खोलें।"
+    (menu,) = talk("menu")
+    assert menu.replies[0].text == "Main menu: choose a topic or just type your question."
+
+
+def test_language_switch_in_words_says_so_and_repeats_the_last_answer(talk):
+    question, switch, back = talk("HS code for saddlery", "hindi me batao", "English please")
+    assert question.kind == "answer" and question.outcome.entry.id == "hs-4201"
+    assert switch.state.lang == "hi"
+    assert switch.replies[0].text == "भाषा: हिन्दी।"
+    assert switch.replies[1].text.startswith("HS कोड 4201")
+    assert back.state.lang == "en" and back.replies[0].text == "Language: English."
+    # Without an answer before it, the switch shows the menu in the new language.
+    (alone,) = talk("हिंदी में")
+    assert [r.text for r in alone.replies] == ["भाषा: हिन्दी।", "मुख्य मेन्यू: कोई विषय चुनें या सीधे अपना सवाल लिखें।"]
+
+
+def test_follow_ups_borrow_what_they_do_not_say(talk):
+    markets, saddlery, code = talk("target markets for leather footwear", "and for saddlery?", "HS code?")
+    assert markets.outcome.entry.id == "market-kanpur-leather-footwear"
+    assert saddlery.outcome.entry.id == "market-kanpur-saddlery" and saddlery.kind == "answer"
+    assert code.outcome.entry.id == "hs-4201"
+    agra, moradabad = talk("ODOP product of Agra", "what about Moradabad")
+    assert (agra.outcome.entry.id, moradabad.outcome.entry.id) == ("agra", "moradabad")
+    port, small = talk("gateway port scheme 40 ft container kitna milta hai", "aur 20 feet pe?")
+    assert small.outcome.entry.id == "upepb-gateway-port" and "₹6,000" in small.replies[0].text
+
+
+def test_a_standalone_question_after_a_follow_up_is_not_bent(talk):
+    turns = talk("target markets for leather footwear", "and for saddlery?", "ODOP product of Firozabad",
+                 "tell me a joke")
+    assert [t.outcome.entry.id if t.outcome.entry else None for t in turns] == [
+        "market-kanpur-leather-footwear", "market-kanpur-saddlery", "firozabad", None]
+    assert turns[3].kind in ("refuse", "off_topic")
+
+
+def test_the_topic_is_forgotten_after_half_an_hour_of_silence(talk, clock, engine):
+    first = talk("target markets for leather footwear")[0]
+    clock.now += 31 * 60
+    later = Dialogue(engine, clock=clock).handle(first.state, Incoming("text", "and for saddlery?"))
+    assert later.kind != "answer" or later.outcome.entry.id != "market-kanpur-saddlery"
+    clock.now -= 2 * 60                    # within 30 minutes it is still there
+    recent = Dialogue(engine, clock=clock).handle(first.state, Incoming("text", "and for saddlery?"))
+    assert recent.outcome.entry.id == "market-kanpur-saddlery"
+
+
+async def test_follow_ups_survive_a_restart_through_the_store(tmp_path, dialogue):
+    store = await Store(tmp_path / "bot.sqlite3").open()
+    try:
+        await Conversation(dialogue, store, "telegram").handle("7", Incoming("text", "HS code for saddlery"))
+    finally:
+        await store.close()
+    store = await Store(tmp_path / "bot.sqlite3").open()          # a new process: state comes from SQLite
+    try:
+        (reply,) = await Conversation(dialogue, store, "telegram").handle("7", Incoming("text", "which countries buy it?"))
+        record = await store.get_user("telegram", "7")
+    finally:
+        await store.close()
+    assert reply.text.startswith("Target markets: leather saddlery")
+    assert record.state.topic is not None and record.state.topic.entry_id == "market-kanpur-saddlery"
+
+
+def test_long_messages_find_the_question(talk):
+    (turn,) = talk("Namaskar sir. Hum log Kanpur me chhota sa leather ka kaam karte hai, wallet aur belt banate hai. "
+                   "Pehli baar bahar maal bhejna hai. Videsh ke buyer ko sample bhejne ka kharcha sarkar kitna deti hai?")
+    assert turn.kind == "answer" and turn.outcome.entry.id == "upepb-mda-samples"
+    assert "75%" in turn.replies[0].text
+
+
+@pytest.mark.parametrize("message", [
+    "passport banwane ke liye kya documents chahiye", "What is the price of a leather belt in Kanpur?",
+    "aaj dollar ka rate kya hai", "Agra ka mausam kal kaisa rahega", "कानपुर में चमड़े का बैग कितने रुपये का मिलेगा?",
+    "driving licence kaise banega lucknow me", "What is the population of Ballia district?",
+])
+def test_near_misses_are_declined(talk, engine, message):
+    (turn,) = talk(message)
+    assert turn.kind in ("refuse", "off_topic"), (message, turn.kind, turn.outcome and turn.outcome.entry)
+    assert turn.replies[0].text == engine.refusal(turn.outcome.lang, None)
+
+
+def test_a_fresh_user_saying_hello_is_welcomed(talk):
+    (turn,) = talk("hello", state=UserState())
+    assert turn.kind == "smalltalk" and turn.state.step == "lang"
+    assert turn.replies[0].text.startswith("Namaste! I am the export helpdesk of Uttar Pradesh.")
+    (again,) = talk("hello", state=replace(UserState(), lang="en", district="agra"))
+    assert again.replies[0].text == "Main menu: choose a topic or just type your question."
