@@ -26,7 +26,8 @@ check: install
 	$(BIN)/exportbot kb check
 
 eval: install
-	$(BIN)/python ../shared/tools/eval_questions.py ../shared/eval/dev_questions.yaml
+	$(BIN)/python bench/answer_quality.py
+	@for set in ../shared/eval/*.yaml; do echo "$$set:"; $(BIN)/python ../shared/tools/eval_questions.py $$set --quiet | tail -n 3; done
 
 # Start-up and matcher speed (a few seconds; the broadcast benchmark is run by hand, see bench/README.md).
 bench: install

@@ -37,6 +37,7 @@ DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789"
 
 # What a mistake costs (a right answer costs nothing).
 COST_WRONG = 6.0            # a confident wrong answer (also: answering an out-of-scope question)
+COST_WRONG_SEE_ALSO = 2.5  # a wrong answer with the right entry offered beside it ("see also" buttons)
 COST_SUGGEST_FIRST = 1.2    # "did you mean" with the right entry first
 COST_SUGGEST_OTHER = 1.6    # ... with the right entry among the choices
 COST_SUGGEST_NONE = 2.2     # ... without it
@@ -129,7 +130,11 @@ def fit(data: list[Sample], l2: float = 0.01, steps: int = 3000, rate: float = 1
 
 def cost(s: Sample, p: float, answer_at: float, suggest_at: float) -> float:
     if p >= answer_at:
-        return COST_WRONG if s.oos or not s.right[0] else 0.0
+        if s.oos:
+            return COST_WRONG
+        if s.right[0]:
+            return 0.0
+        return COST_WRONG_SEE_ALSO if any(s.right) else COST_WRONG
     if p >= suggest_at:
         if s.oos:
             return COST_OOS_SUGGEST

@@ -28,10 +28,11 @@ def passes(item: dict, outcome) -> bool:
     return outcome.matched and all(any(normalise(alt) in answer for alt in group) for group in item["expect"])
 
 
-@pytest.mark.parametrize("name, floor", [("extra_questions.yaml", 0.93), ("hindi_hinglish_questions.yaml", 0.85),
-                                         ("blind_questions.yaml", 0.77)])
+@pytest.mark.parametrize("name, floor", [("extra_questions.yaml", 0.93), ("hindi_hinglish_questions.yaml", 0.88),
+                                         ("blind_questions.yaml", 0.8), ("real_messages.yaml", 0.68)])
 def test_question_set(engine, name, floor):
-    items = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+    items = [i for i in yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+             if not (i.get("kind") or i.get("expect_kind"))]        # small talk is scored by the dialogue
     results = {"in": [], "out": []}
     for item in items:
         results["out" if item.get("out_of_scope") else "in"].append(passes(item, engine.ask(item["q"])))

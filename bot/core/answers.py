@@ -34,6 +34,7 @@ class Thresholds:
     clear: float = 0.45       # a lower top score is still answered ...
     clear_margin: float = 0.15   # ... when nothing else comes near it, the question has two known words
     clear_unknown: float = 0.4   # ... and at most this share of it is words the bot has never seen
+    sure_enough: float = 0.9  # below this probability of being right, an answer always offers the runners-up
     off_topic_override: float = 1.3    # an off-topic word is refused unless the match is exceptionally strong
 
 
@@ -226,9 +227,14 @@ class AnswerEngine:
             return Outcome("off_topic", text, out_lang, self.refusal(out_lang, district), score=top.score,
                            query=query, matches=tuple(matches))
         sure = self.decision.probability(features(self.index, query, matches))
-        if sure >= self.decision.answer_at:
+        # One word that fits several entries ("footwear", "leather") is a menu, not a question.
+        ambiguous_word = len(query.tokens) == 1 and len(matches) > 1 and top.score - matches[1].score < th.margin
+        if sure >= self.decision.answer_at and not ambiguous_word:
             # Close runners-up are offered beside the answer ("not this? see also ...").
-            also = tuple(m.entry for m in matches[1:] if top.score - m.score < th.margin * 2)[:MAX_SUGGESTIONS - 1]
+            # When the bot is less than sure, the next best entries are offered whatever their distance.
+            near = th.margin * 2 if sure >= th.sure_enough else top.score
+            also = tuple(m.entry for m in matches[1:] if top.score - m.score < near and m.score >= th.suggest
+                         )[:MAX_SUGGESTIONS - 1]
             see_also = t("see_also", out_lang, titles=" · ".join(e.title.get(out_lang) for e in also)) if also else ""
             answer = self.render(top.entry, out_lang, see_also)
             return Outcome("answer", text, out_lang, answer, entry=top.entry, score=top.score, suggestions=also,

@@ -48,6 +48,7 @@ SHAPE_WEIGHT = 0.1    # weight of that letter-level likeness
 class Match:
     entry: Entry
     score: float
+    alias: float = 0.0      # how much of the entry's best-fitting alias the question holds (0..1)
 
 
 @dataclass(frozen=True)
@@ -242,13 +243,16 @@ class Index:
     def parse(self, text: str) -> Query:
         norm = normalise(text)
         raw_tokens = norm.split()
-        off_words = tuple(t for t in raw_tokens if t in OFF_TOPIC or stem(t) in OFF_TOPIC)
-        off_words += tuple(m.group(0) for m in OFF_TOPIC_PHRASES.finditer(norm))
+        sentences = sentence_weights(text)
+        # Off-topic words count where the user asks, not in what they tell about themselves.
+        asked = " ".join(normalise(s) for s, w in sentences if w == 1.0)
+        off_words = tuple(t for t in asked.split() if t in OFF_TOPIC or stem(t) in OFF_TOPIC)
+        off_words += tuple(m.group(0) for m in OFF_TOPIC_PHRASES.finditer(asked))
         off = bool(off_words)
         hinglish = any(t in HINGLISH_MARKERS for t in raw_tokens)
         tokens: dict[str, float] = {}
         unknown: dict[str, float] = {}
-        for sentence, weight in sentence_weights(text):
+        for sentence, weight in sentences:
             for t in self.canon.content(sentence):
                 if t not in self.idf:
                     fixed = self._correct(t, hinglish)
@@ -307,6 +311,7 @@ class Index:
         total = sum(weights.values()) + self.unknown_weight * sum(
             query.unknown_weight(i) for i in range(len(query.unknown)))
         best: dict[int, float] = {}
+        alias: dict[int, float] = {}
         # An HS code typed in full names its own entry above any entry that merely mentions it.
         exact_code = {i for i, e in enumerate(self.entries) if e.kind == "hs_code" and e.codes[0] in weights}
         seen_docs: set[int] = set()
@@ -330,6 +335,8 @@ class Index:
                     score += EXACT_CODE_BONUS
                 if score > best.get(entry_i, 0.0):
                     best[entry_i] = score
+                if doc_weight * cd > alias.get(entry_i, 0.0):
+                    alias[entry_i] = doc_weight * cd
         # The whole entry as one bag too: a question may combine words from several aliases.
         for entry_i in list(best):
             toks = self.entry_tokens[entry_i]
@@ -355,7 +362,7 @@ class Index:
         phrase = " ".join(query.tokens)
         scored = [(i, s + SHAPE_WEIGHT * self._shape(i, phrase)) for i, s in ranked]
         scored.sort(key=lambda kv: (-kv[1], kv[0]))
-        return [Match(self.entries[i], round(s, 4)) for i, s in scored[:limit]]
+        return [Match(self.entries[i], round(s, 4), round(alias.get(i, 0.0), 4)) for i, s in scored[:limit]]
 
     def _shape(self, entry_i: int, phrase: str) -> float:
         texts = self.entry_phrases[entry_i]

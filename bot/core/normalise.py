@@ -90,19 +90,21 @@ astrology recipe recipes cook cooking girlfriend boyfriend love marry marriage d
 election vote politics game games play news
 mausam barish baarish barsaat garmi sardi thand gana gaana gane gaane film picture chutkula chutkule mazak majak
 shadi shaadi pyar khana recipe
-train trains tatkal irctc pnr railway-ticket doctor hospital fever bukhar headache stomach pain dard bimari
-बुखार दर्द बीमारी डॉक्टर अस्पताल ट्रेन तत्काल
+tatkal irctc pnr railway-ticket doctor hospital fever bukhar headache stomach pain dard bimari
+बुखार दर्द बीमारी डॉक्टर अस्पताल तत्काल
 प्रधानमंत्री मुख्यमंत्री राष्ट्रपति pradhanmantri mukhyamantri rashtrapati president minister pm cm
 मौसम बारिश बरसात गर्मी सर्दी ठंड क्रिकेट मैच गाना गाने फिल्म फ़िल्म चुटकुला चुटकुले मजाक मज़ाक बिटकॉइन शादी प्यार
 passport passports visa visas पासपोर्ट वीजा वीज़ा driving ड्राइविंग aadhaar aadhar आधार ration राशन pension पेंशन
 scholarship exam exams admission परीक्षा दाखिला itr आयकर incometax
 price prices pricing daam dam bhav bhaav keemat kimat kimmat कीमत क़ीमत दाम भाव rate rates
-today todays tomorrow aaj आज कल hotel hotels होटल dukaan dukan दुकान shop shops sasta sasti सस्ता सस्ती
+today todays tomorrow aaj आज कल hotel hotels होटल sasta sasti सस्ता सस्ती
 cheap cheapest population jansankhya abadi aabadi जनसंख्या आबादी
 """.split())
 
 # Phrases that ask for something the documents cannot hold: today's prices, what a thing costs to buy.
-OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|kitne ka|kitne ki|kitne rupaye|kitne rupay|कितने का|कितने की|"
+OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki ticket|train ka ticket|ticket book|"
+                               r"ट्रेन टिकट|ट्रेन का टिकट|ट्रेन की टिकट|dukaan par|dukan par|dukaan pe|dukan pe|"
+                               r"दुकान पर|sell for|bikta|bikti|बिकता|बिकती|kitne ka|kitne ki|kitne rupaye|kitne rupay|कितने का|कितने की|"
                                r"कितने रुपये|कितने रुपए|किस रेट|kis rate|how much does .* cost|how much is a)(?!\S)")
 
 
