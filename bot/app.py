@@ -9,7 +9,7 @@ from typing import Any, AsyncIterator, Callable, Iterator
 from telegram import Bot
 
 from .services.outbox import Broadcaster
-from .core.knowledge import KnowledgeBase
+from .core.entities import KnowledgeBase
 from .core.reminders import Pacer
 from .channels.senders import TelegramSender, WhatsAppSender, parse_templates
 from .settings import Settings

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Sequence
 
 from .core.answers import AnswerEngine, Outcome
-from .core.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from .core.entities import KnowledgeBase, KnowledgeError
+from .core.knowledge import load_knowledge
 from .settings import Settings
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..core.knowledge import KnowledgeBase, Problem
+from ..core.entities import KnowledgeBase, Problem
 
 MAX_PROBLEMS_SHOWN = 30
 

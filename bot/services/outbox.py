@@ -19,7 +19,7 @@ from typing import Any, Awaitable, Callable, Protocol
 
 from ..core.dialogue import format_date
 from ..core.events import IST, Occurrence
-from ..core.knowledge import KnowledgeBase
+from ..core.entities import KnowledgeBase
 from ..core.reminders import (Due, Pacer, ReminderSettings, due_now, in_quiet_hours, in_segment, reminder_text,
                         reminders_between, wants)
 
