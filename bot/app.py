@@ -10,8 +10,9 @@ from telegram import Bot
 
 from .services.outbox import Broadcaster
 from .core.entities import KnowledgeBase
-from .core.reminders import Pacer
-from .channels.senders import TelegramSender, WhatsAppSender, parse_templates
+from .services.pacer import Pacer
+from .channels.telegram.sender import TelegramSender
+from .channels.whatsapp.sender import WhatsAppSender, parse_templates
 from .settings import Settings
 from .channels.telegram.app import make_bot
 from .channels.whatsapp.client import WhatsAppClient

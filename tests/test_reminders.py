@@ -12,8 +12,10 @@ from bot.services.outbox import Broadcaster
 from bot.core.dialogue import Dialogue, Incoming, UserState
 from bot.core.events import IST, ics
 from bot.core.knowledge import load_knowledge
-from bot.core.reminders import Pacer, ReminderSettings, Subscriber, due_now, reminders_between, wants
-from bot.channels.senders import TelegramSender, WhatsAppSender
+from bot.services.pacer import Pacer
+from bot.core.reminders import ReminderSettings, Subscriber, due_now, reminders_between, wants
+from bot.channels.telegram.sender import TelegramSender
+from bot.channels.whatsapp.sender import WhatsAppSender
 from bot.store import Store
 from bot.channels.whatsapp.client import WhatsAppClient
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
-from bot.channels.telegram.handlers import split_text
+from bot.channels.limits import split_text
 from bot.core.dialogue import Dialogue
 from bot.services.runtime import Runtime
 from bot.settings import Secret, Settings

@@ -19,8 +19,9 @@ from typing import Any, Awaitable, Callable, Protocol
 
 from ..core.dialogue import format_date
 from ..core.events import IST, Occurrence
+from .pacer import Pacer
 from ..core.entities import KnowledgeBase
-from ..core.reminders import (Due, Pacer, ReminderSettings, due_now, in_quiet_hours, in_segment, reminder_text,
+from ..core.reminders import (Due, ReminderSettings, due_now, in_quiet_hours, in_segment, reminder_text,
                         reminders_between, wants)
 
 log = logging.getLogger("exportbot.broadcast")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import warnings
 import time
 from datetime import datetime
 
@@ -24,9 +23,10 @@ from ...core.events import IST
 from ...core.normalise import has_devanagari
 from ...services.runtime import Runtime
 from ...core.texts import t
+from ..limits import TEXT_MAX, split_text
+from .sender import retry_seconds
 
 CHANNEL = "telegram"
-MAX_MESSAGE = 4096
 MAX_QUESTION = 1000
 ADMIN_COMMANDS = ("stats", "unanswered", "reload", "broadcast", "reminders", "reminder_text")
 SEGMENT_RE = re.compile(r"^(all|district:[a-z0-9-]+|sector:[a-z0-9-]+)$")
@@ -50,38 +50,6 @@ def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
     return context.application.bot_data["runtime"]
 
 
-def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Split on paragraph boundaries (then lines, then hard) so no part exceeds ``limit``."""
-    if len(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current = ""
-    for block in text.split("\n\n"):
-        candidate = f"{current}\n\n{block}" if current else block
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-        while len(block) > limit:
-            cut = block.rfind("\n", 0, limit)
-            cut = cut if cut > 0 else limit
-            parts.append(block[:cut])
-            block = block[cut:].lstrip("\n")
-        current = block
-    if current:
-        parts.append(current)
-    return parts
-
-
-def retry_seconds(exc: RetryAfter) -> float:
-    """RetryAfter's wait in seconds (PTB 22 warns that the attribute will become a timedelta)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        wait = exc.retry_after
-    return wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-
-
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
@@ -92,7 +60,7 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 async def send_replies(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: tuple[Reply, ...]) -> None:
     runtime = runtime_of(context)
     for reply in replies:
-        chunks = split_text(reply.text)
+        chunks = split_text(reply.text, TEXT_MAX)
         try:
             for i, chunk in enumerate(chunks):
                 markup = keyboard(reply) if i == len(chunks) - 1 else None

@@ -23,13 +23,10 @@ from ...services.runtime import Runtime
 from ...core.normalise import has_devanagari
 from ...core.texts import t
 from .client import ConfigurationError, GraphError, WhatsAppClient, WindowClosed
-from ..telegram.handlers import split_text
+from ..limits import (BUTTON_TITLE_MAX, BUTTONS_MAX, INTERACTIVE_BODY_MAX, ROW_DESCRIPTION_MAX, ROW_TITLE_MAX,
+                      ROWS_MAX, TEXT_MAX, split_text)
 
 CHANNEL = "whatsapp"
-TEXT_MAX = 4096
-INTERACTIVE_BODY_MAX = 1024
-BUTTONS_MAX, BUTTON_TITLE_MAX = 3, 20
-ROWS_MAX, ROW_TITLE_MAX, ROW_DESCRIPTION_MAX = 10, 24, 72
 INBOX_BATCH = 100
 log = logging.getLogger("exportbot.whatsapp")
 
