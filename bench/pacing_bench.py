@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT))
 
 from telegram import Bot  # noqa: E402
 
-from bot.channels.senders import TelegramSender  # noqa: E402
+from bot.channels.telegram.sender import TelegramSender  # noqa: E402
 from bot.core.events import IST  # noqa: E402
 from bot.core.knowledge import load_knowledge  # noqa: E402
-from bot.core.reminders import Pacer  # noqa: E402
+from bot.services.pacer import Pacer  # noqa: E402
 from bot.services.outbox import Broadcaster  # noqa: E402
 from bot.store import Store  # noqa: E402
 from tests.fakes.telegram_api import FakeBotAPI  # noqa: E402

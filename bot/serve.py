@@ -25,7 +25,7 @@ from telegram.ext import Application
 
 from .channels.telegram.handlers import set_commands
 from .channels.whatsapp.channel import WhatsAppChannel, valid_signature
-from .core.knowledge import KnowledgeError
+from .core.entities import KnowledgeError
 from .logs import quiet_http_logs, setup_logging
 from .app import make_broadcaster, sender_lock
 from .services.runtime import Runtime

@@ -12,8 +12,10 @@ from bot.services.outbox import Broadcaster
 from bot.core.dialogue import Dialogue, Incoming, UserState
 from bot.core.events import IST, ics
 from bot.core.knowledge import load_knowledge
-from bot.core.reminders import Pacer, ReminderSettings, Subscriber, due_now, reminders_between, wants
-from bot.channels.senders import TelegramSender, WhatsAppSender
+from bot.services.pacer import Pacer
+from bot.core.reminders import ReminderSettings, Subscriber, due_now, reminders_between, wants
+from bot.channels.telegram.sender import TelegramSender
+from bot.channels.whatsapp.sender import WhatsAppSender
 from bot.store import Store
 from bot.channels.whatsapp.client import WhatsAppClient
 
@@ -176,7 +178,7 @@ async def test_reminder_sent_once_to_the_right_people(env):
     again = await env.broadcaster.run_due(at("2027-01-08T10:05"))
     assert again.sent == 0 and len(env.fake.sent) == 2
     rows = await env.store.outbox_rows()
-    assert sorted((r["chat_id"], r["state"]) for r in rows) == [("1", "sent"), ("2", "sent")]
+    assert sorted((r.chat_id, r.state) for r in rows) == [("1", "sent"), ("2", "sent")]
 
 
 async def test_nothing_goes_at_night(env):
@@ -190,7 +192,7 @@ async def test_nothing_goes_at_night(env):
 async def test_pause_edit_resume_cancel(env):
     await env.user(1, lang="en", district="hathras", subscription="district")
     await env.broadcaster.plan(at("2027-01-01T10:00"))
-    campaigns = {c["key"]: c["id"] for c in await env.store.campaigns()}
+    campaigns = {c.key: c.id for c in await env.store.campaigns()}
     week, day = campaigns["camp-hathras@2027-01-15:start-7d"], campaigns["camp-hathras@2027-01-15:start-1d"]
     assert await env.store.set_campaign_status(week, "paused", only_from=("scheduled", "active"))
     await env.broadcaster.run_due(at("2027-01-08T10:00"))
@@ -224,7 +226,7 @@ async def test_blocked_user_is_skipped_and_marked(env):
     assert await env.store.is_blocked("telegram", "1")
     report = await env.broadcaster.run_due(at("2027-01-14T10:00"))      # the next reminder skips them
     assert report.sent == 1
-    states = {(r["campaign_id"], r["chat_id"]): r["state"] for r in await env.store.outbox_rows()}
+    states = {(r.campaign_id, r.chat_id): r.state for r in await env.store.outbox_rows()}
     assert sorted(states.values()) == ["sent", "sent", "skipped_blocked", "skipped_blocked"]
 
 
@@ -246,19 +248,19 @@ async def test_crash_mid_broadcast_then_restart(env, kb):
     rows = await env.store.outbox_rows(campaign_id)
     # As if killed: 5 sent, the 6th caught between 'sending' and the answer, the rest still queued.
     for row in rows[:5]:
-        await env.bot.send_message(int(row["chat_id"]), "Fair registration opens today.")
-        await env.store.outbox_mark(row["id"], "sent")
-    await env.store.outbox_mark(rows[5]["id"], "sending", attempt=True)
+        await env.bot.send_message(int(row.chat_id), "Fair registration opens today.")
+        await env.store.outbox_mark(row.id, "sent")
+    await env.store.outbox_mark(rows[5].id, "sending", attempt=True)
     again = Setup(kb, env.store, env.fake)
     await again.bot.initialize()
     restarted = again.broadcaster
     uncertain = await restarted.recover()
-    assert [r["chat_id"] for r in uncertain] == [rows[5]["chat_id"]]
+    assert [r.chat_id for r in uncertain] == [rows[5].chat_id]
     report = await restarted.deliver(campaign_id=campaign_id)
     assert (report.sent, report.left) == (14, 0)
     received = [m["chat_id"] for m in env.fake.sent]
     assert len(received) == len(set(received)) == 19           # nobody twice
-    assert set(range(1, 21)) - set(received) == {int(rows[5]["chat_id"])}   # the one missing is reported
+    assert set(range(1, 21)) - set(received) == {int(rows[5].chat_id)}   # the one missing is reported
     assert (await env.store.outbox_counts(campaign_id)) == {"sent": 19, "uncertain": 1}
     await again.bot.shutdown()
 
@@ -277,8 +279,8 @@ async def test_whatsapp_window_closed_uses_the_template_or_is_skipped(kb, tmp_pa
             broadcaster = Broadcaster(store, lambda: kb, {"whatsapp": sender}, {"whatsapp": Pacer(80)}, SETTINGS)
             day = "2027-01-08T10:00" if not templates else "2027-01-14T10:00"
             await broadcaster.run_due(at(day))
-            rows = {r["chat_id"]: r["state"] for r in await store.outbox_rows() if r["campaign_id"] ==
-                    max(x["campaign_id"] for x in await store.outbox_rows())}
+            rows = {r.chat_id: r.state for r in await store.outbox_rows() if r.campaign_id ==
+                    max(x.campaign_id for x in await store.outbox_rows())}
             assert rows == {recent: "sent", old: expected}
         kinds = [(m["to"], m["type"]) for m in fake.sent]
         assert kinds == [(recent, "text"), (recent, "text"), (old, "template")]
@@ -346,7 +348,7 @@ async def test_stop_after_queueing_still_stops(env):
     report = await env.broadcaster.deliver(campaign_id=campaign_id)
     assert (report.sent, report.stopped) == (1, 1)
     assert [m["chat_id"] for m in env.fake.sent] == [1]
-    assert sorted(r["state"] for r in await env.store.outbox_rows(campaign_id)) == ["sent", "skipped_stopped"]
+    assert sorted(r.state for r in await env.store.outbox_rows(campaign_id)) == ["sent", "skipped_stopped"]
 
 
 async def test_shutdown_mid_broadcast_leaves_the_rest_queued(kb, tmp_path):

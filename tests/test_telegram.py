@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from telegram import Update
 
-from bot.channels.telegram.handlers import split_text
+from bot.channels.limits import split_text
 from bot.core.dialogue import Dialogue
 from bot.services.runtime import Runtime
 from bot.settings import Secret, Settings
@@ -315,10 +315,10 @@ async def test_admin_reminders_pause_button_and_non_admin(bot):
     assert row == [(f"⏸ pause #{campaign_id}", f"rmd:p:{campaign_id}"), (f"✖ cancel #{campaign_id}", f"rmd:c:{campaign_id}")]
     await bot.feed(bot.fake.make_callback_update(ADMIN, row[0][1], message_id=listing["message_id"]))
     assert bot.fake.sent[-1]["text"] == f"#{campaign_id} is now paused."
-    assert (await bot.store.campaign(campaign_id))["status"] == "paused"
+    assert (await bot.store.campaign(campaign_id)).status == "paused"
     (changed,) = await bot.say(f"/reminder_text {campaign_id} Camp tomorrow at 11", chat=ADMIN)
     assert changed["text"] == f"#{campaign_id}: English text changed. Messages already sent are not resent."
-    assert (await bot.store.campaign(campaign_id))["text_en"] == "Camp tomorrow at 11"
+    assert (await bot.store.campaign(campaign_id)).text_en == "Camp tomorrow at 11"
     (answer,) = await bot.say("/broadcast hello everyone")          # not an admin: just words
     assert answer["text"] == bot.runtime.engine.ask("broadcast").text
 

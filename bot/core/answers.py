@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .knowledge import Entry, KnowledgeBase
+from .entities import District, Entry, KnowledgeBase, OdopProduct
 from .followup import Topic, combine, has_subject, leans_on_previous
 from .matching import Index, Match, Query
 from .normalise import has_devanagari
