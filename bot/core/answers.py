@@ -129,7 +129,7 @@ class AnswerEngine:
             parts.append(contacts)
         if note:
             parts.append("\n" + note)
-        parts.append(t("source", lang, source=self.kb.source_text(entry.source, lang)))
+        parts.append(t("source", lang, source=self.kb.source_line(entry.source, lang)))
         return "\n".join(p for p in parts[:-1] if p) + "\n\n" + parts[-1]
 
     @staticmethod
@@ -171,7 +171,7 @@ class AnswerEngine:
             lines.append(f"• {district.name.get(lang)}{product}")
         lines.append(t("districts_making_help", lang))
         plainest = min((m.entry.source for m in close), key=len)
-        source = t("source", lang, source=self.kb.source_text(plainest, lang))
+        source = t("source", lang, source=self.kb.source_line(plainest, lang))
         return Outcome("answer", query.text, lang, "\n".join(lines) + "\n\n" + source, entry=close[0].entry,
                        score=top, query=query, matches=tuple(matches))
 

@@ -81,7 +81,8 @@ class Turn:
     outcome: Outcome | None = None                # the answer engine's decision, when a question was asked
 
 
-COMMANDS = ("start", "menu", "help", "language", "district", "product", "events", "subscribe", "unsubscribe", "stop")
+COMMANDS = ("start", "menu", "help", "language", "district", "product", "events", "subscribe", "unsubscribe", "stop",
+            "source")
 
 
 def find_districts(kb: KnowledgeBase, text: str, limit: int = 3) -> list[District]:
@@ -160,6 +161,8 @@ class Dialogue:
             return Turn(state, self._events(state, lang))
         if name == "subscribe":
             return Turn(replace(state, step="subscribe"), (self._subscribe_prompt(lang),))
+        if name == "source":
+            return Turn(state, (self._source(state, lang),))
         if name in ("unsubscribe", "stop"):
             return Turn(replace(state, subscription="none", step=None), (Reply(t("stopped", lang)),), stop=True)
         return Turn(state, (Reply(t("unknown_command", lang)),))
@@ -200,6 +203,8 @@ class Dialogue:
             return self._command(state, "menu", "")
         if act == "help":
             return Turn(state, (Reply(t("help", lang), self._menu_buttons(lang)),))
+        if act == "source":
+            return Turn(state, (self._source(state, lang),))
         if act == "lang_ask":
             return self._command(state, "language", "")
         if act in ("lang_hi", "lang_en"):
@@ -215,6 +220,14 @@ class Dialogue:
             return Turn(state, tuple(replies))
         key = {"thanks": "smalltalk_thanks", "bye": "smalltalk_bye"}.get(act, "smalltalk_ok")
         return Turn(state, (Reply(t(key, lang), self._menu_row(lang)),))
+
+    def _source(self, state: UserState, lang: str) -> Reply:
+        """The full reference of the last answer (its short form stands under the answer)."""
+        entry = self.kb.entries.get(state.topic.entry_id) if state.topic else None
+        if entry is None:
+            return Reply(t("source_none", lang), self._menu_row(lang))
+        return Reply(t("source_full", lang, title=entry.title.get(lang), source=self.kb.source_text(entry.source, lang)),
+                     self._menu_row(lang))
 
     def _topic_now(self, state: UserState) -> Topic | None:
         """The previous question's topic while it is fresh (forgotten after a while of silence)."""
@@ -544,7 +557,7 @@ class Dialogue:
             lines.append(e.description.get(lang))
         if e.link:
             lines.append(e.link)
-        return "\n".join(lines) + "\n\n" + t("source", lang, source=self.kb.source_text(e.source, lang))
+        return "\n".join(lines) + "\n\n" + t("source_plain", lang, source=self.kb.source_text(e.source, lang))
 
 
 MONTHS_HI = ("जनवरी", "फ़रवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त", "सितंबर", "अक्टूबर", "नवंबर", "दिसंबर")

@@ -24,6 +24,8 @@ ACTS: dict[str, tuple[str, ...]] = {
                 "अंग्रेज़ी में", "अंग्रेजी में", "इंग्लिश", "इंग्लिश में", "अंग्रेजी में बताइए", "अंग्रेज़ी में बताइए"),
     "lang_ask": ("change language", "language", "language change", "bhasha", "bhasha badlo", "bhasha badle",
                  "भाषा", "भाषा बदलें", "भाषा बदलो"),
+    "source": ("source", "sources", "full source", "reference", "show source", "source please", "source kya hai",
+               "source batao", "kahan se liya", "स्रोत", "पूरा स्रोत", "स्रोत बताओ", "स्रोत बताइए"),
     "restart": ("start", "start again", "restart", "start over", "begin again", "reset", "shuru", "shuru karo",
                 "phir se shuru", "dobara shuru", "फिर से शुरू", "शुरू", "शुरू करें", "दोबारा शुरू"),
     "menu": ("menu", "main menu", "show menu", "options", "menu dikhao", "menu batao", "मेन्यू", "मेनू", "मेन्यू दिखाओ"),
@@ -66,7 +68,7 @@ for _act, _phrases in ACTS.items():
         _PHRASES.setdefault(normalise(_p), _act)
 _MAX_WORDS = max(len(p.split()) for p in _PHRASES)
 # When a message mixes acts, the one a person means most: "thanks, bye" is a goodbye, "hi, help" is help.
-_PRIORITY = ("lang_hi", "lang_en", "lang_ask", "restart", "menu", "help", "bye", "thanks", "greeting", "ack")
+_PRIORITY = ("source", "lang_hi", "lang_en", "lang_ask", "restart", "menu", "help", "bye", "thanks", "greeting", "ack")
 
 
 def _emoji_act(text: str) -> str | None:
