@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .entities import District, Entry, KnowledgeBase, OdopProduct
 from .followup import Topic, combine, has_subject, leans_on_previous
-from .matching import Index, Match, Query
+from .matching import Index, Match, Query, sentence_weights
 from .normalise import has_devanagari
 from .texts import t
 
@@ -201,6 +201,30 @@ class AnswerEngine:
         if (leans and follow.kind in order) or order.get(follow.kind, 0) > order.get(outcome.kind, 0):
             return follow
         return outcome
+
+    def ask_all(self, question: str, lang: str | None = None, district: str | None = None,
+                previous: Topic | None = None) -> tuple[Outcome, ...]:
+        """Like :meth:`ask`, but a long message that asks two things living in two entries gets both answers."""
+        whole = self.ask(question, lang, district, previous)
+        sentences = sentence_weights((question or "").strip())
+        asked = [i for i, (_, w) in enumerate(sentences) if w == 1.0]
+        if len(asked) < 2 or len(question) > MAX_QUESTION or whole.kind in ("off_topic", "partial"):
+            return (whole,)
+        out_lang = whole.lang
+        parts: list[Outcome] = []
+        for i in asked:
+            # This question, with what the user told about themselves around it (not the other questions).
+            own = [(s, w) for j, (s, w) in enumerate(sentences) if j == i or w < 1.0]
+            query = self.index.parse(question, own)
+            part = self._decide(question, query, out_lang, district)
+            if part.kind != "answer" or any(p.entry == part.entry for p in parts):
+                continue
+            parts.append(part)
+        if len(parts) < 2:
+            return (whole,)
+        if whole.kind == "answer" and whole.entry not in [p.entry for p in parts]:
+            return (whole,)
+        return tuple(parts)
 
     def topic_of(self, outcome: Outcome) -> tuple[str, ...]:
         """The words of an answered question that its answer is about (plus the district it named)."""

@@ -235,12 +235,15 @@ class Dialogue:
         return topic if topic is not None and topic.fresh(self.clock()) else None
 
     def question(self, state: UserState, text: str) -> Turn:
-        outcome = self.engine.ask(text, lang=state.lang, district=state.district, previous=self._topic_now(state))
+        outcomes = self.engine.ask_all(text, lang=state.lang, district=state.district, previous=self._topic_now(state))
+        outcome = outcomes[0]
         logged = Logged(outcome.question, outcome.lang, outcome.entry.id if outcome.entry else None,
                         outcome.score, outcome.kind)
-        if outcome.kind == "answer" and outcome.entry is not None:
-            state = replace(state, topic=Topic(outcome.entry.id, self.engine.topic_of(outcome), self.clock()))
-        return Turn(state, (self._outcome_reply(outcome, state),), logged=logged, kind=outcome.kind, outcome=outcome)
+        last = outcomes[-1]
+        if last.kind == "answer" and last.entry is not None:
+            state = replace(state, topic=Topic(last.entry.id, self.engine.topic_of(last), self.clock()))
+        replies = tuple(self._outcome_reply(o, state) for o in outcomes)
+        return Turn(state, replies, logged=logged, kind=outcome.kind, outcome=outcome)
 
     def _outcome_reply(self, outcome: Outcome, state: UserState) -> Reply:
         lang = outcome.lang

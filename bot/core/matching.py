@@ -240,10 +240,11 @@ class Index:
 
     # ------------------------------------------------------------ query side
 
-    def parse(self, text: str) -> Query:
+    def parse(self, text: str, sentences: list[tuple[str, float]] | None = None) -> Query:
+        """Understand a message; ``sentences`` (text, weight) overrides how its sentences are weighted."""
         norm = normalise(text)
         raw_tokens = norm.split()
-        sentences = sentence_weights(text)
+        sentences = sentences if sentences is not None else sentence_weights(text)
         # Off-topic words count where the user asks, not in what they tell about themselves.
         asked = " ".join(normalise(s) for s, w in sentences if w == 1.0)
         off_words = tuple(t for t in asked.split() if t in OFF_TOPIC or stem(t) in OFF_TOPIC)
