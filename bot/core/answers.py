@@ -253,7 +253,9 @@ class AnswerEngine:
         sure = self.decision.probability(features(self.index, query, matches))
         # One word that fits several entries ("footwear", "leather") is a menu, not a question.
         ambiguous_word = len(query.tokens) == 1 and len(matches) > 1 and top.score - matches[1].score < th.margin
-        if sure >= self.decision.answer_at and not ambiguous_word:
+        # An HS code typed in full names its own entry.
+        typed_code = top.entry.kind == "hs_code" and top.entry.codes[0] in query.tokens
+        if (sure >= self.decision.answer_at and not ambiguous_word) or typed_code:
             # Close runners-up are offered beside the answer ("not this? see also ...").
             # When the bot is less than sure, the next best entries are offered whatever their distance.
             near = th.margin * 2 if sure >= th.sure_enough else top.score
