@@ -32,11 +32,13 @@ ACTS: dict[str, tuple[str, ...]] = {
     "help": ("help", "help me", "need help", "i need help", "help please", "please help", "madad", "madad chahiye",
              "madad karo", "madad kijiye", "help chahiye", "sahayata", "मदद", "मदद चाहिए", "मदद करें", "मदद कीजिए",
              "सहायता", "सहायता चाहिए", "what can you do", "how does this work", "how to use", "aap kya kar sakte ho",
-             "tum kya kar sakte ho", "आप क्या कर सकते हैं"),
+             "tum kya kar sakte ho", "आप क्या कर सकते हैं", "who are you", "what are you", "aap kaun ho", "aap kon ho",
+             "tum kaun ho", "aap kaun hai", "आप कौन हैं", "आप कौन हो", "तुम कौन हो"),
     "thanks": ("thanks", "thank you", "thankyou", "thank u", "thanku", "thx", "thnx", "thnks", "tnx", "ty", "tq",
                "thanks a lot", "many thanks", "dhanyawad", "dhanyavad", "dhanyabad", "shukriya", "sukriya",
                "shukria", "dhanyawaad", "धन्यवाद", "शुक्रिया", "थैंक्स", "थैंक यू", "बहुत धन्यवाद", "आभार",
-               "great", "very helpful", "helpful", "nice", "good", "very good", "super", "awesome", "badhiya",
+               "great", "very helpful", "helpful", "useful", "very useful", "thank you so much", "thanks so much",
+               "it helped", "this helped", "that helped", "nice", "good", "very good", "super", "awesome", "badhiya",
                "bahut badhiya", "accha laga", "बढ़िया", "बहुत बढ़िया", "अच्छा लगा", "madad mili", "मदद मिली"),
     "ack": ("ok", "okay", "okk", "okkk", "k", "kk", "fine", "alright", "all right", "got it", "understood", "noted",
             "sure", "yes", "ya", "yeah", "haan", "han", "ha", "ji", "ji haan", "theek", "thik", "theek hai",
@@ -54,7 +56,8 @@ ACTS: dict[str, tuple[str, ...]] = {
 COURTESY = frozenset("""
 ji sir madam maam mam bhai bhaiya bhaisahab didi dost friend bot please pls plz so very much lot bahut
 you u aapka aapko apka tumhara yaar dear all everyone team again once more now abhi toh to hi bhi
-जी सर मैडम भाई भैया दीदी दोस्त आपका आपको बहुत सारा अब फिर से भी
+this that it was is really truly indeed karo kare karein kijiye kariye do
+जी सर मैडम भाई भैया दीदी दोस्त आपका आपको बहुत सारा अब फिर से भी करो करें कीजिए करिए यह था
 """.split())
 
 # Emoji and pictographs that mean "thanks" or "ok" when they stand alone.
