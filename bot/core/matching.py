@@ -89,6 +89,9 @@ def stem(token: str) -> str:
     return token
 
 
+# Words that say what is asked, not what about: a question made only of these leans on the sentences around it.
+ASKING = frozenset("hs market apply contact document eligible subsidy scheme register assistance benefit use".split())
+
 # A long message: the sentences that ask count fully, the ones around them (who the user is, what they make)
 # count this much, so they can settle a tie but not drown the question.
 CONTEXT_WEIGHT = 0.35
@@ -272,6 +275,12 @@ class Index:
                 tokens[t] = max(tokens.get(t, 0.0), weight)
         if tokens and all(t.isdigit() and not HS_NUMBER.match(t) for t in tokens):
             tokens = {}   # a bare small number ("1", "20") is no question
+        # "I make leather saddles in Kanpur. What HS code should I use?": when the question itself names only
+        # what is asked, its subject is in the sentences around it, which then count fully.
+        asked = [t for t, w in tokens.items() if w == 1.0]
+        if len(sentences) > 1 and all(t in ASKING for t in asked):
+            tokens = dict.fromkeys(tokens, 1.0)
+            unknown = dict.fromkeys(unknown, 1.0)
         # Keep order, drop repeats.
         return Query(text, tuple(tokens), tuple(unknown), off, off_words, tuple(tokens.values()),
                      tuple(unknown.values()))
