@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT))
 from bot.services.outbox import Broadcaster  # noqa: E402
 from bot.core.events import IST  # noqa: E402
 from bot.core.knowledge import load_knowledge  # noqa: E402
-from bot.core.reminders import Pacer  # noqa: E402
-from bot.channels.senders import TelegramSender  # noqa: E402
+from bot.services.pacer import Pacer  # noqa: E402
+from bot.channels.telegram.sender import TelegramSender  # noqa: E402
 from bot.settings import Secret, Settings  # noqa: E402
 from bot.store import Store  # noqa: E402
 from bot.channels.telegram.app import make_bot  # noqa: E402

@@ -9,9 +9,10 @@ from typing import Any, AsyncIterator, Callable, Iterator
 from telegram import Bot
 
 from .services.outbox import Broadcaster
-from .core.knowledge import KnowledgeBase
-from .core.reminders import Pacer
-from .channels.senders import TelegramSender, WhatsAppSender, parse_templates
+from .core.entities import KnowledgeBase
+from .services.pacer import Pacer
+from .channels.telegram.sender import TelegramSender
+from .channels.whatsapp.sender import WhatsAppSender, parse_templates
 from .settings import Settings
 from .channels.telegram.app import make_bot
 from .channels.whatsapp.client import WhatsAppClient

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Sequence
 
 from .core.answers import AnswerEngine, Outcome
-from .core.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from .core.entities import KnowledgeBase, KnowledgeError
+from .core.knowledge import load_knowledge
 from .settings import Settings
 
 
@@ -146,7 +147,9 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
 
     from .core.dialogue import format_date
     from .core.events import IST
+    from .core.campaigns import OutboxState
     from .core.reminders import reminders_between, wants
+    from .services.admin import change_campaign
 
     async def run(broadcaster, store, kb) -> int:
         if args.reminders_command == "run":
@@ -176,13 +179,13 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
         if args.reminders_command == "status":
             await broadcaster.plan(datetime.now(IST))
             for c in await store.campaigns():
-                counts = await store.outbox_counts(c["id"])
+                counts = await store.outbox_counts(c.id)
                 shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-"
-                due = datetime.fromtimestamp(c["due_at"], IST)
-                print(f"#{c['id']:<4} {c['status']:<9} {due:%Y-%m-%d %H:%M}  {c['key']}  [{shown}]")
-            uncertain = [r for r in await store.outbox_rows() if r["state"] == "uncertain"]
+                due = datetime.fromtimestamp(c.due_at, IST)
+                print(f"#{c.id:<4} {c.status:<9} {due:%Y-%m-%d %H:%M}  {c.key}  [{shown}]")
+            uncertain = [r for r in await store.outbox_rows() if r.state == OutboxState.UNCERTAIN]
             for r in uncertain:
-                print(f"UNCERTAIN: campaign #{r['campaign_id']} {r['channel']} chat {r['chat_id']}: {r['error']}")
+                print(f"UNCERTAIN: campaign #{r.campaign_id} {r.channel} chat {r.chat_id}: {r.error}")
             return 0
         campaign = await store.campaign(args.id)
         if campaign is None:
@@ -192,16 +195,14 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
             text = open(args.text_file, encoding="utf-8").read().strip()
             text_hi = open(args.text_file_hi, encoding="utf-8").read().strip() if args.text_file_hi else None
             if not await store.set_campaign_text(args.id, text, text_hi):
-                print(f"#{args.id} is {campaign['status']}: only a pending reminder or broadcast can be edited")
+                print(f"#{args.id} is {campaign.status}: only a pending reminder or broadcast can be edited")
                 return 1
             print(f"#{args.id}: text changed (messages already sent are not resent)"
                   + ("" if text_hi else "; Hindi users keep the Hindi text"))
             return 0
-        target = {"pause": ("paused", ("scheduled", "active")), "resume": (None, ("paused",)),
-                  "cancel": ("cancelled", ("scheduled", "active", "paused", "draft"))}[args.reminders_command]
-        status = target[0] or ("active" if campaign["queued_at"] else "scheduled")
-        ok = await store.set_campaign_status(args.id, status, only_from=target[1])
-        print(f"#{args.id}: {status}" if ok else f"#{args.id} is {campaign['status']}; nothing changed")
+        ok, now_is = await change_campaign(store, args.id, args.reminders_command)
+        assert now_is is not None          # it existed a moment ago, and campaigns are never deleted
+        print(f"#{args.id}: {now_is.status}" if ok else f"#{args.id} is {now_is.status}; nothing changed")
         return 0 if ok else 1
 
     return asyncio.run(_with_broadcaster(settings, run, sends=args.reminders_command == "run"))

@@ -27,7 +27,7 @@ from .channels.telegram.handlers import set_commands
 from .channels.telegram.inbox import BadUpdate, TelegramInbox
 from .channels.webhooks import BadBody, read_body, strict_json
 from .channels.whatsapp.channel import BadPayload, WhatsAppChannel, valid_signature
-from .core.knowledge import KnowledgeError
+from .core.entities import KnowledgeError
 from .logs import quiet_http_logs, setup_logging
 from .app import make_broadcaster, sender_lock
 from .services.runtime import Runtime

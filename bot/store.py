@@ -15,6 +15,7 @@ from typing import Any
 import aiosqlite
 
 from .core.dialogue import Logged, UserState
+from .core.campaigns import PENDING, Campaign, CampaignStatus, OutboxRow, OutboxState
 from .core.reminders import Subscriber
 
 MIGRATIONS: tuple[str, ...] = (
@@ -412,7 +413,8 @@ class Store:
         await self.db.execute("DELETE FROM event_follows WHERE channel = ? AND chat_id = ?", (channel, chat_id))
         await self.db.commit()
 
-    async def reachable(self, channel: str, chat_id: str, campaign_kind: str, event_id: str | None) -> str | None:
+    async def reachable(self, channel: str, chat_id: str, campaign_kind: str,
+                        event_id: str | None) -> OutboxState | None:
         """Why a queued message must not go now (the user blocked the bot, or stopped messages since), or None."""
         async with self.db.execute(
                 """SELECT blocked, subscription,
@@ -423,9 +425,9 @@ class Store:
         if row is None:
             return None
         if row[0]:
-            return "skipped_blocked"
+            return OutboxState.SKIPPED_BLOCKED
         if row[1] in (None, "none") and not row[2]:
-            return "skipped_stopped"
+            return OutboxState.SKIPPED_STOPPED
         return None
 
     async def subscribers(self) -> list[Subscriber]:
@@ -462,12 +464,12 @@ class Store:
         async with self.db.execute("SELECT id FROM campaigns WHERE key = ?", (key,)) as cur:
             return (await cur.fetchone())[0]
 
-    async def campaign(self, campaign_id: int) -> dict[str, Any] | None:
+    async def campaign(self, campaign_id: int) -> Campaign | None:
         async with self.db.execute("SELECT * FROM campaigns WHERE id = ?", (campaign_id,)) as cur:
             row = await cur.fetchone()
-        return dict(row) if row else None
+        return _campaign(row) if row else None
 
-    async def campaigns(self, statuses: tuple[str, ...] = (), since: float | None = None) -> list[dict[str, Any]]:
+    async def campaigns(self, statuses: tuple[str, ...] = (), since: float | None = None) -> list[Campaign]:
         sql, args = "SELECT * FROM campaigns WHERE 1=1", []
         if statuses:
             sql += f" AND status IN ({','.join('?' * len(statuses))})"
@@ -476,7 +478,7 @@ class Store:
             sql += " AND due_at >= ?"
             args.append(since)
         async with self.db.execute(sql + " ORDER BY due_at, id", args) as cur:
-            return [dict(r) for r in await cur.fetchall()]
+            return [_campaign(r) for r in await cur.fetchall()]
 
     async def set_campaign_status(self, campaign_id: int, status: str, only_from: tuple[str, ...] = ()) -> bool:
         sql = "UPDATE campaigns SET status = ? WHERE id = ?"
@@ -495,8 +497,8 @@ class Store:
         """New text for a pending campaign (None keeps that language's text); False if it is no longer pending."""
         cur = await self.db.execute(
             """UPDATE campaigns SET text_en = COALESCE(?, text_en), text_hi = COALESCE(?, text_hi)
-               WHERE id = ? AND status IN ('scheduled', 'paused', 'active', 'draft')""",
-            (text_en, text_hi, campaign_id))
+               WHERE id = ? AND status IN (?, ?, ?, ?)""",
+            (text_en, text_hi, campaign_id, *PENDING))
         await self.db.commit()
         return cur.rowcount == 1
 
@@ -513,15 +515,15 @@ class Store:
         return self.db.total_changes - before - 1
 
     async def queued(self, channel: str, limit: int = 500, campaign_id: int | None = None,
-                     skip_reminders: bool = False) -> list[dict[str, Any]]:
+                     skip_reminders: bool = False) -> list[OutboxRow]:
         """Rows waiting to be sent, of campaigns that are active (optionally one campaign, or no reminders)."""
         async with self.db.execute(
-                """SELECT o.id, o.campaign_id, o.chat_id, o.lang, o.attempts FROM outbox o
+                """SELECT o.* FROM outbox o
                    JOIN campaigns c ON c.id = o.campaign_id
                    WHERE o.channel = ? AND o.state = 'queued' AND c.status = 'active'
                      AND (? IS NULL OR o.campaign_id = ?) AND NOT (? AND c.kind = 'reminder')
                    ORDER BY o.id LIMIT ?""", (channel, campaign_id, campaign_id, int(skip_reminders), limit)) as cur:
-            return [dict(r) for r in await cur.fetchall()]
+            return [_outbox_row(r) for r in await cur.fetchall()]
 
     async def outbox_mark(self, row_id: int, state: str, *, error: str | None = None, message_id: str | None = None,
                           attempt: bool = False) -> None:
@@ -541,10 +543,10 @@ class Store:
         await self.db.commit()
         return cur.rowcount == 1
 
-    async def recover_sending(self) -> list[dict[str, Any]]:
+    async def recover_sending(self) -> list[OutboxRow]:
         """After a crash, rows caught in 'sending' may or may not have reached the user: mark them 'uncertain'."""
-        async with self.db.execute("SELECT id, campaign_id, channel, chat_id FROM outbox WHERE state = 'sending'") as cur:
-            rows = [dict(r) for r in await cur.fetchall()]
+        async with self.db.execute("SELECT * FROM outbox WHERE state = 'sending' ORDER BY id") as cur:
+            rows = [_outbox_row(r) for r in await cur.fetchall()]
         if rows:
             await self.db.execute("UPDATE outbox SET state = 'uncertain', updated_at = ?, "
                                   "error = 'the bot stopped while sending; not resent' WHERE state = 'sending'",
@@ -557,10 +559,10 @@ class Store:
         async with self.db.execute(sql + " GROUP BY state", (campaign_id,) if campaign_id is not None else ()) as cur:
             return {r[0]: r[1] for r in await cur.fetchall()}
 
-    async def outbox_rows(self, campaign_id: int | None = None) -> list[dict[str, Any]]:
+    async def outbox_rows(self, campaign_id: int | None = None) -> list[OutboxRow]:
         sql = "SELECT * FROM outbox" + (" WHERE campaign_id = ?" if campaign_id is not None else "") + " ORDER BY id"
         async with self.db.execute(sql, (campaign_id,) if campaign_id is not None else ()) as cur:
-            return [dict(r) for r in await cur.fetchall()]
+            return [_outbox_row(r) for r in await cur.fetchall()]
 
     # ------------------------------------------------------------ questions
 
@@ -618,3 +620,13 @@ class Store:
                    WHERE asked_at >= ? AND outcome IN ('refuse', 'off_topic', 'suggest')
                    GROUP BY q ORDER BY n DESC, MAX(asked_at) DESC LIMIT ?""", (since, limit)) as cur:
             return [(r[0], r[1]) for r in await cur.fetchall()]
+
+
+def _campaign(row: aiosqlite.Row) -> Campaign:
+    values = dict(row)
+    return Campaign(**{**values, "status": CampaignStatus(values["status"])})
+
+
+def _outbox_row(row: aiosqlite.Row) -> OutboxRow:
+    values = dict(row)
+    return OutboxRow(**{**values, "state": OutboxState(values["state"])})

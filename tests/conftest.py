@@ -1,4 +1,4 @@
-"""Shared fixtures: the bundled knowledge base, loaded once per test session."""
+"""Shared fixtures: the bundled knowledge base, loaded once per test session and shared by every test that can."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +7,8 @@ import pytest
 
 from bot.core.answers import AnswerEngine
 from bot.core.dialogue import Dialogue
-from bot.core.knowledge import KnowledgeBase, load_knowledge
+from bot.core.entities import KnowledgeBase
+from bot.core.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"

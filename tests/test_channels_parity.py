@@ -14,10 +14,10 @@ SCRIPT = [("text", "/start"), ("button", "lang:hi"), ("text", "हाथरस")
           ("button", "office:"), ("text", "/stop")]
 
 
-async def test_same_conversation_same_texts(tmp_path):
+async def test_same_conversation_same_texts(tmp_path, dialogue):
     async with FakeBotAPI(token=TG_TOKEN) as tg_fake, FakeGraphAPI(token=WA_TOKEN, phone_number_id=PHONE_ID) as wa_fake:
-        tg = await Harness(tg_fake, tmp_path / "tg.sqlite3", KNOWLEDGE).start()
-        wa = await WA(wa_fake, tmp_path / "wa.sqlite3").start()
+        tg = await Harness(tg_fake, tmp_path / "tg.sqlite3", KNOWLEDGE, dialogue).start()
+        wa = await WA(wa_fake, tmp_path / "wa.sqlite3", dialogue).start()
         telegram_texts: list[str] = []
         whatsapp_texts: list[str] = []
         for kind, value in SCRIPT:

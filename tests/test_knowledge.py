@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.knowledge import KnowledgeError, load_knowledge
+from bot.core.entities import KnowledgeError
+from bot.core.knowledge import load_knowledge
 
 from .conftest import KNOWLEDGE
 

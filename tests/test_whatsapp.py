@@ -8,7 +8,7 @@ from datetime import date
 import httpx
 import pytest
 
-from bot.core.dialogue import Button, Reply
+from bot.core.dialogue import Button, Dialogue, Reply
 from bot.channels.whatsapp.channel import WhatsAppChannel, render
 from bot.services.runtime import Runtime
 from bot.serve import make_asgi, serve_async
@@ -31,15 +31,15 @@ async def no_sleep(_: float) -> None:
 class WA:
     """One running WhatsApp channel on a SQLite file, with an HTTP client for its webhook."""
 
-    def __init__(self, fake: FakeGraphAPI, db):
-        self.fake, self.db = fake, db
+    def __init__(self, fake: FakeGraphAPI, db, dialogue: Dialogue):
+        self.fake, self.db, self.dialogue = fake, db, dialogue
         self.settings = Settings(knowledge_dir=KNOWLEDGE, db_path=db, whatsapp_token=Secret(TOKEN),
                                  whatsapp_phone_number_id=PHONE_ID, whatsapp_app_secret=Secret(SECRET),
                                  whatsapp_verify_token=Secret(VERIFY), whatsapp_api_base_url=fake.base_url)
 
     async def start(self) -> "WA":
         self.store = await Store(self.db).open()
-        self.runtime = Runtime.create(KNOWLEDGE, self.store)
+        self.runtime = Runtime(KNOWLEDGE, self.store, self.dialogue)
         self.client = WhatsAppClient(self.fake.base_url, PHONE_ID, TOKEN, sleep=no_sleep)
         self.channel = WhatsAppChannel(self.runtime, self.client)
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=make_asgi(self.settings, None, self.channel)),
@@ -76,9 +76,9 @@ class WA:
 
 
 @pytest.fixture
-async def wa(tmp_path):
+async def wa(tmp_path, dialogue):
     async with FakeGraphAPI(token=TOKEN, phone_number_id=PHONE_ID) as fake:
-        channel = await WA(fake, tmp_path / "wa.sqlite3").start()
+        channel = await WA(fake, tmp_path / "wa.sqlite3", dialogue).start()
         yield channel
         await channel.stop()
 
@@ -148,25 +148,25 @@ async def test_unsigned_or_wrongly_signed_posts_are_refused_and_nothing_is_store
         assert (await cur.fetchone())[0] == 0
 
 
-async def test_redelivered_message_is_answered_once_across_a_restart(tmp_path):
+async def test_redelivered_message_is_answered_once_across_a_restart(tmp_path, dialogue):
     async with FakeGraphAPI(token=TOKEN, phone_number_id=PHONE_ID) as fake:
         payload = graph_api.text_message(USER, "ODOP product of Agra", wamid="wamid.SAME")
-        first = await WA(fake, tmp_path / "wa.sqlite3").start()
+        first = await WA(fake, tmp_path / "wa.sqlite3", dialogue).start()
         assert len(await first.deliver(payload)) == 1
         assert await first.deliver(payload) == []
         await first.stop()
-        second = await WA(fake, tmp_path / "wa.sqlite3").start()
+        second = await WA(fake, tmp_path / "wa.sqlite3", dialogue).start()
         assert await second.deliver(payload) == []
         await second.stop()
         assert len(fake.sent) == 1
 
 
-async def test_message_stored_before_a_crash_is_answered_after_restart(tmp_path):
+async def test_message_stored_before_a_crash_is_answered_after_restart(tmp_path, dialogue):
     async with FakeGraphAPI(token=TOKEN, phone_number_id=PHONE_ID) as fake:
-        first = await WA(fake, tmp_path / "wa.sqlite3").start()
+        first = await WA(fake, tmp_path / "wa.sqlite3", dialogue).start()
         assert (await first.post(graph_api.text_message(USER, "ODOP product of Agra"))).status_code == 200
         await first.stop()                       # stopped before the worker ran
-        second = await WA(fake, tmp_path / "wa.sqlite3").start()
+        second = await WA(fake, tmp_path / "wa.sqlite3", dialogue).start()
         assert await second.channel.process_pending() == 1
         assert fake.sent[0]["body"].startswith("Agra: ODOP products")
         await second.stop()

@@ -13,7 +13,8 @@ from typing import Callable, TextIO
 from ..core.answers import AnswerEngine
 from ..services.conversation import Conversation
 from ..core.dialogue import Dialogue, Incoming, Reply
-from ..core.knowledge import KnowledgeError, load_knowledge
+from ..core.entities import KnowledgeError
+from ..core.knowledge import load_knowledge
 from ..settings import Settings
 from ..store import Store
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .knowledge import Entry, KnowledgeBase
+from .entities import Entry, KnowledgeBase
 from .matching import Index, Match, Query
 from .normalise import has_devanagari
 from .texts import t

@@ -14,7 +14,8 @@ from rapidfuzz import fuzz, process
 
 from .answers import AnswerEngine, Outcome
 from .events import IST, Occurrence, ics, upcoming
-from .knowledge import District, Entry, KnowledgeBase
+from .entities import District, Entry, KnowledgeBase
+from .entities import clip as _clip
 from .normalise import normalise
 from .texts import t
 
@@ -516,10 +517,6 @@ def format_date(d: date, lang: str) -> str:
     if lang == "hi":
         return f"{d.day} {MONTHS_HI[d.month - 1]} {d.year}"
     return f"{d.day} {d:%b %Y}"
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def check_callback_sizes(kb: KnowledgeBase) -> list[str]:

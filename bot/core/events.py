@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterable
 
+from .entities import Problem, Text
+from .validate import Checker  # the validator's helpers: same messages as every other file
+
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 EVENT_FIELDS = ("id", "title", "description", "start", "end", "time", "registration_deadline", "place", "organiser",
                 "link", "audience", "recurrence", "example", "source")
@@ -21,14 +24,14 @@ EVERY_RE = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?\s*$")
 @dataclass(frozen=True)
 class Event:
     id: str
-    title: Any            # knowledge.Text
-    description: Any      # knowledge.Text | None
+    title: Text
+    description: Text | None
     start: date
     end: date
     time: time | None
     registration_deadline: date | None
-    place: Any
-    organiser: Any
+    place: Text | None
+    organiser: Text | None
     link: str | None
     districts: tuple[str, ...]
     sectors: tuple[str, ...]
@@ -157,12 +160,10 @@ def _date(value: Any, label: str, key: str, line: int, add) -> date | None:
 
 
 def parse_events(items: list[tuple[Any, str]], known: dict[str, set[str]], problems: list) -> list[Event]:
-    from .knowledge import Problem, _Checker  # the validator's helpers: same messages as every other file
-
     events: list[Event] = []
     seen: dict[str, str] = {}
     for item, shown in items:
-        check = _Checker(shown, problems)
+        check = Checker(shown, problems)
         ident = check.ident(item, "id", "event") or "?"
         label = f"event '{ident}'"
         check.fields(item, label, EVENT_FIELDS, EVENT_REQUIRED)

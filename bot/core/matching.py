@@ -18,7 +18,7 @@ from typing import Iterable
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from .knowledge import Entry, KnowledgeBase
+from .entities import Entry, KnowledgeBase
 from .normalise import HINGLISH_MARKERS, OFF_TOPIC, STOPWORDS, normalise, skeleton
 
 # Words appended to every document of an entry of this kind: what the kind answers.

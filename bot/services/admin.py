@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..core.knowledge import KnowledgeBase, Problem
+from ..core.campaigns import PENDING, Campaign, CampaignStatus
+from ..core.entities import KnowledgeBase, Problem
 
 MAX_PROBLEMS_SHOWN = 30
 
@@ -42,3 +43,25 @@ def format_reload(problems: Sequence[Problem], kb: KnowledgeBase) -> str:
     more = len(problems) - len(shown)
     tail = [f"... and {more} more"] if more > 0 else []
     return "\n".join([f"Reload refused: {len(problems)} problem(s). The previous knowledge base stays live.", *shown, *tail])
+
+
+async def change_campaign(store: Any, campaign_id: int, action: str) -> tuple[bool, Campaign | None]:
+    """Pause, resume or cancel a pending reminder or broadcast (the command line and Telegram alike).
+
+    Returns whether it changed, and the campaign as it is now (None if there is no such campaign).
+    Nothing already sent is affected; cancelling drops the rows still queued.
+    """
+    campaign = await store.campaign(campaign_id)
+    if campaign is None:
+        return False, None
+    if action == "pause":
+        ok = await store.set_campaign_status(campaign_id, CampaignStatus.PAUSED,
+                                             only_from=(CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE))
+    elif action == "resume":
+        resumed = CampaignStatus.ACTIVE if campaign.queued_at else CampaignStatus.SCHEDULED
+        ok = await store.set_campaign_status(campaign_id, resumed, only_from=(CampaignStatus.PAUSED,))
+    elif action == "cancel":
+        ok = await store.set_campaign_status(campaign_id, CampaignStatus.CANCELLED, only_from=PENDING)
+    else:
+        raise ValueError(f"unknown action {action!r}: pause, resume or cancel")
+    return ok, await store.campaign(campaign_id)

@@ -19,8 +19,10 @@ from typing import Any, Awaitable, Callable, Protocol
 
 from ..core.dialogue import format_date
 from ..core.events import IST, Occurrence
-from ..core.knowledge import KnowledgeBase
-from ..core.reminders import (Due, Pacer, ReminderSettings, due_now, in_quiet_hours, in_segment, reminder_text,
+from ..core.campaigns import Campaign, CampaignStatus, OutboxRow, OutboxState
+from .pacer import Pacer
+from ..core.entities import KnowledgeBase
+from ..core.reminders import (Due, ReminderSettings, due_now, in_quiet_hours, in_segment, reminder_text,
                         reminders_between, wants)
 
 log = logging.getLogger("exportbot.broadcast")
@@ -83,7 +85,7 @@ class Broadcaster:
 
     async def _campaign_for(self, due: Due) -> int:
         return await self.store.upsert_campaign(
-            due.key, "reminder", due.due_at.timestamp(), "scheduled", event_id=due.event.id,
+            due.key, "reminder", due.due_at.timestamp(), CampaignStatus.SCHEDULED, event_id=due.event.id,
             occurrence=due.occurrence.start.isoformat(), offset_kind=due.kind)
 
     async def queue_due(self, now: datetime) -> dict[int, int]:
@@ -97,10 +99,10 @@ class Broadcaster:
             campaign_id = await self._campaign_for(due)
             campaign = await self.store.campaign(campaign_id)
             assert campaign is not None
-            if campaign["status"] in ("paused", "cancelled") or campaign["queued_at"] is not None:
+            if campaign.status in (CampaignStatus.PAUSED, CampaignStatus.CANCELLED) or campaign.queued_at is not None:
                 continue
-            await self.store.set_campaign_status(campaign_id, "active", only_from=("scheduled",))
-            rows = [(s.channel, s.chat_id, s.lang, "skipped_blocked" if s.blocked else "queued")
+            await self.store.set_campaign_status(campaign_id, CampaignStatus.ACTIVE, only_from=(CampaignStatus.SCHEDULED,))
+            rows = [(s.channel, s.chat_id, s.lang, OutboxState.SKIPPED_BLOCKED if s.blocked else OutboxState.QUEUED)
                     for s in subscribers if wants(s, due.event)]
             added[campaign_id] = await self.store.queue(campaign_id, rows)
             log.info("reminder %s: %d recipients queued", due.key, len(rows))
@@ -113,23 +115,23 @@ class Broadcaster:
             if in_segment(s, segment) and not s.blocked:
                 counts[s.channel] = counts.get(s.channel, 0) + 1
         key = f"broadcast:{now.timestamp():.6f}:{created_by}"
-        campaign_id = await self.store.upsert_campaign(key, "broadcast", now.timestamp(), "draft", segment=segment,
+        campaign_id = await self.store.upsert_campaign(key, "broadcast", now.timestamp(), CampaignStatus.DRAFT, segment=segment,
                                                        text_en=text, text_hi=text, created_by=created_by)
         return campaign_id, counts
 
     async def confirm_broadcast(self, campaign_id: int) -> int:
         campaign = await self.store.campaign(campaign_id)
-        if campaign is None or campaign["kind"] != "broadcast" or campaign["status"] != "draft":
+        if campaign is None or campaign.kind != "broadcast" or campaign.status != CampaignStatus.DRAFT:
             return 0
-        rows = [(s.channel, s.chat_id, s.lang, "skipped_blocked" if s.blocked else "queued")
-                for s in await self.store.subscribers() if in_segment(s, campaign["segment"])]
-        await self.store.set_campaign_status(campaign_id, "active", only_from=("draft",))
+        rows = [(s.channel, s.chat_id, s.lang, OutboxState.SKIPPED_BLOCKED if s.blocked else OutboxState.QUEUED)
+                for s in await self.store.subscribers() if in_segment(s, campaign.segment)]
+        await self.store.set_campaign_status(campaign_id, CampaignStatus.ACTIVE, only_from=(CampaignStatus.DRAFT,))
         return await self.store.queue(campaign_id, rows)
 
     # ------------------------------------------------------------ sending
 
-    def _text(self, campaign: dict[str, Any], lang: str) -> tuple[str, list[str]]:
-        custom = campaign["text_hi"] if lang == "hi" else campaign["text_en"]
+    def _text(self, campaign: Campaign, lang: str) -> tuple[str, list[str]]:
+        custom = campaign.text_hi if lang == "hi" else campaign.text_en
         occurrence = self._occurrence(campaign)
         params = [occurrence.event.title.get(lang), format_date(occurrence.start, lang)] if occurrence else []
         if custom:
@@ -137,17 +139,17 @@ class Broadcaster:
             return custom, params or [" ".join(custom.split())[:1000]]
         if occurrence is None:
             raise LookupError(f"event {campaign['event_id']} on {campaign['occurrence']} is no longer in the calendar")
-        due = Due(campaign["key"], occurrence, campaign["offset_kind"],
-                  datetime.fromtimestamp(campaign["due_at"], IST))
+        due = Due(campaign.key, occurrence, campaign.offset_kind,
+                  datetime.fromtimestamp(campaign.due_at, IST))
         return reminder_text(due, lang, format_date), params
 
-    def _occurrence(self, campaign: dict[str, Any]) -> Occurrence | None:
-        if not campaign.get("event_id"):
+    def _occurrence(self, campaign: Campaign) -> Occurrence | None:
+        if not campaign.event_id:
             return None
-        event = next((e for e in self.kb().events if e.id == campaign["event_id"]), None)
+        event = next((e for e in self.kb().events if e.id == campaign.event_id), None)
         if event is None:
             return None
-        start = date.fromisoformat(campaign["occurrence"])
+        start = date.fromisoformat(campaign.occurrence)
         found = [o for o in event.occurrences(start, start) if o.start == start]
         return found[0] if found else None
 
@@ -168,7 +170,7 @@ class Broadcaster:
                 if ticker is not None:
                     ticker.cancel()
             counts = await self.store.outbox_counts(campaign_id)
-            report.left = counts.get("queued", 0)
+            report.left = counts.get(OutboxState.QUEUED, 0)
             if progress:
                 await progress(report)
             return report
@@ -178,14 +180,14 @@ class Broadcaster:
         """Progress once a second while sending."""
         while True:
             await asyncio.sleep(1.0)
-            report.left = (await self.store.outbox_counts(campaign_id)).get("queued", 0)
+            report.left = (await self.store.outbox_counts(campaign_id)).get(OutboxState.QUEUED, 0)
             await progress(report)
 
     async def _deliver_channel(self, channel: str, sender: Sender, report: Report, campaign_id: int | None,
                                now: datetime | None) -> None:
         """Several sends in flight (a real network has latency), all through the channel's one pacer."""
         pacer = self.pacers[channel]
-        work: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        work: asyncio.Queue[OutboxRow | None] = asyncio.Queue()
 
         async def worker() -> None:
             while (row := await work.get()) is not None:
@@ -193,17 +195,17 @@ class Broadcaster:
                     if self.stopping.is_set():
                         continue                       # shutting down: leave it queued for the next start
                     # Read the campaign for every row: a pause or cancel by an admin takes effect at once.
-                    campaign = await self.store.campaign(row["campaign_id"])
-                    if campaign is not None and campaign["status"] == "active":
-                        text, params = self._text(campaign, row["lang"])
+                    campaign = await self.store.campaign(row.campaign_id)
+                    if campaign is not None and campaign.status == CampaignStatus.ACTIVE:
+                        text, params = self._text(campaign, row.lang)
                         await self._send_row(sender, pacer, row, text, params, campaign, report)
                 except Exception as exc:  # noqa: BLE001 - one bad row must not stall the others
-                    log.exception("outbox row %s could not be sent", row["id"])
+                    log.exception("outbox row %s could not be sent", row.id)
                     try:
-                        await self.store.outbox_mark(row["id"], "failed", error=f"{type(exc).__name__}: {exc}")
+                        await self.store.outbox_mark(row.id, OutboxState.FAILED, error=f"{type(exc).__name__}: {exc}")
                         report.failed += 1
                     except Exception:  # noqa: BLE001 - the worker itself must live on
-                        log.exception("could not record the failure of outbox row %s", row["id"])
+                        log.exception("could not record the failure of outbox row %s", row.id)
                 finally:
                     work.task_done()
 
@@ -229,23 +231,23 @@ class Broadcaster:
                 work.put_nowait(None)
             await asyncio.gather(*workers, return_exceptions=True)
 
-    async def _send_row(self, sender: Sender, pacer: Pacer, row: dict[str, Any], text: str, params: list[str],
-                        campaign: dict[str, Any], report: Report) -> None:
-        kind = campaign["offset_kind"] or campaign["kind"]
+    async def _send_row(self, sender: Sender, pacer: Pacer, row: OutboxRow, text: str, params: list[str],
+                        campaign: Campaign, report: Report) -> None:
+        kind = campaign.offset_kind or campaign.kind
         # /stop or a block since the row was queued: it must not go.
-        skip = await self.store.reachable(sender.channel, row["chat_id"], campaign["kind"], campaign["event_id"])
+        skip = await self.store.reachable(sender.channel, row.chat_id, campaign.kind, campaign.event_id)
         if skip is not None:
-            await self.store.outbox_mark(row["id"], skip)
-            report.blocked += skip == "skipped_blocked"
-            report.stopped += skip == "skipped_stopped"
+            await self.store.outbox_mark(row.id, skip)
+            report.blocked += skip == OutboxState.SKIPPED_BLOCKED
+            report.stopped += skip == OutboxState.SKIPPED_STOPPED
             return
         for _ in range(10):   # a rate-limit answer is retried after its wait; other outcomes end the loop
-            slot = await pacer.wait(row["chat_id"])
-            if not await self.store.claim(row["id"]):
+            slot = await pacer.wait(row.chat_id)
+            if not await self.store.claim(row.id):
                 pacer.done(slot)
                 return                      # another process is sending it, or it was cancelled
             try:
-                result = await sender.send(row["chat_id"], text, row["lang"], kind, params)
+                result = await sender.send(row.chat_id, text, row.lang, kind, params)
             except Exception as exc:  # noqa: BLE001 - a sender bug must not lose the row
                 log.exception("sender %s failed", sender.channel)
                 result = SendResult("failed", error=f"{type(exc).__name__}: {exc}")
@@ -253,35 +255,35 @@ class Broadcaster:
                 pacer.done(slot)
             if result.status == "retry":
                 # Everyone on this channel waits, not just this row: the platform throttles the whole bot.
-                await self.store.outbox_mark(row["id"], "queued")
+                await self.store.outbox_mark(row.id, OutboxState.QUEUED)
                 pacer.hold(max(result.retry_after, 0.05))
                 continue
             break
         else:
             result = SendResult("failed", error="still rate limited after 10 tries")
         if result.status == "sent":
-            await self.store.outbox_mark(row["id"], "sent", message_id=result.message_id)
+            await self.store.outbox_mark(row.id, OutboxState.SENT, message_id=result.message_id)
             report.sent += 1
         elif result.status == "blocked":
-            await self.store.outbox_mark(row["id"], "skipped_blocked", error=result.error)
-            await self.store.set_blocked(sender.channel, row["chat_id"], True)
+            await self.store.outbox_mark(row.id, OutboxState.SKIPPED_BLOCKED, error=result.error)
+            await self.store.set_blocked(sender.channel, row.chat_id, True)
             report.blocked += 1
         elif result.status == "window_closed":
-            await self.store.outbox_mark(row["id"], "skipped_window_closed", error=result.error)
+            await self.store.outbox_mark(row.id, OutboxState.SKIPPED_WINDOW_CLOSED, error=result.error)
             report.window_closed += 1
         elif result.status == "uncertain":
-            await self.store.outbox_mark(row["id"], "uncertain", error=result.error)
+            await self.store.outbox_mark(row.id, OutboxState.UNCERTAIN, error=result.error)
             report.uncertain += 1
         else:
-            state = "queued" if row["attempts"] + 1 < MAX_ATTEMPTS and result.status == "transient" else "failed"
-            await self.store.outbox_mark(row["id"], state, error=result.error)
-            report.failed += state == "failed"
-            if state == "queued":       # a network blip: the channel pauses a little before the retry
-                pacer.hold(min(2.0 ** (row["attempts"] + 1), 30.0))
+            state = OutboxState.QUEUED if row.attempts + 1 < MAX_ATTEMPTS and result.status == "transient" else OutboxState.FAILED
+            await self.store.outbox_mark(row.id, state, error=result.error)
+            report.failed += state == OutboxState.FAILED
+            if state == OutboxState.QUEUED:       # a network blip: the channel pauses a little before the retry
+                pacer.hold(min(2.0 ** (row.attempts + 1), 30.0))
 
     # ------------------------------------------------------------ the whole run
 
-    async def recover(self) -> list[dict[str, Any]]:
+    async def recover(self) -> list[OutboxRow]:
         rows = await self.store.recover_sending()
         if rows:
             log.warning("%d message(s) were being sent when the bot stopped: marked uncertain, not resent", len(rows))

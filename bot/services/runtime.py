@@ -16,7 +16,8 @@ from typing import Any
 from ..core.answers import AnswerEngine
 from .conversation import Conversation
 from ..core.dialogue import Dialogue
-from ..core.knowledge import KnowledgeBase, KnowledgeError, Problem, load_knowledge
+from ..core.entities import KnowledgeBase, KnowledgeError, Problem
+from ..core.knowledge import load_knowledge
 
 
 log = logging.getLogger("exportbot.runtime")

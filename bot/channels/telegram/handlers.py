@@ -8,7 +8,6 @@ import asyncio
 import contextvars
 import logging
 import re
-import warnings
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +19,8 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHandler, ChatMemberHandler,
                           CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
 
-from ...services.admin import format_reload, format_stats, format_unanswered
+from ...core.campaigns import CampaignStatus
+from ...services.admin import change_campaign, format_reload, format_stats, format_unanswered
 from ...services.conversation import anonymise
 from ...services.inbox import replies_to_json
 from ...core.dialogue import COMMANDS, Incoming, Reply
@@ -28,9 +28,10 @@ from ...core.events import IST
 from ...core.normalise import has_devanagari
 from ...services.runtime import Runtime
 from ...core.texts import t
+from ..limits import TEXT_MAX, split_text
+from .sender import retry_seconds
 
 CHANNEL = "telegram"
-MAX_MESSAGE = 4096
 MAX_QUESTION = 1000
 ADMIN_COMMANDS = ("stats", "unanswered", "reload", "broadcast", "reminders", "reminder_text")
 SEGMENT_RE = re.compile(r"^(all|district:[a-z0-9-]+|sector:[a-z0-9-]+)$")
@@ -52,38 +53,6 @@ COMMAND_HELP = {
 
 def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
     return context.application.bot_data["runtime"]
-
-
-def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Split on paragraph boundaries (then lines, then hard) so no part exceeds ``limit``."""
-    if len(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current = ""
-    for block in text.split("\n\n"):
-        candidate = f"{current}\n\n{block}" if current else block
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-        while len(block) > limit:
-            cut = block.rfind("\n", 0, limit)
-            cut = cut if cut > 0 else limit
-            parts.append(block[:cut])
-            block = block[cut:].lstrip("\n")
-        current = block
-    if current:
-        parts.append(current)
-    return parts
-
-
-def retry_seconds(exc: RetryAfter) -> float:
-    """RetryAfter's wait in seconds (PTB 22 warns that the attribute will become a timedelta)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        wait = exc.retry_after
-    return wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -110,7 +79,7 @@ def messages_of(replies: tuple[Reply, ...]) -> list[tuple[str, Any, Any]]:
     """The Telegram messages for some replies, in order: ("text", chunk, markup) or ("document", name, bytes)."""
     out: list[tuple[str, Any, Any]] = []
     for reply in replies:
-        chunks = split_text(reply.text)
+        chunks = split_text(reply.text, TEXT_MAX)
         for i, chunk in enumerate(chunks):
             out.append(("text", chunk, keyboard(reply) if i == len(chunks) - 1 else None))
         if reply.attachment:
@@ -270,17 +239,18 @@ async def outreach_command(update: Update, context: ContextTypes.DEFAULT_TYPE, n
         await message.reply_text(f"#{number}: {which} text changed. Messages already sent are not resent.")
         return
     await broadcaster.plan(datetime.now(IST))
-    pending = await store.campaigns(("scheduled", "active", "paused"), since=time.time() - 3 * 86400)
+    pending = await store.campaigns((CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE, CampaignStatus.PAUSED),
+                                    since=time.time() - 3 * 86400)
     if not pending:
         await message.reply_text("No reminders in the coming 30 days.")
         return
     lines, rows = ["Reminders (next 30 days):"], []
     for c in pending[:8]:
-        due = datetime.fromtimestamp(c["due_at"], IST)
-        lines.append(f"#{c['id']} {due:%d %b %H:%M} {c['status']}: {c['key']}")
-        toggle = ("▶ resume", "r") if c["status"] == "paused" else ("⏸ pause", "p")
-        rows.append([InlineKeyboardButton(f"{toggle[0]} #{c['id']}", callback_data=f"rmd:{toggle[1]}:{c['id']}"),
-                     InlineKeyboardButton(f"✖ cancel #{c['id']}", callback_data=f"rmd:c:{c['id']}")])
+        due = datetime.fromtimestamp(c.due_at, IST)
+        lines.append(f"#{c.id} {due:%d %b %H:%M} {c.status}: {c.key}")
+        toggle = ("▶ resume", "r") if c.status == CampaignStatus.PAUSED else ("⏸ pause", "p")
+        rows.append([InlineKeyboardButton(f"{toggle[0]} #{c.id}", callback_data=f"rmd:{toggle[1]}:{c.id}"),
+                     InlineKeyboardButton(f"✖ cancel #{c.id}", callback_data=f"rmd:c:{c.id}")])
     lines.append("Change a text: /reminder_text <number> new text")
     await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
 
@@ -302,22 +272,14 @@ async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await query.edit_message_text("That button is no longer valid. Use /reminders or /broadcast again.")
         return
     if head == "rmd":
-        campaign = await store.campaign(campaign_id)
-        if campaign is None:
+        ok, fresh = await change_campaign(store, campaign_id, {"p": "pause", "r": "resume"}.get(action, "cancel"))
+        if fresh is None:
             return
-        if action == "p":
-            ok = await store.set_campaign_status(campaign_id, "paused", only_from=("scheduled", "active"))
-        elif action == "r":
-            ok = await store.set_campaign_status(campaign_id, "active" if campaign["queued_at"] else "scheduled",
-                                                 only_from=("paused",))
-        else:
-            ok = await store.set_campaign_status(campaign_id, "cancelled", only_from=("scheduled", "active", "paused"))
-        fresh = await store.campaign(campaign_id)
-        await query.edit_message_text(f"#{campaign_id} is now {fresh['status']}." if ok else
-                                      f"#{campaign_id} is {fresh['status']}; nothing changed.")
+        await query.edit_message_text(f"#{campaign_id} is now {fresh.status}." if ok else
+                                      f"#{campaign_id} is {fresh.status}; nothing changed.")
         return
     if action == "n":
-        await store.set_campaign_status(campaign_id, "cancelled", only_from=("draft",))
+        await store.set_campaign_status(campaign_id, CampaignStatus.CANCELLED, only_from=(CampaignStatus.DRAFT,))
         await query.edit_message_text("Broadcast cancelled; nothing was sent.")
         return
     queued = await broadcaster.confirm_broadcast(campaign_id)

@@ -25,7 +25,8 @@ from ...core.texts import t
 from ...services.conversation import anonymise
 from ...services.inbox import InboxWorker, Retry, replies_from_json
 from ..webhooks import BadBody, check_value, loads_lenient
-from .handlers import CHANNEL, CURRENT, RowContext, deliver, retry_seconds
+from .handlers import CHANNEL, CURRENT, RowContext, deliver
+from .sender import retry_seconds
 
 log = logging.getLogger("exportbot.telegram")
 

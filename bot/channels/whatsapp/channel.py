@@ -20,18 +20,16 @@ from typing import Any
 
 from ...services.conversation import anonymise
 from ...core.dialogue import Incoming, Reply
+from ...core.entities import clip
 from ...services.runtime import Runtime
 from ...core.normalise import has_devanagari
 from ...core.texts import t
 from .client import ConfigurationError, GraphError, Uncertain, WhatsAppClient, WindowClosed
 from ...services.inbox import InboxWorker, Retry, replies_from_json, replies_to_json
-from ..telegram.handlers import split_text
+from ..limits import (BUTTON_TITLE_MAX, BUTTONS_MAX, INTERACTIVE_BODY_MAX, ROW_DESCRIPTION_MAX, ROW_TITLE_MAX,
+                      ROWS_MAX, TEXT_MAX, split_text)
 
 CHANNEL = "whatsapp"
-TEXT_MAX = 4096
-INTERACTIVE_BODY_MAX = 1024
-BUTTONS_MAX, BUTTON_TITLE_MAX = 3, 20
-ROWS_MAX, ROW_TITLE_MAX, ROW_DESCRIPTION_MAX = 10, 24, 72
 log = logging.getLogger("exportbot.whatsapp")
 
 
@@ -192,10 +190,6 @@ def to_incoming(message: dict[str, Any]) -> Incoming | None:
     return Incoming("media")
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def render(reply: Reply) -> list[tuple[str, Any]]:
     """A reply as WhatsApp messages: ("text", body) | ("buttons", body, [(id, title)]) | ("list", body, label, rows)
     | ("document", (file name, content))."""
@@ -215,8 +209,8 @@ def render(reply: Reply) -> list[tuple[str, Any]]:
         log.warning("a reply had %d buttons; WhatsApp lists show %d", len(buttons), ROWS_MAX)
     rows = []
     for b in buttons[:ROWS_MAX]:
-        title = _clip(b.label, ROW_TITLE_MAX)
-        rows.append((b.data, title, _clip(b.label, ROW_DESCRIPTION_MAX) if title != b.label else ""))
+        title = clip(b.label, ROW_TITLE_MAX)
+        rows.append((b.data, title, clip(b.label, ROW_DESCRIPTION_MAX) if title != b.label else ""))
     out.append(("list", body, t("b_choose", lang), rows))
     return out + _attachment(reply)
 

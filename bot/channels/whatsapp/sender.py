@@ -1,51 +1,11 @@
-"""Per-channel senders for reminders and broadcasts: platform errors become plain outcomes."""
+"""WhatsApp sender for reminders and broadcasts: the 24-hour window, templates, and errors as plain outcomes."""
 from __future__ import annotations
 
 from typing import Any
 
-from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
-
-from ..services.outbox import SendResult
-from .telegram.handlers import retry_seconds, split_text
-from .whatsapp.client import ConfigurationError, GraphError, Uncertain, WhatsAppClient, WindowClosed
-
-TELEGRAM_MAX = 4096
-
-
-class TelegramSender:
-    channel = "telegram"
-
-    def __init__(self, bot: Bot):
-        self.bot = bot
-
-    async def send(self, chat_id: str, text: str, lang: str, kind: str, params: list[str]) -> SendResult:
-        sent_part = False
-        try:
-            for chunk in split_text(text, TELEGRAM_MAX):
-                message = await self.bot.send_message(int(chat_id), chunk)
-                sent_part = True
-        except TelegramError as exc:
-            if sent_part:      # part of a long text arrived: sending it all again would repeat that part
-                return SendResult("uncertain", error=f"only part of a long text was sent: {exc.message}")
-            return self._failure(exc)
-        return SendResult("sent", message_id=str(message.message_id))
-
-    @staticmethod
-    def _failure(exc: TelegramError) -> SendResult:
-        """What a Telegram error means for the outbox (most specific classes first)."""
-        if isinstance(exc, RetryAfter):
-            return SendResult("retry", retry_after=retry_seconds(exc))
-        if isinstance(exc, Forbidden):
-            return SendResult("blocked", error=exc.message)
-        if isinstance(exc, TimedOut):
-            # The request went out; Telegram may or may not have delivered it. Never resend blindly.
-            return SendResult("uncertain", error=f"timed out: {exc.message}")
-        if isinstance(exc, BadRequest):
-            return SendResult("failed", error=exc.message)
-        if isinstance(exc, NetworkError):
-            return SendResult("transient", error=exc.message)
-        return SendResult("failed", error=exc.message)
+from ...services.outbox import SendResult
+from ..limits import TEXT_MAX, split_text
+from .client import ConfigurationError, GraphError, Uncertain, WhatsAppClient, WindowClosed
 
 
 class WhatsAppSender:
@@ -62,7 +22,7 @@ class WhatsAppSender:
         try:
             if await self.store.window_open(self.channel, chat_id):
                 try:
-                    for chunk in split_text(text, 4096):
+                    for chunk in split_text(text, TEXT_MAX):
                         sent = await self.client.send_text(chat_id, chunk)
                     return SendResult("sent", message_id=sent.wamid)
                 except WindowClosed:

@@ -1,0 +1,122 @@
+"""The knowledge base's data model: frozen records a test or a channel can use directly."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from .events import Event
+
+LANGS = ("en", "hi")
+SHORT_MAX = 20      # a button label made from a title
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text a user can see, in English and Hindi."""
+
+    en: str
+    hi: str
+
+    def get(self, lang: str) -> str:
+        return self.hi if lang == "hi" and self.hi else self.en
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One answerable thing: a scheme, an HS code, a district, a contact, a topic..."""
+
+    id: str
+    kind: str
+    title: Text
+    short: Text
+    answer: Text
+    source: str
+    aliases: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    district: str | None = None
+    districts: tuple[str, ...] = ()
+    sector: str | None = None
+    category: str | None = None
+    codes: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    contacts: tuple[tuple[str, str], ...] = ()
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class OdopProduct:
+    product: Text
+    category: str
+    sector: str | None
+    annexure_sector: str
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class District:
+    id: str
+    name: Text
+    other_names: tuple[str, ...]
+    odop: tuple[OdopProduct, ...]
+    challenged: tuple[Text, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class Sector:
+    id: str
+    name: Text
+    words: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    entries: Mapping[str, Entry]
+    districts: Mapping[str, District]
+    sectors: Mapping[str, Sector]
+    synonyms: Mapping[str, str]
+    sources: Mapping[str, Text]
+    events: tuple["Event", ...] = ()
+    directory: str = ""
+
+    def by_kind(self, kind: str) -> list[Entry]:
+        return [e for e in self.entries.values() if e.kind == kind]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for entry in self.entries.values():
+            out[entry.kind] = out.get(entry.kind, 0) + 1
+        out["odop_product"] = sum(len(d.odop) for d in self.districts.values())
+        out["sector"] = len(self.sectors)
+        out["event"] = len(self.events)
+        return out
+
+    def source_text(self, source: str, lang: str) -> str:
+        """The source with document file names replaced by their titles."""
+        out = source
+        for name, title in self.sources.items():
+            out = out.replace(name, title.get(lang))
+        return out
+
+
+class KnowledgeError(Exception):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+def clip(text: str, limit: int = SHORT_MAX) -> str:
+    """At most ``limit`` characters, an ellipsis marking a cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
