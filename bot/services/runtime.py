@@ -91,6 +91,7 @@ class Runtime:
     status: KnowledgeStatus = field(default_factory=KnowledgeStatus)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _failed: str = field(default="", repr=False)     # fingerprint of files already refused (told once)
+    desk: Any = field(default=None, repr=False)      # HandoffDesk, when district staff can be reached
 
     @classmethod
     def create(cls, knowledge_dir: Path, store: Any, snapshot: Path | None = None,
@@ -132,7 +133,12 @@ class Runtime:
         return self.dialogue.engine
 
     def conversation(self, channel: str) -> Conversation:
-        return Conversation(self.dialogue, self.store, channel)
+        return Conversation(self.dialogue, self.store, channel, self.desk)
+
+    def attach_desk(self, desk: Any) -> None:
+        """Hand-offs to the district office are possible: users are offered them from now on."""
+        self.desk = desk
+        self.dialogue.offer_handoff = True
 
     async def reload(self) -> list[Problem]:
         """Re-read the knowledge base; on problems keep the old one and return them.
@@ -143,7 +149,7 @@ class Runtime:
         async with self._lock:
             seen = await asyncio.to_thread(fingerprint, self.knowledge_dir)
             try:
-                dialogue = await asyncio.to_thread(_build, self.knowledge_dir)
+                dialogue = await asyncio.to_thread(_build, self.knowledge_dir, self.desk is not None)
             except KnowledgeError as exc:
                 self.status = KnowledgeStatus(self.status.loaded_at, self.status.live, time.time(),
                                               tuple(exc.problems), self.status.from_snapshot)
@@ -174,5 +180,5 @@ class Runtime:
             log.warning("could not write %s: %s", self.status_file, exc)
 
 
-def _build(knowledge_dir: Path) -> Dialogue:
-    return Dialogue(AnswerEngine(load_knowledge(knowledge_dir)))
+def _build(knowledge_dir: Path, offer_handoff: bool = False) -> Dialogue:
+    return Dialogue(AnswerEngine(load_knowledge(knowledge_dir)), offer_handoff=offer_handoff)
