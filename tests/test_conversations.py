@@ -157,3 +157,25 @@ def test_a_fresh_user_saying_hello_is_welcomed(talk):
     assert turn.replies[0].text.startswith("Namaste! I am the export helpdesk of Uttar Pradesh.")
     (again,) = talk("hello", state=replace(UserState(), lang="en", district="agra"))
     assert again.replies[0].text == "Main menu: choose a topic or just type your question."
+
+
+def test_the_source_line_is_short_and_the_full_reference_one_tap_away(talk, kb):
+    answer, full, typed = talk("HS code for saddlery", "/source", "स्रोत")
+    assert answer.replies[0].text.splitlines()[-1] == "Source: District Export Action Plan, Kanpur Nagar, §4.3.1 (/source)"
+    entry = kb.entries["hs-4201"]
+    assert full.replies[0].text == f'Source of "{entry.title.en}":\n{kb.source_text(entry.source, "en")}'
+    assert typed.replies[0].text == full.replies[0].text
+    (nothing,) = talk("/source")
+    assert nothing.replies[0].text == "Ask a question first; then /source shows where its answer comes from."
+    (hindi,) = talk("सैडलरी का एचएस कोड", state=UserState(lang="hi"))
+    assert hindi.replies[0].text.splitlines()[-1] == "स्रोत: ज़िला निर्यात कार्य योजना, कानपुर नगर, §4.3.1 (/source)"
+
+
+def test_a_long_message_asking_two_things_gets_both_answers(talk):
+    (turn,) = talk("Namaste. We are a small carpet unit in Bhadohi and this year we go to our first fair abroad. "
+                   "How much of the stall rent at a foreign fair does the state give back? "
+                   "And how much for sending a 40 ft container by rail to the port?")
+    assert [r.text.splitlines()[0] for r in turn.replies] == [
+        "MDA: stall charges at foreign fairs/exhibitions – UP Export Promotion Bureau",
+        "Gateway Port Scheme – UP Export Promotion Bureau"]
+    assert "60%" in turn.replies[0].text and "₹12,000" in turn.replies[1].text

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .entities import District, Entry, KnowledgeBase, OdopProduct
 from .followup import Topic, combine, has_subject, leans_on_previous
-from .matching import Index, Match, Query
+from .matching import Index, Match, Query, sentence_weights
 from .normalise import has_devanagari
 from .texts import t
 
@@ -129,7 +129,7 @@ class AnswerEngine:
             parts.append(contacts)
         if note:
             parts.append("\n" + note)
-        parts.append(t("source", lang, source=self.kb.source_text(entry.source, lang)))
+        parts.append(t("source", lang, source=self.kb.source_line(entry.source, lang)))
         return "\n".join(p for p in parts[:-1] if p) + "\n\n" + parts[-1]
 
     @staticmethod
@@ -171,7 +171,7 @@ class AnswerEngine:
             lines.append(f"• {district.name.get(lang)}{product}")
         lines.append(t("districts_making_help", lang))
         plainest = min((m.entry.source for m in close), key=len)
-        source = t("source", lang, source=self.kb.source_text(plainest, lang))
+        source = t("source", lang, source=self.kb.source_line(plainest, lang))
         return Outcome("answer", query.text, lang, "\n".join(lines) + "\n\n" + source, entry=close[0].entry,
                        score=top, query=query, matches=tuple(matches))
 
@@ -202,6 +202,30 @@ class AnswerEngine:
             return follow
         return outcome
 
+    def ask_all(self, question: str, lang: str | None = None, district: str | None = None,
+                previous: Topic | None = None) -> tuple[Outcome, ...]:
+        """Like :meth:`ask`, but a long message that asks two things living in two entries gets both answers."""
+        whole = self.ask(question, lang, district, previous)
+        sentences = sentence_weights((question or "").strip())
+        asked = [i for i, (_, w) in enumerate(sentences) if w == 1.0]
+        if len(asked) < 2 or len(question) > MAX_QUESTION or whole.kind in ("off_topic", "partial"):
+            return (whole,)
+        out_lang = whole.lang
+        parts: list[Outcome] = []
+        for i in asked:
+            # This question, with what the user told about themselves around it (not the other questions).
+            own = [(s, w) for j, (s, w) in enumerate(sentences) if j == i or w < 1.0]
+            query = self.index.parse(question, own)
+            part = self._decide(question, query, out_lang, district)
+            if part.kind != "answer" or any(p.entry == part.entry for p in parts):
+                continue
+            parts.append(part)
+        if len(parts) < 2:
+            return (whole,)
+        if whole.kind == "answer" and whole.entry not in [p.entry for p in parts]:
+            return (whole,)
+        return tuple(parts)
+
     def topic_of(self, outcome: Outcome) -> tuple[str, ...]:
         """The words of an answered question that its answer is about (plus the district it named)."""
         if outcome.query is None or outcome.entry is None:
@@ -229,7 +253,9 @@ class AnswerEngine:
         sure = self.decision.probability(features(self.index, query, matches))
         # One word that fits several entries ("footwear", "leather") is a menu, not a question.
         ambiguous_word = len(query.tokens) == 1 and len(matches) > 1 and top.score - matches[1].score < th.margin
-        if sure >= self.decision.answer_at and not ambiguous_word:
+        # An HS code typed in full names its own entry.
+        typed_code = top.entry.kind == "hs_code" and top.entry.codes[0] in query.tokens
+        if (sure >= self.decision.answer_at and not ambiguous_word) or typed_code:
             # Close runners-up are offered beside the answer ("not this? see also ...").
             # When the bot is less than sure, the next best entries are offered whatever their distance.
             near = th.margin * 2 if sure >= th.sure_enough else top.score

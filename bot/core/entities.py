@@ -117,6 +117,30 @@ class KnowledgeBase:
         out["event"] = len(self.events)
         return out
 
+    def source_line(self, source: str, lang: str) -> str:
+        """The source as one short line for a phone: the first document's short name and section.
+
+        The full reference (:meth:`source_text`) is one tap away (``/source``).
+        """
+        cited = [(source.find(name), name) for name in self.sources if name in source]
+        if not cited:
+            first = source.split(";")[0].strip()
+            return clip(first, SOURCE_LINE_MAX)
+        cited.sort()
+        at, name = cited[0]
+        title = self.sources[name].get(lang)
+        short = title.split(" (")[0].strip()
+        words = source[at + len(name):].split(";")[0].strip(" ,:").split()
+        section = " ".join(words[:2] if words and words[0].lower() in ("table", "annexure", "part", "section") else words[:1])
+        if lang == "hi":
+            section = section.replace("Table", "तालिका").replace("Annexure", "अनुलग्नक").replace("Abbreviations", "संक्षिप्त रूप")
+        line = f"{short}, {section.rstrip(',.:')}" if section else short
+        line = clip(line, SOURCE_LINE_MAX)
+        more = len(cited) - 1
+        if more:
+            line += f" + {more} और" if lang == "hi" else f" + {more} more"
+        return line
+
     def source_text(self, source: str, lang: str) -> str:
         """The source with document file names replaced by their titles."""
         out = source
@@ -129,6 +153,9 @@ class KnowledgeError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(map(str, problems)))
+
+
+SOURCE_LINE_MAX = 60          # characters of the source line under an answer
 
 
 def clip(text: str, limit: int = SHORT_MAX) -> str:

@@ -13,6 +13,7 @@ from . import yamlmarks
 from .compose import compose_entries
 from .entities import KnowledgeBase, KnowledgeError, Problem
 from .events import parse_events
+from .facts import fill_facts
 from .validate import Checker, Raw, check_references, read_file
 
 
@@ -54,7 +55,7 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
 
 def _assemble(raw: Raw, problems: list[Problem], directory: Path) -> KnowledgeBase:
     known = check_references(raw, problems)
-    entries = compose_entries(raw, problems)
+    entries = fill_facts(compose_entries(raw, problems), raw.facts, problems)
     events = parse_events(raw.events, known, problems)
     return KnowledgeBase(
         entries=MappingProxyType(entries), districts=MappingProxyType(raw.districts),

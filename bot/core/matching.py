@@ -120,7 +120,15 @@ def sentence_weights(text: str) -> list[tuple[str, float]]:
 
     A message of one sentence, or one in which no sentence reads as a question, counts whole.
     """
-    parts = [p for p in _SENTENCE_END.split(text) if p and p.strip()]
+    parts: list[str] = []
+    for p in _SENTENCE_END.split(text):
+        if not p or not p.strip():
+            continue
+        # "iec no.", "Rs. 500", "govt." end no sentence: a piece of one or two words joins the next one.
+        if parts and len(normalise(parts[-1]).split()) <= 2 and not parts[-1].rstrip().endswith("?"):
+            parts[-1] = parts[-1] + " " + p
+        else:
+            parts.append(p)
     if len(parts) < 2:
         return [(text, 1.0)]
     asks = [_asks(p) for p in parts]
@@ -240,10 +248,11 @@ class Index:
 
     # ------------------------------------------------------------ query side
 
-    def parse(self, text: str) -> Query:
+    def parse(self, text: str, sentences: list[tuple[str, float]] | None = None) -> Query:
+        """Understand a message; ``sentences`` (text, weight) overrides how its sentences are weighted."""
         norm = normalise(text)
         raw_tokens = norm.split()
-        sentences = sentence_weights(text)
+        sentences = sentences if sentences is not None else sentence_weights(text)
         # Off-topic words count where the user asks, not in what they tell about themselves.
         asked = " ".join(normalise(s) for s, w in sentences if w == 1.0)
         off_words = tuple(t for t in asked.split() if t in OFF_TOPIC or stem(t) in OFF_TOPIC)

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
     # answers
-    "source": {"en": "Source: {source}", "hi": "स्रोत: {source}"},
+    "source": {"en": "Source: {source} (/source)", "hi": "स्रोत: {source} (/source)"},
+    "source_plain": {"en": "Source: {source}", "hi": "स्रोत: {source}"},
+    "source_full": {"en": "Source of \"{title}\":\n{source}", "hi": "\"{title}\" का स्रोत:\n{source}"},
+    "source_none": {"en": "Ask a question first; then /source shows where its answer comes from.",
+                    "hi": "पहले कोई सवाल पूछें; फिर /source से पता चलेगा कि जवाब कहाँ से लिया गया है।"},
     "contact_phone": {"en": "Phone", "hi": "फ़ोन"},
     "contact_email": {"en": "E-mail", "hi": "ई-मेल"},
     "contact_website": {"en": "Website", "hi": "वेबसाइट"},

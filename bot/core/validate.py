@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 from .entities import LANGS, SHORT_MAX, District, Entry, OdopProduct, Problem, Sector, StaffMember, Text, clip
 from .normalise import normalise
+from .facts import read_facts
 from .yamlmarks import MarkedDict, MarkedList
 
 ALIAS_LANGS = ("en", "hi", "hinglish")
@@ -24,7 +25,7 @@ URL_RE = re.compile(r"^(https?://)?[a-z0-9.-]+\.[a-z]{2,}(/\S*)?$", re.I)
 KIND_OF_KEY = {
     "schemes": "scheme", "hs_codes": "hs_code", "markets": "market", "districts": "district",
     "sectors": "sector", "institutions": "institution", "topics": "topic", "glossary": "glossary",
-    "synonyms": "synonyms", "sources": "sources", "events": "event", "staff": "staff",
+    "synonyms": "synonyms", "sources": "sources", "events": "event", "facts": "facts", "staff": "staff",
 }
 NOUN = {"scheme": "scheme", "hs_code": "HS code", "market": "market", "district": "district",
         "sector": "sector", "institution": "institution", "topic": "topic", "glossary": "glossary term",
@@ -182,6 +183,7 @@ class Raw:
     refs: list[tuple[str, int, str, str, str]] = field(default_factory=list)  # file, line, label, kind, value
     ids: dict[str, str] = field(default_factory=dict)  # id -> location
     events: list[tuple[MarkedDict, str]] = field(default_factory=list)
+    facts: dict[str, Text] = field(default_factory=dict)          # fact id -> value, see facts.py
     staff: dict[int, StaffMember] = field(default_factory=dict)
 
 
@@ -202,6 +204,9 @@ def read_file(shown: str, data: Any, raw: Raw, check: Checker) -> None:
             continue
         if kind == "sources":
             _read_sources(value, line, raw, check)
+            continue
+        if kind == "facts":
+            read_facts(value, line, raw.facts, raw.ids, shown, check)
             continue
         if not isinstance(value, MarkedList):
             check.add(line, f"section '{key}' must be a list of entries, each starting with '- '")

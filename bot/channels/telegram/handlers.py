@@ -44,6 +44,7 @@ COMMAND_HELP = {
     "subscribe": ("Event reminders", "कार्यक्रमों की सूचना"),
     "unsubscribe": ("Stop reminders", "सूचनाएँ बंद करें"),
     "stop": ("Stop all messages", "सभी संदेश बंद करें"),
+    "source": ("Full source of the last answer", "पिछले जवाब का पूरा स्रोत"),
 }
 
 
