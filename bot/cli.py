@@ -39,6 +39,94 @@ def cmd_kb_check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _serve_status(settings: Settings) -> dict | None:
+    from .serve import status_path
+
+    path = status_path(settings)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def cmd_kb_status(args: argparse.Namespace, settings: Settings) -> int:
+    """What the running bot has live, and whether the files on disk check (and differ from it)."""
+    from datetime import datetime
+
+    from .core.events import IST
+    from .services.runtime import fingerprint
+
+    status = _serve_status(settings)
+    on_disk = fingerprint(settings.knowledge_dir)
+    if status is None or not _alive(int(status.get("pid", 0))):
+        print("No running 'exportbot serve' found for this database: the bot reads the files when it starts.")
+        status = None
+    else:
+        loaded = datetime.fromtimestamp(status["loaded_at"], IST)
+        print(f"Running bot (pid {status['pid']}): knowledge live since {loaded:%Y-%m-%d %H:%M:%S} IST.")
+        if status.get("from_snapshot"):
+            print("WARNING: it started on the LAST GOOD COPY because the files were broken; the latest edits "
+                  "are not live.")
+        if status["live"] == on_disk:
+            print("The files on disk are the ones live.")
+        elif status.get("problems"):
+            print(f"The files on disk were REFUSED ({len(status['problems'])} problem(s)); "
+                  "users keep the previous knowledge base:")
+            for line in status["problems"]:
+                print("  " + line)
+        else:
+            print("The files changed since; the bot takes them within a few seconds (or: exportbot kb reload).")
+    code = cmd_kb_check(args, settings)
+    for warning in _review_warnings(settings):
+        print("warning: " + warning)
+    return code
+
+
+def _review_warnings(settings: Settings) -> list[str]:
+    return []
+
+
+def cmd_kb_reload(args: argparse.Namespace, settings: Settings) -> int:
+    """Ask the running serve to reload now (SIGHUP), wait for its answer and print it."""
+    import os
+    import signal
+    import time
+
+    status = _serve_status(settings)
+    if status is None or not _alive(int(status.get("pid", 0))):
+        print("No running 'exportbot serve' found for this database; nothing to reload "
+              "(a bot started now reads the files as they are).")
+        return 1
+    before = status["checked_at"]
+    os.kill(int(status["pid"]), signal.SIGHUP)
+    deadline = time.monotonic() + args.wait
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = _serve_status(settings)
+        if now is not None and now["checked_at"] != before:
+            if now["problems"]:
+                for line in now["problems"]:
+                    print(line)
+                print(f"Reload refused: {len(now['problems'])} problem(s). The previous knowledge base stays live.")
+                return 1
+            print("Reloaded: the running bot answers from the files as they are now.")
+            return 0
+    print(f"The running bot did not answer within {args.wait:.0f} s; see its log.")
+    return 1
+
+
 def turn_json(question: str, turn: Turn, lang: str) -> dict:
     """One message's result as `ask --json` prints it: the decision, the text a user would read, and its kind."""
     o = turn.outcome
@@ -275,6 +363,12 @@ def build_parser() -> argparse.ArgumentParser:
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_sub.add_parser("check", help="validate knowledge/*.yaml; exit 1 on any problem", parents=[common])
     check.set_defaults(func=cmd_kb_check)
+    status = kb_sub.add_parser("status", help="what the running bot has live, and whether the files check",
+                               parents=[common])
+    status.set_defaults(func=cmd_kb_status)
+    reload = kb_sub.add_parser("reload", help="make the running bot reload the knowledge now", parents=[common])
+    reload.add_argument("--wait", type=float, default=15.0, help="seconds to wait for its answer (default 15)")
+    reload.set_defaults(func=cmd_kb_reload)
 
     ask = sub.add_parser("ask", help="answer questions", parents=[common])
     ask.add_argument("question", nargs="+", help="the question, or - to read one per line from stdin")

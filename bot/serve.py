@@ -31,6 +31,7 @@ from .core.entities import KnowledgeError
 from .logs import quiet_http_logs, setup_logging
 from .app import make_broadcaster, sender_lock
 from .services.runtime import Runtime
+from .services.watcher import KnowledgeWatcher
 from .settings import Settings
 from .store import Store
 from .channels.telegram.app import build_application
@@ -153,7 +154,8 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
     try:
         try:
             runtime = Runtime.create(settings.knowledge_dir, store,
-                                     snapshot=settings.db_path.parent / "knowledge.last-good")
+                                     snapshot=settings.db_path.parent / "knowledge.last-good",
+                                     status_file=status_path(settings))
         except KnowledgeError as exc:
             for problem in exc.problems:
                 log.error("%s", problem)
@@ -169,16 +171,31 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
                                        telegram_bot=application.bot if application is not None else None,
                                        whatsapp_client=whatsapp.client if whatsapp is not None else None)
         tasks: list[asyncio.Task] = []
+
+        async def tell_staff(text: str) -> None:
+            if application is not None:
+                await _tell_admins(application, settings, text)
+
+        watcher = KnowledgeWatcher(runtime, tell_staff, interval=settings.watch_interval)
         try:
             if whatsapp is not None:
                 tasks.append(asyncio.create_task(whatsapp.run(stop)))
             if application is not None and telegram is not None:
                 application.bot_data["broadcaster"] = broadcaster
+                application.bot_data["watcher"] = watcher
                 await _start_telegram(application, settings)
                 tasks.append(asyncio.create_task(telegram.worker.run(stop)))
                 if not settings.telegram_webhook_url:
                     tasks.append(asyncio.create_task(
                         telegram.poll(stop, settings.telegram_api_base_url, str(settings.telegram_token))))
+            if runtime.status.from_snapshot:
+                problems = runtime.status.problems
+                await tell_staff("\n".join([
+                    f"⚠ The bot STARTED ON THE LAST GOOD COPY of the knowledge base: {len(problems)} problem(s) in "
+                    f"{settings.knowledge_dir}. The latest edits are NOT live. Fix these and the bot takes them "
+                    "within seconds:", *[str(p) for p in problems[:30]]]))
+            tasks.append(asyncio.create_task(watcher.run(stop)))
+            _on_signal(signal.SIGHUP, watcher.request)
             if locks.enter_context(sender_lock(settings.db_path)):
                 uncertain = await broadcaster.recover()
                 if uncertain and application is not None:
@@ -199,6 +216,7 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
             # Background work ends first (rows not started stay queued), then Telegram, then the lock.
             stop.set()
             broadcaster.stopping.set()
+            _on_signal(signal.SIGHUP, None)
             for result in await asyncio.gather(*tasks, return_exceptions=True):
                 if isinstance(result, Exception):
                     log.error("background task failed", exc_info=result)
@@ -210,6 +228,23 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
         if whatsapp is not None:
             await whatsapp.client.aclose()
         await store.close()
+
+
+def status_path(settings: Settings):
+    """Where a running serve says what knowledge is live (read by `exportbot kb status` and `kb reload`)."""
+    return settings.db_path.parent / "knowledge.status.json"
+
+
+def _on_signal(sig: int, callback) -> None:
+    """Handle a signal in the event loop (SIGHUP: reload the knowledge base); None removes the handler."""
+    loop = asyncio.get_running_loop()
+    try:
+        if callback is None:
+            loop.remove_signal_handler(sig)
+        else:
+            loop.add_signal_handler(sig, callback)
+    except (NotImplementedError, RuntimeError, ValueError):   # not the main thread, or no signals here
+        pass
 
 
 async def _start_telegram(application: Application, settings: Settings) -> None:

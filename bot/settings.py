@@ -41,6 +41,16 @@ def _int(raw: str, name: str) -> int:
     return int(raw)
 
 
+def _seconds(raw: str, name: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise SystemExit(f"{name} must be a number of seconds above 0, not '{raw}'")
+    return value
+
+
 def _ids(raw: str) -> frozenset[int]:
     out = set()
     for part in raw.replace(" ", "").split(","):
@@ -74,6 +84,7 @@ class Settings:
     reminder_offsets: str = "7,1"            # days before an event starts
     deadline_offsets: str = "2"              # days before a registration deadline
     reminder_time: str = "10:00"             # IST; never between 21:00 and 08:00
+    watch_interval: float = 2.0              # seconds between looks at the knowledge files (live edits)
 
     @property
     def whatsapp_configured(self) -> bool:
@@ -121,6 +132,7 @@ class Settings:
             reminder_offsets=get("REMINDER_OFFSETS", "7,1"),
             deadline_offsets=get("DEADLINE_OFFSETS", "2"),
             reminder_time=get("REMINDER_TIME", "10:00"),
+            watch_interval=_seconds(get("KNOWLEDGE_WATCH_SECONDS", "2"), "KNOWLEDGE_WATCH_SECONDS"),
         )
 
     def reminder_settings(self) -> "ReminderSettings":

@@ -145,6 +145,49 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX inbox_processed ON inbox (processed_at);
     CREATE INDEX processed_updates_by_time ON processed_updates (processed_at);
     """,
+    # 6: district staff close the loop: what a user said after 👎, questions dealt with (alias / to-do),
+    #    the to-do list of questions needing a new answer, hand-offs to the district office
+    """
+    ALTER TABLE questions ADD COLUMN note TEXT;
+    ALTER TABLE questions ADD COLUMN resolved TEXT;
+    CREATE TABLE todo (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        question TEXT NOT NULL,
+        note TEXT,
+        district TEXT,
+        lang TEXT,
+        count INTEGER NOT NULL DEFAULT 1,
+        created_by TEXT,
+        created_at REAL NOT NULL,
+        done_at REAL,
+        done_by TEXT
+    );
+    CREATE TABLE handoffs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        channel TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        question TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        district TEXT,
+        product TEXT,
+        entry_id TEXT,
+        status TEXT NOT NULL DEFAULT 'open',
+        created_at REAL NOT NULL,
+        reminded_at REAL,
+        answered_at REAL,
+        answered_by TEXT,
+        answer TEXT,
+        delivery TEXT,
+        resolved TEXT
+    );
+    CREATE INDEX handoffs_open ON handoffs (status, created_at);
+    CREATE TABLE handoff_messages (
+        staff_chat TEXT NOT NULL,
+        message_id INTEGER NOT NULL,
+        handoff_id INTEGER NOT NULL REFERENCES handoffs (id),
+        PRIMARY KEY (staff_chat, message_id)
+    );
+    """,
 )
 
 BUSY_TIMEOUT_MS = 5000          # a short lock by another process is waited out, not turned into an error
@@ -589,6 +632,137 @@ class Store:
             (int(helpful), channel, chat_id, entry_id))
         await self.db.commit()
         return cur.rowcount == 1
+
+    async def record_feedback_note(self, channel: str, chat_id: str, note: str) -> bool:
+        """Attach what the user was looking for to their latest 👎."""
+        cur = await self.db.execute(
+            """UPDATE questions SET note = ? WHERE id = (
+                   SELECT id FROM questions WHERE channel = ? AND chat_id = ? AND feedback = 0
+                   ORDER BY asked_at DESC, id DESC LIMIT 1)""", (note, channel, chat_id))
+        await self.db.commit()
+        return cur.rowcount == 1
+
+    async def last_question(self, channel: str, chat_id: str) -> dict[str, Any] | None:
+        """The user's latest typed question (not a browsed entry), with its 👎 note if any."""
+        async with self.db.execute(
+                """SELECT * FROM questions WHERE channel = ? AND chat_id = ? AND outcome != 'browse'
+                   ORDER BY asked_at DESC, id DESC LIMIT 1""", (channel, chat_id)) as cur:
+            row = await cur.fetchone()
+        return dict(row) if row else None
+
+    async def asked(self, since: float, districts: frozenset[str] | None = None,
+                    problems_only: bool = False) -> list[dict[str, Any]]:
+        """Questions since a moment with the asker's district and product (``districts`` None = all).
+
+        With ``problems_only``: those the bot did not serve well and nobody has dealt with yet: declined,
+        did-you-mean with no choice pressed within 30 minutes, and 👎 answers.
+        """
+        sql = """SELECT q.*, u.district AS district, u.product AS product,
+                        (q.outcome = 'suggest' AND NOT EXISTS (
+                            SELECT 1 FROM questions b WHERE b.channel = q.channel AND b.chat_id = q.chat_id
+                              AND b.outcome = 'browse' AND b.id > q.id AND b.asked_at <= q.asked_at + 1800)) AS unpicked
+                 FROM questions q LEFT JOIN users u ON u.channel = q.channel AND u.chat_id = q.chat_id
+                 WHERE q.asked_at >= ? AND q.outcome != 'browse'"""
+        args: list[Any] = [since]
+        if districts is not None:
+            sql += f" AND u.district IN ({','.join('?' * len(districts))})"
+            args += sorted(districts)
+        if problems_only:
+            sql = f"SELECT * FROM ({sql}) WHERE resolved IS NULL AND (outcome IN ('refuse', 'off_topic') " \
+                  "OR feedback = 0 OR unpicked)"
+        async with self.db.execute(sql + " ORDER BY asked_at, id", args) as cur:
+            return [dict(r) for r in await cur.fetchall()]
+
+    async def resolve_questions(self, ids: list[int], how: str) -> None:
+        """Mark questions as dealt with (``alias:<entry>`` or ``todo:<id>``): they leave the unanswered report."""
+        await self.db.executemany("UPDATE questions SET resolved = ? WHERE id = ?", [(how, i) for i in ids])
+        await self.db.commit()
+
+    # ------------------------------------------------------------ to-do list (questions needing a new answer)
+
+    async def todo_add(self, question: str, note: str | None, district: str | None, lang: str | None,
+                       count: int, created_by: str) -> int:
+        cur = await self.db.execute(
+            "INSERT INTO todo (question, note, district, lang, count, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (question, note, district, lang, count, created_by, self.clock()))
+        await self.db.commit()
+        return int(cur.lastrowid or 0)
+
+    async def todo_list(self, districts: frozenset[str] | None = None, open_only: bool = True) -> list[dict[str, Any]]:
+        sql, args = "SELECT * FROM todo WHERE 1=1", []
+        if open_only:
+            sql += " AND done_at IS NULL"
+        if districts is not None:
+            sql += f" AND (district IN ({','.join('?' * len(districts))}))"
+            args += sorted(districts)
+        async with self.db.execute(sql + " ORDER BY id", args) as cur:
+            return [dict(r) for r in await cur.fetchall()]
+
+    async def todo_done(self, todo_id: int, by: str) -> bool:
+        cur = await self.db.execute("UPDATE todo SET done_at = ?, done_by = ? WHERE id = ? AND done_at IS NULL",
+                                    (self.clock(), by, todo_id))
+        await self.db.commit()
+        return cur.rowcount == 1
+
+    # ------------------------------------------------------------ hand-offs to the district office
+
+    async def handoff_open(self, channel: str, chat_id: str, question: str, lang: str, district: str | None,
+                           product: str | None, entry_id: str | None) -> int:
+        cur = await self.db.execute(
+            """INSERT INTO handoffs (channel, chat_id, question, lang, district, product, entry_id, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            (channel, chat_id, question, lang, district, product, entry_id, self.clock()))
+        await self.db.commit()
+        return int(cur.lastrowid or 0)
+
+    async def handoff(self, handoff_id: int) -> dict[str, Any] | None:
+        async with self.db.execute("SELECT * FROM handoffs WHERE id = ?", (handoff_id,)) as cur:
+            row = await cur.fetchone()
+        return dict(row) if row else None
+
+    async def handoffs(self, *, status: str | None = None, since: float | None = None,
+                       districts: frozenset[str] | None = None, channel: str | None = None,
+                       chat_id: str | None = None) -> list[dict[str, Any]]:
+        sql, args = "SELECT * FROM handoffs WHERE 1=1", []
+        for column, value in (("status", status), ("channel", channel), ("chat_id", chat_id)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                args.append(value)
+        if since is not None:
+            sql += " AND created_at >= ?"
+            args.append(since)
+        if districts is not None:
+            sql += f" AND district IN ({','.join('?' * len(districts))})"
+            args += sorted(districts)
+        async with self.db.execute(sql + " ORDER BY id", args) as cur:
+            return [dict(r) for r in await cur.fetchall()]
+
+    async def handoff_link(self, staff_chat: str, message_id: int, handoff_id: int) -> None:
+        """Remember which staff message carries which hand-off, so a reply to it answers that hand-off."""
+        await self.db.execute("INSERT OR REPLACE INTO handoff_messages (staff_chat, message_id, handoff_id) "
+                              "VALUES (?, ?, ?)", (staff_chat, message_id, handoff_id))
+        await self.db.commit()
+
+    async def handoff_for_message(self, staff_chat: str, message_id: int) -> int | None:
+        async with self.db.execute("SELECT handoff_id FROM handoff_messages WHERE staff_chat = ? AND message_id = ?",
+                                   (staff_chat, message_id)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def handoff_answer(self, handoff_id: int, by: str, answer: str, delivery: str) -> bool:
+        """Record the staff answer once; False when the hand-off was answered already."""
+        cur = await self.db.execute(
+            """UPDATE handoffs SET status = 'answered', answered_at = ?, answered_by = ?, answer = ?, delivery = ?
+               WHERE id = ? AND status = 'open'""", (self.clock(), by, answer, delivery, handoff_id))
+        await self.db.commit()
+        return cur.rowcount == 1
+
+    async def handoff_set(self, handoff_id: int, **values: Any) -> None:
+        allowed = {"reminded_at", "resolved", "delivery"}
+        assert set(values) <= allowed, f"only {sorted(allowed)} may be set"
+        sets = ", ".join(f"{k} = ?" for k in values)
+        await self.db.execute(f"UPDATE handoffs SET {sets} WHERE id = ?", (*values.values(), handoff_id))
+        await self.db.commit()
 
     async def questions(self, channel: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT * FROM questions" + (" WHERE channel = ?" if channel else "") + " ORDER BY id"

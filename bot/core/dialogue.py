@@ -84,6 +84,8 @@ class Turn:
     follow: str | None = None                     # an event the user asked to be reminded of
     kind: str = ""                                # what the turn was: answer | suggest | refuse | smalltalk | ...
     outcome: Outcome | None = None                # the answer engine's decision, when a question was asked
+    note: str | None = None                       # after 👎: what the user says they were looking for
+    handoff: bool = False                         # the user asked to send their question to the district office
 
 
 COMMANDS = ("start", "menu", "help", "language", "district", "product", "events", "subscribe", "unsubscribe", "stop",
@@ -119,8 +121,9 @@ def find_district(kb: KnowledgeBase, text: str) -> District | None:
 
 class Dialogue:
     def __init__(self, engine: AnswerEngine, today: Callable[[], date] | None = None,
-                 clock: Callable[[], float] | None = None):
+                 clock: Callable[[], float] | None = None, offer_handoff: bool = False):
         self.engine = engine
+        self.offer_handoff = offer_handoff      # "Ask the district office" under declines and after 👎
         self.today = today or (lambda: datetime.now(IST).date())
         self.clock = clock or time.time
 
@@ -184,6 +187,10 @@ class Dialogue:
             if len(found) > 1:
                 rows = tuple((Button(d.name.get(lang), f"dist:{d.id}"),) for d in found)
                 return Turn(state, (Reply(t("district_pick", lang), rows + ((Button(t("b_skip", lang), "dist:skip"),),)),))
+        if state.step == "fb_note" and stripped and not stripped.startswith("/"):
+            # The line after 👎 is kept as what they were looking for, and answered as a question too.
+            turn = self._text(replace(state, step=None), text)
+            return replace(turn, note=stripped[:300], replies=(Reply(t("feedback_noted", lang)),) + turn.replies)
         if state.step == "lang" and normalise(stripped) in ("hindi", "हिन्दी", "हिंदी", "english", "angrezi", "अंग्रेज़ी", "अंग्रेजी"):
             chosen = "en" if normalise(stripped) in ("english", "angrezi", "अंग्रेज़ी", "अंग्रेजी") else "hi"
             return self._set_language(state, chosen)
@@ -257,6 +264,8 @@ class Dialogue:
         if outcome.kind == "suggest":
             rows = tuple((Button(e.short.get(lang), f"e:{e.id}"),) for e in outcome.suggestions)
             return Reply(outcome.text, rows)
+        if outcome.kind in ("refuse", "off_topic") and self.offer_handoff:
+            return Reply(outcome.text, ((Button(t("b_ask_office", lang), "ho"),),) + self._menu_row(lang))
         return Reply(outcome.text, self._menu_row(lang))
 
     def entry_reply(self, entry: Entry, lang: str, text: str | None = None, also: Sequence[Entry] = ()) -> Reply:
@@ -313,10 +322,14 @@ class Dialogue:
         if head == "fb":
             verdict, _, entry_id = rest.partition(":")
             if verdict in ("y", "n") and entry_id in self.kb.entries:
-                helpful = verdict == "y"
-                text = t("feedback_thanks_yes", lang) if helpful else t(
-                    "feedback_thanks_no", lang, office=self.engine.district_office(state.district, lang))
-                return Turn(state, (Reply(text),), feedback=(entry_id, helpful))
+                if verdict == "y":
+                    return Turn(state, (Reply(t("feedback_thanks_yes", lang)),), feedback=(entry_id, True))
+                rows = ((Button(t("b_ask_office", lang), "ho"),),) if self.offer_handoff else ()
+                text = t("feedback_ask_what", lang, office=self.engine.district_office(state.district, lang))
+                return Turn(replace(state, step="fb_note"), (Reply(text, rows + self._menu_row(lang)),),
+                            feedback=(entry_id, False))
+        if head == "ho":
+            return Turn(replace(state, step=None), (), handoff=True)
         if head == "set":
             return self._command(state, {"lang": "language", "district": "district", "product": "product",
                                          "sub": "subscribe"}.get(rest, "menu"), "")

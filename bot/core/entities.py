@@ -1,7 +1,7 @@
 """The knowledge base's data model: frozen records a test or a channel can use directly."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
 
 if TYPE_CHECKING:
@@ -82,6 +82,19 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class StaffMember:
+    """Someone who runs the bot for a district (or the whole state), known by their Telegram user id."""
+
+    telegram_id: int
+    name: str
+    districts: frozenset[str] | None      # None: a state admin, who sees every district
+
+    @property
+    def state_admin(self) -> bool:
+        return self.districts is None
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     entries: Mapping[str, Entry]
     districts: Mapping[str, District]
@@ -90,6 +103,7 @@ class KnowledgeBase:
     sources: Mapping[str, Text]
     events: tuple["Event", ...] = ()
     directory: str = ""
+    staff: Mapping[int, StaffMember] = field(default_factory=dict)    # staff.yaml, by Telegram id
 
     def by_kind(self, kind: str) -> list[Entry]:
         return [e for e in self.entries.values() if e.kind == kind]

@@ -60,4 +60,5 @@ def _assemble(raw: Raw, problems: list[Problem], directory: Path) -> KnowledgeBa
     return KnowledgeBase(
         entries=MappingProxyType(entries), districts=MappingProxyType(raw.districts),
         sectors=MappingProxyType(raw.sectors), synonyms=MappingProxyType(raw.synonyms),
-        sources=MappingProxyType(raw.sources), events=tuple(events), directory=str(directory))
+        sources=MappingProxyType(raw.sources), events=tuple(events), directory=str(directory),
+        staff=MappingProxyType(raw.staff))

@@ -87,6 +87,22 @@ MESSAGES: dict[str, dict[str, str]] = {
                       "सूचनाएँ फिर से पाने के लिए /subscribe भेजें।"},
     "need_district": {"en": "Please choose your district first.", "hi": "पहले अपना ज़िला चुनें।"},
     "feedback_thanks_yes": {"en": "Thank you! Glad it helped.", "hi": "धन्यवाद! ख़ुशी है कि मदद मिली।"},
+    "feedback_ask_what": {"en": "Sorry it did not help. What were you looking for? Write it in one line "
+                                "(optional), or ask {office}.",
+                          "hi": "माफ़ कीजिए, इससे मदद नहीं मिली। आप क्या ढूँढ रहे थे? एक लाइन में लिखें "
+                                "(ज़रूरी नहीं), या {office} से पूछें।"},
+    "feedback_noted": {"en": "Thank you, noted for the district office.", "hi": "धन्यवाद, ज़िला कार्यालय के लिए नोट कर लिया।"},
+    "handoff_sent": {"en": "Your question has gone to the district office ({office}), number #{number}. "
+                           "Their answer will come here.",
+                     "hi": "आपका सवाल ज़िला कार्यालय ({office}) को भेज दिया गया है, नंबर #{number}। "
+                           "जवाब यहीं आएगा।"},
+    "handoff_nothing": {"en": "Please type your question first; then I can send it to the district office.",
+                        "hi": "पहले अपना सवाल लिखें; फिर मैं उसे ज़िला कार्यालय को भेज सकता हूँ।"},
+    "handoff_waiting": {"en": "Your question {numbers} is with the district office; the answer will come here.",
+                        "hi": "आपका सवाल {numbers} ज़िला कार्यालय के पास है; जवाब यहीं आएगा।"},
+    "handoff_answer": {"en": "Answer from the district office ({office}) to your question \"{question}\":\n\n{answer}",
+                       "hi": "आपके सवाल \"{question}\" पर ज़िला कार्यालय ({office}) का जवाब:\n\n{answer}"},
+    "b_ask_office": {"en": "Ask district office", "hi": "DIC से पूछें"},
     "feedback_thanks_no": {"en": "Thank you for telling me. {office} can help further.",
                            "hi": "बताने के लिए धन्यवाद। आगे की मदद {office} से मिल सकती है।"},
     "non_text": {"en": "I can only read typed text. Please type your question.",

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .entities import LANGS, SHORT_MAX, District, Entry, OdopProduct, Problem, Sector, Text, clip
+from .entities import LANGS, SHORT_MAX, District, Entry, OdopProduct, Problem, Sector, StaffMember, Text, clip
 from .normalise import normalise
 from .facts import read_facts
 from .yamlmarks import MarkedDict, MarkedList
@@ -25,7 +25,7 @@ URL_RE = re.compile(r"^(https?://)?[a-z0-9.-]+\.[a-z]{2,}(/\S*)?$", re.I)
 KIND_OF_KEY = {
     "schemes": "scheme", "hs_codes": "hs_code", "markets": "market", "districts": "district",
     "sectors": "sector", "institutions": "institution", "topics": "topic", "glossary": "glossary",
-    "synonyms": "synonyms", "sources": "sources", "events": "event", "facts": "facts",
+    "synonyms": "synonyms", "sources": "sources", "events": "event", "facts": "facts", "staff": "staff",
 }
 NOUN = {"scheme": "scheme", "hs_code": "HS code", "market": "market", "district": "district",
         "sector": "sector", "institution": "institution", "topic": "topic", "glossary": "glossary term",
@@ -184,6 +184,7 @@ class Raw:
     ids: dict[str, str] = field(default_factory=dict)  # id -> location
     events: list[tuple[MarkedDict, str]] = field(default_factory=list)
     facts: dict[str, Text] = field(default_factory=dict)          # fact id -> value, see facts.py
+    staff: dict[int, StaffMember] = field(default_factory=dict)
 
 
 def read_file(shown: str, data: Any, raw: Raw, check: Checker) -> None:
@@ -217,7 +218,45 @@ def read_file(shown: str, data: Any, raw: Raw, check: Checker) -> None:
             if kind == "event":
                 raw.events.append((item, shown))
                 continue
+            if kind == "staff":
+                _read_staff(item, shown, raw, check)
+                continue
             _read_entry(kind, item, shown, raw, check)
+
+
+STAFF_ROLES = ("state", "district")
+
+
+def _read_staff(item: MarkedDict, shown: str, raw: Raw, check: Checker) -> None:
+    """One person in staff.yaml: telegram_id, name, role (state | district) and, for district staff, districts."""
+    tid = item.get("telegram_id")
+    label = f"staff member {item.get('name') or tid!r}"
+    check.fields(item, label, ("telegram_id", "name", "role", "districts"), ("telegram_id", "name", "role"))
+    if tid is not None and (not isinstance(tid, int) or isinstance(tid, bool) or tid <= 0):
+        check.add(check.line_of(item, "telegram_id"), f"{label}: field 'telegram_id' must be the person's Telegram "
+                                                      "user id, a number like 123456789")
+        return
+    role = item.get("role")
+    if role is not None and role not in STAFF_ROLES:
+        check.add(check.line_of(item, "role"), f"{label}: field 'role' must be one of state, district (not '{role}')")
+        return
+    districts = item.get("districts")
+    if role == "district":
+        if not isinstance(districts, list) or not districts:
+            check.add(check.line_of(item, "districts"), f"{label}: a district staff member needs "
+                                                        "'districts: [district-id]'")
+            return
+        for d in districts:
+            raw.refs.append((shown, check.line_of(item, "districts"), label, "district", str(d)))
+    elif districts is not None:
+        check.add(check.line_of(item, "districts"), f"{label}: a state admin sees every district; "
+                                                    "remove 'districts' or use 'role: district'")
+    if tid is None or role is None or not isinstance(item.get("name"), str):
+        return
+    if tid in raw.staff:
+        check.add(check.line_of(item, "telegram_id"), f"{label}: telegram_id {tid} is listed twice")
+        return
+    raw.staff[tid] = StaffMember(tid, item["name"], frozenset(map(str, districts)) if role == "district" else None)
 
 
 def _read_synonyms(value: Any, line: int, raw: Raw, check: Checker) -> None:

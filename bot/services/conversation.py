@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..core.dialogue import Dialogue, Incoming, Logged, Reply, UserState
+from ..core.texts import t
 
 log = logging.getLogger("exportbot.conversation")
 
@@ -22,15 +23,17 @@ class StoreLike(Protocol):
     async def save_user(self, channel: str, chat_id: str, state: UserState, inbound: bool = True) -> None: ...
     async def log_question(self, channel: str, chat_id: str, q: Logged) -> int: ...
     async def record_feedback(self, channel: str, chat_id: str, entry_id: str, helpful: bool) -> bool: ...
+    async def record_feedback_note(self, channel: str, chat_id: str, note: str) -> bool: ...
     async def follow_event(self, channel: str, chat_id: str, event_id: str) -> None: ...
     async def unfollow_all(self, channel: str, chat_id: str) -> None: ...
 
 
 class Conversation:
-    def __init__(self, dialogue: Dialogue, store: StoreLike, channel: str):
+    def __init__(self, dialogue: Dialogue, store: StoreLike, channel: str, desk: Any = None):
         self.dialogue = dialogue
         self.store = store
         self.channel = channel
+        self.desk = desk              # a HandoffDesk when district staff can be reached, else None
 
     async def state_of(self, chat_id: str) -> UserState:
         record = await self.store.get_user(self.channel, chat_id)
@@ -52,12 +55,26 @@ class Conversation:
             await self.store.follow_event(self.channel, chat_id, turn.follow)
         if turn.stop:
             await self.store.unfollow_all(self.channel, chat_id)
+        if turn.note is not None:
+            await self.store.record_feedback_note(self.channel, chat_id, turn.note)
+        replies = turn.replies
+        lang = turn.state.lang or "en"
+        if turn.handoff:
+            if self.desk is not None:
+                replies += await self.desk.open(self.channel, chat_id, turn.state)
+            else:
+                replies += (Reply(t("partial_ask", lang, office=self.dialogue.engine.district_office(
+                    turn.state.district, lang))),)
+        elif self.desk is not None and event.kind == "command" and event.text in ("menu", "help", "start"):
+            waiting = await self.desk.waiting(self.channel, chat_id, lang)
+            if waiting is not None:
+                replies += (waiting,)
         logged = turn.logged
         log.info("update channel=%s user=%s kind=%s entry=%s score=%.2f outcome=%s took=%.1fms",
                  self.channel, anonymise(self.channel, chat_id), event.kind,
                  logged.entry_id if logged else "-", logged.score if logged else 0.0,
                  logged.outcome if logged else "-", 1000 * (time.perf_counter() - started))
-        return turn.replies
+        return replies
 
 
 def anonymise(channel: str, chat_id: str) -> str:

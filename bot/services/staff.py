@@ -1,0 +1,168 @@
+"""District staff: who sees what (roles from staff.yaml), and hand-offs of questions to the district office.
+
+The logic lives here, not in a channel: Telegram renders the staff messages
+and buttons, the command line prints, a later browser console can call the
+same functions. Nothing here imports a transport; sending goes through the
+callables and senders given at wiring time.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Mapping
+
+from ..core.answers import AnswerEngine
+from ..core.dialogue import Button, Reply, UserState
+from ..core.entities import KnowledgeBase, clip
+from ..core.texts import t
+from .reports import closest_entries
+
+log = logging.getLogger("exportbot.staff")
+REMIND_AFTER = 86400.0            # an unanswered hand-off is brought up again after a day
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one staff member may see and do: ``districts`` None means the whole state."""
+
+    telegram_id: int
+    name: str
+    districts: frozenset[str] | None
+
+    @property
+    def state_admin(self) -> bool:
+        return self.districts is None
+
+    def sees(self, district: str | None) -> bool:
+        return self.districts is None or district in self.districts
+
+
+def scope_of(kb: KnowledgeBase, admin_ids: frozenset[int], telegram_id: int | None) -> Scope | None:
+    """The staff member's scope, or None for everyone else. ADMIN_TELEGRAM_IDS are state admins."""
+    if telegram_id is None:
+        return None
+    if telegram_id in admin_ids:
+        return Scope(telegram_id, "admin", None)
+    member = kb.staff.get(telegram_id)
+    return Scope(telegram_id, member.name, member.districts) if member is not None else None
+
+
+def staff_ids(kb: KnowledgeBase, admin_ids: frozenset[int], district: str | None = None) -> list[int]:
+    """Who hears about a district's question: its district staff, or the state admins when it has none.
+
+    Without a district: everyone (state admins and all district staff), e.g. for a knowledge reload.
+    """
+    admins = sorted(admin_ids | {m.telegram_id for m in kb.staff.values() if m.state_admin})
+    if district is None:
+        return sorted(set(admins) | set(kb.staff))
+    local = sorted(m.telegram_id for m in kb.staff.values() if m.districts and district in m.districts)
+    return local or admins
+
+
+def district_name(kb: KnowledgeBase, district: str | None, lang: str = "en") -> str:
+    return kb.districts[district].name.get(lang) if district in kb.districts else "(district not set)"
+
+
+# ---------------------------------------------------------------- hand-offs
+
+Notify = Callable[[int, Reply], Awaitable[int | None]]     # staff Telegram id, message -> message id (None: failed)
+
+
+class HandoffDesk:
+    """A user's question goes to their district's staff; a staff reply goes back to the user on their channel."""
+
+    def __init__(self, store: Any, engine: Callable[[], AnswerEngine], admin_ids: frozenset[int], notify: Notify,
+                 senders: Mapping[str, Any]):
+        self.store = store
+        self.engine = engine          # the live answer engine (it changes on every reload)
+        self.admin_ids = admin_ids
+        self.notify = notify
+        self.senders = senders        # channel -> sender with send(chat_id, text, lang, kind, params) -> SendResult
+
+    async def open(self, channel: str, chat_id: str, state: UserState) -> tuple[Reply, ...]:
+        """Send the user's latest question to the district office; tell the user it is waiting."""
+        lang = state.lang or "en"
+        kb = self.kb()
+        question = await self.store.last_question(channel, chat_id)
+        if question is None:
+            return (Reply(t("handoff_nothing", lang)),)
+        text = question["text"] + (f"\n(looking for: {question['note']})" if question.get("note") else "")
+        handoff_id = await self.store.handoff_open(channel, chat_id, text, question["lang"] or lang, state.district,
+                                                   state.product, question["entry_id"])
+        told = await self._tell_staff(handoff_id)
+        log.info("handoff=%d district=%s staff_told=%d", handoff_id, state.district or "-", told)
+        office = kb.districts[state.district].name.get(lang) if state.district in kb.districts else t(
+            "dic_generic", lang)
+        return (Reply(t("handoff_sent", lang, number=handoff_id, office=office)),)
+
+    async def _tell_staff(self, handoff_id: int, reminder: bool = False) -> int:
+        h = await self.store.handoff(handoff_id)
+        assert h is not None, "a hand-off just opened or listed exists"
+        kb = self.kb()
+        product = h["product"] or "-"
+        head = "⏰ Still waiting (over a day)" if reminder else "🙋 Question for the district office"
+        text = (f"{head} #{h['id']}\nFrom: {district_name(kb, h['district'])} · language {h['lang']} · product "
+                f"{product} · {h['channel']}\n\n{h['question']}\n\nReply to this message to answer; your reply goes "
+                "to the user.")
+        told = 0
+        for staff in staff_ids(kb, self.admin_ids, h["district"]):
+            message_id = await self.notify(staff, Reply(text))
+            if message_id is not None:
+                await self.store.handoff_link(str(staff), message_id, h["id"])
+                told += 1
+        return told
+
+    async def answer(self, staff: Scope, handoff_id: int, text: str) -> Reply:
+        """Deliver a staff member's answer to the user on their channel; the reply says what happened."""
+        h = await self.store.handoff(handoff_id)
+        if h is None or not staff.sees(h["district"]):
+            return Reply(f"Hand-off #{handoff_id} is not one of your district's questions.")
+        if h["status"] != "open":
+            return Reply(f"Hand-off #{handoff_id} was already answered by {h['answered_by']}.")
+        kb = self.kb()
+        lang = h["lang"] if h["lang"] in ("en", "hi") else "en"
+        office = district_name(kb, h["district"], lang) if h["district"] in kb.districts else t("dic_generic", lang)
+        body = t("handoff_answer", lang, office=office, question=clip(h["question"], 300), answer=text.strip())
+        sender = self.senders.get(h["channel"])
+        if sender is None:
+            return Reply(f"Hand-off #{handoff_id}: the {h['channel']} channel is not running here; nothing was sent.")
+        result = await sender.send(h["chat_id"], body, lang, "handoff", [clip(h["question"], 60), clip(text, 900)])
+        if result.status != "sent":
+            why = {"window_closed": "the user last wrote over 24 hours ago (WhatsApp's window) and no 'handoff' "
+                                    "template is configured in WHATSAPP_TEMPLATES",
+                   "blocked": "the user has blocked the bot"}.get(result.status, result.error or result.status)
+            log.warning("handoff=%d not delivered: %s", handoff_id, result.status)
+            await self.store.handoff_set(handoff_id, delivery=result.status)
+            return Reply(f"Hand-off #{handoff_id} could NOT be delivered: {why}. It stays open.")
+        await self.store.handoff_answer(handoff_id, f"{staff.name} ({staff.telegram_id})", text.strip(), "sent")
+        log.info("handoff=%d answered by staff=%d", handoff_id, staff.telegram_id)
+        rows: tuple[tuple[Button, ...], ...] = ()
+        entry = h["entry_id"]
+        if entry is None:                                  # the entry nearest to the question, for one tap
+            near = closest_entries(self.engine(), h["question"].split("\n(looking for:")[0], limit=1)
+            entry = near[0][0] if near else None
+        if entry is not None and entry in kb.entries:
+            rows += ((Button(clip(f"➕ alias of {entry}", 40), f"hoa:{handoff_id}:{entry}"),),)
+        rows += ((Button("📝 needs a new answer (to-do)", f"hot:{handoff_id}"),),)
+        return Reply(f"✓ Sent to the user (hand-off #{handoff_id}). Make the bot answer it next time:", rows)
+
+    def kb(self) -> KnowledgeBase:
+        return self.engine().kb
+
+    async def remind(self, now: float) -> int:
+        """Bring up again, once, the hand-offs nobody answered within a day."""
+        count = 0
+        for h in await self.store.handoffs(status="open"):
+            if h["reminded_at"] is None and now - h["created_at"] >= REMIND_AFTER:
+                await self._tell_staff(h["id"], reminder=True)
+                await self.store.handoff_set(h["id"], reminded_at=now)
+                count += 1
+        return count
+
+    async def waiting(self, channel: str, chat_id: str, lang: str) -> Reply | None:
+        """A line for the user when their question is still with the district office."""
+        open_ = await self.store.handoffs(status="open", channel=channel, chat_id=chat_id)
+        if not open_:
+            return None
+        numbers = ", ".join(f"#{h['id']}" for h in open_)
+        return Reply(t("handoff_waiting", lang, numbers=numbers))
