@@ -118,14 +118,22 @@ def _asks(sentence: str) -> bool:
     return bool(words) and (words[0] in _AUX_FIRST or bool(QUESTION_WORDS.intersection(words)))
 
 
+# Abbreviations whose full stop ends no sentence ("iec no.", "Rs. 500", "govt.").
+_ABBREVIATION = re.compile(r"\b(no|nos|rs|sr|st|govt|dept|etc|approx|vs|mr|mrs|dr|ltd|pvt|co|min|max|qty|kg)\.",
+                           re.IGNORECASE)
+
+
 def sentence_weights(text: str) -> list[tuple[str, float]]:
     """The sentences of a message with their weight: the questions 1, the rest :data:`CONTEXT_WEIGHT`.
 
     A message of one sentence, or one in which no sentence reads as a question, counts whole.
     """
     parts: list[str] = []
-    for p in _SENTENCE_END.split(text):
+    for p in _SENTENCE_END.split(_ABBREVIATION.sub(r"\1", text)):
         if not p or not p.strip():
+            continue
+        if parts and not normalise(p):       # "??" or "!!": more marks of the sentence before
+            parts[-1] += p
             continue
         # "iec no.", "Rs. 500", "govt." end no sentence: a piece of one or two words joins the next one.
         if parts and len(normalise(parts[-1]).split()) <= 2 and not parts[-1].rstrip().endswith("?"):
