@@ -95,6 +95,8 @@ def test_follow_ups_borrow_what_they_do_not_say(talk):
     assert code.outcome.entry.id == "hs-4201"
     agra, moradabad = talk("ODOP product of Agra", "what about Moradabad")
     assert (agra.outcome.entry.id, moradabad.outcome.entry.id) == ("agra", "moradabad")
+    freight, airports = talk("air freight subsidy kitni hai", "which airports?")
+    assert airports.outcome.entry.id == "upepb-air-freight" and "Varanasi and Lucknow" in airports.replies[0].text
     port, small = talk("gateway port scheme 40 ft container kitna milta hai", "aur 20 feet pe?")
     assert small.outcome.entry.id == "upepb-gateway-port" and "₹6,000" in small.replies[0].text
 

@@ -192,6 +192,7 @@ class Index:
         self.canon = Canon(dict(kb.synonyms))
         self.entries: list[Entry] = list(kb.entries.values())
         self.position = {e.id: i for i, e in enumerate(self.entries)}
+        self._spoken: dict[str, frozenset[str]] = {}
         self.docs: list[tuple[int, frozenset[str], float]] = []   # (entry index, tokens, weight)
         self.entry_phrases: list[list[str]] = []
         self.title_tokens: list[frozenset[str]] = [
@@ -310,6 +311,16 @@ class Index:
         if best[0][0] != token[0]:
             return None
         return best[0]
+
+    def speaks_of(self, entry_id: str) -> frozenset[str]:
+        """Every canonical word of the entry, its answer text included (worked out when first asked for)."""
+        cached = self._spoken.get(entry_id)
+        if cached is None:
+            entry = self.entries[self.position[entry_id]]
+            cached = self.entry_tokens[self.position[entry_id]] | frozenset(
+                self.canon.content(entry.answer.en + " " + entry.answer.hi))
+            self._spoken[entry_id] = cached
+        return cached
 
     def covers(self, entry_id: str, words: tuple[str, ...]) -> bool:
         """Does the entry itself speak of these words (e.g. rainfall in a district profile)?"""
