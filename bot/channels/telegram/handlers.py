@@ -258,10 +258,10 @@ async def outreach_command(update: Update, context: ContextTypes.DEFAULT_TYPE, n
 async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Broadcast confirmation and reminder pause / resume / cancel, for admins only."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     admins = context.application.bot_data.get("admin_ids", frozenset())
     broadcaster = context.application.bot_data.get("broadcaster")
-    if query.from_user is None or query.from_user.id not in admins or broadcaster is None:
+    if query.data is None or query.from_user is None or query.from_user.id not in admins or broadcaster is None:
         await button(update, context)
         return
     await query.answer()

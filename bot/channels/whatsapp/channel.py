@@ -151,7 +151,10 @@ def parse_payload(payload: Any) -> tuple[list[Inbound], list[Status]]:
     statuses: list[Status] = []
     for entry in _list(payload, "entry"):
         for change in _list(_dict(entry, "entry"), "changes"):
-            value = _dict(_dict(change, "change").get("value") or {}, "value")
+            value = _dict(change, "change").get("value")
+            if value is None:
+                continue
+            value = _dict(value, "value")
             contacts = [_dict(c, "contact") for c in _list(value, "contacts")]
             for message in _list(value, "messages"):
                 inbound.append(_message(_dict(message, "message"), contacts))
@@ -222,11 +225,11 @@ def _attachment(reply: Reply) -> list[tuple[str, Any]]:
 class WhatsAppChannel:
     """Stores deliveries in the inbox and answers them from there; one instance per running bot."""
 
-    def __init__(self, runtime: Runtime, client: WhatsAppClient):
+    def __init__(self, runtime: Runtime, client: WhatsAppClient, **worker: Any):
         self.runtime = runtime
         self.client = client
         self.worker = InboxWorker(runtime.store, CHANNEL, self.handle, apologise=self.apologise,
-                                  slow_down=self.slow_down)
+                                  slow_down=self.slow_down, **worker)
 
     @property
     def store(self) -> Any:
