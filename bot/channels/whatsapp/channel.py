@@ -115,8 +115,8 @@ def _message(message: dict[str, Any], contacts: list[dict[str, Any]]) -> Inbound
         raise BadPayload("timestamp is not a number")
     if kind == "text":
         _text(_dict(message.get("text"), "text"), "body", TEXT_MAX_IN, required=True)
-    elif kind == "interactive":
-        interactive = _dict(message.get("interactive"), "interactive")
+    elif kind == "interactive" and "interactive" in message:       # without it: an error notice from Meta
+        interactive = _dict(message["interactive"], "interactive")
         for key in ("button_reply", "list_reply"):
             if key in interactive:
                 _text(_dict(interactive[key], key), "id", 256, required=True)
@@ -187,10 +187,7 @@ def to_incoming(message: dict[str, Any]) -> Incoming | None:
         return Incoming("command", "start")
     if kind in QUIET_TYPES:
         return None
-    if kind == "unsupported" and any(isinstance(e, dict) and e.get("code") == 131051
-                                     for e in message.get("errors") or []):
-        return Incoming("media")
-    return Incoming("media")
+    return Incoming("media")          # images, audio, stickers, locations, unsupported kinds...
 
 
 def render(reply: Reply) -> list[tuple[str, Any]]:
