@@ -125,12 +125,12 @@ async def _with_broadcaster(settings: Settings, work, sends: bool = False) -> in
     kb = _load_or_exit(settings.knowledge_dir)
     store = await Store(settings.db_path).open()
     try:
-        with sender_lock(settings.db_path) as may_send:
+        with sender_lock(settings.db_path) as unlocked:
             async with channel_clients(settings) as (bot, client):
-                broadcaster = make_broadcaster(settings, store, lambda: kb, telegram_bot=bot, whatsapp_client=client)
-                if sends and not may_send:
+                broadcaster = make_broadcaster(settings, store, lambda: kb, telegram_bot=bot, whatsapp_client=client,
+                                               may_send=unlocked)
+                if sends and not unlocked:
                     print("Another exportbot process (a running 'serve') is sending; it will deliver what is queued.")
-                    broadcaster.senders = {}
                 elif sends:
                     uncertain = await broadcaster.recover()
                     if uncertain:

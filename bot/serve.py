@@ -27,11 +27,10 @@ from .channels.telegram.handlers import set_commands
 from .channels.whatsapp.channel import WhatsAppChannel, valid_signature
 from .core.entities import KnowledgeError
 from .logs import quiet_http_logs, setup_logging
-from .app import make_broadcaster, sender_lock
+from .app import build_channels, open_runtime, sender_lock
 from .services.runtime import Runtime
 from .settings import Settings
 from .store import Store
-from .channels.telegram.app import build_application
 from .channels.whatsapp.client import ConfigurationError, GraphError, WhatsAppClient
 
 log = logging.getLogger("exportbot.serve")
@@ -134,8 +133,7 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
     locks = contextlib.ExitStack()
     try:
         try:
-            runtime = Runtime.create(settings.knowledge_dir, store,
-                                     snapshot=settings.db_path.parent / "knowledge.last-good")
+            runtime = open_runtime(settings, store, keep_last_good=True)
         except KnowledgeError as exc:
             for problem in exc.problems:
                 log.error("%s", problem)
@@ -145,19 +143,20 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
             whatsapp = await start_whatsapp(settings, runtime)
             if whatsapp is None:
                 return 1
-        application = build_application(settings, runtime, updater=not settings.telegram_webhook_url) \
-            if settings.telegram_token else None
-        broadcaster = make_broadcaster(settings, store, lambda: runtime.kb,
-                                       telegram_bot=application.bot if application is not None else None,
-                                       whatsapp_client=whatsapp.client if whatsapp is not None else None)
+        may_send = locks.enter_context(sender_lock(settings.db_path))
+        if not may_send:
+            log.warning("another exportbot process is sending reminders and broadcasts; this one will not")
+        channels = build_channels(settings, runtime, telegram_updater=not settings.telegram_webhook_url,
+                                  whatsapp_client=whatsapp.client if whatsapp is not None else None,
+                                  may_send=may_send)
+        application, broadcaster = channels.telegram, channels.broadcaster
         tasks: list[asyncio.Task] = []
         try:
             if whatsapp is not None:
                 tasks.append(asyncio.create_task(whatsapp.run(stop)))
             if application is not None:
-                application.bot_data["broadcaster"] = broadcaster
                 await _start_telegram(application, settings)
-            if locks.enter_context(sender_lock(settings.db_path)):
+            if may_send:
                 uncertain = await broadcaster.recover()
                 if uncertain and application is not None:
                     await _tell_admins(application, settings,
@@ -165,9 +164,6 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
                                        "bot stopped. Their delivery is uncertain; they were not resent. "
                                        "See 'exportbot reminders status'.")
                 tasks.append(asyncio.create_task(run_scheduler(broadcaster, stop)))
-            else:
-                log.warning("another exportbot process is sending reminders and broadcasts; this one will not")
-                broadcaster.senders = {}
             if settings.telegram_webhook_url or whatsapp is not None:
                 web_app = make_asgi(settings, application if settings.telegram_webhook_url else None, whatsapp)
                 await _run_uvicorn(web_app, settings.port, stop)

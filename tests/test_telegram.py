@@ -14,8 +14,7 @@ from bot.core.dialogue import Dialogue
 from bot.services.runtime import Runtime
 from bot.settings import Secret, Settings
 from bot.store import Store
-from bot.app import make_broadcaster
-from bot.channels.telegram.app import build_application
+from bot.app import build_channels, open_runtime
 
 from .conftest import KNOWLEDGE
 from .fakes.telegram_api import FakeBotAPI
@@ -37,10 +36,8 @@ class Harness:
     async def start(self) -> "Harness":
         self.store = await Store(self.db).open()
         self.runtime = (Runtime(self.knowledge, self.store, self.dialogue) if self.dialogue is not None
-                        else Runtime.create(self.knowledge, self.store))
-        self.app = build_application(self.settings, self.runtime, updater=False)
-        self.app.bot_data["broadcaster"] = make_broadcaster(self.settings, self.store, lambda: self.runtime.kb,
-                                                            telegram_bot=self.app.bot, window=0.05)
+                        else open_runtime(self.settings, self.store))
+        self.app = build_channels(self.settings, self.runtime, telegram_updater=False, window=0.05).telegram
         await self.app.initialize()
         await self.app.start()            # running, as in production: background tasks (broadcasts) are awaited
         return self
