@@ -16,6 +16,7 @@ from bot.settings import Secret, Settings
 from bot.store import Store
 from bot.app import build_channels, open_runtime
 
+from . import sql
 from .conftest import KNOWLEDGE
 from .fakes.telegram_api import FakeBotAPI
 
@@ -138,7 +139,7 @@ async def test_question_answer_feedback_and_log(bot):
     assert "6,000" in answer["text"]
     (thanks,) = await bot.press("fb:y:upepb-gateway-port")
     assert thanks["text"] == "Thank you! Glad it helped."
-    rows = await bot.store.questions("telegram")
+    rows = await sql.questions(bot.store, "telegram")
     assert [(r["text"], r["entry_id"], r["outcome"], r["feedback"]) for r in rows] == \
         [("gatway prot skeem", "upepb-gateway-port", "answer", 1)]
 
@@ -202,7 +203,7 @@ async def test_redelivered_update_is_answered_once(bot):
     update = bot.fake.make_message_update(USER, "ODOP product of Agra", update_id=777)
     assert len(await bot.feed(update)) == 1
     assert await bot.feed(update) == []
-    assert len(await bot.store.questions()) == 1
+    assert len(await sql.questions(bot.store)) == 1
 
 
 async def test_restart_mid_onboarding_continues(tmp_path, dialogue):
