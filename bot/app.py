@@ -32,8 +32,8 @@ def open_runtime(settings: Settings, store: Any, *, keep_last_good: bool = False
     return Runtime.create(settings.knowledge_dir, store, snapshot=snapshot)
 
 
-def make_broadcaster(settings: Settings, store: Any, kb: Callable[[], KnowledgeBase], *, telegram_bot: Bot | None = None,
-                     whatsapp_client: WhatsAppClient | None = None, may_send: bool = True,
+def make_broadcaster(settings: Settings, store: Any, kb: Callable[[], KnowledgeBase], *,
+                     telegram_bot: Bot | None = None, whatsapp_client: WhatsAppClient | None = None, may_send: bool = True,
                      window: float = 1.0) -> Broadcaster:
     """A sender and a pacer per configured channel; with ``may_send`` False (another process sends) it only queues."""
     senders: dict[str, Sender] = {}

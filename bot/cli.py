@@ -148,7 +148,7 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
     from .core.dialogue import format_date
     from .core.events import IST
     from .core.campaigns import OutboxState
-    from .core.reminders import reminders_between, wants
+    from .core.reminders import per_channel, reminders_between, wants
     from .services.admin import change_campaign
 
     async def run(broadcaster, store, kb) -> int:
@@ -167,10 +167,7 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
             subscribers = await store.subscribers()
             found = reminders_between(kb.events, start, end, broadcaster.settings)
             for due in found:
-                counts: dict[str, int] = {}
-                for s in subscribers:
-                    if wants(s, due.event) and not s.blocked:
-                        counts[s.channel] = counts.get(s.channel, 0) + 1
+                counts = per_channel(subscribers, lambda s: wants(s, due.event))
                 who = ", ".join(f"{ch} {n}" for ch, n in sorted(counts.items())) or "nobody subscribed"
                 print(f"{due.due_at:%Y-%m-%d %H:%M} IST  {due.key}  -> {who}")
                 print(f"    {due.event.title.en}, {format_date(due.occurrence.start, 'en')}")
