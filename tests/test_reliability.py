@@ -10,8 +10,7 @@ import time
 import httpx
 import pytest
 
-from bot.app import make_broadcaster
-from bot.channels.telegram.app import build_application
+from bot.app import build_channels
 from bot.channels.telegram.inbox import TelegramInbox
 from bot.channels.whatsapp.channel import WhatsAppChannel
 from bot.channels.whatsapp.client import WhatsAppClient
@@ -22,6 +21,7 @@ from bot.services.runtime import Runtime
 from bot.settings import Secret, Settings
 from bot.store import WAL_LIMIT_BYTES, Store
 
+from . import sql
 from .conftest import KNOWLEDGE
 from .fakes import graph_api
 from .fakes.graph_api import FakeGraphAPI
@@ -50,10 +50,10 @@ class Bot:
         self.settings = Settings(knowledge_dir=KNOWLEDGE, telegram_token=Secret(TG_TOKEN),
                                  telegram_api_base_url=fake.base_url, telegram_webhook_url="https://x/telegram/hook",
                                  telegram_webhook_secret=Secret(HOOK_SECRET), admin_telegram_ids=frozenset({999}))
-        runtime = Runtime(KNOWLEDGE, store, dialogue)
-        self.app = build_application(self.settings, runtime, updater=False)
-        self.app.bot_data["broadcaster"] = make_broadcaster(self.settings, store, lambda: runtime.kb,
-                                                            telegram_bot=self.app.bot, window=0.05)
+        channels = build_channels(self.settings, Runtime(KNOWLEDGE, store, dialogue), telegram_updater=False,
+                                  window=0.05)
+        assert channels.telegram is not None
+        self.app = channels.telegram
         self.inbox = TelegramInbox(self.app, store, db_backoff=(0.02, 0.1))
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=make_asgi(self.settings, self.inbox)),
                                       base_url="http://bot")
@@ -322,7 +322,7 @@ async def test_only_message_statuses_are_recorded_as_delivery_statuses(wa):
     entry.update({"type": "call", "status": "RINGING"})
     assert (await wa.post(call)).status_code == 200
     assert (await wa.post(graph_api.status("wamid.y", "919876500003", "read"))).status_code == 200
-    assert [s["status"] for s in await wa.store.statuses("whatsapp")] == ["read"]
+    assert [s["status"] for s in await sql.select(wa.store, "SELECT status FROM delivery_status ORDER BY id")] == ["read"]
 
 
 async def test_a_whatsapp_retry_after_a_5xx_sends_only_what_is_missing(wa):

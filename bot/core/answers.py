@@ -19,7 +19,7 @@ MAX_SUGGESTIONS = 3
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Calibrated on the development questions; see README 'Tuning the matcher'."""
+    """Calibrated on the development questions; see README 'How matching works'."""
 
     answer: float = 0.6       # at or above: one answer ...
     margin: float = 0.05      # ... unless the runner-up (another entry) is this close
