@@ -1,39 +1,88 @@
-"""Wiring for reminders and broadcasts: a Broadcaster with a sender and a pacer per configured channel."""
+"""The composition root: builds what a process runs on from settings. Wiring only, no logic.
+
+Used by ``serve``, the command line (reminders, broadcasts), the terminal chat
+and the tests, so each of them runs the same objects wired the same way.
+"""
 from __future__ import annotations
 
 import contextlib
 import fcntl
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
 
-from telegram import Bot
-
-from .services.outbox import Broadcaster
 from .core.entities import KnowledgeBase
+from .services.outbox import Broadcaster, Sender
 from .services.pacer import Pacer
-from .channels.telegram.sender import TelegramSender
-from .channels.whatsapp.sender import WhatsAppSender, parse_templates
+from .services.runtime import Runtime
 from .settings import Settings
-from .channels.telegram.app import make_bot
-from .channels.whatsapp.client import WhatsAppClient
+
+if TYPE_CHECKING:
+    from telegram import Bot
+    from telegram.ext import Application
+
+    from .channels.whatsapp.client import WhatsAppClient
+
+# The transports are imported where they are wired, so that `exportbot ask` and `chat` never load them.
 
 
-def make_broadcaster(settings: Settings, store: Any, kb: Callable[[], KnowledgeBase], *, telegram_bot: Bot | None = None,
-                     whatsapp_client: WhatsAppClient | None = None, window: float = 1.0) -> Broadcaster:
-    senders: dict[str, Any] = {}
+def open_runtime(settings: Settings, store: Any, *, keep_last_good: bool = False,
+                 status_file: Path | None = None) -> Runtime:
+    """The live knowledge base (optionally falling back to the last good copy beside the database) and the store;
+    ``status_file`` records what is live for `exportbot kb status`."""
+    snapshot = settings.db_path.parent / "knowledge.last-good" if keep_last_good else None
+    return Runtime.create(settings.knowledge_dir, store, snapshot=snapshot, status_file=status_file)
+
+
+def make_broadcaster(settings: Settings, store: Any, kb: Callable[[], KnowledgeBase], *,
+                     telegram_bot: Bot | None = None, whatsapp_client: WhatsAppClient | None = None, may_send: bool = True,
+                     window: float = 1.0) -> Broadcaster:
+    """A sender and a pacer per configured channel; with ``may_send`` False (another process sends) it only queues."""
+    senders: dict[str, Sender] = {}
     pacers: dict[str, Pacer] = {}
-    if telegram_bot is not None:
+    if telegram_bot is not None and may_send:
+        from .channels.telegram.sender import TelegramSender
+
         senders["telegram"] = TelegramSender(telegram_bot)
         pacers["telegram"] = Pacer(settings.telegram_rate, window=window, per_chat=window)
-    if whatsapp_client is not None:
+    if whatsapp_client is not None and may_send:
+        from .channels.whatsapp.sender import WhatsAppSender, parse_templates
+
         senders["whatsapp"] = WhatsAppSender(whatsapp_client, store, parse_templates(settings.whatsapp_templates))
         pacers["whatsapp"] = Pacer(settings.whatsapp_rate, window=window, per_chat=window)
     return Broadcaster(store, kb, senders, pacers, settings.reminder_settings())
 
 
+@dataclass(frozen=True)
+class Channels:
+    """The Telegram application (when configured) and the broadcaster sending through every channel."""
+
+    telegram: Application | None
+    broadcaster: Broadcaster
+
+
+def build_channels(settings: Settings, runtime: Runtime, *, telegram_updater: bool = True,
+                   whatsapp_client: WhatsAppClient | None = None, may_send: bool = True,
+                   window: float = 1.0) -> Channels:
+    """Telegram's Application (if a token is set) and one broadcaster for Telegram and WhatsApp."""
+    from .channels.telegram.app import build_application
+
+    application = (build_application(settings, runtime, updater=telegram_updater)
+                   if settings.telegram_token else None)
+    broadcaster = make_broadcaster(settings, runtime.store, lambda: runtime.kb,
+                                   telegram_bot=application.bot if application is not None else None,
+                                   whatsapp_client=whatsapp_client, may_send=may_send, window=window)
+    if application is not None:
+        application.bot_data.broadcaster = broadcaster
+    return Channels(application, broadcaster)
+
+
 @contextlib.asynccontextmanager
 async def channel_clients(settings: Settings) -> AsyncIterator[tuple[Bot | None, WhatsAppClient | None]]:
     """Telegram bot and WhatsApp client for the channels that are configured (for the command line)."""
+    from .channels.telegram.app import make_bot
+    from .channels.whatsapp.client import WhatsAppClient
+
     bot = make_bot(settings) if settings.telegram_token else None
     client = (WhatsAppClient(settings.whatsapp_api_base_url, settings.whatsapp_phone_number_id,
                              str(settings.whatsapp_token)) if settings.whatsapp_configured else None)

@@ -220,12 +220,12 @@ async def _with_broadcaster(settings: Settings, work, sends: bool = False) -> in
     kb = _load_or_exit(settings.knowledge_dir)
     store = await Store(settings.db_path).open()
     try:
-        with sender_lock(settings.db_path) as may_send:
+        with sender_lock(settings.db_path) as unlocked:
             async with channel_clients(settings) as (bot, client):
-                broadcaster = make_broadcaster(settings, store, lambda: kb, telegram_bot=bot, whatsapp_client=client)
-                if sends and not may_send:
+                broadcaster = make_broadcaster(settings, store, lambda: kb, telegram_bot=bot, whatsapp_client=client,
+                                               may_send=unlocked)
+                if sends and not unlocked:
                     print("Another exportbot process (a running 'serve') is sending; it will deliver what is queued.")
-                    broadcaster.senders = {}
                 elif sends:
                     uncertain = await broadcaster.recover()
                     if uncertain:
@@ -243,7 +243,7 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
     from .core.dialogue import format_date
     from .core.events import IST
     from .core.campaigns import OutboxState
-    from .core.reminders import reminders_between, wants
+    from .core.reminders import per_channel, reminders_between, wants
     from .services.admin import change_campaign
 
     async def run(broadcaster, store, kb) -> int:
@@ -262,10 +262,7 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
             subscribers = await store.subscribers()
             found = reminders_between(kb.events, start, end, broadcaster.settings)
             for due in found:
-                counts: dict[str, int] = {}
-                for s in subscribers:
-                    if wants(s, due.event) and not s.blocked:
-                        counts[s.channel] = counts.get(s.channel, 0) + 1
+                counts = per_channel(subscribers, lambda s: wants(s, due.event))
                 who = ", ".join(f"{ch} {n}" for ch, n in sorted(counts.items())) or "nobody subscribed"
                 print(f"{due.due_at:%Y-%m-%d %H:%M} IST  {due.key}  -> {who}")
                 print(f"    {due.event.title.en}, {format_date(due.occurrence.start, 'en')}")

@@ -1,7 +1,8 @@
 """`exportbot serve`: every configured channel in one process.
 
 Telegram runs by long polling, or by webhook when ``TELEGRAM_WEBHOOK_URL`` is
-set; WhatsApp always by webhook. Webhooks share one ASGI app (Starlette +
+set; WhatsApp always by webhook. Either way an update is stored in the inbox
+before the platform is told it arrived, and a worker per channel answers it. Webhooks share one ASGI app (Starlette +
 uvicorn), following python-telegram-bot's ``customwebhookbot/starlettebot.py``.
 """
 from __future__ import annotations
@@ -29,12 +30,11 @@ from .channels.webhooks import BadBody, read_body, strict_json
 from .channels.whatsapp.channel import BadPayload, WhatsAppChannel, valid_signature
 from .core.entities import KnowledgeError
 from .logs import quiet_http_logs, setup_logging
-from .app import make_broadcaster, sender_lock
+from .app import build_channels, open_runtime, sender_lock
 from .services.runtime import Runtime
 from .services.watcher import KnowledgeWatcher
 from .settings import Settings
 from .store import Store
-from .channels.telegram.app import build_application
 from .channels.whatsapp.client import ConfigurationError, GraphError, WhatsAppClient
 
 log = logging.getLogger("exportbot.serve")
@@ -153,9 +153,7 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
     locks = contextlib.ExitStack()
     try:
         try:
-            runtime = Runtime.create(settings.knowledge_dir, store,
-                                     snapshot=settings.db_path.parent / "knowledge.last-good",
-                                     status_file=status_path(settings))
+            runtime = open_runtime(settings, store, keep_last_good=True, status_file=status_path(settings))
         except KnowledgeError as exc:
             for problem in exc.problems:
                 log.error("%s", problem)
@@ -165,11 +163,14 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
             whatsapp = await start_whatsapp(settings, runtime)
             if whatsapp is None:
                 return 1
-        application = build_application(settings, runtime, updater=False) if settings.telegram_token else None
+        may_send = locks.enter_context(sender_lock(settings.db_path))
+        if not may_send:
+            log.warning("another exportbot process is sending reminders and broadcasts; this one will not")
+        channels = build_channels(settings, runtime, telegram_updater=False,
+                                  whatsapp_client=whatsapp.client if whatsapp is not None else None,
+                                  may_send=may_send)
+        application, broadcaster = channels.telegram, channels.broadcaster
         telegram = TelegramInbox(application, store) if application is not None else None
-        broadcaster = make_broadcaster(settings, store, lambda: runtime.kb,
-                                       telegram_bot=application.bot if application is not None else None,
-                                       whatsapp_client=whatsapp.client if whatsapp is not None else None)
         tasks: list[asyncio.Task] = []
 
         async def tell_staff(text: str) -> None:
@@ -181,8 +182,7 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
             if whatsapp is not None:
                 tasks.append(asyncio.create_task(whatsapp.run(stop)))
             if application is not None and telegram is not None:
-                application.bot_data["broadcaster"] = broadcaster
-                application.bot_data["watcher"] = watcher
+                application.bot_data.watcher = watcher
                 await _start_telegram(application, settings)
                 tasks.append(asyncio.create_task(telegram.worker.run(stop)))
                 if not settings.telegram_webhook_url:
@@ -196,7 +196,7 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
                     "within seconds:", *[str(p) for p in problems[:30]]]))
             tasks.append(asyncio.create_task(watcher.run(stop)))
             _on_signal(signal.SIGHUP, watcher.request)
-            if locks.enter_context(sender_lock(settings.db_path)):
+            if may_send:
                 uncertain = await broadcaster.recover()
                 if uncertain and application is not None:
                     await _tell_admins(application, settings,
@@ -204,9 +204,6 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
                                        "bot stopped. Their delivery is uncertain; they were not resent. "
                                        "See 'exportbot reminders status'.")
                 tasks.append(asyncio.create_task(run_scheduler(broadcaster, stop)))
-            else:
-                log.warning("another exportbot process is sending reminders and broadcasts; this one will not")
-                broadcaster.senders = {}
             if settings.telegram_webhook_url or whatsapp is not None:
                 web_app = make_asgi(settings, telegram if settings.telegram_webhook_url else None, whatsapp)
                 await _run_uvicorn(web_app, settings.port, stop)
@@ -256,7 +253,7 @@ async def _start_telegram(application: Application, settings: Settings) -> None:
                                           secret_token=str(settings.telegram_webhook_secret),
                                           allowed_updates=Update.ALL_TYPES)
         return
-    await application.bot.delete_webhook()
+    await application.bot.delete_webhook()      # the updates are fetched by TelegramInbox.poll, stored first
     log.info("Telegram: polling %s for updates", _safe_base(settings.telegram_api_base_url))
 
 

@@ -285,10 +285,6 @@ class Store:
         await self.db.commit()
         return removed + cur.rowcount
 
-    async def schema_version(self) -> int:
-        async with self.db.execute("PRAGMA user_version") as cur:
-            return (await cur.fetchone())[0]
-
     # ------------------------------------------------------------ users
 
     async def get_user(self, channel: str, chat_id: str) -> UserRecord | None:
@@ -324,12 +320,6 @@ class Store:
                ON CONFLICT (channel, chat_id) DO UPDATE SET blocked = excluded.blocked""",
             (channel, chat_id, int(blocked), now, now))
         await self.db.commit()
-
-    async def is_blocked(self, channel: str, chat_id: str) -> bool:
-        async with self.db.execute("SELECT blocked FROM users WHERE channel = ? AND chat_id = ?",
-                                   (channel, chat_id)) as cur:
-            row = await cur.fetchone()
-        return bool(row and row[0])
 
     # ------------------------------------------------------------ updates
 
@@ -430,10 +420,6 @@ class Store:
             "INSERT INTO delivery_status (channel, message_id, chat_id, status, error_code, at) VALUES (?, ?, ?, ?, ?, ?)",
             (channel, message_id, chat_id, status, error_code, self.clock()))
         await self.db.commit()
-
-    async def statuses(self, channel: str) -> list[dict[str, Any]]:
-        async with self.db.execute("SELECT * FROM delivery_status WHERE channel = ? ORDER BY id", (channel,)) as cur:
-            return [dict(r) for r in await cur.fetchall()]
 
     async def mark_window_closed(self, channel: str, chat_id: str) -> None:
         await self.db.execute("UPDATE users SET window_closed_at = ? WHERE channel = ? AND chat_id = ?",
@@ -763,11 +749,6 @@ class Store:
         sets = ", ".join(f"{k} = ?" for k in values)
         await self.db.execute(f"UPDATE handoffs SET {sets} WHERE id = ?", (*values.values(), handoff_id))
         await self.db.commit()
-
-    async def questions(self, channel: str | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT * FROM questions" + (" WHERE channel = ?" if channel else "") + " ORDER BY id"
-        async with self.db.execute(sql, (channel,) if channel else ()) as cur:
-            return [dict(row) for row in await cur.fetchall()]
 
     # ------------------------------------------------------------ admin reports
 

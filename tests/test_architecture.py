@@ -83,3 +83,11 @@ def test_no_import_loops():
     for name in sorted(edges):
         if name not in state:
             visit(name, [name])
+
+
+def test_the_readme_layout_names_every_module():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):]
+    missing = [str(p.relative_to(ROOT)) for p in sorted(BOT.rglob("*.py"))
+               if p.name != "__init__.py" and f" {p.name} " not in layout]
+    assert not missing, f"README's Layout section does not name {missing}"

@@ -223,7 +223,7 @@ async def test_blocked_user_is_skipped_and_marked(env):
     env.fake.fail_next("sendMessage", chat_id=1, code=403, description="Forbidden: bot was blocked by the user")
     report = await env.broadcaster.run_due(at("2027-01-08T10:00"))
     assert (report.sent, report.blocked) == (1, 1)
-    assert await env.store.is_blocked("telegram", "1")
+    assert (await env.store.get_user("telegram", "1")).blocked
     report = await env.broadcaster.run_due(at("2027-01-14T10:00"))      # the next reminder skips them
     assert report.sent == 1
     states = {(r.campaign_id, r.chat_id): r.state for r in await env.store.outbox_rows()}

@@ -13,7 +13,7 @@ from bot.services.runtime import Runtime
 from bot.serve import make_asgi, serve_async
 from bot.settings import Secret, Settings
 from bot.store import Store
-from bot.channels.telegram.app import build_application
+from bot.app import build_channels
 from bot.channels.telegram.inbox import TelegramInbox
 
 from .conftest import KNOWLEDGE
@@ -49,7 +49,8 @@ async def test_webhook_checks_the_secret_header(tmp_path, dialogue):
     settings = Settings(knowledge_dir=KNOWLEDGE, telegram_token=Secret(TOKEN),
                         telegram_webhook_url="https://bot.example/telegram/hook",
                         telegram_webhook_secret=Secret("s3cret"))
-    app = build_application(settings, Runtime(KNOWLEDGE, store, dialogue), updater=False)
+    app = build_channels(settings, Runtime(KNOWLEDGE, store, dialogue), telegram_updater=False).telegram
+    assert app is not None
     asgi = make_asgi(settings, TelegramInbox(app, store))
     update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"},
                                           "from": {"id": 5, "is_bot": False, "first_name": "Ram"}, "text": "hi"}}

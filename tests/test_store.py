@@ -6,6 +6,8 @@ import sqlite3
 from bot.core.dialogue import Logged, UserState
 from bot.store import MIGRATIONS, Store
 
+from . import sql
+
 
 async def test_an_old_database_opens_with_this_release(tmp_path):
     path = tmp_path / "old.sqlite3"
@@ -14,12 +16,12 @@ async def test_an_old_database_opens_with_this_release(tmp_path):
         con.execute("INSERT INTO users (channel, chat_id, lang, district, first_seen, last_seen) "
                     "VALUES ('telegram', '7', 'hi', 'agra', 1, 1)")
     async with Store(path) as store:
-        assert await store.schema_version() == len(MIGRATIONS)
+        assert await sql.schema_version(store) == len(MIGRATIONS)
         record = await store.get_user("telegram", "7")
         assert record is not None and record.state == UserState(lang="hi", district="agra")
         assert await store.inbox_add("whatsapp", "wamid.1", "91", "{}")      # tables of later versions exist
     async with Store(path) as store:                                          # opening again changes nothing
-        assert await store.schema_version() == len(MIGRATIONS)
+        assert await sql.schema_version(store) == len(MIGRATIONS)
     with sqlite3.connect(path) as con:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

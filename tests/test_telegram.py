@@ -14,9 +14,9 @@ from bot.core.dialogue import Dialogue
 from bot.services.runtime import Runtime
 from bot.settings import Secret, Settings
 from bot.store import Store
-from bot.app import make_broadcaster
-from bot.channels.telegram.app import build_application
+from bot.app import build_channels, open_runtime
 
+from . import sql
 from .conftest import KNOWLEDGE
 from .fakes.telegram_api import FakeBotAPI
 
@@ -37,10 +37,8 @@ class Harness:
     async def start(self) -> "Harness":
         self.store = await Store(self.db).open()
         self.runtime = (Runtime(self.knowledge, self.store, self.dialogue) if self.dialogue is not None
-                        else Runtime.create(self.knowledge, self.store))
-        self.app = build_application(self.settings, self.runtime, updater=False)
-        self.app.bot_data["broadcaster"] = make_broadcaster(self.settings, self.store, lambda: self.runtime.kb,
-                                                            telegram_bot=self.app.bot, window=0.05)
+                        else open_runtime(self.settings, self.store))
+        self.app = build_channels(self.settings, self.runtime, telegram_updater=False, window=0.05).telegram
         await self.app.initialize()
         await self.app.start()            # running, as in production: background tasks (broadcasts) are awaited
         return self
@@ -141,7 +139,7 @@ async def test_question_answer_feedback_and_log(bot):
     assert "6,000" in answer["text"]
     (thanks,) = await bot.press("fb:y:upepb-gateway-port")
     assert thanks["text"] == "Thank you! Glad it helped."
-    rows = await bot.store.questions("telegram")
+    rows = await sql.questions(bot.store, "telegram")
     assert [(r["text"], r["entry_id"], r["outcome"], r["feedback"]) for r in rows] == \
         [("gatway prot skeem", "upepb-gateway-port", "answer", 1)]
 
@@ -205,7 +203,7 @@ async def test_redelivered_update_is_answered_once(bot):
     update = bot.fake.make_message_update(USER, "ODOP product of Agra", update_id=777)
     assert len(await bot.feed(update)) == 1
     assert await bot.feed(update) == []
-    assert len(await bot.store.questions()) == 1
+    assert len(await sql.questions(bot.store)) == 1
 
 
 async def test_restart_mid_onboarding_continues(tmp_path, dialogue):

@@ -16,6 +16,7 @@ from bot.settings import Secret, Settings
 from bot.store import Store
 from bot.channels.whatsapp.client import WhatsAppClient
 
+from . import sql
 from .conftest import KNOWLEDGE
 from .fakes import graph_api
 from .fakes.graph_api import FakeGraphAPI
@@ -100,7 +101,7 @@ async def test_question_answered_with_exact_text_and_buttons(wa):
                                  ("menu", "Menu")]
     (thanks,) = await wa.tap("fb:y:upepb-gateway-port", "👍 Helpful")
     assert thanks["body"] == "Thank you! Glad it helped."
-    rows = await wa.store.questions("whatsapp")
+    rows = await sql.questions(wa.store, "whatsapp")
     assert [(r["entry_id"], r["feedback"]) for r in rows] == [("upepb-gateway-port", 1)]
 
 
@@ -214,7 +215,7 @@ async def test_status_webhooks_are_recorded_not_answered(wa):
     await wa.say("hello")
     assert await wa.deliver(graph_api.status("wamid.1", USER, "delivered")) == []
     assert await wa.deliver(graph_api.status("wamid.2", USER, "failed", errors=131047)) == []
-    rows = await wa.store.statuses("whatsapp")
+    rows = await sql.select(wa.store, "SELECT * FROM delivery_status WHERE channel = ? ORDER BY id", "whatsapp")
     assert [(r["status"], r["error_code"]) for r in rows] == [("delivered", None), ("failed", 131047)]
     assert not await wa.store.window_open("whatsapp", USER)
 

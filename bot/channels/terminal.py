@@ -10,11 +10,9 @@ import asyncio
 import sys
 from typing import Callable, TextIO
 
-from ..core.answers import AnswerEngine
-from ..services.conversation import Conversation
-from ..core.dialogue import Dialogue, Incoming, Reply
+from ..app import open_runtime
+from ..core.dialogue import Incoming, Reply
 from ..core.entities import KnowledgeError
-from ..core.knowledge import load_knowledge
 from ..settings import Settings
 from ..store import Store
 
@@ -48,14 +46,14 @@ def parse_line(line: str, choices: dict[str, str]) -> Incoming:
 
 
 async def chat(settings: Settings, read: Callable[[], str | None], out: TextIO, user: str = "local") -> int:
-    try:
-        kb = load_knowledge(settings.knowledge_dir)
-    except KnowledgeError as exc:
-        print("\n".join(map(str, exc.problems)), file=out)
-        return 1
     store = await Store(settings.db_path).open()
     try:
-        conversation = Conversation(Dialogue(AnswerEngine(kb)), store, CHANNEL)
+        try:
+            runtime = open_runtime(settings, store)
+        except KnowledgeError as exc:
+            print("\n".join(map(str, exc.problems)), file=out)
+            return 1
+        conversation = runtime.conversation(CHANNEL)
         choices: dict[str, str] = {}
         record = await store.get_user(CHANNEL, user)
         first = Incoming("command", "start") if record is None else Incoming("command", "menu")

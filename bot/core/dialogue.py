@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Sequence
 from rapidfuzz import fuzz, process
 
 from .answers import AnswerEngine, Outcome
-from .events import IST, Occurrence, ics, upcoming
+from .events import IST, Occurrence, find_occurrence, ics, upcoming
 from .entities import District, Entry, KnowledgeBase
 from .entities import clip as _clip
 from .followup import Topic
@@ -546,17 +546,16 @@ class Dialogue:
 
     def _event(self, state: UserState, lang: str, rest: str) -> Reply | None:
         event_id, _, day = rest.rpartition(":")
-        event = next((e for e in self.kb.events if e.id == event_id), None)
-        if event is None or not _number(day):
+        if not _number(day):
             return None
         try:
             start = datetime.strptime(day, "%Y%m%d").date()
         except ValueError:
             return None
-        match = [o for o in event.occurrences(start, start) if o.start == start]
-        if not match:
+        o = find_occurrence(self.kb.events, event_id, start)
+        if o is None:
             return None
-        o = match[0]
+        event = o.event
         return Reply(self.event_text(o, lang), ((Button(t("b_remind", lang), f"rm:{event.id}"),),) + self._menu_row(lang),
                      attachment=(f"{event.id}-{o.start:%Y%m%d}.ics", ics(o, lang)))
 

@@ -98,6 +98,14 @@ class Occurrence:
         return f"{self.event.id}@{self.start.isoformat()}"
 
 
+def find_occurrence(events: Iterable[Event], event_id: str, start: date) -> Occurrence | None:
+    """The occurrence of an event starting on that day (recurrence expanded), or None if there is none."""
+    event = next((e for e in events if e.id == event_id), None)
+    if event is None:
+        return None
+    return next((o for o in event.occurrences(start, start) if o.start == start), None)
+
+
 def upcoming(events: Iterable[Event], today: date, days: int = 120, district: str | None = None,
              sector: str | None = None) -> list[Occurrence]:
     found = [o for e in events if e.matches(district, sector) for o in e.occurrences(today, today + timedelta(days=days))]

@@ -36,10 +36,6 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def tokens(text: str) -> list[str]:
-    return normalise(text).split()
-
-
 # Words that carry no topic on their own, in English, Hindi and Hinglish.
 STOPWORDS: frozenset[str] = frozenset("""
 a an the is are was were be been am do does did doing done have has had having i me my mine we our us you your

@@ -145,3 +145,12 @@ def reminder_text(due: Due, lang: str, format_date: Callable[[date, str], str]) 
         lines.append(t("example_date", lang))
     lines.append(t("reminder_footer", lang))
     return "\n".join(lines)
+
+
+def per_channel(subscribers: Iterable[Subscriber], wanted: Callable[[Subscriber], bool]) -> dict[str, int]:
+    """How many reachable (not blocked) subscribers want it, per channel."""
+    counts: dict[str, int] = {}
+    for s in subscribers:
+        if wanted(s) and not s.blocked:
+            counts[s.channel] = counts.get(s.channel, 0) + 1
+    return counts

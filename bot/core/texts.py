@@ -37,8 +37,6 @@ MESSAGES: dict[str, dict[str, str]] = {
                      "hi": "आप किस ज़िले से हैं? ज़िले का नाम लिखें या नीचे से चुनें।"},
     "district_pick": {"en": "Which one do you mean?", "hi": "आपका मतलब कौन सा ज़िला है?"},
     "district_set": {"en": "District saved: {district}.", "hi": "ज़िला सेव हो गया: {district}।"},
-    "district_unknown": {"en": "I could not find a district called \"{text}\". Please choose from the list or type the name again.",
-                         "hi": "\"{text}\" नाम का ज़िला नहीं मिला। सूची से चुनें या नाम फिर से लिखें।"},
     "ask_product": {"en": "What do you make or sell? Your district's ODOP products come first.",
                     "hi": "आप क्या बनाते या बेचते हैं? आपके ज़िले के ODOP उत्पाद पहले दिए हैं।"},
     "product_set": {"en": "Product saved: {product}.", "hi": "उत्पाद सेव हो गया: {product}।"},
@@ -174,7 +172,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "b_district": {"en": "District", "hi": "ज़िला"},
     "b_product": {"en": "Product", "hi": "उत्पाद"},
     "b_reminders": {"en": "Reminders", "hi": "सूचनाएँ"},
-    "b_other_sectors": {"en": "Other sector", "hi": "दूसरा क्षेत्र"},
 }
 
 

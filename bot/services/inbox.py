@@ -98,11 +98,11 @@ class InboxWorker:
                  apologise: Callable[[Any], Awaitable[None]] | None = None,
                  slow_down: Callable[[Any], Awaitable[None]] | None = None,
                  throttle: Throttle | None = None, batch: int = 100, max_attempts: int = MAX_ATTEMPTS,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep):
+                 db_backoff: tuple[float, float] = (1.0, DB_BACKOFF_MAX)):
         self.store, self.channel, self.handle = store, channel, handle
         self.apologise, self.slow_down = apologise, slow_down
         self.throttle = throttle or Throttle()
-        self.batch, self.max_attempts, self.sleep = batch, max_attempts, sleep
+        self.batch, self.max_attempts, self.db_backoff = batch, max_attempts, db_backoff
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._apologised: set[str] = set()      # rows whose user was told of a database failure (in memory: it
@@ -162,7 +162,8 @@ class InboxWorker:
     async def _on_db_error(self, exc: sqlite3.Error) -> float:
         """Tell the users waiting (once each) and return how long to back off."""
         self._db_failures += 1
-        delay = min(2.0 ** (self._db_failures - 1), DB_BACKOFF_MAX)
+        first, most = self.db_backoff
+        delay = min(first * 2.0 ** (self._db_failures - 1), most)
         log.error("%s inbox: database error (%s); trying again in %.0fs", self.channel, exc, delay)
         if self.apologise is not None:
             for row in self._waiting:
@@ -192,7 +193,9 @@ class InboxWorker:
                     self._waiting = await self.store.inbox_due(self.channel, limit=self.batch)
                 except sqlite3.Error:
                     self._waiting = []
-                timeout = await self._on_db_error(exc)
+                # Back off for the whole delay (new arrivals do not cut it short): no spinning on a full disk.
+                await _wait_any(asyncio.Event(), stop, await self._on_db_error(exc))
+                continue
             except Exception:  # noqa: BLE001 - the worker must outlive a bad moment
                 log.exception("%s inbox run failed; trying again shortly", self.channel)
                 timeout = 1.0

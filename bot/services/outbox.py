@@ -18,11 +18,11 @@ from datetime import date, datetime, timedelta
 from typing import Any, Awaitable, Callable, Protocol
 
 from ..core.dialogue import format_date
-from ..core.events import IST, Occurrence
+from ..core.events import IST, Occurrence, find_occurrence
 from ..core.campaigns import Campaign, CampaignStatus, OutboxRow, OutboxState
 from .pacer import Pacer
 from ..core.entities import KnowledgeBase
-from ..core.reminders import (Due, ReminderSettings, due_now, in_quiet_hours, in_segment, reminder_text,
+from ..core.reminders import (Due, ReminderSettings, due_now, in_quiet_hours, in_segment, per_channel, reminder_text,
                         reminders_between, wants)
 
 log = logging.getLogger("exportbot.broadcast")
@@ -101,7 +101,8 @@ class Broadcaster:
             assert campaign is not None
             if campaign.status in (CampaignStatus.PAUSED, CampaignStatus.CANCELLED) or campaign.queued_at is not None:
                 continue
-            await self.store.set_campaign_status(campaign_id, CampaignStatus.ACTIVE, only_from=(CampaignStatus.SCHEDULED,))
+            await self.store.set_campaign_status(campaign_id, CampaignStatus.ACTIVE,
+                                                 only_from=(CampaignStatus.SCHEDULED,))
             rows = [(s.channel, s.chat_id, s.lang, OutboxState.SKIPPED_BLOCKED if s.blocked else OutboxState.QUEUED)
                     for s in subscribers if wants(s, due.event)]
             added[campaign_id] = await self.store.queue(campaign_id, rows)
@@ -110,13 +111,11 @@ class Broadcaster:
 
     async def create_broadcast(self, text: str, segment: str, created_by: str, now: datetime) -> tuple[int, dict[str, int]]:
         """A draft broadcast and how many subscribers per channel it would reach."""
-        counts: dict[str, int] = {}
-        for s in await self.store.subscribers():
-            if in_segment(s, segment) and not s.blocked:
-                counts[s.channel] = counts.get(s.channel, 0) + 1
+        counts = per_channel(await self.store.subscribers(), lambda s: in_segment(s, segment))
         key = f"broadcast:{now.timestamp():.6f}:{created_by}"
-        campaign_id = await self.store.upsert_campaign(key, "broadcast", now.timestamp(), CampaignStatus.DRAFT, segment=segment,
-                                                       text_en=text, text_hi=text, created_by=created_by)
+        campaign_id = await self.store.upsert_campaign(key, "broadcast", now.timestamp(), CampaignStatus.DRAFT,
+                                                       segment=segment, text_en=text, text_hi=text,
+                                                       created_by=created_by)
         return campaign_id, counts
 
     async def confirm_broadcast(self, campaign_id: int) -> int:
@@ -144,14 +143,9 @@ class Broadcaster:
         return reminder_text(due, lang, format_date), params
 
     def _occurrence(self, campaign: Campaign) -> Occurrence | None:
-        if not campaign.event_id:
+        if not campaign.event_id or not campaign.occurrence:
             return None
-        event = next((e for e in self.kb().events if e.id == campaign.event_id), None)
-        if event is None:
-            return None
-        start = date.fromisoformat(campaign.occurrence)
-        found = [o for o in event.occurrences(start, start) if o.start == start]
-        return found[0] if found else None
+        return find_occurrence(self.kb().events, campaign.event_id, date.fromisoformat(campaign.occurrence))
 
     async def deliver(self, progress: Callable[[Report], Awaitable[None]] | None = None,
                       campaign_id: int | None = None, now: datetime | None = None) -> Report:
@@ -275,7 +269,8 @@ class Broadcaster:
             await self.store.outbox_mark(row.id, OutboxState.UNCERTAIN, error=result.error)
             report.uncertain += 1
         else:
-            state = OutboxState.QUEUED if row.attempts + 1 < MAX_ATTEMPTS and result.status == "transient" else OutboxState.FAILED
+            retry = row.attempts + 1 < MAX_ATTEMPTS and result.status == "transient"
+            state = OutboxState.QUEUED if retry else OutboxState.FAILED
             await self.store.outbox_mark(row.id, state, error=result.error)
             report.failed += state == OutboxState.FAILED
             if state == OutboxState.QUEUED:       # a network blip: the channel pauses a little before the retry

@@ -31,13 +31,16 @@ def save_snapshot(knowledge_dir: Path, snapshot: Path) -> None:
     """Keep a copy of a knowledge base that loaded cleanly (swapped in whole, never half-written)."""
     snapshot.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".knowledge-", dir=snapshot.parent))
-    for path in list(knowledge_dir.glob("*.yaml")) + list(knowledge_dir.glob("*.yml")):
-        shutil.copy2(path, staging / path.name)
     try:
+        for path in list(knowledge_dir.glob("*.yaml")) + list(knowledge_dir.glob("*.yml")):
+            shutil.copy2(path, staging / path.name)
         load_knowledge(staging)              # the copy itself must be clean (a file may have changed meanwhile)
     except KnowledgeError:
         shutil.rmtree(staging, ignore_errors=True)
         return
+    except BaseException:                    # e.g. the disk is full: leave no half-copied folder behind
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     old = snapshot.with_name(snapshot.name + ".old")
     if snapshot.exists():
         shutil.rmtree(old, ignore_errors=True)

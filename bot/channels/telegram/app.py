@@ -1,13 +1,14 @@
-"""Composition root for Telegram: builds the Application from settings. Wiring only."""
+"""Builds Telegram's Application (and a plain Bot for the command line) from settings. Wiring only."""
 from __future__ import annotations
 
 import socket
 
 from telegram import Bot
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
 from . import handlers as telegram_handlers
+from .context import BotData
 from ...services.runtime import Runtime
 from ...settings import Settings
 
@@ -23,7 +24,9 @@ def make_bot(settings: Settings) -> Bot:
 
 
 def build_application(settings: Settings, runtime: Runtime, updater: bool = True) -> Application:
+    """The Application with its handlers registered; the composition root (bot/app.py) adds the broadcaster."""
     builder = (ApplicationBuilder()
+               .context_types(ContextTypes(bot_data=BotData))
                .token(settings.telegram_token)
                .base_url(settings.telegram_api_base_url)
                .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
@@ -33,7 +36,7 @@ def build_application(settings: Settings, runtime: Runtime, updater: bool = True
     if not updater:
         builder = builder.updater(None)
     app = builder.build()
-    app.bot_data["runtime"] = runtime
-    app.bot_data["admin_ids"] = settings.admin_telegram_ids
+    app.bot_data.runtime = runtime
+    app.bot_data.admin_ids = settings.admin_telegram_ids
     telegram_handlers.register(app)
     return app

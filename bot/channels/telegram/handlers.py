@@ -17,7 +17,7 @@ from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, In
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHandler, ChatMemberHandler,
-                          CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
+                          CommandHandler, MessageHandler, TypeHandler, filters)
 
 from ...core.campaigns import CampaignStatus
 from ...services.admin import change_campaign, format_reload, format_stats, format_unanswered
@@ -29,6 +29,7 @@ from ...core.normalise import has_devanagari
 from ...services.runtime import Runtime
 from ...core.texts import t
 from ..limits import TEXT_MAX, split_text
+from .context import Context
 from .sender import retry_seconds
 
 CHANNEL = "telegram"
@@ -52,8 +53,8 @@ COMMAND_HELP = {
 }
 
 
-def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
-    return context.application.bot_data["runtime"]
+def runtime_of(context: Context) -> Runtime:
+    return context.bot_data.runtime
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -119,7 +120,7 @@ async def _send_one(bot: Any, chat_id: int, kind: str, first: Any, second: Any) 
         await bot.send_document(chat_id, InputFile(second, filename=first))
 
 
-async def send_replies(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: tuple[Reply, ...]) -> None:
+async def send_replies(context: Context, chat_id: int, replies: tuple[Reply, ...]) -> None:
     """Send replies; for a stored update, record them first so a failed send is retried, not recomputed."""
     store = runtime_of(context).store
     row_context = CURRENT.get()
@@ -135,7 +136,7 @@ async def send_replies(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies
     await deliver(context.bot, store, row, chat_id, replies)
 
 
-async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Incoming) -> None:
+async def converse(update: Update, context: Context, event: Incoming) -> None:
     chat = update.effective_chat
     assert chat is not None, "message handlers only run for updates with a chat"
     user = update.effective_user
@@ -146,7 +147,7 @@ async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, event: In
 
 # ---------------------------------------------------------------- handlers
 
-async def drop_redelivered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def drop_redelivered(update: Update, context: Context) -> None:
     """Answer each update once, even if Telegram (or a restart) delivers it again."""
     if CURRENT.get() is not None:      # from the inbox, which stores each update once
         return
@@ -155,18 +156,18 @@ async def drop_redelivered(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         raise ApplicationHandlerStop
 
 
-async def group_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def group_chat(update: Update, context: Context) -> None:
     """Tell group members to write privately."""
     if update.effective_message is not None and update.effective_chat is not None:
         await send_replies(context, update.effective_chat.id, (Reply(t("group", "en") + "\n" + t("group", "hi")),))
 
 
-async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def edited(update: Update, context: Context) -> None:
     """Ask for a new message instead of re-answering an edit."""
     await converse(update, context, Incoming("edited"))
 
 
-async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def command(update: Update, context: Context) -> None:
     """Run one of the public commands."""
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -174,14 +175,14 @@ async def command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await converse(update, context, Incoming("command", name, " ".join(context.args or [])))
 
 
-async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def admin_command(update: Update, context: Context) -> None:
     """Admins get reports; everyone else gets the words answered as a question."""
     message = update.effective_message
     user = update.effective_user
     assert message is not None and message.text is not None
     name = message.text[1:].split()[0].split("@")[0].lower()
     runtime = runtime_of(context)
-    admins = context.application.bot_data.get("admin_ids", frozenset())
+    admins = context.bot_data.admin_ids
     if user is None or user.id not in admins:
         await converse(update, context, Incoming("text", name))
         return
@@ -200,11 +201,11 @@ async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await send_replies(context, message.chat_id, (Reply(text),))
 
 
-async def outreach_command(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, rest: str) -> None:
+async def outreach_command(update: Update, context: Context, name: str, rest: str) -> None:
     """/broadcast [segment] text · /reminders · /reminder_text ID text."""
     message = update.effective_message
     assert message is not None
-    broadcaster = context.application.bot_data.get("broadcaster")
+    broadcaster = context.bot_data.broadcaster
     if broadcaster is None:
         await message.reply_text("Reminders and broadcasts are not running in this process.")
         return
@@ -256,13 +257,13 @@ async def outreach_command(update: Update, context: ContextTypes.DEFAULT_TYPE, n
     await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
 
 
-async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def admin_button(update: Update, context: Context) -> None:
     """Broadcast confirmation and reminder pause / resume / cancel, for admins only."""
     query = update.callback_query
-    assert query is not None and query.data is not None
-    admins = context.application.bot_data.get("admin_ids", frozenset())
-    broadcaster = context.application.bot_data.get("broadcaster")
-    if query.from_user is None or query.from_user.id not in admins or broadcaster is None:
+    assert query is not None
+    admins = context.bot_data.admin_ids
+    broadcaster = context.bot_data.broadcaster
+    if query.data is None or query.from_user is None or query.from_user.id not in admins or broadcaster is None:
         await button(update, context)
         return
     await query.answer()
@@ -307,24 +308,24 @@ async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     context.application.create_task(run(), update=update, name=f"broadcast:{campaign_id}")
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: Context) -> None:
     """Point to /menu and /help."""
     await converse(update, context, Incoming("command", "__unknown__"))
 
 
-async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def text_message(update: Update, context: Context) -> None:
     """Treat free text as a question (or an onboarding answer)."""
     message = update.effective_message
     assert message is not None and message.text is not None
     await converse(update, context, Incoming("text", message.text))
 
 
-async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def non_text(update: Update, context: Context) -> None:
     """Stickers, photos, voice notes, documents, locations...: ask for typed text."""
     await converse(update, context, Incoming("media"))
 
 
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def button(update: Update, context: Context) -> None:
     """A pressed inline button."""
     query = update.callback_query
     assert query is not None
@@ -337,7 +338,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await converse(update, context, Incoming("button", query.data or ""))
 
 
-async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def membership(update: Update, context: Context) -> None:
     """Mark a user who blocked the bot, and unmark one who came back."""
     change = update.my_chat_member
     assert change is not None
@@ -349,7 +350,7 @@ async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     log.info("user=%s membership=%s", anonymise(CHANNEL, str(change.chat.id)), status)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     """Log every failure with its traceback and tell the user something went wrong."""
     row_context = CURRENT.get()
     if row_context is not None:        # the inbox decides: retry a failed send, or apologise once and skip

@@ -160,11 +160,11 @@ def _lang_of(payload: str) -> str:
 class TelegramInbox:
     """Stores updates (from the webhook or from polling) and answers them from the store."""
 
-    def __init__(self, application: Application, store: Any, *, sleep: Any = asyncio.sleep):
+    def __init__(self, application: Application, store: Any, **worker: Any):
         self.application = application
         self.store = store
         self.worker = InboxWorker(store, CHANNEL, self.handle, apologise=self.apologise, slow_down=self.slow_down,
-                                  sleep=sleep)
+                                  **worker)
 
     @property
     def bot(self) -> Any:

@@ -115,8 +115,8 @@ def _message(message: dict[str, Any], contacts: list[dict[str, Any]]) -> Inbound
         raise BadPayload("timestamp is not a number")
     if kind == "text":
         _text(_dict(message.get("text"), "text"), "body", TEXT_MAX_IN, required=True)
-    elif kind == "interactive":
-        interactive = _dict(message.get("interactive"), "interactive")
+    elif kind == "interactive" and "interactive" in message:       # without it: an error notice from Meta
+        interactive = _dict(message["interactive"], "interactive")
         for key in ("button_reply", "list_reply"):
             if key in interactive:
                 _text(_dict(interactive[key], key), "id", 256, required=True)
@@ -151,7 +151,10 @@ def parse_payload(payload: Any) -> tuple[list[Inbound], list[Status]]:
     statuses: list[Status] = []
     for entry in _list(payload, "entry"):
         for change in _list(_dict(entry, "entry"), "changes"):
-            value = _dict(_dict(change, "change").get("value") or {}, "value")
+            value = _dict(change, "change").get("value")
+            if value is None:
+                continue
+            value = _dict(value, "value")
             contacts = [_dict(c, "contact") for c in _list(value, "contacts")]
             for message in _list(value, "messages"):
                 inbound.append(_message(_dict(message, "message"), contacts))
@@ -184,10 +187,7 @@ def to_incoming(message: dict[str, Any]) -> Incoming | None:
         return Incoming("command", "start")
     if kind in QUIET_TYPES:
         return None
-    if kind == "unsupported" and any(isinstance(e, dict) and e.get("code") == 131051
-                                     for e in message.get("errors") or []):
-        return Incoming("media")
-    return Incoming("media")
+    return Incoming("media")          # images, audio, stickers, locations, unsupported kinds...
 
 
 def render(reply: Reply) -> list[tuple[str, Any]]:
@@ -222,11 +222,11 @@ def _attachment(reply: Reply) -> list[tuple[str, Any]]:
 class WhatsAppChannel:
     """Stores deliveries in the inbox and answers them from there; one instance per running bot."""
 
-    def __init__(self, runtime: Runtime, client: WhatsAppClient):
+    def __init__(self, runtime: Runtime, client: WhatsAppClient, **worker: Any):
         self.runtime = runtime
         self.client = client
         self.worker = InboxWorker(runtime.store, CHANNEL, self.handle, apologise=self.apologise,
-                                  slow_down=self.slow_down)
+                                  slow_down=self.slow_down, **worker)
 
     @property
     def store(self) -> Any:
