@@ -11,11 +11,26 @@ from telegram import Bot
 from .services.outbox import Broadcaster
 from .core.entities import KnowledgeBase
 from .services.pacer import Pacer
+from .services.staff import HandoffDesk
 from .channels.telegram.sender import TelegramSender
 from .channels.whatsapp.sender import WhatsAppSender, parse_templates
 from .settings import Settings
 from .channels.telegram.app import make_bot
 from .channels.whatsapp.client import WhatsAppClient
+
+
+def make_desk(settings: Settings, runtime: Any, telegram_bot: Bot, whatsapp_client: WhatsAppClient | None = None,
+              ) -> HandoffDesk:
+    """Hand-offs to district staff on Telegram; answers go back on the user's channel. Users are offered it now."""
+    from .channels.telegram.staff import make_notifier
+
+    senders: dict[str, Any] = {"telegram": TelegramSender(telegram_bot)}
+    if whatsapp_client is not None:
+        senders["whatsapp"] = WhatsAppSender(whatsapp_client, runtime.store, parse_templates(settings.whatsapp_templates))
+    desk = HandoffDesk(runtime.store, lambda: runtime.engine, settings.admin_telegram_ids, make_notifier(telegram_bot),
+                       senders)
+    runtime.attach_desk(desk)
+    return desk
 
 
 def make_broadcaster(settings: Settings, store: Any, kb: Callable[[], KnowledgeBase], *, telegram_bot: Bot | None = None,

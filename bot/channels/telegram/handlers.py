@@ -17,7 +17,8 @@ from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHand
                           CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
 
 from ...core.campaigns import CampaignStatus
-from ...services.admin import change_campaign, format_reload, format_stats, format_unanswered
+from . import staff as staff_handlers
+from ...services.admin import change_campaign, format_reload, format_stats
 from ...services.conversation import anonymise
 from ...core.dialogue import COMMANDS, Incoming, Reply
 from ...core.events import IST
@@ -124,23 +125,23 @@ async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     assert message is not None and message.text is not None
     name = message.text[1:].split()[0].split("@")[0].lower()
     runtime = runtime_of(context)
-    admins = context.application.bot_data.get("admin_ids", frozenset())
-    if user is None or user.id not in admins:
+    scope = staff_handlers.scope_for(context, user.id if user else None)
+    if user is None or scope is None:
         await converse(update, context, Incoming("text", name))
         return
     store = runtime.store
+    log.info("admin=%s command=%s", anonymise(CHANNEL, str(user.id)), name)
     if name in ("broadcast", "reminders", "reminder_text"):
         await outreach_command(update, context, name, message.text.partition(" ")[2].strip())
         return
     if name == "stats":
-        text = format_stats(await store.stats(), runtime.kb)
+        reply = Reply(format_stats(await store.stats(districts=scope.districts), runtime.kb))
     elif name == "unanswered":
-        text = format_unanswered(await store.unanswered(since=time.time() - 7 * 86400))
+        reply = await staff_handlers.unanswered_reply(context, scope)
     else:
         problems = await runtime.reload()
-        text = format_reload(problems, runtime.kb)
-    log.info("admin=%s command=%s", anonymise(CHANNEL, str(user.id)), name)
-    await send_replies(context, message.chat_id, (Reply(text),))
+        reply = Reply(format_reload(problems, runtime.kb))
+    await send_replies(context, message.chat_id, (reply,))
 
 
 async def outreach_command(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, rest: str) -> None:
@@ -252,15 +253,23 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Treat free text as a question (or an onboarding answer)."""
+    """Treat free text as a question (or an onboarding answer); a staff reply to a hand-off answers it."""
     message = update.effective_message
     assert message is not None and message.text is not None
+    if message.reply_to_message is not None and await staff_handlers.staff_reply(update, context):
+        return
     await converse(update, context, Incoming("text", message.text))
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, photos, voice notes, documents, locations...: ask for typed text."""
     await converse(update, context, Incoming("media"))
+
+
+async def staff_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Alias / to-do buttons for staff; for anyone else an ordinary (expired) button."""
+    if not await staff_handlers.staff_button(update, context):
+        await button(update, context)
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -320,6 +329,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler(list(ADMIN_COMMANDS), admin_command, filters=private & filters.UpdateType.MESSAGE))
     app.add_handler(MessageHandler(private & filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command))
     app.add_handler(CallbackQueryHandler(admin_button, pattern=r"^(bc|rmd):"))
+    app.add_handler(CallbackQueryHandler(staff_button, pattern=r"^(ua|hoa|hot):"))
     app.add_handler(CallbackQueryHandler(button))
     app.add_handler(MessageHandler(private & filters.TEXT & filters.UpdateType.MESSAGE, text_message))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, non_text))
