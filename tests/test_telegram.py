@@ -237,7 +237,9 @@ async def test_blocked_user_is_marked_and_comes_back(bot):
 async def test_admin_commands_and_non_admin(bot, tmp_path):
     await bot.say("tell me a joke")
     await bot.say("gateway port scheme")
-    (stats,) = await bot.say("/stats", chat=ADMIN)
+    stats, chart = await bot.say("/stats", chat=ADMIN)
+    assert chart["method"] == "sendDocument" and chart["file_name"] == "usage-30-days.png"
+    assert chart["file_bytes"].startswith(b"\x89PNG")
     assert "Questions today: 2; last 7 days: 2" in stats["text"]
     assert "Not answered (last 7 days): 1 (50%)" in stats["text"]
     (unanswered,) = await bot.say("/unanswered", chat=ADMIN)

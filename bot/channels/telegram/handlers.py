@@ -135,7 +135,7 @@ async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await outreach_command(update, context, name, message.text.partition(" ")[2].strip())
         return
     if name == "stats":
-        reply = Reply(format_stats(await store.stats(districts=scope.districts), runtime.kb))
+        reply = await staff_handlers.stats_reply(context, scope)
     elif name == "unanswered":
         reply = await staff_handlers.unanswered_reply(context, scope)
     else:

@@ -4,6 +4,7 @@ Handlers parse and render; what they do lives in bot.services.staff and bot.serv
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -14,6 +15,8 @@ from telegram.ext import ContextTypes
 from ...core.dialogue import Button, Reply
 from ...core.entities import clip
 from ...services import reports
+from ...services.admin import format_stats
+from ...services.charts import usage_chart
 from ...services.kbedit import AliasError
 from ...services.staff import (Notify, Scope, add_todo, handoff_question, scope_of, taught_text, teach_alias,
                                todo_from_group)
@@ -59,6 +62,16 @@ async def unanswered_reply(context: ContextTypes.DEFAULT_TYPE, scope: Scope, day
         row.append(Button(f"📝 {i}: to-do", f"ua:t:{group.key}"))
         rows.append(tuple(row))
     return Reply(text, tuple(rows))
+
+
+async def stats_reply(context: ContextTypes.DEFAULT_TYPE, scope: Scope) -> Reply:
+    """Counts for the staff member's districts, with the last 30 days' chart attached."""
+    runtime = context.application.bot_data["runtime"]
+    text = format_stats(await runtime.store.stats(districts=scope.districts), runtime.kb)
+    used = await reports.usage(runtime.store, time.time() - 30 * 86400, scope.districts)
+    text += "\n\nLast 30 days:\n" + reports.usage_text(used, runtime.kb)
+    chart = await asyncio.to_thread(usage_chart, used, runtime.kb)
+    return Reply(text, attachment=("usage-30-days.png", chart))
 
 
 async def staff_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
