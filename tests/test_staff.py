@@ -165,3 +165,84 @@ async def test_handoff_round_trip_telegram_user_to_telegram_staff(desk_bot):
     assert '   #1 "who signs the certificate of origin" ×1' in report["text"]
     row = await bot.store.handoff(1)
     assert (row["status"], row["delivery"], row["resolved"]) == ("answered", "sent", "todo:1")
+
+
+async def test_handoff_whatsapp_user_to_telegram_staff_within_and_outside_the_24_hour_window(tmp_path):
+    import time
+
+    from telegram import Update
+
+    from bot.channels.telegram.app import build_application
+    from bot.channels.whatsapp.channel import WhatsAppChannel
+    from bot.channels.whatsapp.client import WhatsAppClient
+    from bot.core.dialogue import UserState
+    from bot.services.runtime import Runtime
+    from bot.settings import Secret, Settings
+    from bot.store import Store
+
+    from .fakes import graph_api
+    from .fakes.graph_api import FakeGraphAPI
+    from .test_whatsapp import PHONE_ID, TOKEN as WA_TOKEN, USER as WA_USER, no_sleep
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    (knowledge / "staff.yaml").write_text(STAFF_YAML, encoding="utf-8")
+    clock = [time.time()]
+    async with FakeBotAPI(token=TOKEN) as tg, FakeGraphAPI(token=WA_TOKEN, phone_number_id=PHONE_ID) as wa:
+        store = await Store(tmp_path / "db.sqlite3", clock=lambda: clock[0]).open()
+        runtime = Runtime.create(knowledge, store)
+        settings = Settings(knowledge_dir=knowledge, telegram_token=Secret(TOKEN), telegram_api_base_url=tg.base_url,
+                            whatsapp_templates="handoff=dic_answer:hi")
+        app = build_application(settings, runtime, updater=False)
+        await app.initialize()
+        client = WhatsAppClient(wa.base_url, PHONE_ID, WA_TOKEN, sleep=no_sleep)
+        channel = WhatsAppChannel(runtime, client)
+        app.bot_data["desk"] = desk = make_desk(settings, runtime, app.bot, client)
+        await store.save_user("whatsapp", WA_USER, UserState(lang="en", district="hathras", step=None))
+
+        async def user(payload: dict) -> list[dict]:
+            before = len(wa.sent)
+            await channel.receive(payload)
+            await channel.process_pending()
+            return wa.sent[before:]
+
+        async def staff_replies(text: str, staff_message: dict) -> list[dict]:
+            before = len(tg.sent)
+            await app.process_update(Update.de_json(reply_to(tg, HATHRAS_CLERK, staff_message, text), app.bot))
+            return tg.sent[before:]
+
+        async def hand_off(question: str) -> None:
+            (declined,) = await user(graph_api.text_message(WA_USER, question))
+            assert ("ho", "Ask district office") in declined["buttons"]
+            (confirm,) = await user(graph_api.button_reply(WA_USER, "ho", "Ask district office"))
+            assert confirm["body"].startswith("Your question has gone to the district office (Hathras)")
+
+        await hand_off("who signs the certificate of origin")
+        staff_message = tg.sent_to(HATHRAS_CLERK)[-1]
+        assert "· whatsapp" in staff_message["text"] and "who signs the certificate of origin" in staff_message["text"]
+        before = len(wa.sent)
+        (done,) = await staff_replies("The chamber of commerce signs it.", staff_message)
+        assert done["text"].startswith("✓ Sent to the user (hand-off #1)")
+        (answer,) = wa.sent[before:]
+        assert answer["type"] == "text" and answer["body"].endswith("\n\nThe chamber of commerce signs it.")
+
+        # A day later nobody has answered the second one: staff are reminded once; then the window has closed
+        await hand_off("kya mujhe export ke liye godown chahiye")
+        clock[0] += 25 * 3600
+        assert await desk.remind(clock[0]) == 1 and await desk.remind(clock[0]) == 0
+        reminder = tg.sent_to(HATHRAS_CLERK)[-1]
+        assert reminder["text"].startswith("⏰ Still waiting (over a day) #2")      # replying to it answers too
+        desk.senders["whatsapp"].templates = {}                 # no approved template: it cannot go, and it says so
+        (refused,) = await staff_replies("No godown is needed.", reminder)
+        assert refused["text"].startswith("Hand-off #2 could NOT be delivered: the user last wrote over 24 hours ago")
+        assert (await store.handoff(2))["status"] == "open"
+        desk.senders["whatsapp"].templates = {"handoff": ("dic_answer", "hi")}
+        before = len(wa.sent)
+        (done,) = await staff_replies("No godown is needed.", reminder)
+        assert done["text"].startswith("✓ Sent to the user (hand-off #2)")
+        (template,) = wa.sent[before:]
+        assert template["type"] == "template" and template["template"] == ("dic_answer", "hi")
+        assert (await store.handoff(2))["delivery"] == "sent"
+        await app.shutdown()
+        await client.aclose()
+        await store.close()
