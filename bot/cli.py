@@ -439,7 +439,13 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
         raise SystemExit("the text file is empty")
 
     async def run(broadcaster, store, kb) -> int:
-        campaign_id, counts = await broadcaster.create_broadcast(text, args.segment, "cli", datetime.now(IST))
+        from .services.staff import resolve_segment
+
+        segment, problem = resolve_segment(kb, None, args.segment)
+        if segment is None:
+            print(f"Not sent: {problem}.")
+            return 1
+        campaign_id, counts = await broadcaster.create_broadcast(text, segment, "cli", datetime.now(IST))
         total = sum(counts.values())
         print("Preview:\n" + text)
         print("Recipients: " + (", ".join(f"{ch} {n}" for ch, n in sorted(counts.items())) or "none"))

@@ -246,3 +246,25 @@ async def test_handoff_whatsapp_user_to_telegram_staff_within_and_outside_the_24
         await app.shutdown()
         await client.aclose()
         await store.close()
+
+
+async def test_broadcasts_stay_within_the_staff_members_district(desk_bot):
+    bot = desk_bot
+    await bot.press("sub:all")
+    await bot.press("sub:all", chat=AGRA_USER)
+    (preview,) = await bot.say("/broadcast Camp on Friday", chat=HATHRAS_CLERK)
+    assert preview["text"].startswith("Preview (district:hathras):") and "(total 1)" in preview["text"]
+    (refused,) = await bot.say("/broadcast district:agra Camp", chat=HATHRAS_CLERK)
+    assert refused["text"] == "Not sent: you can broadcast only to your district(s): hathras."
+    (refused,) = await bot.say("/broadcast sector:leather Camp", chat=HATHRAS_CLERK)
+    assert refused["text"].startswith("Not sent: district staff broadcast to their district only")
+    confirm = next(data for row in buttons(preview) for _, data in row if data.startswith("bc:y:"))
+    (other,) = await bot.press(confirm, chat=AGRA_CLERK)
+    assert other["text"] == "Only a state admin (or whoever wrote it) can change this."
+    # the state admin: names in any case, unknown districts and sectors refused (never "all")
+    (capital,) = await bot.say("/broadcast District:Hathras Camp on Friday", chat=ADMIN)
+    assert capital["text"].startswith("Preview (district:hathras):") and "(total 1)" in capital["text"]
+    (unknown,) = await bot.say("/broadcast sector:lether Camp", chat=ADMIN)
+    assert unknown["text"] == "Not sent: no sector 'lether' (did you mean 'sector:leather'?)."
+    (everyone,) = await bot.say("/broadcast Camp on Friday", chat=ADMIN)
+    assert "(total 2)" in everyone["text"]

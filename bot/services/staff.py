@@ -234,3 +234,45 @@ async def todo_from_group(store: Any, group: Group, by: str) -> int:
 def handoff_question(handoff: dict[str, Any]) -> str:
     """The user's own words of a hand-off (without the '(looking for: ...)' line added for staff)."""
     return str(handoff["question"]).split("\n(looking for:")[0]
+
+
+# ---------------------------------------------------------------- broadcasts within a scope
+
+def resolve_segment(kb: KnowledgeBase, scope: Scope | None, raw: str) -> tuple[str | None, str]:
+    """('district:hathras', '') for what the admin wrote, or (None, why not).
+
+    Names and ids in any case ('district:Hathras', 'District:हाथरस'); an unknown district or sector is an
+    error, never a broadcast to everybody. District staff reach only their districts' subscribers:
+    'all' means their district, and another district or a sector is refused. ``scope`` None: the command line
+    (a state admin).
+    """
+    import difflib
+
+    from ..core.dialogue import find_district
+
+    kind, _, value = raw.strip().partition(":")
+    kind, value = kind.strip().lower(), value.strip()
+    own = None if scope is None or scope.state_admin else sorted(scope.districts or ())
+    if kind == "all" and not value:
+        if own is None:
+            return "all", ""
+        if len(own) == 1:
+            return f"district:{own[0]}", ""
+        return None, "you serve several districts: write district:<id>, one of " + ", ".join(own)
+    if kind == "district":
+        found = kb.districts.get(value.lower()) or find_district(kb, value)
+        if found is None:
+            return None, f"no district called '{value}' (use its name or id, e.g. district:hathras)"
+        if own is not None and found.id not in own:
+            return None, f"you can broadcast only to your district(s): {', '.join(own)}"
+        return f"district:{found.id}", ""
+    if kind == "sector":
+        if own is not None:
+            return None, "district staff broadcast to their district only (district:<id> or all)"
+        sector = value.lower()
+        if sector not in kb.sectors:
+            close = difflib.get_close_matches(sector, list(kb.sectors), n=1)
+            hint = f" (did you mean 'sector:{close[0]}'?)" if close else f" (known: {', '.join(sorted(kb.sectors))})"
+            return None, f"no sector '{value}'{hint}"
+        return f"sector:{sector}", ""
+    return None, f"'{raw}' is not a segment: use all, district:<id> or sector:<id>"

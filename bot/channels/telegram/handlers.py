@@ -20,6 +20,7 @@ from ...core.campaigns import CampaignStatus
 from . import staff as staff_handlers
 from ...services.admin import change_campaign, format_reload, format_stats
 from ...services.conversation import anonymise
+from ...services.staff import Scope, resolve_segment
 from ...core.dialogue import COMMANDS, Incoming, Reply
 from ...core.events import IST
 from ...core.normalise import has_devanagari
@@ -31,7 +32,7 @@ from .sender import retry_seconds
 CHANNEL = "telegram"
 MAX_QUESTION = 1000
 ADMIN_COMMANDS = ("stats", "unanswered", "reload", "broadcast", "reminders", "reminder_text")
-SEGMENT_RE = re.compile(r"^(all|district:[a-z0-9-]+|sector:[a-z0-9-]+)$")
+SEGMENT_WORD = re.compile(r"^(all|district:\S+|sector:\S+)$", re.IGNORECASE)
 log = logging.getLogger("exportbot.telegram")
 
 COMMAND_HELP = {
@@ -132,7 +133,7 @@ async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     store = runtime.store
     log.info("admin=%s command=%s", anonymise(CHANNEL, str(user.id)), name)
     if name in ("broadcast", "reminders", "reminder_text"):
-        await outreach_command(update, context, name, message.text.partition(" ")[2].strip())
+        await outreach_command(update, context, name, message.text.partition(" ")[2].strip(), scope)
         return
     if name == "stats":
         reply = await staff_handlers.stats_reply(context, scope)
@@ -144,7 +145,8 @@ async def admin_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await send_replies(context, message.chat_id, (reply,))
 
 
-async def outreach_command(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, rest: str) -> None:
+async def outreach_command(update: Update, context: ContextTypes.DEFAULT_TYPE, name: str, rest: str,
+                           scope: Scope) -> None:
     """/broadcast [segment] text · /reminders · /reminder_text ID text."""
     message = update.effective_message
     assert message is not None
@@ -154,9 +156,14 @@ async def outreach_command(update: Update, context: ContextTypes.DEFAULT_TYPE, n
         return
     store = broadcaster.store
     if name == "broadcast":
-        segment, _, text = rest.partition(" ")
-        if not SEGMENT_RE.match(segment):
-            segment, text = "all", rest
+        first, _, text = rest.partition(" ")
+        if SEGMENT_WORD.match(first):
+            segment, problem = resolve_segment(runtime_of(context).kb, scope, first)
+        else:
+            (segment, problem), text = resolve_segment(runtime_of(context).kb, scope, "all"), rest
+        if segment is None:
+            await message.reply_text(f"Not sent: {problem}.")
+            return
         if not text.strip():
             await message.reply_text("Usage: /broadcast [all | district:<id> | sector:<id>] your message")
             return
@@ -164,6 +171,10 @@ async def outreach_command(update: Update, context: ContextTypes.DEFAULT_TYPE, n
                                                                  datetime.now(IST))
         total = sum(counts.values())
         per = ", ".join(f"{ch} {n}" for ch, n in sorted(counts.items())) or "none"
+        if not total:
+            await store.set_campaign_status(campaign_id, CampaignStatus.CANCELLED, only_from=(CampaignStatus.DRAFT,))
+            await message.reply_text(f"Nobody in {segment} is subscribed; nothing to send.")
+            return
         buttons = [[InlineKeyboardButton(f"✅ Send to {total}", callback_data=f"bc:y:{campaign_id}"),
                     InlineKeyboardButton("✖ Cancel", callback_data=f"bc:n:{campaign_id}")]]
         await message.reply_text(f"Preview ({segment}):\n\n{text.strip()}\n\nRecipients: {per} (total {total})",
@@ -203,15 +214,19 @@ async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """Broadcast confirmation and reminder pause / resume / cancel, for admins only."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    admins = context.application.bot_data.get("admin_ids", frozenset())
+    scope = staff_handlers.scope_for(context, query.from_user.id if query.from_user else None)
     broadcaster = context.application.bot_data.get("broadcaster")
-    if query.from_user is None or query.from_user.id not in admins or broadcaster is None:
+    if scope is None or broadcaster is None:
         await button(update, context)
         return
     await query.answer()
     head, action, number = query.data.split(":", 2)
     campaign_id = int(number) if number.isdigit() else -1
     store = broadcaster.store
+    campaign = await store.campaign(campaign_id)
+    if not scope.state_admin and (campaign is None or campaign.created_by != f"telegram:{query.from_user.id}"):
+        await query.edit_message_text("Only a state admin (or whoever wrote it) can change this.")
+        return
     if head == "rmd":
         ok, fresh = await change_campaign(store, campaign_id, {"p": "pause", "r": "resume"}.get(action, "cancel"))
         if fresh is None:
