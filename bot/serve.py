@@ -11,9 +11,9 @@ import contextlib
 import hmac
 
 import httpx
-import json
 import logging
 import signal
+import sqlite3
 import time
 from urllib.parse import urlparse
 
@@ -25,7 +25,9 @@ from telegram import Update
 from telegram.ext import Application
 
 from .channels.telegram.handlers import set_commands
-from .channels.whatsapp.channel import WhatsAppChannel, valid_signature
+from .channels.telegram.inbox import BadUpdate, TelegramInbox
+from .channels.webhooks import BadBody, read_body, strict_json
+from .channels.whatsapp.channel import BadPayload, WhatsAppChannel, valid_signature
 from .core.entities import KnowledgeError
 from .logs import quiet_http_logs, setup_logging
 from .app import make_broadcaster, make_desk, sender_lock
@@ -48,21 +50,30 @@ def webhook_path(settings: Settings) -> str:
     return path or DEFAULT_WEBHOOK_PATH
 
 
-def make_asgi(settings: Settings, application: Application | None = None,
+def make_asgi(settings: Settings, telegram: TelegramInbox | None = None,
               whatsapp: WhatsAppChannel | None = None) -> Starlette:
-    """The web app: the Telegram and WhatsApp webhooks that are configured, and a health check."""
+    """The web app: the Telegram and WhatsApp webhooks that are configured, and a health check.
+
+    Both webhooks store what they accept before answering 200, refuse bodies over 256 KB before reading them
+    whole, and answer 4xx (keeping nothing) to bodies that are not what the platform sends; 503 when the
+    database cannot take the write, so the platform delivers again later.
+    """
 
     async def telegram_webhook(request: Request) -> Response:
-        assert application is not None
+        assert telegram is not None
         given = request.headers.get(SECRET_HEADER, "")
         expected = str(settings.telegram_webhook_secret)
         if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
             return PlainTextResponse("forbidden", status_code=403)
         try:
-            update = Update.de_json(await request.json(), application.bot)
-        except Exception:  # noqa: BLE001 - any malformed body is the sender's problem
-            return PlainTextResponse("bad request", status_code=400)
-        await application.update_queue.put(update)
+            await telegram.receive(strict_json(await read_body(request)))
+        except BadBody as exc:
+            return PlainTextResponse(exc.reason, status_code=exc.status)
+        except BadUpdate as exc:
+            return PlainTextResponse(f"not an update: {exc}", status_code=400)
+        except sqlite3.Error as exc:
+            log.error("Telegram webhook: could not store the update (%s); Telegram will deliver it again", exc)
+            return PlainTextResponse("try again later", status_code=503)
         return PlainTextResponse("ok")
 
     async def whatsapp_verify(request: Request) -> Response:
@@ -76,24 +87,31 @@ def make_asgi(settings: Settings, application: Application | None = None,
 
     async def whatsapp_webhook(request: Request) -> Response:
         assert whatsapp is not None
-        body = await request.body()
         signature = request.headers.get("X-Hub-Signature-256")
         if signature is None:
             return PlainTextResponse("signature required", status_code=401)
+        try:
+            body = await read_body(request)
+        except BadBody as exc:
+            return PlainTextResponse(exc.reason, status_code=exc.status)
         if not valid_signature(body, signature, str(settings.whatsapp_app_secret)):
             return PlainTextResponse("bad signature", status_code=403)
         try:
-            payload = json.loads(body)
-        except ValueError:
-            return PlainTextResponse("bad request", status_code=400)
-        await whatsapp.receive(payload)        # stored in SQLite; answered by the worker, off the request path
+            await whatsapp.receive(strict_json(body))   # stored in SQLite; answered by the worker, off the request path
+        except BadBody as exc:
+            return PlainTextResponse(exc.reason, status_code=exc.status)
+        except BadPayload as exc:
+            return PlainTextResponse(f"not a WhatsApp delivery: {exc}", status_code=400)
+        except sqlite3.Error as exc:
+            log.error("WhatsApp webhook: could not store the delivery (%s); Meta will deliver it again", exc)
+            return PlainTextResponse("try again later", status_code=503)
         return PlainTextResponse("ok")
 
     async def health(_: Request) -> Response:
         return PlainTextResponse("ok")
 
     routes = [Route("/healthz", health, methods=["GET"])]
-    if application is not None:
+    if telegram is not None:
         routes.append(Route(webhook_path(settings), telegram_webhook, methods=["POST"]))
     if whatsapp is not None:
         routes.append(Route(WHATSAPP_PATH, whatsapp_verify, methods=["GET"]))
@@ -149,8 +167,8 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
             whatsapp = await start_whatsapp(settings, runtime)
             if whatsapp is None:
                 return 1
-        application = build_application(settings, runtime, updater=not settings.telegram_webhook_url) \
-            if settings.telegram_token else None
+        application = build_application(settings, runtime, updater=False) if settings.telegram_token else None
+        telegram = TelegramInbox(application, store) if application is not None else None
         broadcaster = make_broadcaster(settings, store, lambda: runtime.kb,
                                        telegram_bot=application.bot if application is not None else None,
                                        whatsapp_client=whatsapp.client if whatsapp is not None else None)
@@ -169,10 +187,14 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
         try:
             if whatsapp is not None:
                 tasks.append(asyncio.create_task(whatsapp.run(stop)))
-            if application is not None:
+            if application is not None and telegram is not None:
                 application.bot_data["broadcaster"] = broadcaster
                 application.bot_data["watcher"] = watcher
                 await _start_telegram(application, settings)
+                tasks.append(asyncio.create_task(telegram.worker.run(stop)))
+                if not settings.telegram_webhook_url:
+                    tasks.append(asyncio.create_task(
+                        telegram.poll(stop, settings.telegram_api_base_url, str(settings.telegram_token))))
             if runtime.status.from_snapshot:
                 problems = runtime.status.problems
                 await tell_staff("\n".join([
@@ -193,7 +215,7 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
                 log.warning("another exportbot process is sending reminders and broadcasts; this one will not")
                 broadcaster.senders = {}
             if settings.telegram_webhook_url or whatsapp is not None:
-                web_app = make_asgi(settings, application if settings.telegram_webhook_url else None, whatsapp)
+                web_app = make_asgi(settings, telegram if settings.telegram_webhook_url else None, whatsapp)
                 await _run_uvicorn(web_app, settings.port, stop)
             else:
                 await stop.wait()
@@ -241,9 +263,7 @@ async def _start_telegram(application: Application, settings: Settings) -> None:
                                           secret_token=str(settings.telegram_webhook_secret),
                                           allowed_updates=Update.ALL_TYPES)
         return
-    assert application.updater is not None
     await application.bot.delete_webhook()
-    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
     log.info("Telegram: polling %s for updates", _safe_base(settings.telegram_api_base_url))
 
 

@@ -129,7 +129,23 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE users ADD COLUMN topic TEXT;
     """,
-    # 5: district staff close the loop: what a user said after 👎, questions dealt with (alias / to-do),
+    # 5: one inbox for both channels: every Telegram update and WhatsApp message is stored before the platform is
+    #    told it arrived, then answered from here. state pending -> done | bad | failed | throttled; a failed send
+    #    is retried at next_try_at; `replies` holds the replies worked out for it and `sent` how many of their
+    #    messages went out, so a retry sends only the missing ones.
+    """
+    ALTER TABLE inbox ADD COLUMN state TEXT NOT NULL DEFAULT 'pending';
+    ALTER TABLE inbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE inbox ADD COLUMN next_try_at REAL NOT NULL DEFAULT 0;
+    ALTER TABLE inbox ADD COLUMN replies TEXT;
+    ALTER TABLE inbox ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE inbox ADD COLUMN error TEXT;
+    UPDATE inbox SET state = 'done' WHERE processed_at IS NOT NULL;
+    CREATE INDEX inbox_due ON inbox (channel, state, next_try_at);
+    CREATE INDEX inbox_processed ON inbox (processed_at);
+    CREATE INDEX processed_updates_by_time ON processed_updates (processed_at);
+    """,
+    # 6: district staff close the loop: what a user said after 👎, questions dealt with (alias / to-do),
     #    the to-do list of questions needing a new answer, hand-offs to the district office
     """
     ALTER TABLE questions ADD COLUMN note TEXT;
@@ -174,6 +190,24 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
+BUSY_TIMEOUT_MS = 5000          # a short lock by another process is waited out, not turned into an error
+WAL_LIMIT_BYTES = 512 * 1024    # the write-ahead log is cut back to this after each checkpoint
+WAL_AUTOCHECKPOINT_PAGES = 100  # ~400 KB: checkpoint often, so the log never grows far
+KEEP_SECONDS = 7 * 86400        # handled updates and inbox rows are forgotten after a week
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    channel: str
+    message_id: str
+    chat_id: str
+    payload: str
+    received_at: float
+    attempts: int
+    replies: str | None
+    sent: int
+
+
 
 @dataclass(frozen=True)
 class UserRecord:
@@ -196,9 +230,12 @@ class Store:
     async def open(self) -> "Store":
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(str(self.path))
+        self._db = await aiosqlite.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000)
         self._db.row_factory = aiosqlite.Row
+        await self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
+        await self._db.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         await self._db.execute("PRAGMA synchronous=NORMAL")
         await self._db.execute("PRAGMA foreign_keys=ON")
         await self._migrate()
@@ -206,6 +243,10 @@ class Store:
 
     async def close(self) -> None:
         if self._db is not None:
+            try:
+                await self.checkpoint()
+            except aiosqlite.Error:     # e.g. the disk is full: the log is replayed at the next open
+                pass
             await self._db.close()
             self._db = None
 
@@ -225,6 +266,24 @@ class Store:
             version = (await cur.fetchone())[0]
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             await self.db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database and cut the log file back to nothing."""
+        await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    async def integrity(self) -> str:
+        async with self.db.execute("PRAGMA integrity_check") as cur:
+            return str((await cur.fetchone())[0])
+
+    async def prune(self, keep_seconds: float = KEEP_SECONDS) -> int:
+        """Forget handled updates and finished inbox rows older than ``keep_seconds`` (a new Bot API server may
+        reuse old update ids)."""
+        cutoff = self.clock() - keep_seconds
+        cur = await self.db.execute("DELETE FROM processed_updates WHERE processed_at < ?", (cutoff,))
+        removed = cur.rowcount
+        cur = await self.db.execute("DELETE FROM inbox WHERE state != 'pending' AND processed_at < ?", (cutoff,))
+        await self.db.commit()
+        return removed + cur.rowcount
 
     async def schema_version(self) -> int:
         async with self.db.execute("PRAGMA user_version") as cur:
@@ -298,16 +357,72 @@ class Store:
         await self.db.commit()
         return cur.rowcount == 1
 
+    async def inbox_payload(self, channel: str, message_id: str) -> str | None:
+        async with self.db.execute("SELECT payload FROM inbox WHERE channel = ? AND message_id = ?",
+                                   (channel, message_id)) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def inbox_add_bad(self, channel: str, message_id: str, payload: str, error: str) -> bool:
+        """Keep an update that cannot be understood, once, for the record; it is never answered."""
+        now = self.clock()
+        cur = await self.db.execute(
+            """INSERT OR IGNORE INTO inbox (channel, message_id, chat_id, payload, received_at, processed_at, state,
+                                            error) VALUES (?, ?, '', ?, ?, ?, 'bad', ?)""",
+            (channel, message_id, payload, now, now, error))
+        await self.db.commit()
+        return cur.rowcount == 1
+
     async def inbox_pending(self, channel: str, limit: int = 100) -> list[tuple[str, str, str]]:
         async with self.db.execute(
-                """SELECT message_id, chat_id, payload FROM inbox WHERE channel = ? AND processed_at IS NULL
+                """SELECT message_id, chat_id, payload FROM inbox WHERE channel = ? AND state = 'pending'
                    ORDER BY received_at, rowid LIMIT ?""", (channel, limit)) as cur:
             return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
 
-    async def inbox_done(self, channel: str, message_id: str) -> None:
-        await self.db.execute("UPDATE inbox SET processed_at = ? WHERE channel = ? AND message_id = ?",
-                              (self.clock(), channel, message_id))
+    async def inbox_due(self, channel: str, limit: int = 100) -> list[InboxRow]:
+        """Pending rows whose time has come, oldest first; a chat waiting for a retry keeps its later rows back."""
+        async with self.db.execute(
+                """SELECT message_id, chat_id, payload, received_at, attempts, replies, sent FROM inbox i
+                   WHERE channel = ? AND state = 'pending' AND next_try_at <= ?
+                     AND NOT EXISTS (SELECT 1 FROM inbox o WHERE o.channel = i.channel AND o.chat_id = i.chat_id
+                                     AND o.state = 'pending' AND o.next_try_at > ? AND o.rowid < i.rowid)
+                   ORDER BY received_at, rowid LIMIT ?""", (channel, self.clock(), self.clock(), limit)) as cur:
+            return [InboxRow(channel, *r) for r in await cur.fetchall()]
+
+    async def inbox_next_due(self, channel: str) -> float | None:
+        """When the earliest pending row may be tried (None when nothing is pending)."""
+        async with self.db.execute("SELECT MIN(next_try_at) FROM inbox WHERE channel = ? AND state = 'pending'",
+                                   (channel,)) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def inbox_done(self, channel: str, message_id: str, state: str = "done", error: str | None = None) -> None:
+        """Finish a row: done (answered), bad (not understood), failed (gave up) or throttled."""
+        await self.db.execute("UPDATE inbox SET processed_at = ?, state = ?, error = COALESCE(?, error) "
+                              "WHERE channel = ? AND message_id = ?",
+                              (self.clock(), state, error, channel, message_id))
         await self.db.commit()
+
+    async def inbox_retry(self, channel: str, message_id: str, delay: float, error: str) -> None:
+        await self.db.execute("UPDATE inbox SET attempts = attempts + 1, next_try_at = ?, error = ? "
+                              "WHERE channel = ? AND message_id = ?",
+                              (self.clock() + delay, error, channel, message_id))
+        await self.db.commit()
+
+    async def inbox_set_replies(self, channel: str, message_id: str, replies: str) -> None:
+        await self.db.execute("UPDATE inbox SET replies = ?, sent = 0 WHERE channel = ? AND message_id = ?",
+                              (replies, channel, message_id))
+        await self.db.commit()
+
+    async def inbox_sent(self, channel: str, message_id: str, sent: int) -> None:
+        await self.db.execute("UPDATE inbox SET sent = ? WHERE channel = ? AND message_id = ?",
+                              (sent, channel, message_id))
+        await self.db.commit()
+
+    async def inbox_counts(self, channel: str | None = None) -> dict[str, int]:
+        sql = "SELECT state, COUNT(*) FROM inbox" + (" WHERE channel = ?" if channel else "") + " GROUP BY state"
+        async with self.db.execute(sql, (channel,) if channel else ()) as cur:
+            return {r[0]: r[1] for r in await cur.fetchall()}
 
     async def record_status(self, channel: str, message_id: str, chat_id: str, status: str,
                             error_code: int | None) -> None:

@@ -95,6 +95,8 @@ def test_follow_ups_borrow_what_they_do_not_say(talk):
     assert code.outcome.entry.id == "hs-4201"
     agra, moradabad = talk("ODOP product of Agra", "what about Moradabad")
     assert (agra.outcome.entry.id, moradabad.outcome.entry.id) == ("agra", "moradabad")
+    freight, airports = talk("air freight subsidy kitni hai", "which airports?")
+    assert airports.outcome.entry.id == "upepb-air-freight" and "Varanasi and Lucknow" in airports.replies[0].text
     port, small = talk("gateway port scheme 40 ft container kitna milta hai", "aur 20 feet pe?")
     assert small.outcome.entry.id == "upepb-gateway-port" and "₹6,000" in small.replies[0].text
 
@@ -179,3 +181,12 @@ def test_a_long_message_asking_two_things_gets_both_answers(talk):
         "MDA: stall charges at foreign fairs/exhibitions – UP Export Promotion Bureau",
         "Gateway Port Scheme – UP Export Promotion Bureau"]
     assert "60%" in turn.replies[0].text and "₹12,000" in turn.replies[1].text
+
+
+def test_hindi_hs_answers_name_countries_in_hindi(kb, talk):
+    from bot.core.compose import COUNTRIES_HI
+    listed = {c for e in kb.entries.values() for c in e.countries}
+    assert listed <= set(COUNTRIES_HI), sorted(listed - set(COUNTRIES_HI))
+    (turn,) = talk("सैडलरी का एचएस कोड", state=UserState(lang="hi"))
+    line = next(x for x in turn.replies[0].text.splitlines() if x.startswith("लक्ष्य बाज़ार: "))
+    assert line.startswith("लक्ष्य बाज़ार: जर्मनी, अमेरिका (USA), ब्रिटेन (UK)")

@@ -109,7 +109,10 @@ async def test_edits_go_live_on_both_channels_and_broken_ones_do_not(tmp_path):
             code = await asyncio.to_thread(cli_main, ["--knowledge", str(knowledge), "--db", str(settings.db_path),
                                                       "kb", "reload", "--wait", "8"])
             assert code == 1                             # still broken: refused again, told again
-            assert tg.sent_to(ADMIN)[-1]["text"].startswith("Reload refused (reload requested)")
+
+            async def told_again() -> bool:              # the message may follow the status file by a moment
+                return tg.sent_to(ADMIN)[-1]["text"].startswith("Reload refused (reload requested)")
+            await until(told_again)
         finally:
             stop.set()
             await http.aclose()

@@ -14,6 +14,7 @@ from bot.serve import make_asgi, serve_async
 from bot.settings import Secret, Settings
 from bot.store import Store
 from bot.channels.telegram.app import build_application
+from bot.channels.telegram.inbox import TelegramInbox
 
 from .conftest import KNOWLEDGE
 from .fakes.telegram_api import FakeBotAPI
@@ -49,17 +50,17 @@ async def test_webhook_checks_the_secret_header(tmp_path, dialogue):
                         telegram_webhook_url="https://bot.example/telegram/hook",
                         telegram_webhook_secret=Secret("s3cret"))
     app = build_application(settings, Runtime(KNOWLEDGE, store, dialogue), updater=False)
-    asgi = make_asgi(settings, app)
+    asgi = make_asgi(settings, TelegramInbox(app, store))
     update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"},
                                           "from": {"id": 5, "is_bot": False, "first_name": "Ram"}, "text": "hi"}}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi), base_url="http://test") as client:
         wrong = await client.post("/telegram/hook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
         missing = await client.post("/telegram/hook", json=update)
         assert (wrong.status_code, missing.status_code) == (403, 403)
-        assert app.update_queue.qsize() == 0
+        assert await store.inbox_counts("telegram") == {}
         right = await client.post("/telegram/hook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"})
         assert right.status_code == 200
-        assert app.update_queue.qsize() == 1
+        assert await store.inbox_counts("telegram") == {"pending": 1}      # stored before the 200
         assert (await client.get("/healthz")).text == "ok"
     await store.close()
 

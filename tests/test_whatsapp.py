@@ -129,10 +129,13 @@ async def test_menu_is_a_list_and_a_list_selection_works(wa):
 
 async def test_non_text_messages_get_one_polite_line(wa):
     for payload in (graph_api.image(USER), graph_api.audio(USER), graph_api.video(USER), graph_api.document(USER),
-                    graph_api.sticker(USER), graph_api.location(USER), graph_api.contacts_message(USER),
-                    graph_api.reaction(USER, "👍", "wamid.x")):
+                    graph_api.sticker(USER), graph_api.location(USER), graph_api.contacts_message(USER)):
         (reply,) = await wa.deliver(payload)
         assert (reply["type"], reply["body"]) == ("text", "I can only read typed text. Please type your question.")
+
+
+async def test_a_reaction_gets_no_answer(wa):
+    assert await wa.deliver(graph_api.reaction(USER, "👍", "wamid.x")) == []
 
 
 async def test_unsigned_or_wrongly_signed_posts_are_refused_and_nothing_is_stored(wa):

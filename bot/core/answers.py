@@ -191,10 +191,18 @@ class AnswerEngine:
         if previous is None or not previous.tokens or query.off_topic:
             return outcome
         # A message that names its own subject, or nothing the bot knows, and does not point back stands on its own.
-        leans = leans_on_previous(text)
+        # A short question about something the previous answer speaks of ("which airports?" after the air
+        # freight scheme) asks about that answer.
+        within = (previous.entry_id in self.index.position and 0 < len(query.tokens) <= 2
+                  and has_subject(query.tokens, self.district_tokens)
+                  and all(t in self.index.speaks_of(previous.entry_id) for t in query.tokens))
+        leans = leans_on_previous(text) or within
         if not leans and (not query.tokens or has_subject(query.tokens, self.district_tokens)):
             return outcome
-        tokens = combine(previous.tokens, query.tokens, self.district_tokens)
+        # Asking about a part of the previous answer keeps its subject; otherwise the new words take the place
+        # of the previous words of the same role ("and for saddlery?").
+        tokens = (tuple(dict.fromkeys(previous.tokens + query.tokens)) if within and not leans_on_previous(text)
+                  else combine(previous.tokens, query.tokens, self.district_tokens))
         merged = replace(query, tokens=tokens, weights=(1.0,) * len(tokens))
         follow = self._decide(text, merged, out_lang, district)
         order = {"answer": 2, "suggest": 1}

@@ -84,7 +84,7 @@ def _hs_answer(entry: Entry, raw: Raw, markets_by_code: Mapping[str, list[Entry]
         countries.extend(c for c in m.countries if c not in countries)
     if countries:
         en.append("Target markets: " + ", ".join(countries[:8]))
-        hi.append("लक्ष्य बाज़ार: " + ", ".join(countries[:8]))
+        hi.append("लक्ष्य बाज़ार: " + ", ".join(COUNTRIES_HI.get(c, c) for c in countries[:8]))
     # The title is the answer's first line, so the answer does not repeat it.
     return replace(entry, answer=Text("\n".join(en), "\n".join(hi)), title=Text(en[0], hi[0]))
 
@@ -107,3 +107,20 @@ def _district_answer(entry: Entry, raw: Raw) -> Entry:
     title = Text(f"{d.name.en}: ODOP products", f"{d.name.hi}: ODOP उत्पाद")
     return replace(entry, answer=Text("\n".join(en), "\n".join(hi)), title=title)
 
+
+# Country names as a Hindi reader knows them (markets.yaml lists countries in English, as the plans do).
+COUNTRIES_HI = {
+    "ASEAN countries": "आसियान देश", "Angola": "अंगोला", "Australia": "ऑस्ट्रेलिया", "Bangladesh": "बांग्लादेश",
+    "Belgium": "बेल्जियम", "Bhutan": "भूटान", "Brazil": "ब्राज़ील", "Canada": "कनाडा", "Chile": "चिली", "China": "चीन",
+    "Czech Republic": "चेक गणराज्य", "Denmark": "डेनमार्क", "Egypt": "मिस्र", "Finland": "फ़िनलैंड", "France": "फ़्रांस",
+    "GCC countries": "खाड़ी (GCC) देश", "Germany": "जर्मनी", "Greece": "ग्रीस", "Hong Kong": "हांगकांग",
+    "Indonesia": "इंडोनेशिया", "Iraq": "इराक़", "Ireland": "आयरलैंड", "Israel": "इज़राइल", "Italy": "इटली", "Japan": "जापान",
+    "Jordan": "जॉर्डन", "Malaysia": "मलेशिया", "Mexico": "मेक्सिको", "Middle East": "मध्य-पूर्व (खाड़ी देश)",
+    "Mongolia": "मंगोलिया", "Nepal": "नेपाल", "Netherlands": "नीदरलैंड", "Nigeria": "नाइजीरिया",
+    "North America": "उत्तरी अमेरिका", "Norway": "नॉर्वे", "Oman": "ओमान", "Philippines": "फ़िलीपींस", "Poland": "पोलैंड",
+    "Russia": "रूस", "Saudi Arabia": "सऊदी अरब", "Singapore": "सिंगापुर", "Slovenia": "स्लोवेनिया",
+    "South Africa": "दक्षिण अफ़्रीका", "South Korea": "दक्षिण कोरिया", "Spain": "स्पेन", "Sri Lanka": "श्रीलंका",
+    "Sudan": "सूडान", "Sweden": "स्वीडन", "Tanzania": "तंज़ानिया", "Thailand": "थाईलैंड", "Turkey": "तुर्की",
+    "UAE": "यूएई (UAE)", "UK": "ब्रिटेन (UK)", "USA": "अमेरिका (USA)", "Uganda": "युगांडा", "Vietnam": "वियतनाम",
+    "Yemen": "यमन",
+}

@@ -27,6 +27,11 @@ CALLBACK_MAX_BYTES = 64       # Telegram's limit for callback_data
 SUBSCRIPTIONS = ("all", "district", "sector", "none")
 
 
+def _number(text: str) -> bool:
+    """Digits 0-9 only, and not absurdly many (button data may be forged: '²'.isdigit() is true)."""
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
 @dataclass(frozen=True)
 class Button:
     label: str
@@ -280,13 +285,13 @@ class Dialogue:
         if head == "dist":
             if rest == "skip":
                 return self._after_district(replace(state, step=None))
-            if rest.startswith("p:") and rest[2:].isdigit():
+            if rest.startswith("p:") and _number(rest[2:]):
                 return Turn(state, (self._district_prompt(lang, int(rest[2:])),))
             if rest in self.kb.districts:
                 return self._set_district(state, rest)
         if head == "prod":
             return self._set_product(state, rest)
-        if head == "pp" and rest.isdigit():
+        if head == "pp" and _number(rest):
             return Turn(state, (self._product_prompt(state, lang, int(rest)),))
         if head == "sub" and rest in SUBSCRIPTIONS:
             return self._set_subscription(state, rest)
@@ -294,7 +299,7 @@ class Dialogue:
             return Turn(replace(state, step=None), (self.menu(lang),))
         if head == "m":
             topic, _, page = rest.partition(":")
-            reply = self._topic(state, lang, topic, int(page) if page.isdigit() else 0)
+            reply = self._topic(state, lang, topic, int(page) if _number(page) else 0)
             if reply is not None:
                 return Turn(state, (reply,))
         if head == "e" and rest in self.kb.entries:
@@ -394,7 +399,7 @@ class Dialogue:
             return self._finish_onboarding(replace(state, step=None)) if onboarding else Turn(
                 replace(state, step=None), (self.menu(lang),))
         parts = rest.split(":")
-        if len(parts) == 2 and parts[0] in self.kb.districts and parts[1].isdigit():
+        if len(parts) == 2 and parts[0] in self.kb.districts and _number(parts[1]):
             odop = self.kb.districts[parts[0]].odop
             index = int(parts[1])
             if index >= len(odop):
@@ -542,7 +547,7 @@ class Dialogue:
     def _event(self, state: UserState, lang: str, rest: str) -> Reply | None:
         event_id, _, day = rest.rpartition(":")
         event = next((e for e in self.kb.events if e.id == event_id), None)
-        if event is None or not day.isdigit():
+        if event is None or not _number(day):
             return None
         try:
             start = datetime.strptime(day, "%Y%m%d").date()

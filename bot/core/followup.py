@@ -32,7 +32,7 @@ people person unit business company firm start started
 
 # Words that say "the same as before": a message opening with one of these, or holding a pronoun, leans on
 # the previous question.
-OPENERS = ("and", "aur", "or", "also", "what about", "how about", "and for", "and what about", "same for",
+OPENERS = ("and", "n", "&", "aur", "or", "also", "what about", "how about", "and for", "and what about", "same for",
            "what of", "then", "to", "toh", "और", "तो", "फिर", "or for", "but for")
 POINTERS = frozenset("""
 it its this that these those them same iska iske iski isme ismein iska isko uska uske uski usme usko inka inke inki

@@ -89,6 +89,9 @@ def stem(token: str) -> str:
     return token
 
 
+# Words that say what is asked, not what about: a question made only of these leans on the sentences around it.
+ASKING = frozenset("hs market apply contact document eligible subsidy scheme register assistance benefit use".split())
+
 # A long message: the sentences that ask count fully, the ones around them (who the user is, what they make)
 # count this much, so they can settle a tie but not drown the question.
 CONTEXT_WEIGHT = 0.35
@@ -115,14 +118,22 @@ def _asks(sentence: str) -> bool:
     return bool(words) and (words[0] in _AUX_FIRST or bool(QUESTION_WORDS.intersection(words)))
 
 
+# Abbreviations whose full stop ends no sentence ("iec no.", "Rs. 500", "govt.").
+_ABBREVIATION = re.compile(r"\b(no|nos|rs|sr|st|govt|dept|etc|approx|vs|mr|mrs|dr|ltd|pvt|co|min|max|qty|kg)\.",
+                           re.IGNORECASE)
+
+
 def sentence_weights(text: str) -> list[tuple[str, float]]:
     """The sentences of a message with their weight: the questions 1, the rest :data:`CONTEXT_WEIGHT`.
 
     A message of one sentence, or one in which no sentence reads as a question, counts whole.
     """
     parts: list[str] = []
-    for p in _SENTENCE_END.split(text):
+    for p in _SENTENCE_END.split(_ABBREVIATION.sub(r"\1", text)):
         if not p or not p.strip():
+            continue
+        if parts and not normalise(p):       # "??" or "!!": more marks of the sentence before
+            parts[-1] += p
             continue
         # "iec no.", "Rs. 500", "govt." end no sentence: a piece of one or two words joins the next one.
         if parts and len(normalise(parts[-1]).split()) <= 2 and not parts[-1].rstrip().endswith("?"):
@@ -181,6 +192,7 @@ class Index:
         self.canon = Canon(dict(kb.synonyms))
         self.entries: list[Entry] = list(kb.entries.values())
         self.position = {e.id: i for i, e in enumerate(self.entries)}
+        self._spoken: dict[str, frozenset[str]] = {}
         self.docs: list[tuple[int, frozenset[str], float]] = []   # (entry index, tokens, weight)
         self.entry_phrases: list[list[str]] = []
         self.title_tokens: list[frozenset[str]] = [
@@ -272,6 +284,12 @@ class Index:
                 tokens[t] = max(tokens.get(t, 0.0), weight)
         if tokens and all(t.isdigit() and not HS_NUMBER.match(t) for t in tokens):
             tokens = {}   # a bare small number ("1", "20") is no question
+        # "I make leather saddles in Kanpur. What HS code should I use?": when the question itself names only
+        # what is asked, its subject is in the sentences around it, which then count fully.
+        asked = [t for t, w in tokens.items() if w == 1.0]
+        if len(sentences) > 1 and all(t in ASKING for t in asked):
+            tokens = dict.fromkeys(tokens, 1.0)
+            unknown = dict.fromkeys(unknown, 1.0)
         # Keep order, drop repeats.
         return Query(text, tuple(tokens), tuple(unknown), off, off_words, tuple(tokens.values()),
                      tuple(unknown.values()))
@@ -293,6 +311,16 @@ class Index:
         if best[0][0] != token[0]:
             return None
         return best[0]
+
+    def speaks_of(self, entry_id: str) -> frozenset[str]:
+        """Every canonical word of the entry, its answer text included (worked out when first asked for)."""
+        cached = self._spoken.get(entry_id)
+        if cached is None:
+            entry = self.entries[self.position[entry_id]]
+            cached = self.entry_tokens[self.position[entry_id]] | frozenset(
+                self.canon.content(entry.answer.en + " " + entry.answer.hi))
+            self._spoken[entry_id] = cached
+        return cached
 
     def covers(self, entry_id: str, words: tuple[str, ...]) -> bool:
         """Does the entry itself speak of these words (e.g. rainfall in a district profile)?"""

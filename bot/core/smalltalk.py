@@ -56,7 +56,7 @@ ACTS: dict[str, tuple[str, ...]] = {
 COURTESY = frozenset("""
 ji sir madam maam mam bhai bhaiya bhaisahab didi dost friend bot please pls plz so very much lot bahut
 you u aapka aapko apka tumhara yaar dear all everyone team again once more now abhi toh to hi bhi
-this that it was is really truly indeed karo kare karein kijiye kariye do
+this that it was is really truly indeed karo kare karein kijiye kariye do and aur now
 जी सर मैडम भाई भैया दीदी दोस्त आपका आपको बहुत सारा अब फिर से भी करो करें कीजिए करिए यह था
 """.split())
 

@@ -116,6 +116,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "expired": {"en": "That button is no longer valid. Here is the menu.", "hi": "यह बटन अब काम नहीं करता। यह रहा मेन्यू।"},
     "error": {"en": "Sorry, something went wrong on my side. Please try again in a minute.",
               "hi": "माफ़ कीजिए, मेरी तरफ़ कुछ गड़बड़ हो गई। कृपया एक मिनट बाद फिर कोशिश करें।"},
+    "slow_down": {"en": "You are sending messages faster than I can read them. I'll answer again in a few seconds; "
+                        "please send one question at a time.",
+                  "hi": "आप बहुत तेज़ी से संदेश भेज रहे हैं। कुछ सेकंड बाद मैं फिर जवाब दूँगा; कृपया एक बार में एक सवाल भेजें।"},
     "events_header": {"en": "Upcoming events for you (press one for details and a calendar file):",
                       "hi": "आपके लिए आने वाले कार्यक्रम (पूरी जानकारी और कैलेंडर फ़ाइल के लिए दबाएँ):"},
     "example_date": {"en": "(example date: confirm with your DIC)", "hi": "(संभावित तारीख़: DIC से पक्की करें)"},

@@ -845,7 +845,7 @@ class FakeGraphAPI:
             data = None
         self.requests.append(("POST", request.url.path, data))
         entry: dict[str, Any] = {
-            "to": _digits(data.get("to", "")) if isinstance(data, dict) else "",
+            "to": (_digits(data.get("to", "")) or str(data.get("recipient") or "")) if isinstance(data, dict) else "",
             "timestamp": now,
             "ok": False,
             "code": None,
@@ -917,9 +917,14 @@ class FakeGraphAPI:
                 f"Param recipient_type must be one of {{INDIVIDUAL, GROUP}} - got \"{recipient_type}\"."
             )
         to = data.get("to")
-        if to is None or to == "":
+        bsuid = data.get("recipient") if to is None else None       # a username user's id
+        if bsuid is not None:
+            if not isinstance(bsuid, str) or not re.match(r"^[A-Z]{2}\.(ENT\.)?[0-9A-Za-z]+$", bsuid):
+                raise _param("Param recipient must be a business-scoped user id.")
+            to = bsuid
+        elif to is None or to == "":
             raise _param("The parameter to is required.")
-        if not isinstance(to, (str, int)) or not _digits(to):
+        if bsuid is None and (not isinstance(to, (str, int)) or not _digits(to)):
             raise GraphAPIError(
                 131026, "(#131026) Message undeliverable",
                 details="Recipient phone number is not a valid WhatsApp phone number.",
@@ -936,7 +941,7 @@ class FakeGraphAPI:
             raise _param("The parameter context['message_id'] is required.")
 
         record: dict[str, Any] = {
-            "to": _digits(to),
+            "to": bsuid if bsuid is not None else _digits(to),
             "type": kind,
             "body": None,
             "buttons": [],

@@ -5,10 +5,13 @@ No SQL, YAML or scoring here. Handler order is set in :func:`register`.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import re
 import time
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update)
 from telegram.constants import ChatMemberStatus, ChatType
@@ -20,6 +23,7 @@ from ...core.campaigns import CampaignStatus
 from . import staff as staff_handlers
 from ...services.admin import change_campaign, format_reload, format_stats
 from ...services.conversation import anonymise
+from ...services.inbox import replies_to_json
 from ...services.staff import Scope, resolve_segment
 from ...core.dialogue import COMMANDS, Incoming, Reply
 from ...core.events import IST
@@ -61,25 +65,76 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
                                  for row in reply.buttons])
 
 
-async def send_replies(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: tuple[Reply, ...]) -> None:
-    runtime = runtime_of(context)
+@dataclass
+class RowContext:
+    """The stored update being answered (set by the inbox worker around ``process_update``)."""
+
+    row: Any
+    store: Any
+    error: BaseException | None = None
+    planned: int = 0            # messages of this update already planned (a handler may reply more than once)
+
+
+CURRENT: contextvars.ContextVar[RowContext | None] = contextvars.ContextVar("telegram_inbox_row", default=None)
+
+
+def messages_of(replies: tuple[Reply, ...]) -> list[tuple[str, Any, Any]]:
+    """The Telegram messages for some replies, in order: ("text", chunk, markup) or ("document", name, bytes)."""
+    out: list[tuple[str, Any, Any]] = []
     for reply in replies:
         chunks = split_text(reply.text, TEXT_MAX)
+        for i, chunk in enumerate(chunks):
+            out.append(("text", chunk, keyboard(reply) if i == len(chunks) - 1 else None))
+        if reply.attachment:
+            out.append(("document", *reply.attachment))
+    return out
+
+
+async def deliver(bot: Any, store: Any, row: Any | None, chat_id: int, replies: tuple[Reply, ...],
+                  start: int = 0) -> None:
+    """Send the messages from ``start`` on, counting each one sent against the stored update (when there is one).
+
+    A 429 is waited out once; other send errors propagate (the inbox retries the rest later). A user who
+    blocked the bot is marked and sent nothing more.
+    """
+    for index, (kind, first, second) in enumerate(messages_of(replies)):
+        if index < start:
+            continue
         try:
-            for i, chunk in enumerate(chunks):
-                markup = keyboard(reply) if i == len(chunks) - 1 else None
-                try:
-                    await context.bot.send_message(chat_id, chunk, reply_markup=markup)
-                except RetryAfter as exc:       # Telegram asks to slow down: wait as told, then send once more
-                    await asyncio.sleep(retry_seconds(exc))
-                    await context.bot.send_message(chat_id, chunk, reply_markup=markup)
-            if reply.attachment:
-                name, content = reply.attachment
-                await context.bot.send_document(chat_id, InputFile(content, filename=name))
+            try:
+                await _send_one(bot, chat_id, kind, first, second)
+            except RetryAfter as exc:       # Telegram asks to slow down: wait as told, then send once more
+                await asyncio.sleep(retry_seconds(exc))
+                await _send_one(bot, chat_id, kind, first, second)
         except Forbidden:
-            await runtime.store.set_blocked(CHANNEL, str(chat_id), True)
+            await store.set_blocked(CHANNEL, str(chat_id), True)
             log.info("user=%s blocked the bot; marked", anonymise(CHANNEL, str(chat_id)))
             return
+        if row is not None:
+            await store.inbox_sent(CHANNEL, row.message_id, index + 1)
+
+
+async def _send_one(bot: Any, chat_id: int, kind: str, first: Any, second: Any) -> None:
+    if kind == "text":
+        await bot.send_message(chat_id, first, reply_markup=second)
+    else:
+        await bot.send_document(chat_id, InputFile(second, filename=first))
+
+
+async def send_replies(context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: tuple[Reply, ...]) -> None:
+    """Send replies; for a stored update, record them first so a failed send is retried, not recomputed."""
+    store = runtime_of(context).store
+    row_context = CURRENT.get()
+    if row_context is None:
+        await deliver(context.bot, store, None, chat_id, replies)
+        return
+    row = row_context.row
+    if row_context.planned:        # a second reply for the same update: send it as it comes
+        await deliver(context.bot, store, None, chat_id, replies)
+        return
+    await store.inbox_set_replies(CHANNEL, row.message_id, replies_to_json(str(chat_id), replies))
+    row_context.planned = len(messages_of(replies))
+    await deliver(context.bot, store, row, chat_id, replies)
 
 
 async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Incoming) -> None:
@@ -95,6 +150,8 @@ async def converse(update: Update, context: ContextTypes.DEFAULT_TYPE, event: In
 
 async def drop_redelivered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer each update once, even if Telegram (or a restart) delivers it again."""
+    if CURRENT.get() is not None:      # from the inbox, which stores each update once
+        return
     if not await runtime_of(context).store.claim_update(CHANNEL, update.update_id):
         log.info("update %s already handled; skipped", update.update_id)
         raise ApplicationHandlerStop
@@ -182,7 +239,8 @@ async def outreach_command(update: Update, context: ContextTypes.DEFAULT_TYPE, n
         return
     if name == "reminder_text":
         number, _, text = rest.partition(" ")
-        if not number.isdigit() or not text.strip() or await store.campaign(int(number)) is None:
+        valid = number.isascii() and number.isdigit() and len(number) <= 9
+        if not valid or not text.strip() or await store.campaign(int(number)) is None:
             await message.reply_text("Usage: /reminder_text <number from /reminders> new text")
             return
         text = text.strip()
@@ -220,9 +278,12 @@ async def admin_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await button(update, context)
         return
     await query.answer()
-    head, action, number = query.data.split(":", 2)
-    campaign_id = int(number) if number.isdigit() else -1
+    head, action, number = (query.data.split(":", 2) + ["", ""])[:3]
+    campaign_id = int(number) if number.isascii() and number.isdigit() and len(number) <= 9 else -1
     store = broadcaster.store
+    if campaign_id < 0 or action not in ("p", "r", "c", "y", "n"):
+        await query.edit_message_text("That button is no longer valid. Use /reminders or /broadcast again.")
+        return
     campaign = await store.campaign(campaign_id)
     if not scope.state_admin and (campaign is None or campaign.created_by != f"telegram:{query.from_user.id}"):
         await query.edit_message_text("Only a state admin (or whoever wrote it) can change this.")
@@ -314,6 +375,10 @@ async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log every failure with its traceback and tell the user something went wrong."""
+    row_context = CURRENT.get()
+    if row_context is not None:        # the inbox decides: retry a failed send, or apologise once and skip
+        row_context.error = context.error
+        return
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:

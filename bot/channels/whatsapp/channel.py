@@ -13,6 +13,8 @@ import hashlib
 import hmac
 import json
 import logging
+import re
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +24,12 @@ from ...core.entities import clip
 from ...services.runtime import Runtime
 from ...core.normalise import has_devanagari
 from ...core.texts import t
-from .client import ConfigurationError, GraphError, WhatsAppClient, WindowClosed
+from .client import ConfigurationError, GraphError, Uncertain, WhatsAppClient, WindowClosed
+from ...services.inbox import InboxWorker, Retry, replies_from_json, replies_to_json
 from ..limits import (BUTTON_TITLE_MAX, BUTTONS_MAX, INTERACTIVE_BODY_MAX, ROW_DESCRIPTION_MAX, ROW_TITLE_MAX,
                       ROWS_MAX, TEXT_MAX, split_text)
 
 CHANNEL = "whatsapp"
-INBOX_BATCH = 100
 log = logging.getLogger("exportbot.whatsapp")
 
 
@@ -39,10 +41,22 @@ def valid_signature(body: bytes, header: str | None, app_secret: str) -> bool:
     return hmac.compare_digest(header[len("sha256="):].lower(), expected)
 
 
+WA_ID = re.compile(r"^[0-9]{5,20}$")                       # a phone number in international form, digits only
+BSUID = re.compile(r"^[A-Z]{2}\.(ENT\.)?[0-9A-Za-z]{1,64}$")   # a username user's id, e.g. US.13491208655302741918
+MESSAGE_ID_MAX = 256
+TEXT_MAX_IN = 10_000
+STATUSES = ("sent", "delivered", "read", "failed", "deleted")
+QUIET_TYPES = ("reaction", "revoke", "edit", "system", "deleted", "ephemeral")   # answered with nothing
+
+
+class BadPayload(ValueError):
+    """Not the shape of a WhatsApp Cloud API delivery the bot reads."""
+
+
 @dataclass(frozen=True)
 class Inbound:
     wamid: str
-    wa_id: str
+    wa_id: str                 # phone number (wa_id) or, for a username user, the BSUID
     message: dict[str, Any]
 
 
@@ -54,27 +68,103 @@ class Status:
     error_code: int | None
 
 
-def parse_payload(payload: dict[str, Any]) -> tuple[list[Inbound], list[Status]]:
-    """Messages and statuses of a Cloud API webhook delivery (other fields are ignored)."""
+def _list(parent: dict[str, Any], key: str) -> list[Any]:
+    value = parent.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadPayload(f"{key} is not a list")
+    return value
+
+
+def _dict(value: Any, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BadPayload(f"{what} is not an object")
+    return value
+
+
+def _text(parent: dict[str, Any], key: str, limit: int, required: bool = False) -> str | None:
+    value = parent.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise BadPayload(f"{key} is not text")
+    return value
+
+
+def _sender(value: Any) -> str:
+    if not isinstance(value, str) or not (WA_ID.match(value) or BSUID.match(value)):
+        raise BadPayload("the sender is not a WhatsApp id")
+    return value
+
+
+def _message(message: dict[str, Any], contacts: list[dict[str, Any]]) -> Inbound:
+    wamid = _text(message, "id", MESSAGE_ID_MAX, required=True)
+    kind = _text(message, "type", 64, required=True)
+    if "from" in message:
+        sender = _sender(message["from"])
+    elif "from_user_id" in message:
+        sender = _sender(message["from_user_id"])
+    elif len(contacts) == 1 and ("wa_id" in contacts[0] or "user_id" in contacts[0]):
+        sender = _sender(contacts[0].get("wa_id") or contacts[0].get("user_id"))
+    else:
+        raise BadPayload("a message without a sender")
+    timestamp = message.get("timestamp")
+    if timestamp is not None and not (isinstance(timestamp, str) and timestamp.isascii() and timestamp.isdigit()
+                                      and len(timestamp) <= 12):
+        raise BadPayload("timestamp is not a number")
+    if kind == "text":
+        _text(_dict(message.get("text"), "text"), "body", TEXT_MAX_IN, required=True)
+    elif kind == "interactive":
+        interactive = _dict(message.get("interactive"), "interactive")
+        for key in ("button_reply", "list_reply"):
+            if key in interactive:
+                _text(_dict(interactive[key], key), "id", 256, required=True)
+    elif kind == "button":
+        _text(_dict(message.get("button"), "button"), "payload", 1024)
+    assert wamid is not None
+    return Inbound(wamid, sender, message)
+
+
+def _status(status: dict[str, Any]) -> Status | None:
+    """A message status; None for other statuses (calls, for instance), which are not delivery statuses."""
+    if status.get("type") not in (None, "message") or status.get("status") not in STATUSES:
+        return None
+    wamid = _text(status, "id", MESSAGE_ID_MAX, required=True)
+    recipient = _sender(status.get("recipient_id") or status.get("recipient_user_id"))
+    code = None
+    errors = _list(status, "errors")
+    if errors:
+        first = _dict(errors[0], "error")
+        code = first.get("code")
+        if code is not None and (type(code) is not int or not 0 <= code < 10 ** 7):
+            raise BadPayload("error code is not a number")
+    assert wamid is not None
+    return Status(wamid, recipient, str(status["status"]), code)
+
+
+def parse_payload(payload: Any) -> tuple[list[Inbound], list[Status]]:
+    """Messages and statuses of a Cloud API webhook delivery; :class:`BadPayload` if a field the bot reads has
+    the wrong type or range (then nothing of it is kept). Other fields and other kinds of change are ignored."""
+    payload = _dict(payload, "the delivery")
     inbound: list[Inbound] = []
     statuses: list[Status] = []
-    for entry in payload.get("entry") or []:
-        for change in entry.get("changes") or []:
-            value = change.get("value") or {}
-            contacts = {c.get("wa_id"): c for c in value.get("contacts") or []}
-            for message in value.get("messages") or []:
-                sender = message.get("from") or next(iter(contacts), None)
-                if message.get("id") and sender:
-                    inbound.append(Inbound(str(message["id"]), str(sender), message))
-            for status in value.get("statuses") or []:
-                errors = status.get("errors") or []
-                code = int(errors[0]["code"]) if errors and "code" in errors[0] else None
-                statuses.append(Status(str(status.get("id", "")), str(status.get("recipient_id", "")),
-                                       str(status.get("status", "")), code))
+    for entry in _list(payload, "entry"):
+        for change in _list(_dict(entry, "entry"), "changes"):
+            value = _dict(_dict(change, "change").get("value") or {}, "value")
+            contacts = [_dict(c, "contact") for c in _list(value, "contacts")]
+            for message in _list(value, "messages"):
+                inbound.append(_message(_dict(message, "message"), contacts))
+            for status in _list(value, "statuses"):
+                parsed = _status(_dict(status, "status"))
+                if parsed is not None:
+                    statuses.append(parsed)
     return inbound, statuses
 
 
-def to_incoming(message: dict[str, Any]) -> Incoming:
+def to_incoming(message: dict[str, Any]) -> Incoming | None:
+    """What the conversation sees of a message; None for what a person expects no answer to (reactions,
+    deletions, edits, system notices)."""
     kind = message.get("type")
     if kind == "text":
         body = (message.get("text") or {}).get("body", "")
@@ -84,10 +174,19 @@ def to_incoming(message: dict[str, Any]) -> Incoming:
         return Incoming("text", body)
     if kind == "interactive":
         interactive = message.get("interactive") or {}
-        reply = interactive.get("button_reply") or interactive.get("list_reply") or {}
+        reply = interactive.get("button_reply") or interactive.get("list_reply")
+        if not reply:
+            return None
         return Incoming("button", str(reply.get("id", "")))
     if kind == "button":   # a quick-reply button of a template message
         return Incoming("button", str((message.get("button") or {}).get("payload", "")))
+    if kind == "request_welcome":   # the user opened the chat for the first time: greet them
+        return Incoming("command", "start")
+    if kind in QUIET_TYPES:
+        return None
+    if kind == "unsupported" and any(isinstance(e, dict) and e.get("code") == 131051
+                                     for e in message.get("errors") or []):
+        return Incoming("media")
     return Incoming("media")
 
 
@@ -121,20 +220,22 @@ def _attachment(reply: Reply) -> list[tuple[str, Any]]:
 
 
 class WhatsAppChannel:
-    """Processes the inbox and sends the replies; one instance per running bot."""
+    """Stores deliveries in the inbox and answers them from there; one instance per running bot."""
 
     def __init__(self, runtime: Runtime, client: WhatsAppClient):
         self.runtime = runtime
         self.client = client
-        self._wake = asyncio.Event()
-        self._lock = asyncio.Lock()
+        self.worker = InboxWorker(runtime.store, CHANNEL, self.handle, apologise=self.apologise,
+                                  slow_down=self.slow_down)
 
     @property
     def store(self) -> Any:
         return self.runtime.store
 
-    async def receive(self, payload: dict[str, Any]) -> int:
-        """Store the delivery (messages once each, statuses recorded); return how many messages are new."""
+    async def receive(self, payload: Any) -> int:
+        """Store the delivery (messages once each, statuses recorded); return how many messages are new.
+
+        :class:`BadPayload` (and nothing stored) when it is not a delivery the bot can read."""
         inbound, statuses = parse_payload(payload)
         new = 0
         for m in inbound:
@@ -147,81 +248,80 @@ class WhatsAppChannel:
             if s.status == "failed" and s.error_code == 131047:
                 await self.store.mark_window_closed(CHANNEL, s.recipient)
         if new:
-            self._wake.set()
+            self.worker.wake()
         return new
 
     async def process_pending(self) -> int:
-        """Answer every stored message not answered yet, oldest first."""
-        done = 0
-        async with self._lock:
-            while batch := await self.store.inbox_pending(CHANNEL, limit=INBOX_BATCH):
-                try:
-                    done += await self._process(batch)
-                except ConfigurationError:
-                    log.error("WhatsApp token or phone number id rejected; unanswered messages kept for later")
-                    break
-                if len(batch) < INBOX_BATCH:
-                    break
-        return done
-
-    async def _process(self, batch: list[tuple[str, str, str]]) -> int:
-        done = 0
-        for wamid, wa_id, raw in batch:
-            try:
-                await self._answer(wa_id, json.loads(raw))
-            except ConfigurationError:
-                raise
-            except Exception:  # noqa: BLE001 - one bad message must not stop the others
-                log.exception("could not answer WhatsApp message %s", wamid[-12:])
-            await self.store.inbox_done(CHANNEL, wamid)
-            done += 1
-        return done
+        """Answer every stored message that is due, oldest first."""
+        return await self.worker.run_once()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """The worker: process the inbox whenever something arrives, until stopped."""
-        self._wake.set()                      # first, what was stored before a restart
-        while not stop.is_set():
-            if self._wake.is_set():
-                self._wake.clear()
-                try:
-                    await self.process_pending()
-                except Exception:  # noqa: BLE001 - the worker must outlive a bad moment of the database
-                    log.exception("WhatsApp inbox run failed; trying again shortly")
-                    await asyncio.sleep(1.0)
-                    self._wake.set()
+        """The worker: answer the inbox whenever something arrives, until stopped."""
+        await self.worker.run(stop)
+
+    async def handle(self, row: Any) -> str:
+        """Answer one stored message (or finish sending its replies)."""
+        if row.replies is not None:
+            to, replies = replies_from_json(row.replies)
+        else:
+            incoming = to_incoming(json.loads(row.payload))
+            if incoming is None:
+                return "done"
+            replies = await self.runtime.conversation(CHANNEL).handle(row.chat_id, incoming)
+            to = row.chat_id
+            await self.store.inbox_set_replies(CHANNEL, row.message_id, replies_to_json(to, replies))
+        await self.send(to, replies, row=row, start=row.sent)
+        return "done"
+
+    async def apologise(self, row: Any) -> None:
+        await self._tell(row, "error")
+
+    async def slow_down(self, row: Any) -> None:
+        await self._tell(row, "slow_down")
+        log.info("user=%s is sending very fast; throttled", anonymise(CHANNEL, row.chat_id))
+
+    async def _tell(self, row: Any, key: str) -> None:
+        lang = "en"
+        try:
+            record = await self.store.get_user(CHANNEL, row.chat_id)
+            if record is not None and record.state.lang:
+                lang = record.state.lang
+        except sqlite3.Error:
+            pass
+        await self.client.send_text(row.chat_id, t(key, lang))
+
+    async def send(self, wa_id: str, replies: tuple[Reply, ...], *, row: Any = None, start: int = 0) -> bool:
+        """Send replies from message ``start`` on; False if the user's window is closed (nothing more is sent).
+
+        For a stored message each message sent is counted, so a retry (or a restart) sends only the rest;
+        a failure the Graph API may get over (5xx, no answer, network) raises :class:`Retry`."""
+        messages = [m for reply in replies for m in render(reply)]
+        for index, message in enumerate(messages):
+            if index < start:
                 continue
-            waiter = asyncio.create_task(self._wake.wait())
-            stopper = asyncio.create_task(stop.wait())
-            await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-            stopper.cancel()
-
-    async def _answer(self, wa_id: str, message: dict[str, Any]) -> None:
-        replies = await self.runtime.conversation(CHANNEL).handle(wa_id, to_incoming(message))
-        await self.send(wa_id, replies)
-
-    async def send(self, wa_id: str, replies: tuple[Reply, ...]) -> bool:
-        """Send replies; False if the user's window is closed (nothing more is sent then)."""
-        for reply in replies:
-            for message in render(reply):
-                try:
-                    if message[0] == "text":
-                        await self.client.send_text(wa_id, message[1])
-                    elif message[0] == "buttons":
-                        await self.client.send_buttons(wa_id, message[1], message[2])
-                    elif message[0] == "list":
-                        await self.client.send_list(wa_id, message[1], message[2], message[3])
-                    else:
-                        name, content = message[1]
-                        media_id = await self.client.upload_media(content, name, "text/calendar")
-                        await self.client.send_document(wa_id, media_id, name)
-                except WindowClosed:
-                    await self.store.mark_window_closed(CHANNEL, wa_id)
-                    log.info("user=%s: 24-hour window closed", anonymise(CHANNEL, wa_id))
-                    return False
-                except ConfigurationError:
-                    raise
-                except GraphError as exc:
-                    log.warning("user=%s: message not sent: %s", anonymise(CHANNEL, wa_id), exc)
-                    return False
+            try:
+                if message[0] == "text":
+                    await self.client.send_text(wa_id, message[1])
+                elif message[0] == "buttons":
+                    await self.client.send_buttons(wa_id, message[1], message[2])
+                elif message[0] == "list":
+                    await self.client.send_list(wa_id, message[1], message[2], message[3])
+                else:
+                    name, content = message[1]
+                    media_id = await self.client.upload_media(content, name, "text/calendar")
+                    await self.client.send_document(wa_id, media_id, name)
+            except WindowClosed:
+                await self.store.mark_window_closed(CHANNEL, wa_id)
+                log.info("user=%s: 24-hour window closed", anonymise(CHANNEL, wa_id))
+                return False
+            except ConfigurationError as exc:
+                raise Retry(f"the Graph API refused the token or phone number id ({exc.code})", after=60.0) from None
+            except GraphError as exc:
+                if row is not None and (isinstance(exc, Uncertain) or exc.code in (0, 1, 2, 131000)
+                                        or exc.status >= 500):
+                    raise Retry(f"Graph API {exc.code}") from None
+                log.warning("user=%s: message not sent: Graph API %s", anonymise(CHANNEL, wa_id), exc.code)
+                return False
+            if row is not None:
+                await self.store.inbox_sent(CHANNEL, row.message_id, index + 1)
         return True

@@ -97,7 +97,10 @@ class WhatsAppClient:
 
     async def _post(self, payload: dict[str, Any]) -> Sent:
         url = f"{self.base_url}/{self.phone_number_id}/messages"
-        body = {"messaging_product": "whatsapp", "recipient_type": "individual", **payload}
+        to = str(payload.pop("to"))
+        # A phone number goes in "to"; a username user's id (BSUID, e.g. "US.1349...") in "recipient".
+        address = {"to": to} if to.isdigit() else {"recipient": to}
+        body = {"messaging_product": "whatsapp", "recipient_type": "individual", **address, **payload}
         delay = self.backoff
         for attempt in range(1, self.max_attempts + 1):
             try:
