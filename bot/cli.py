@@ -369,7 +369,7 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
     from .core.events import IST
     from .core.campaigns import OutboxState
     from .core.reminders import reminders_between, wants
-    from .services.admin import change_campaign
+    from .services.admin import campaign_label, change_campaign
 
     async def run(broadcaster, store, kb) -> int:
         if args.reminders_command == "run":
@@ -386,13 +386,16 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
             end = _when(args.to) if args.to else start + timedelta(days=30)
             subscribers = await store.subscribers()
             found = reminders_between(kb.events, start, end, broadcaster.settings)
+            held = {c.key: c.status for c in await store.campaigns() if c.status in ("paused", "cancelled")}
             for due in found:
                 counts: dict[str, int] = {}
                 for s in subscribers:
                     if wants(s, due.event) and not s.blocked:
                         counts[s.channel] = counts.get(s.channel, 0) + 1
                 who = ", ".join(f"{ch} {n}" for ch, n in sorted(counts.items())) or "nobody subscribed"
-                print(f"{due.due_at:%Y-%m-%d %H:%M} IST  {due.key}  -> {who}")
+                note = {"paused": "  PAUSED: will not go unless resumed",
+                        "cancelled": "  CANCELLED: will not go"}.get(held.get(due.key, ""), "")
+                print(f"{due.due_at:%Y-%m-%d %H:%M} IST  {due.key}  -> {who}{note}")
                 print(f"    {due.event.title.en}, {format_date(due.occurrence.start, 'en')}")
             print(f"{len(found)} reminder(s) between {start:%Y-%m-%d} and {end:%Y-%m-%d}; nothing was sent.")
             return 0
@@ -402,7 +405,7 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
                 counts = await store.outbox_counts(c.id)
                 shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-"
                 due = datetime.fromtimestamp(c.due_at, IST)
-                print(f"#{c.id:<4} {c.status:<9} {due:%Y-%m-%d %H:%M}  {c.key}  [{shown}]")
+                print(f"#{c.id:<4} {c.status:<9} {due:%Y-%m-%d %H:%M}  {campaign_label(c, kb)}  [{shown}]")
             uncertain = [r for r in await store.outbox_rows() if r.state == OutboxState.UNCERTAIN]
             for r in uncertain:
                 print(f"UNCERTAIN: campaign #{r.campaign_id} {r.channel} chat {r.chat_id}: {r.error}")

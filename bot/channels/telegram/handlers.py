@@ -21,7 +21,7 @@ from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHand
 
 from ...core.campaigns import CampaignStatus
 from . import staff as staff_handlers
-from ...services.admin import change_campaign, format_reload, format_stats
+from ...services.admin import campaign_label, change_campaign, format_reload, format_stats
 from ...services.conversation import anonymise
 from ...services.inbox import replies_to_json
 from ...services.staff import Scope, resolve_segment
@@ -260,7 +260,7 @@ async def outreach_command(update: Update, context: ContextTypes.DEFAULT_TYPE, n
     lines, rows = ["Reminders (next 30 days):"], []
     for c in pending[:8]:
         due = datetime.fromtimestamp(c.due_at, IST)
-        lines.append(f"#{c.id} {due:%d %b %H:%M} {c.status}: {c.key}")
+        lines.append(f"#{c.id} {due:%d %b %H:%M} {c.status}: {campaign_label(c, runtime_of(context).kb)}")
         toggle = ("▶ resume", "r") if c.status == CampaignStatus.PAUSED else ("⏸ pause", "p")
         rows.append([InlineKeyboardButton(f"{toggle[0]} #{c.id}", callback_data=f"rmd:{toggle[1]}:{c.id}"),
                      InlineKeyboardButton(f"✖ cancel #{c.id}", callback_data=f"rmd:c:{c.id}")])
