@@ -88,14 +88,7 @@ def cmd_kb_status(args: argparse.Namespace, settings: Settings) -> int:
                 print("  " + line)
         else:
             print("The files changed since; the bot takes them within a few seconds (or: exportbot kb reload).")
-    code = cmd_kb_check(args, settings)
-    for warning in _review_warnings(settings):
-        print("warning: " + warning)
-    return code
-
-
-def _review_warnings(settings: Settings) -> list[str]:
-    return []
+    return cmd_kb_check(args, settings)
 
 
 def cmd_kb_reload(args: argparse.Namespace, settings: Settings) -> int:
