@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check eval bench clean
+.PHONY: install fonts run test check eval bench clean
 
 install: $(STAMP)
 
@@ -13,6 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# A Devanagari font for the Hindi labels of report charts (Debian/Ubuntu: fonts-noto-core). Skipped, with a
+# note, where fonts cannot be installed: charts then carry English labels only.
+fonts:
+	@if fc-list 2>/dev/null | grep -qi "Noto Sans Devanagari"; then echo "fonts: Noto Sans Devanagari is installed"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get install -y -q fonts-noto-core >/dev/null || echo "fonts: could not install fonts-noto-core; charts use English labels"; \
+	else echo "fonts: skipped (needs root and apt-get: apt-get install fonts-noto-core); charts use English labels"; fi
 
 # Terminal chat without TELEGRAM_BOT_TOKEN (env or .env); the Telegram bot with it.
 run: install

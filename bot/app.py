@@ -15,6 +15,7 @@ from .core.entities import KnowledgeBase
 from .services.outbox import Broadcaster, Sender
 from .services.pacer import Pacer
 from .services.runtime import Runtime
+from .services.staff import HandoffDesk
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -32,6 +33,22 @@ def open_runtime(settings: Settings, store: Any, *, keep_last_good: bool = False
     ``status_file`` records what is live for `exportbot kb status`."""
     snapshot = settings.db_path.parent / "knowledge.last-good" if keep_last_good else None
     return Runtime.create(settings.knowledge_dir, store, snapshot=snapshot, status_file=status_file)
+
+
+def make_desk(settings: Settings, runtime: Any, telegram_bot: Bot, whatsapp_client: WhatsAppClient | None = None,
+              ) -> HandoffDesk:
+    """Hand-offs to district staff on Telegram; answers go back on the user's channel. Users are offered it now."""
+    from .channels.telegram.sender import TelegramSender
+    from .channels.telegram.staff import make_notifier
+    from .channels.whatsapp.sender import WhatsAppSender, parse_templates
+
+    senders: dict[str, Any] = {"telegram": TelegramSender(telegram_bot)}
+    if whatsapp_client is not None:
+        senders["whatsapp"] = WhatsAppSender(whatsapp_client, runtime.store, parse_templates(settings.whatsapp_templates))
+    desk = HandoffDesk(runtime.store, lambda: runtime.engine, settings.admin_telegram_ids, make_notifier(telegram_bot),
+                       senders)
+    runtime.attach_desk(desk)
+    return desk
 
 
 def make_broadcaster(settings: Settings, store: Any, kb: Callable[[], KnowledgeBase], *,

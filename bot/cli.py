@@ -88,14 +88,7 @@ def cmd_kb_status(args: argparse.Namespace, settings: Settings) -> int:
                 print("  " + line)
         else:
             print("The files changed since; the bot takes them within a few seconds (or: exportbot kb reload).")
-    code = cmd_kb_check(args, settings)
-    for warning in _review_warnings(settings):
-        print("warning: " + warning)
-    return code
-
-
-def _review_warnings(settings: Settings) -> list[str]:
-    return []
+    return cmd_kb_check(args, settings)
 
 
 def cmd_kb_reload(args: argparse.Namespace, settings: Settings) -> int:
@@ -125,6 +118,131 @@ def cmd_kb_reload(args: argparse.Namespace, settings: Settings) -> int:
             return 0
     print(f"The running bot did not answer within {args.wait:.0f} s; see its log.")
     return 1
+
+
+def _district_scope(settings: Settings, kb: KnowledgeBase, name: str | None) -> frozenset[str] | None:
+    return None if not name else frozenset({_district_id(kb, name)})
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    """report unanswered / report usage: the numbers a district meeting needs, on screen, as CSV, as a chart."""
+    import asyncio
+    import time
+
+    from .services import reports
+    from .store import Store
+
+    kb = _load_or_exit(settings.knowledge_dir)
+    engine = AnswerEngine(kb)
+    districts = _district_scope(settings, kb, args.district)
+    try:
+        since = reports.parse_since(args.since, time.time())
+    except ValueError as exc:
+        raise SystemExit(f"--since: {exc}")
+
+    async def run() -> int:
+        store = await Store(settings.db_path).open()
+        try:
+            if args.report_command == "unanswered":
+                report = await reports.unanswered(store, engine, since, districts)
+                print(reports.unanswered_text(report, kb, limit=args.limit))
+                if args.csv:
+                    Path(args.csv).write_text(reports.unanswered_csv(report, kb), encoding="utf-8")
+                    print(f"CSV: {args.csv}")
+                return 0
+            usage = await reports.usage(store, since, districts)
+            print(reports.usage_text(usage, kb))
+            if args.csv:
+                Path(args.csv).write_text(reports.usage_csv(usage), encoding="utf-8")
+                print(f"CSV: {args.csv}")
+            if args.plot:
+                from .services.charts import usage_chart
+
+                Path(args.plot).write_bytes(usage_chart(usage, kb))
+                print(f"Chart: {args.plot}")
+            return 0
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def cmd_kb_add_alias(args: argparse.Namespace, settings: Settings) -> int:
+    """Write a question as an alias of an entry (one new line in its file), check, and mark it dealt with."""
+    import asyncio
+    import time
+
+    from .services import reports
+    from .services.kbedit import AliasError, add_alias
+    from .store import Store
+
+    try:
+        edit = add_alias(settings.knowledge_dir, args.entry_id, args.question)
+    except AliasError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"Not added: {exc.message}")
+        return 1
+    kb = load_knowledge(settings.knowledge_dir)
+    engine = AnswerEngine(kb)
+    if edit.added:
+        print(f"Added to {edit.file}:{edit.line} (aliases.{edit.lang}): {edit.text}")
+    else:
+        print(f"'{edit.text}' is already an alias of {args.entry_id} ({edit.file}).")
+    outcome = engine.ask(edit.text)
+    if outcome.kind == "answer" and outcome.entry is not None and outcome.entry.id == args.entry_id:
+        print(f"The bot now answers it with {args.entry_id}. A running bot takes the change within a few seconds.")
+    else:
+        now = outcome.entry.id if outcome.entry is not None else outcome.kind
+        print(f"Note: the bot still answers it with '{now}'; a synonym or keyword may be needed too.")
+
+    async def resolve() -> int:
+        store = await Store(settings.db_path).open()
+        try:
+            report = await reports.unanswered(store, engine, time.time() - 90 * 86400)
+            group = reports.find_text(report, edit.text)
+            if group is not None:
+                await store.resolve_questions([a.id for a in group.items], f"alias:{args.entry_id}")
+                return group.count
+            return 0
+        finally:
+            await store.close()
+
+    if settings.db_path.exists():
+        done = asyncio.run(resolve())
+        if done:
+            print(f"{done} unanswered question(s) like it are marked as dealt with.")
+    return 0
+
+
+def cmd_kb_todo(args: argparse.Namespace, settings: Settings) -> int:
+    """The to-do list of questions that need a new answer: list, add, mark done."""
+    import asyncio
+
+    from .store import Store
+
+    async def run() -> int:
+        store = await Store(settings.db_path).open()
+        try:
+            if args.add:
+                number = await store.todo_add(args.add, None, None, None, 1, "cli")
+                print(f"#{number} added: {args.add}")
+                return 0
+            if args.done is not None:
+                ok = await store.todo_done(args.done, "cli")
+                print(f"#{args.done} done." if ok else f"#{args.done} is not on the open to-do list.")
+                return 0 if ok else 1
+            rows = await store.todo_list()
+            for row in rows:
+                where = f" [{row['district']}]" if row["district"] else ""
+                note = f"  (looking for: {row['note']})" if row["note"] else ""
+                print(f"#{row['id']}{where} ×{row['count']} {row['question']}{note}")
+            print(f"{len(rows)} question(s) need a new answer." if rows else "The to-do list is empty.")
+            return 0
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
 
 
 def turn_json(question: str, turn: Turn, lang: str) -> dict:
@@ -244,7 +362,7 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
     from .core.events import IST
     from .core.campaigns import OutboxState
     from .core.reminders import per_channel, reminders_between, wants
-    from .services.admin import change_campaign
+    from .services.admin import campaign_label, change_campaign
 
     async def run(broadcaster, store, kb) -> int:
         if args.reminders_command == "run":
@@ -261,10 +379,13 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
             end = _when(args.to) if args.to else start + timedelta(days=30)
             subscribers = await store.subscribers()
             found = reminders_between(kb.events, start, end, broadcaster.settings)
+            held = {c.key: c.status for c in await store.campaigns() if c.status in ("paused", "cancelled")}
             for due in found:
                 counts = per_channel(subscribers, lambda s: wants(s, due.event))
                 who = ", ".join(f"{ch} {n}" for ch, n in sorted(counts.items())) or "nobody subscribed"
-                print(f"{due.due_at:%Y-%m-%d %H:%M} IST  {due.key}  -> {who}")
+                note = {"paused": "  PAUSED: will not go unless resumed",
+                        "cancelled": "  CANCELLED: will not go"}.get(held.get(due.key, ""), "")
+                print(f"{due.due_at:%Y-%m-%d %H:%M} IST  {due.key}  -> {who}{note}")
                 print(f"    {due.event.title.en}, {format_date(due.occurrence.start, 'en')}")
             print(f"{len(found)} reminder(s) between {start:%Y-%m-%d} and {end:%Y-%m-%d}; nothing was sent.")
             return 0
@@ -274,7 +395,7 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
                 counts = await store.outbox_counts(c.id)
                 shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-"
                 due = datetime.fromtimestamp(c.due_at, IST)
-                print(f"#{c.id:<4} {c.status:<9} {due:%Y-%m-%d %H:%M}  {c.key}  [{shown}]")
+                print(f"#{c.id:<4} {c.status:<9} {due:%Y-%m-%d %H:%M}  {campaign_label(c, kb)}  [{shown}]")
             uncertain = [r for r in await store.outbox_rows() if r.state == OutboxState.UNCERTAIN]
             for r in uncertain:
                 print(f"UNCERTAIN: campaign #{r.campaign_id} {r.channel} chat {r.chat_id}: {r.error}")
@@ -311,7 +432,13 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
         raise SystemExit("the text file is empty")
 
     async def run(broadcaster, store, kb) -> int:
-        campaign_id, counts = await broadcaster.create_broadcast(text, args.segment, "cli", datetime.now(IST))
+        from .services.staff import resolve_segment
+
+        segment, problem = resolve_segment(kb, None, args.segment)
+        if segment is None:
+            print(f"Not sent: {problem}.")
+            return 1
+        campaign_id, counts = await broadcaster.create_broadcast(text, segment, "cli", datetime.now(IST))
         total = sum(counts.values())
         print("Preview:\n" + text)
         print("Recipients: " + (", ".join(f"{ch} {n}" for ch, n in sorted(counts.items())) or "none"))
@@ -366,6 +493,30 @@ def build_parser() -> argparse.ArgumentParser:
     reload = kb_sub.add_parser("reload", help="make the running bot reload the knowledge now", parents=[common])
     reload.add_argument("--wait", type=float, default=15.0, help="seconds to wait for its answer (default 15)")
     reload.set_defaults(func=cmd_kb_reload)
+    alias = kb_sub.add_parser("add-alias", help="add a question as an alias of an entry (one new line)",
+                              parents=[common])
+    alias.add_argument("entry_id")
+    alias.add_argument("question")
+    alias.set_defaults(func=cmd_kb_add_alias)
+    todo = kb_sub.add_parser("todo", help="questions that need a new answer", parents=[common])
+    todo.add_argument("--add", metavar="QUESTION", help="put a question on the list")
+    todo.add_argument("--done", type=int, metavar="N", help="mark number N as done")
+    todo.set_defaults(func=cmd_kb_todo)
+
+    report = sub.add_parser("report", help="reports for district staff", parents=[common])
+    report_sub = report.add_subparsers(dest="report_command", required=True)
+    for name, text, default in (("unanswered", "questions the bot did not answer well, grouped", "7d"),
+                                ("usage", "questions per day, district, language; declines, feedback, hand-offs",
+                                 "30d")):
+        r = report_sub.add_parser(name, help=text, parents=[common])
+        r.add_argument("--since", default=default, help=f"7d, 24h or a date like 2027-01-01 (default {default})")
+        r.add_argument("--district", help="only this district (name or id)")
+        r.add_argument("--csv", metavar="FILE", help="also write the report as CSV")
+        if name == "unanswered":
+            r.add_argument("--limit", type=int, default=20, help="groups shown on screen (the CSV has all)")
+        else:
+            r.add_argument("--plot", metavar="FILE.png", help="also draw questions and declines per day")
+        r.set_defaults(func=cmd_report)
 
     ask = sub.add_parser("ask", help="answer questions", parents=[common])
     ask.add_argument("question", nargs="+", help="the question, or - to read one per line from stdin")

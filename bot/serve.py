@@ -15,6 +15,7 @@ import httpx
 import logging
 import signal
 import sqlite3
+import time
 from urllib.parse import urlparse
 
 from starlette.applications import Starlette
@@ -30,7 +31,8 @@ from .channels.webhooks import BadBody, read_body, strict_json
 from .channels.whatsapp.channel import BadPayload, WhatsAppChannel, valid_signature
 from .core.entities import KnowledgeError
 from .logs import quiet_http_logs, setup_logging
-from .app import build_channels, open_runtime, sender_lock
+from .app import build_channels, make_desk, open_runtime, sender_lock
+from .services.staff import staff_ids
 from .services.runtime import Runtime
 from .services.watcher import KnowledgeWatcher
 from .settings import Settings
@@ -173,9 +175,14 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
         telegram = TelegramInbox(application, store) if application is not None else None
         tasks: list[asyncio.Task] = []
 
+        desk = None
+        if application is not None and staff_ids(runtime.kb, settings.admin_telegram_ids):
+            desk = make_desk(settings, runtime, application.bot, whatsapp.client if whatsapp is not None else None)
+            application.bot_data.desk = desk
+
         async def tell_staff(text: str) -> None:
             if application is not None:
-                await _tell_admins(application, settings, text)
+                await _tell_admins(application, staff_ids(runtime.kb, settings.admin_telegram_ids), text)
 
         watcher = KnowledgeWatcher(runtime, tell_staff, interval=settings.watch_interval)
         try:
@@ -199,11 +206,11 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
             if may_send:
                 uncertain = await broadcaster.recover()
                 if uncertain and application is not None:
-                    await _tell_admins(application, settings,
+                    await _tell_admins(application, sorted(settings.admin_telegram_ids),
                                        f"⚠ {len(uncertain)} reminder/broadcast message(s) were being sent when the "
                                        "bot stopped. Their delivery is uncertain; they were not resent. "
                                        "See 'exportbot reminders status'.")
-                tasks.append(asyncio.create_task(run_scheduler(broadcaster, stop)))
+                tasks.append(asyncio.create_task(run_scheduler(broadcaster, stop, desk)))
             if settings.telegram_webhook_url or whatsapp is not None:
                 web_app = make_asgi(settings, telegram if settings.telegram_webhook_url else None, whatsapp)
                 await _run_uvicorn(web_app, settings.port, stop)
@@ -272,8 +279,9 @@ async def _stop_telegram(application: Application) -> None:
             log.exception("Telegram %s failed during shutdown", step)
 
 
-async def run_scheduler(broadcaster, stop: asyncio.Event, every: float = 60.0) -> None:
-    """Reminder work every minute, from the calendar and the outbox (re-derived after any restart)."""
+async def run_scheduler(broadcaster, stop: asyncio.Event, desk=None, every: float = 60.0) -> None:
+    """Reminder work every minute, from the calendar and the outbox (re-derived after any restart);
+    hand-offs nobody answered for a day are brought up to staff again."""
     from datetime import datetime
 
     from .core.events import IST
@@ -281,6 +289,8 @@ async def run_scheduler(broadcaster, stop: asyncio.Event, every: float = 60.0) -
     while not stop.is_set():
         try:
             await broadcaster.run_due(datetime.now(IST))
+            if desk is not None:
+                await desk.remind(time.time())
         except Exception:  # noqa: BLE001 - the scheduler must outlive one bad run
             log.exception("reminder run failed; trying again in %.0fs", every)
         try:
@@ -289,8 +299,8 @@ async def run_scheduler(broadcaster, stop: asyncio.Event, every: float = 60.0) -
             pass
 
 
-async def _tell_admins(application: Application, settings: Settings, text: str) -> None:
-    for admin in settings.admin_telegram_ids:
+async def _tell_admins(application: Application, ids, text: str) -> None:
+    for admin in ids:
         try:
             await application.bot.send_message(admin, text)
         except Exception as exc:  # noqa: BLE001 - an unreachable admin must not stop the bot

@@ -752,23 +752,34 @@ class Store:
 
     # ------------------------------------------------------------ admin reports
 
-    async def stats(self, now: float | None = None) -> dict[str, Any]:
+    async def stats(self, now: float | None = None, districts: frozenset[str] | None = None) -> dict[str, Any]:
+        """Users, languages, districts, questions and feedback; ``districts`` limits it to those users."""
         now = self.clock() if now is None else now
         day, week = now - 86400, now - 7 * 86400
+        where, args = "", []
+        if districts is not None:
+            where = f" WHERE district IN ({','.join('?' * len(districts))})"
+            args = sorted(districts)
+        users = f"(SELECT * FROM users{where})"
         out: dict[str, Any] = {}
-        async with self.db.execute("SELECT COUNT(*) FROM users") as cur:
+        async with self.db.execute(f"SELECT COUNT(*) FROM {users}", args) as cur:
             out["users"] = (await cur.fetchone())[0]
         async with self.db.execute(
-                "SELECT COALESCE(district, '') AS d, COUNT(*) FROM users GROUP BY d ORDER BY COUNT(*) DESC, d") as cur:
+                f"SELECT COALESCE(district, '') AS d, COUNT(*) FROM {users} GROUP BY d ORDER BY COUNT(*) DESC, d",
+                args) as cur:
             out["by_district"] = [(r[0] or None, r[1]) for r in await cur.fetchall()]
         async with self.db.execute(
-                "SELECT COALESCE(lang, '') AS l, COUNT(*) FROM users GROUP BY l ORDER BY COUNT(*) DESC, l") as cur:
+                f"SELECT COALESCE(lang, '') AS l, COUNT(*) FROM {users} GROUP BY l ORDER BY COUNT(*) DESC, l",
+                args) as cur:
             out["by_lang"] = [(r[0] or None, r[1]) for r in await cur.fetchall()]
+        scoped = "" if districts is None else (
+            " AND EXISTS (SELECT 1 FROM users u WHERE u.channel = q.channel AND u.chat_id = q.chat_id "
+            f"AND u.district IN ({','.join('?' * len(districts))}))")
         async with self.db.execute(
-                """SELECT SUM(asked_at >= ?), SUM(asked_at >= ?),
+                f"""SELECT SUM(asked_at >= ?), SUM(asked_at >= ?),
                           SUM(asked_at >= ? AND outcome IN ('refuse', 'off_topic', 'suggest')),
                           SUM(feedback = 1), SUM(feedback = 0)
-                   FROM questions WHERE outcome != 'browse'""", (day, week, week)) as cur:
+                   FROM questions q WHERE outcome != 'browse'{scoped}""", (day, week, week, *args)) as cur:
             row = await cur.fetchone()
         out["questions_today"], out["questions_week"] = row[0] or 0, row[1] or 0
         out["refused_week"], out["helpful"], out["not_helpful"] = row[2] or 0, row[3] or 0, row[4] or 0

@@ -52,4 +52,4 @@ async def test_kill_9_mid_broadcast_then_restart_finishes_without_duplicates(tmp
         if missing:
             assert "marked 'uncertain' and not resent" in out
         code, status = await run_cli(env, "reminders", "status")
-        assert "broadcast:" in status and "sent" in status
+        assert "broadcast to all" in status and "sent" in status

@@ -170,7 +170,7 @@ async def test_reminder_sent_once_to_the_right_people(env):
     assert report.sent == 2
     assert {m["chat_id"] for m in env.fake.sent} == {1, 2}
     english = next(m["text"] for m in env.fake.sent if m["chat_id"] == 1)
-    assert english == ("⏰ Reminder: IEC camp, Hathras starts on 15 Jan 2027 (in 7 day(s)).\n"
+    assert english == ("⏰ Reminder: IEC camp, Hathras starts on 15 Jan 2027 (in 7 days).\n"
                        "Where: DIC office, Hathras\n(example date: confirm with your DIC)\n"
                        "Details: /events · Stop reminders: /stop")
     hindi = next(m["text"] for m in env.fake.sent if m["chat_id"] == 2)

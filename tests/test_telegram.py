@@ -235,11 +235,15 @@ async def test_blocked_user_is_marked_and_comes_back(bot):
 async def test_admin_commands_and_non_admin(bot, tmp_path):
     await bot.say("tell me a joke")
     await bot.say("gateway port scheme")
-    (stats,) = await bot.say("/stats", chat=ADMIN)
+    stats, chart = await bot.say("/stats", chat=ADMIN)
+    assert chart["method"] == "sendDocument" and chart["file_name"] == "usage-30-days.png"
+    assert chart["file_bytes"].startswith(b"\x89PNG")
     assert "Questions today: 2; last 7 days: 2" in stats["text"]
     assert "Not answered (last 7 days): 1 (50%)" in stats["text"]
     (unanswered,) = await bot.say("/unanswered", chat=ADMIN)
-    assert unanswered["text"] == "Most frequent unanswered questions (last 7 days):\n1. tell me a joke (1×)"
+    assert unanswered["text"].splitlines()[:2] == [
+        "Not answered, last 7 days (all districts): 1 question(s) in 1 group(s)",
+        '1. "tell me a joke" ×1 (declined 1) · (not set) 1 · en 1']
     (not_admin,) = await bot.say("/stats")
     assert not_admin["text"] == bot.runtime.engine.ask("stats").text
 

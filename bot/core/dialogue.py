@@ -581,7 +581,7 @@ class Dialogue:
 
 
 MONTHS_HI = ("जनवरी", "फ़रवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त", "सितंबर", "अक्टूबर", "नवंबर", "दिसंबर")
-EVENT_DAYS = 180
+EVENT_DAYS = 400                # a year ahead and a little: trade fairs are announced early
 
 
 def format_date(d: date, lang: str) -> str:

@@ -137,7 +137,8 @@ def reminder_text(due: Due, lang: str, format_date: Callable[[date, str], str]) 
         head = t("reminder_deadline", lang, title=e.title.get(lang), deadline=format_date(occ.deadline, lang))
     else:
         days = (occ.start - (due.due_at.astimezone(IST).date())).days
-        head = t("reminder_start", lang, title=e.title.get(lang), when=when, days=days)
+        soon = t("today", lang) if days <= 0 else t("tomorrow", lang) if days == 1 else t("in_days", lang, days=days)
+        head = t("reminder_start", lang, title=e.title.get(lang), when=when, soon=soon)
     lines = [head]
     if e.place is not None:
         lines.append(t("event_where", lang, place=e.place.get(lang)))

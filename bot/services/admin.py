@@ -65,3 +65,16 @@ async def change_campaign(store: Any, campaign_id: int, action: str) -> tuple[bo
     else:
         raise ValueError(f"unknown action {action!r}: pause, resume or cancel")
     return ok, await store.campaign(campaign_id)
+
+
+def campaign_label(campaign: Campaign, kb: KnowledgeBase) -> str:
+    """What a campaign is, in words: the event's title and which reminder, or whom a broadcast goes to."""
+    if campaign.kind == "broadcast":
+        return f"broadcast to {campaign.segment or 'all'}"
+    event = next((e for e in kb.events if e.id == campaign.event_id), None)
+    title = event.title.en if event is not None else campaign.event_id or campaign.key
+    which = {"start": "before it starts", "deadline": "before registration closes"}
+    kind, _, days = (campaign.offset_kind or "").partition("-")
+    days = days.removesuffix("d")
+    when = "1 day" if days == "1" else f"{days} days"
+    return f"{title}, {campaign.occurrence}: reminder {when} {which.get(kind, kind)}"

@@ -128,6 +128,19 @@ def find_group(report: UnansweredReport, key: int) -> Group | None:
     return next((g for g in report.groups if g.key == key or any(a.id == key for a in g.items)), None)
 
 
+def find_text(report: UnansweredReport, text: str) -> Group | None:
+    """The group a question belongs to (same words, or near enough to the group's question)."""
+    wanted = normalise(text)
+    for g in report.groups:
+        if any(normalise(a.text) == wanted for a in g.items):
+            return g
+    for g in report.groups:
+        near = normalise(g.text)
+        if fuzz.token_set_ratio(wanted, near) >= NEAR_DUPLICATE and _similar_length(wanted, near):
+            return g
+    return None
+
+
 def _district_names(kb: KnowledgeBase, tally: Iterable[tuple[str, int]]) -> str:
     return ", ".join(f"{kb.districts[d].name.en if d in kb.districts else '(not set)'} {n}" for d, n in tally)
 
@@ -225,3 +238,109 @@ def parse_since(text: str, now: float) -> float:
         return datetime.fromisoformat(text).replace(tzinfo=IST).timestamp()
     except ValueError:
         raise ValueError(f"'{text}' is not like 7d, 24h or 2027-01-01") from None
+
+
+# ---------------------------------------------------------------- usage, for a district meeting
+
+DECLINED = ("refuse", "off_topic")
+
+
+@dataclass(frozen=True)
+class Usage:
+    since: float
+    now: float
+    districts: frozenset[str] | None
+    per_day: tuple[tuple[str, int, int], ...]              # (YYYY-MM-DD in IST, questions, declined)
+    per_district: tuple[tuple[str, int], ...]
+    per_language: tuple[tuple[str, int], ...]
+    top_entries: tuple[tuple[str, int], ...]
+    helpful: int
+    not_helpful: int
+    handoffs: int
+    handoffs_answered: int
+    answer_hours: float | None                             # median time to a staff answer
+
+    @property
+    def questions(self) -> int:
+        return sum(n for _, n, _ in self.per_day)
+
+    @property
+    def declined(self) -> int:
+        return sum(d for _, _, d in self.per_day)
+
+    @property
+    def decline_rate(self) -> float:
+        return self.declined / self.questions if self.questions else 0.0
+
+
+async def usage(store: Any, since: float, districts: frozenset[str] | None = None) -> Usage:
+    from datetime import datetime, timedelta
+
+    from ..core.events import IST
+
+    now = store.clock()
+    rows = await store.asked(since, districts)
+    days: dict[str, list[int]] = {}
+    day = datetime.fromtimestamp(since, IST).date()
+    last = datetime.fromtimestamp(now, IST).date()
+    while day <= last:
+        days[day.isoformat()] = [0, 0]
+        day += timedelta(days=1)
+    for r in rows:
+        key = datetime.fromtimestamp(r["asked_at"], IST).date().isoformat()
+        counts = days.setdefault(key, [0, 0])
+        counts[0] += 1
+        counts[1] += r["outcome"] in DECLINED
+    handoffs = await store.handoffs(since=since, districts=districts)
+    answered = [h for h in handoffs if h["status"] == "answered" and h["answered_at"]]
+    waits = sorted((h["answered_at"] - h["created_at"]) / 3600 for h in answered)
+    median = waits[len(waits) // 2] if waits else None
+    return Usage(
+        since, now, districts,
+        tuple((d, c[0], c[1]) for d, c in sorted(days.items())),
+        tuple(Counter(r["district"] or "-" for r in rows).most_common()),
+        tuple(Counter(r["lang"] for r in rows).most_common()),
+        tuple(Counter(r["entry_id"] for r in rows if r["entry_id"] and r["outcome"] not in DECLINED).most_common(10)),
+        sum(r["feedback"] == 1 for r in rows), sum(r["feedback"] == 0 for r in rows),
+        len(handoffs), len(answered), median)
+
+
+def usage_text(u: Usage, kb: KnowledgeBase) -> str:
+    scope = "all districts" if u.districts is None else ", ".join(
+        kb.districts[d].name.en if d in kb.districts else d for d in sorted(u.districts))
+    busiest = max(u.per_day, key=lambda d: d[1]) if u.per_day else None
+    lines = [
+        f"Usage {_iso(u.since)[:10]} to {_iso(u.now)[:10]} ({scope})",
+        f"Questions: {u.questions}; declined {u.declined} ({100 * u.decline_rate:.0f}%)"
+        + (f"; busiest day {busiest[0]} ({busiest[1]})" if busiest and busiest[1] else ""),
+        "By district: " + (_district_names(kb, u.per_district[:10]) or "-"),
+        "By language: " + (", ".join(f"{lang} {n}" for lang, n in u.per_language) or "-"),
+        "Top answers: " + (", ".join(f"{e} {n}" for e, n in u.top_entries[:5]) or "-"),
+        f"Feedback: 👍 {u.helpful} · 👎 {u.not_helpful}",
+        f"Hand-offs: {u.handoffs}, answered {u.handoffs_answered}"
+        + (f", median {u.answer_hours:.1f} h to answer" if u.answer_hours is not None else ""),
+    ]
+    return "\n".join(lines)
+
+
+def usage_csv(u: Usage) -> str:
+    """One table: section, name, count, declined (per day, per district, per language, top entries, totals)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(("section", "name", "count", "declined"))
+    for day, n, d in u.per_day:
+        writer.writerow(("day", day, n, d))
+    for name, n in u.per_district:
+        writer.writerow(("district", name, n, ""))
+    for name, n in u.per_language:
+        writer.writerow(("language", name, n, ""))
+    for name, n in u.top_entries:
+        writer.writerow(("entry", name, n, ""))
+    writer.writerow(("total", "questions", u.questions, u.declined))
+    writer.writerow(("feedback", "helpful", u.helpful, ""))
+    writer.writerow(("feedback", "not_helpful", u.not_helpful, ""))
+    writer.writerow(("handoffs", "opened", u.handoffs, ""))
+    writer.writerow(("handoffs", "answered", u.handoffs_answered, ""))
+    if u.answer_hours is not None:
+        writer.writerow(("handoffs", "median_hours_to_answer", f"{u.answer_hours:.2f}", ""))
+    return out.getvalue()

@@ -7,15 +7,17 @@ callables and senders given at wiring time.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from ..core.answers import AnswerEngine
 from ..core.dialogue import Button, Reply, UserState
 from ..core.entities import KnowledgeBase, clip
 from ..core.texts import t
-from .reports import closest_entries
+from .kbedit import add_alias
+from .reports import Group, closest_entries
 
 log = logging.getLogger("exportbot.staff")
 REMIND_AFTER = 86400.0            # an unanswered hand-off is brought up again after a day
@@ -166,3 +168,111 @@ class HandoffDesk:
             return None
         numbers = ", ".join(f"#{h['id']}" for h in open_)
         return Reply(t("handoff_waiting", lang, numbers=numbers))
+
+
+# ---------------------------------------------------------------- one step from a question to a better bot
+
+@dataclass(frozen=True)
+class Taught:
+    """What teaching the bot an alias did: where it was written and whether the bot now answers the question."""
+
+    file: str
+    line: int
+    lang: str
+    added: bool
+    answered_by: str | None        # the entry that answers the question now (None: still not answered)
+    problems: tuple[str, ...] = ()
+
+
+async def teach_alias(runtime: Any, entry_id: str, question: str, question_ids: Sequence[int] = (),
+                      handoff_id: int | None = None) -> Taught:
+    """Write the question as an alias of the entry, reload, and mark the questions it stood for as dealt with.
+
+    Raises :class:`AliasError` when the entry cannot take it (nothing is changed then).
+    """
+    edit = await asyncio.to_thread(add_alias, runtime.knowledge_dir, entry_id, question)
+    problems = await runtime.reload()
+    how = f"alias:{entry_id}"
+    if question_ids:
+        await runtime.store.resolve_questions(list(question_ids), how)
+    if handoff_id is not None:
+        await runtime.store.handoff_set(handoff_id, resolved=how)
+    outcome = runtime.engine.ask(question)
+    answered = outcome.entry.id if outcome.kind == "answer" and outcome.entry is not None else None
+    return Taught(edit.file.name, edit.line, edit.lang, edit.added, answered, tuple(map(str, problems)))
+
+
+def taught_text(entry_id: str, question: str, taught: Taught) -> str:
+    where = f"{taught.file}:{taught.line} ({taught.lang})" if taught.added else f"{taught.file} (already there)"
+    if taught.problems:
+        return f"Alias written to {where}, but the reload was refused:\n" + "\n".join(taught.problems[:10])
+    if taught.answered_by == entry_id:
+        return f"✓ \"{question}\" is now an alias of {entry_id} ({where}) and the bot answers it."
+    now = f"answers it with {taught.answered_by}" if taught.answered_by else "still does not answer it"
+    return (f"Alias written to {where}, but the bot {now}: a synonym (synonyms.yaml) or a keyword may be "
+            "needed too.")
+
+
+async def add_todo(store: Any, question: str, *, note: str | None, district: str | None, lang: str | None,
+                   count: int, by: str, question_ids: Sequence[int] = (), handoff_id: int | None = None) -> int:
+    """Put a question on the to-do list (needs a new answer); its questions leave the unanswered list."""
+    todo_id = await store.todo_add(question, note, district, lang, count, by)
+    if question_ids:
+        await store.resolve_questions(list(question_ids), f"todo:{todo_id}")
+    if handoff_id is not None:
+        await store.handoff_set(handoff_id, resolved=f"todo:{todo_id}")
+    return todo_id
+
+
+async def todo_from_group(store: Any, group: Group, by: str) -> int:
+    top_district = group.tally("district")[0][0]
+    return await add_todo(store, group.text, note=" | ".join(group.notes) or None,
+                          district=None if top_district == "-" else top_district, lang=group.tally("lang")[0][0],
+                          count=group.count, by=by, question_ids=[a.id for a in group.items])
+
+
+def handoff_question(handoff: dict[str, Any]) -> str:
+    """The user's own words of a hand-off (without the '(looking for: ...)' line added for staff)."""
+    return str(handoff["question"]).split("\n(looking for:")[0]
+
+
+# ---------------------------------------------------------------- broadcasts within a scope
+
+def resolve_segment(kb: KnowledgeBase, scope: Scope | None, raw: str) -> tuple[str | None, str]:
+    """('district:hathras', '') for what the admin wrote, or (None, why not).
+
+    Names and ids in any case ('district:Hathras', 'District:हाथरस'); an unknown district or sector is an
+    error, never a broadcast to everybody. District staff reach only their districts' subscribers:
+    'all' means their district, and another district or a sector is refused. ``scope`` None: the command line
+    (a state admin).
+    """
+    import difflib
+
+    from ..core.dialogue import find_district
+
+    kind, _, value = raw.strip().partition(":")
+    kind, value = kind.strip().lower(), value.strip()
+    own = None if scope is None or scope.state_admin else sorted(scope.districts or ())
+    if kind == "all" and not value:
+        if own is None:
+            return "all", ""
+        if len(own) == 1:
+            return f"district:{own[0]}", ""
+        return None, "you serve several districts: write district:<id>, one of " + ", ".join(own)
+    if kind == "district":
+        found = kb.districts.get(value.lower()) or find_district(kb, value)
+        if found is None:
+            return None, f"no district called '{value}' (use its name or id, e.g. district:hathras)"
+        if own is not None and found.id not in own:
+            return None, f"you can broadcast only to your district(s): {', '.join(own)}"
+        return f"district:{found.id}", ""
+    if kind == "sector":
+        if own is not None:
+            return None, "district staff broadcast to their district only (district:<id> or all)"
+        sector = value.lower()
+        if sector not in kb.sectors:
+            close = difflib.get_close_matches(sector, list(kb.sectors), n=1)
+            hint = f" (did you mean 'sector:{close[0]}'?)" if close else f" (known: {', '.join(sorted(kb.sectors))})"
+            return None, f"no sector '{value}'{hint}"
+        return f"sector:{sector}", ""
+    return None, f"'{raw}' is not a segment: use all, district:<id> or sector:<id>"

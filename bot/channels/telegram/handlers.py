@@ -20,9 +20,11 @@ from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHand
                           CommandHandler, MessageHandler, TypeHandler, filters)
 
 from ...core.campaigns import CampaignStatus
-from ...services.admin import change_campaign, format_reload, format_stats, format_unanswered
+from . import staff as staff_handlers
+from ...services.admin import campaign_label, change_campaign, format_reload, format_stats
 from ...services.conversation import anonymise
 from ...services.inbox import replies_to_json
+from ...services.staff import Scope, resolve_segment
 from ...core.dialogue import COMMANDS, Incoming, Reply
 from ...core.events import IST
 from ...core.normalise import has_devanagari
@@ -35,7 +37,7 @@ from .sender import retry_seconds
 CHANNEL = "telegram"
 MAX_QUESTION = 1000
 ADMIN_COMMANDS = ("stats", "unanswered", "reload", "broadcast", "reminders", "reminder_text")
-SEGMENT_RE = re.compile(r"^(all|district:[a-z0-9-]+|sector:[a-z0-9-]+)$")
+SEGMENT_WORD = re.compile(r"^(all|district:\S+|sector:\S+)$", re.IGNORECASE)
 log = logging.getLogger("exportbot.telegram")
 
 COMMAND_HELP = {
@@ -182,26 +184,26 @@ async def admin_command(update: Update, context: Context) -> None:
     assert message is not None and message.text is not None
     name = message.text[1:].split()[0].split("@")[0].lower()
     runtime = runtime_of(context)
-    admins = context.bot_data.admin_ids
-    if user is None or user.id not in admins:
+    scope = staff_handlers.scope_for(context, user.id if user else None)
+    if user is None or scope is None:
         await converse(update, context, Incoming("text", name))
         return
     store = runtime.store
+    log.info("admin=%s command=%s", anonymise(CHANNEL, str(user.id)), name)
     if name in ("broadcast", "reminders", "reminder_text"):
-        await outreach_command(update, context, name, message.text.partition(" ")[2].strip())
+        await outreach_command(update, context, name, message.text.partition(" ")[2].strip(), scope)
         return
     if name == "stats":
-        text = format_stats(await store.stats(), runtime.kb)
+        reply = await staff_handlers.stats_reply(context, scope)
     elif name == "unanswered":
-        text = format_unanswered(await store.unanswered(since=time.time() - 7 * 86400))
+        reply = await staff_handlers.unanswered_reply(context, scope)
     else:
         problems = await runtime.reload()
-        text = format_reload(problems, runtime.kb)
-    log.info("admin=%s command=%s", anonymise(CHANNEL, str(user.id)), name)
-    await send_replies(context, message.chat_id, (Reply(text),))
+        reply = Reply(format_reload(problems, runtime.kb))
+    await send_replies(context, message.chat_id, (reply,))
 
 
-async def outreach_command(update: Update, context: Context, name: str, rest: str) -> None:
+async def outreach_command(update: Update, context: Context, name: str, rest: str, scope: Scope) -> None:
     """/broadcast [segment] text · /reminders · /reminder_text ID text."""
     message = update.effective_message
     assert message is not None
@@ -211,9 +213,14 @@ async def outreach_command(update: Update, context: Context, name: str, rest: st
         return
     store = broadcaster.store
     if name == "broadcast":
-        segment, _, text = rest.partition(" ")
-        if not SEGMENT_RE.match(segment):
-            segment, text = "all", rest
+        first, _, text = rest.partition(" ")
+        if SEGMENT_WORD.match(first):
+            segment, problem = resolve_segment(runtime_of(context).kb, scope, first)
+        else:
+            (segment, problem), text = resolve_segment(runtime_of(context).kb, scope, "all"), rest
+        if segment is None:
+            await message.reply_text(f"Not sent: {problem}.")
+            return
         if not text.strip():
             await message.reply_text("Usage: /broadcast [all | district:<id> | sector:<id>] your message")
             return
@@ -221,6 +228,10 @@ async def outreach_command(update: Update, context: Context, name: str, rest: st
                                                                  datetime.now(IST))
         total = sum(counts.values())
         per = ", ".join(f"{ch} {n}" for ch, n in sorted(counts.items())) or "none"
+        if not total:
+            await store.set_campaign_status(campaign_id, CampaignStatus.CANCELLED, only_from=(CampaignStatus.DRAFT,))
+            await message.reply_text(f"Nobody in {segment} is subscribed; nothing to send.")
+            return
         buttons = [[InlineKeyboardButton(f"✅ Send to {total}", callback_data=f"bc:y:{campaign_id}"),
                     InlineKeyboardButton("✖ Cancel", callback_data=f"bc:n:{campaign_id}")]]
         await message.reply_text(f"Preview ({segment}):\n\n{text.strip()}\n\nRecipients: {per} (total {total})",
@@ -249,7 +260,7 @@ async def outreach_command(update: Update, context: Context, name: str, rest: st
     lines, rows = ["Reminders (next 30 days):"], []
     for c in pending[:8]:
         due = datetime.fromtimestamp(c.due_at, IST)
-        lines.append(f"#{c.id} {due:%d %b %H:%M} {c.status}: {c.key}")
+        lines.append(f"#{c.id} {due:%d %b %H:%M} {c.status}: {campaign_label(c, runtime_of(context).kb)}")
         toggle = ("▶ resume", "r") if c.status == CampaignStatus.PAUSED else ("⏸ pause", "p")
         rows.append([InlineKeyboardButton(f"{toggle[0]} #{c.id}", callback_data=f"rmd:{toggle[1]}:{c.id}"),
                      InlineKeyboardButton(f"✖ cancel #{c.id}", callback_data=f"rmd:c:{c.id}")])
@@ -261,9 +272,9 @@ async def admin_button(update: Update, context: Context) -> None:
     """Broadcast confirmation and reminder pause / resume / cancel, for admins only."""
     query = update.callback_query
     assert query is not None
-    admins = context.bot_data.admin_ids
+    scope = staff_handlers.scope_for(context, query.from_user.id if query.from_user else None)
     broadcaster = context.bot_data.broadcaster
-    if query.data is None or query.from_user is None or query.from_user.id not in admins or broadcaster is None:
+    if query.data is None or scope is None or broadcaster is None:
         await button(update, context)
         return
     await query.answer()
@@ -272,6 +283,10 @@ async def admin_button(update: Update, context: Context) -> None:
     store = broadcaster.store
     if campaign_id < 0 or action not in ("p", "r", "c", "y", "n"):
         await query.edit_message_text("That button is no longer valid. Use /reminders or /broadcast again.")
+        return
+    campaign = await store.campaign(campaign_id)
+    if not scope.state_admin and (campaign is None or campaign.created_by != f"telegram:{query.from_user.id}"):
+        await query.edit_message_text("Only a state admin (or whoever wrote it) can change this.")
         return
     if head == "rmd":
         ok, fresh = await change_campaign(store, campaign_id, {"p": "pause", "r": "resume"}.get(action, "cancel"))
@@ -314,15 +329,23 @@ async def unknown_command(update: Update, context: Context) -> None:
 
 
 async def text_message(update: Update, context: Context) -> None:
-    """Treat free text as a question (or an onboarding answer)."""
+    """Treat free text as a question (or an onboarding answer); a staff reply to a hand-off answers it."""
     message = update.effective_message
     assert message is not None and message.text is not None
+    if message.reply_to_message is not None and await staff_handlers.staff_reply(update, context):
+        return
     await converse(update, context, Incoming("text", message.text))
 
 
 async def non_text(update: Update, context: Context) -> None:
     """Stickers, photos, voice notes, documents, locations...: ask for typed text."""
     await converse(update, context, Incoming("media"))
+
+
+async def staff_button(update: Update, context: Context) -> None:
+    """Alias / to-do buttons for staff; for anyone else an ordinary (expired) button."""
+    if not await staff_handlers.staff_button(update, context):
+        await button(update, context)
 
 
 async def button(update: Update, context: Context) -> None:
@@ -386,6 +409,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler(list(ADMIN_COMMANDS), admin_command, filters=private & filters.UpdateType.MESSAGE))
     app.add_handler(MessageHandler(private & filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command))
     app.add_handler(CallbackQueryHandler(admin_button, pattern=r"^(bc|rmd):"))
+    app.add_handler(CallbackQueryHandler(staff_button, pattern=r"^(ua|hoa|hot):"))
     app.add_handler(CallbackQueryHandler(button))
     app.add_handler(MessageHandler(private & filters.TEXT & filters.UpdateType.MESSAGE, text_message))
     app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE, non_text))
