@@ -7,6 +7,7 @@ and migrated forward on open, so an old database opens with a new release.
 """
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,6 +218,13 @@ class Store:
             version = (await cur.fetchone())[0]
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             await self.db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+
+    async def rollback(self) -> None:
+        """After a failed write (disk full, locked): end the open transaction so the next write starts clean."""
+        try:
+            await self.db.rollback()
+        except sqlite3.Error:
+            pass
 
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the database and cut the log file back to nothing."""

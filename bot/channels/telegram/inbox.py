@@ -175,7 +175,11 @@ class TelegramInbox:
     async def receive(self, raw: Any) -> bool:
         """Store one update from the webhook (:class:`BadUpdate` if malformed); False if already stored."""
         update_id, chat = validate_update(raw)
-        return await self._store(update_id, chat, raw)
+        try:
+            return await self._store(update_id, chat, raw)
+        except sqlite3.Error:
+            await self.store.rollback()          # the next delivery starts with a clean transaction
+            raise
 
     async def _store(self, update_id: int, chat: str, raw: Any) -> bool:
         payload = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
@@ -242,6 +246,8 @@ class TelegramInbox:
                             offset = max(offset or 0, update_id + 1)
                     delay = 1.0
                 except (httpx.HTTPError, ConnectionError, ValueError, RecursionError, sqlite3.Error) as exc:
+                    if isinstance(exc, sqlite3.Error):
+                        await self.store.rollback()
                     log.warning("getUpdates failed (%s: %s); trying again in %.0fs", type(exc).__name__,
                                 str(exc)[:200], delay)
                     with contextlib.suppress(asyncio.TimeoutError):

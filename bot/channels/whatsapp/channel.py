@@ -238,15 +238,19 @@ class WhatsAppChannel:
         :class:`BadPayload` (and nothing stored) when it is not a delivery the bot can read."""
         inbound, statuses = parse_payload(payload)
         new = 0
-        for m in inbound:
-            if await self.store.inbox_add(CHANNEL, m.wamid, m.wa_id, json.dumps(m.message, ensure_ascii=False)):
-                new += 1
-            else:
-                log.info("message %s already received; not answered again", m.wamid[-12:])
-        for s in statuses:
-            await self.store.record_status(CHANNEL, s.wamid, s.recipient, s.status, s.error_code)
-            if s.status == "failed" and s.error_code == 131047:
-                await self.store.mark_window_closed(CHANNEL, s.recipient)
+        try:
+            for m in inbound:
+                if await self.store.inbox_add(CHANNEL, m.wamid, m.wa_id, json.dumps(m.message, ensure_ascii=False)):
+                    new += 1
+                else:
+                    log.info("message %s already received; not answered again", m.wamid[-12:])
+            for s in statuses:
+                await self.store.record_status(CHANNEL, s.wamid, s.recipient, s.status, s.error_code)
+                if s.status == "failed" and s.error_code == 131047:
+                    await self.store.mark_window_closed(CHANNEL, s.recipient)
+        except sqlite3.Error:
+            await self.store.rollback()          # the next delivery starts with a clean transaction
+            raise
         if new:
             self.worker.wake()
         return new
