@@ -184,7 +184,6 @@ async def test_send_document_multipart_and_commands(bot, fake):
     await bot.set_my_commands([("start", "शुरू")], language_code="hi")
     assert [c["command"] for c in fake.commands[""]["commands"]] == ["start", "help"]
     assert fake.commands["hi"]["commands"] == [{"command": "start", "description": "शुरू"}]
-    assert [c.command for c in await bot.get_my_commands(language_code="hi")] == ["start"]
 
 
 async def test_edit_and_not_modified(bot, fake):

@@ -17,7 +17,9 @@ It mirrors the real API where it matters to a bot:
   from the query string.
 * ``{"ok": true, "result": ...}`` responses; errors as
   ``{"ok": false, "error_code": N, "description": "...", "parameters": {...}}`` with the
-  matching HTTP status. A wrong token gives 401, an unknown method 404.
+  matching HTTP status. A wrong token gives 401, an unknown method 404: only the methods the
+  bot calls are served (getMe, setWebhook, deleteWebhook, getUpdates, sendMessage, editMessageText,
+  answerCallbackQuery, setMyCommands, sendDocument).
 * ``getUpdates`` long polling with offset confirmation (``offset`` is the id of the first update
   to return; everything delivered with a smaller id is forgotten), ``limit``, ``timeout``
   (capped by ``max_poll_timeout``), ``allowed_updates``, 409 when a second ``getUpdates``
@@ -204,20 +206,12 @@ class FakeBotAPI:
             "getme": self._get_me,
             "deletewebhook": self._delete_webhook,
             "setwebhook": self._set_webhook,
-            "getwebhookinfo": self._get_webhook_info,
             "getupdates": self._get_updates,
             "sendmessage": self._send_message,
             "editmessagetext": self._edit_message_text,
-            "editmessagereplymarkup": self._edit_message_reply_markup,
             "answercallbackquery": self._true,
             "setmycommands": self._set_my_commands,
-            "deletemycommands": self._delete_my_commands,
-            "getmycommands": self._get_my_commands,
             "senddocument": self._send_document,
-            "sendchataction": self._true,
-            "deletemessage": self._true,
-            "close": self._true,
-            "logout": self._true,
         }
         self.app = Starlette(
             routes=[
@@ -422,7 +416,7 @@ class FakeBotAPI:
                 await asyncio.wait_for(signal.wait(), timeout=remaining)
 
     def max_in_window(self, window: float = 1.0, chat_id: Any = None, include_failed: bool = True) -> int:
-        """Largest number of send* calls (sendChatAction excluded) within any ``window`` seconds.
+        """Largest number of send* calls within any ``window`` seconds.
 
         Counts attempted calls (including ones answered with an injected/real error) unless
         ``include_failed=False``. Two calls exactly ``window`` apart are not in the same window.
@@ -432,7 +426,6 @@ class FakeBotAPI:
             c["timestamp"]
             for c in self.call_log
             if c["method"].lower().startswith("send")
-            and c["method"].lower() != "sendchataction"
             and (include_failed or c["ok"])
             and (chat_id is None or _norm_chat_id(c["params"].get("chat_id")) == chat_id)
         )
@@ -788,13 +781,6 @@ class FakeBotAPI:
             self._queue.clear()
         return True
 
-    async def _get_webhook_info(self, params: dict[str, Any], now: float) -> dict[str, Any]:
-        return {
-            "url": self.webhook["url"] if self.webhook else "",
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._queue),
-        }
-
     def _select_updates(self, offset: int | None, limit: int, allowed: Any) -> list[dict[str, Any]]:
         if offset is not None:
             if offset < 0:
@@ -975,22 +961,6 @@ class FakeBotAPI:
         self._record_sent("editMessageText", params, now, message)
         return copy.deepcopy(message)
 
-    async def _edit_message_reply_markup(self, params: dict[str, Any], now: float) -> Any:
-        chat_id, message, known = self._message_for_edit(params)
-        if message is None:
-            return True
-        markup = params.get("reply_markup")
-        new_markup = markup if isinstance(markup, dict) and markup.get("inline_keyboard") else None
-        if known and message.get("reply_markup") == new_markup:
-            raise TelegramAPIError(
-                400,
-                "Bad Request: message is not modified: specified new message content and reply "
-                "markup are exactly the same as a current content and reply markup of the message",
-            )
-        message["edit_date"] = int(time.time())
-        self._apply_markup(message, markup)
-        return copy.deepcopy(message)
-
     async def _set_my_commands(self, params: dict[str, Any], now: float) -> bool:
         commands = params.get("commands")
         if not isinstance(commands, list):
@@ -1003,14 +973,6 @@ class FakeBotAPI:
                 raise TelegramAPIError(400, "Bad Request: command description is empty")
         self.commands[params.get("language_code") or ""] = params
         return True
-
-    async def _delete_my_commands(self, params: dict[str, Any], now: float) -> bool:
-        self.commands.pop(params.get("language_code") or "", None)
-        return True
-
-    async def _get_my_commands(self, params: dict[str, Any], now: float) -> list[dict[str, Any]]:
-        stored = self.commands.get(params.get("language_code") or "")
-        return list(stored["commands"]) if stored else []
 
     async def _send_document(self, params: dict[str, Any], now: float) -> dict[str, Any]:
         chat_id = self._require_chat(params)
