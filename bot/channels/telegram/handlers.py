@@ -68,7 +68,6 @@ class RowContext:
     """The stored update being answered (set by the inbox worker around ``process_update``)."""
 
     row: Any
-    store: Any
     error: BaseException | None = None
     planned: int = 0            # messages of this update already planned (a handler may reply more than once)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import sqlite3
@@ -190,8 +191,6 @@ class TelegramInbox:
         stored = await self.store.inbox_payload(CHANNEL, key)
         if stored is not None and stored != payload:
             # Same id, other content: a new Bot API server counting from the start again. Keep both.
-            import hashlib
-
             key = f"{update_id}:{hashlib.sha256(payload.encode()).hexdigest()[:12]}"
             if await self.store.inbox_add(CHANNEL, key, chat, payload):
                 self.worker.wake()
@@ -270,7 +269,7 @@ class TelegramInbox:
         except Exception as exc:  # noqa: BLE001 - python-telegram-bot cannot read it: skip it, once
             log.warning("update %s cannot be read (%s); skipped", row.message_id, type(exc).__name__)
             return "bad"
-        context = RowContext(row, self.store)
+        context = RowContext(row)
         token = CURRENT.set(context)
         try:
             await self.application.process_update(update)
