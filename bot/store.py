@@ -339,9 +339,9 @@ class Store:
             return [InboxRow(channel, *r) for r in await cur.fetchall()]
 
     async def inbox_next_due(self, channel: str) -> float | None:
-        """When the earliest pending row may be tried (None when nothing is pending)."""
-        async with self.db.execute("SELECT MIN(next_try_at) FROM inbox WHERE channel = ? AND state = 'pending'",
-                                   (channel,)) as cur:
+        """When the next retry falls due (None when no row waits for one): what is due now was just answered."""
+        async with self.db.execute("SELECT MIN(next_try_at) FROM inbox WHERE channel = ? AND state = 'pending' "
+                                   "AND next_try_at > ?", (channel, self.clock())) as cur:
             row = await cur.fetchone()
         return row[0] if row else None
 
