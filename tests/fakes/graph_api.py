@@ -1265,11 +1265,6 @@ class FakeGraphAPI:
         wa_id = _digits(wa_id)
         return [s for s in self.sent if s["to"] == wa_id]
 
-    def reset_records(self) -> None:
-        self.requests.clear()
-        self.call_log.clear()
-        self.sent.clear()
-
     async def wait_for_sent(self, n: int, timeout: float = 5, to: str | None = None) -> list[dict[str, Any]]:
         """Wait until at least ``n`` messages were accepted (to ``to`` if given); return them."""
         deadline = time.monotonic() + timeout
