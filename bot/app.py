@@ -63,7 +63,7 @@ def build_channels(settings: Settings, runtime: Runtime, *, telegram_updater: bo
                    whatsapp_client: WhatsAppClient | None = None, may_send: bool = True,
                    window: float = 1.0) -> Channels:
     """Telegram's Application (if a token is set) and one broadcaster for Telegram and WhatsApp."""
-    from .channels.telegram.app import build_application
+    from .channels.telegram.application import build_application
 
     application = (build_application(settings, runtime, updater=telegram_updater)
                    if settings.telegram_token else None)
@@ -78,7 +78,7 @@ def build_channels(settings: Settings, runtime: Runtime, *, telegram_updater: bo
 @contextlib.asynccontextmanager
 async def channel_clients(settings: Settings) -> AsyncIterator[tuple[Bot | None, WhatsAppClient | None]]:
     """Telegram bot and WhatsApp client for the channels that are configured (for the command line)."""
-    from .channels.telegram.app import make_bot
+    from .channels.telegram.application import make_bot
     from .channels.whatsapp.client import WhatsAppClient
 
     bot = make_bot(settings) if settings.telegram_token else None

@@ -395,11 +395,6 @@ class FakeBotAPI:
         """Params of every recorded call of ``method`` (case-insensitive)."""
         return [p for m, p in self.requests if m.lower() == method.lower()]
 
-    def reset_records(self) -> None:
-        self.requests.clear()
-        self.call_log.clear()
-        self.sent.clear()
-
     async def wait_for_sent(self, n: int, timeout: float = 5, chat_id: Any = None) -> list[dict[str, Any]]:
         """Wait until at least ``n`` messages were sent (to ``chat_id`` if given); return them."""
         deadline = time.monotonic() + timeout
