@@ -23,15 +23,15 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
+from .app import build_channels, open_runtime, sender_lock
 from .channels.telegram.handlers import set_commands
 from .channels.whatsapp.channel import WhatsAppChannel, valid_signature
+from .channels.whatsapp.client import ConfigurationError, GraphError, WhatsAppClient
 from .core.entities import KnowledgeError
 from .logs import quiet_http_logs, setup_logging
-from .app import build_channels, open_runtime, sender_lock
 from .services.runtime import Runtime
 from .settings import Settings
 from .store import Store
-from .channels.whatsapp.client import ConfigurationError, GraphError, WhatsAppClient
 
 log = logging.getLogger("exportbot.serve")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

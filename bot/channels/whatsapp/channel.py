@@ -16,15 +16,15 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from ...services.conversation import anonymise
 from ...core.dialogue import Incoming, Reply
 from ...core.entities import clip
-from ...services.runtime import Runtime
 from ...core.normalise import has_devanagari
 from ...core.texts import t
-from .client import ConfigurationError, GraphError, WhatsAppClient, WindowClosed
+from ...services.conversation import anonymise
+from ...services.runtime import Runtime
 from ..limits import (BUTTON_TITLE_MAX, BUTTONS_MAX, INTERACTIVE_BODY_MAX, ROW_DESCRIPTION_MAX, ROW_TITLE_MAX,
                       ROWS_MAX, TEXT_MAX, split_text)
+from .client import ConfigurationError, GraphError, WhatsAppClient, WindowClosed
 
 CHANNEL = "whatsapp"
 INBOX_BATCH = 100
