@@ -9,7 +9,7 @@ import contextlib
 import fcntl
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, AsyncIterator, Callable, Iterator
 
 from .core.entities import KnowledgeBase
 from .services.outbox import Broadcaster, Sender
@@ -22,17 +22,18 @@ if TYPE_CHECKING:
     from telegram.ext import Application
 
     from .channels.whatsapp.client import WhatsAppClient
+    from .store import Store
 
 # The transports are imported where they are wired, so that `exportbot ask` and `chat` never load them.
 
 
-def open_runtime(settings: Settings, store: Any, *, keep_last_good: bool = False) -> Runtime:
+def open_runtime(settings: Settings, store: Store, *, keep_last_good: bool = False) -> Runtime:
     """The live knowledge base (optionally falling back to the last good copy beside the database) and the store."""
     snapshot = settings.db_path.parent / "knowledge.last-good" if keep_last_good else None
     return Runtime.create(settings.knowledge_dir, store, snapshot=snapshot)
 
 
-def make_broadcaster(settings: Settings, store: Any, kb: Callable[[], KnowledgeBase], *,
+def make_broadcaster(settings: Settings, store: Store, kb: Callable[[], KnowledgeBase], *,
                      telegram_bot: Bot | None = None, whatsapp_client: WhatsAppClient | None = None, may_send: bool = True,
                      window: float = 1.0) -> Broadcaster:
     """A sender and a pacer per configured channel; with ``may_send`` False (another process sends) it only queues."""

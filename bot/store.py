@@ -15,8 +15,8 @@ from typing import Any
 
 import aiosqlite
 
-from .core.dialogue import Logged, UserState
 from .core.campaigns import PENDING, Campaign, CampaignStatus, OutboxRow, OutboxState
+from .core.dialogue import Logged, UserState
 from .core.reminders import Subscriber
 
 MIGRATIONS: tuple[str, ...] = (

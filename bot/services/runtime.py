@@ -11,13 +11,16 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..core.answers import AnswerEngine
-from .conversation import Conversation
 from ..core.dialogue import Dialogue
 from ..core.entities import KnowledgeBase, KnowledgeError, Problem
 from ..core.knowledge import load_knowledge
+from .conversation import Conversation
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 
 log = logging.getLogger("exportbot.runtime")
@@ -55,13 +58,13 @@ def _try_snapshot(knowledge_dir: Path, snapshot: Path) -> None:
 @dataclass
 class Runtime:
     knowledge_dir: Path
-    store: Any
+    store: Store
     dialogue: Dialogue
     snapshot: Path | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @classmethod
-    def create(cls, knowledge_dir: Path, store: Any, snapshot: Path | None = None) -> "Runtime":
+    def create(cls, knowledge_dir: Path, store: Store, snapshot: Path | None = None) -> "Runtime":
         """Load the knowledge base; if it is broken, fall back to the last good copy (when there is one)."""
         try:
             kb = load_knowledge(knowledge_dir)

@@ -20,14 +20,14 @@ from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHand
                           CommandHandler, MessageHandler, TypeHandler, filters)
 
 from ...core.campaigns import CampaignStatus
-from ...services.admin import change_campaign, format_reload, format_stats, format_unanswered
-from ...services.conversation import anonymise
-from ...services.inbox import replies_to_json
 from ...core.dialogue import COMMANDS, Incoming, Reply
 from ...core.events import IST
 from ...core.normalise import has_devanagari
-from ...services.runtime import Runtime
 from ...core.texts import t
+from ...services.admin import change_campaign, format_reload, format_stats, format_unanswered
+from ...services.conversation import anonymise
+from ...services.inbox import replies_to_json
+from ...services.runtime import Runtime
 from ..limits import TEXT_MAX, split_text
 from .context import Context
 from .sender import retry_seconds

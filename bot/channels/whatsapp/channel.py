@@ -18,16 +18,16 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from ...services.conversation import anonymise
 from ...core.dialogue import Incoming, Reply
 from ...core.entities import clip
-from ...services.runtime import Runtime
 from ...core.normalise import has_devanagari
 from ...core.texts import t
-from .client import ConfigurationError, GraphError, Uncertain, WhatsAppClient, WindowClosed
+from ...services.conversation import anonymise
 from ...services.inbox import InboxWorker, Retry, replies_from_json, replies_to_json
+from ...services.runtime import Runtime
 from ..limits import (BUTTON_TITLE_MAX, BUTTONS_MAX, INTERACTIVE_BODY_MAX, ROW_DESCRIPTION_MAX, ROW_TITLE_MAX,
                       ROWS_MAX, TEXT_MAX, split_text)
+from .client import ConfigurationError, GraphError, Uncertain, WhatsAppClient, WindowClosed
 
 CHANNEL = "whatsapp"
 log = logging.getLogger("exportbot.whatsapp")

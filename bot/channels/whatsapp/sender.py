@@ -1,12 +1,15 @@
 """WhatsApp sender for reminders and broadcasts: the 24-hour window, templates, and errors as plain outcomes."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ...services.outbox import SendResult
 from ..limits import TEXT_MAX, split_text
 from .client import (PAIR_RATE_LIMIT, RATE_LIMIT, RETRYABLE, ConfigurationError, GraphError, Uncertain, WhatsAppClient,
                      WindowClosed)
+
+if TYPE_CHECKING:
+    from ...store import Store
 
 
 class WhatsAppSender:
@@ -14,7 +17,7 @@ class WhatsAppSender:
 
     channel = "whatsapp"
 
-    def __init__(self, client: WhatsAppClient, store: Any, templates: dict[str, tuple[str, str]]):
+    def __init__(self, client: WhatsAppClient, store: Store, templates: dict[str, tuple[str, str]]):
         self.client = client.once()      # rate limits and network errors are retried by the outbox, not twice
         self.store = store
         self.templates = templates          # reminder kind -> (template name, language code)
