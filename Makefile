@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install fonts run test check eval bench clean
+.PHONY: install fonts run test check eval bench drills clean
 
 install: $(STAMP)
 
@@ -41,6 +41,12 @@ eval: install
 bench: install
 	$(BIN)/python bench/startup_bench.py
 	$(BIN)/python bench/matcher_bench.py
+
+# The failure drills in full (a few minutes; the suite runs reduced forms). Figures in docs/reliability.md.
+drills: install
+	$(BIN)/python -m tests.drills.kill_drill --kills 5 --burst 200
+	$(BIN)/python -m tests.drills.kill_drill --kills 5 --burst 200 --telegram-webhook
+	$(BIN)/python -m tests.drills.more_drills all
 
 clean:
 	rm -rf $(VENV) build *.egg-info

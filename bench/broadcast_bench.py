@@ -42,7 +42,7 @@ from bot.services.pacer import Pacer  # noqa: E402
 from bot.channels.telegram.sender import TelegramSender  # noqa: E402
 from bot.settings import Secret, Settings  # noqa: E402
 from bot.store import Store  # noqa: E402
-from bot.channels.telegram.app import make_bot  # noqa: E402
+from bot.channels.telegram.application import make_bot  # noqa: E402
 from tests.fakes.telegram_api import FakeBotAPI  # noqa: E402
 
 TOKEN = "424242:BENCH"

@@ -23,11 +23,12 @@ if TYPE_CHECKING:
     from telegram.ext import Application
 
     from .channels.whatsapp.client import WhatsAppClient
+    from .store import Store
 
 # The transports are imported where they are wired, so that `exportbot ask` and `chat` never load them.
 
 
-def open_runtime(settings: Settings, store: Any, *, keep_last_good: bool = False,
+def open_runtime(settings: Settings, store: Store, *, keep_last_good: bool = False,
                  status_file: Path | None = None) -> Runtime:
     """The live knowledge base (optionally falling back to the last good copy beside the database) and the store;
     ``status_file`` records what is live for `exportbot kb status`."""
@@ -51,7 +52,7 @@ def make_desk(settings: Settings, runtime: Any, telegram_bot: Bot, whatsapp_clie
     return desk
 
 
-def make_broadcaster(settings: Settings, store: Any, kb: Callable[[], KnowledgeBase], *,
+def make_broadcaster(settings: Settings, store: Store, kb: Callable[[], KnowledgeBase], *,
                      telegram_bot: Bot | None = None, whatsapp_client: WhatsAppClient | None = None, may_send: bool = True,
                      window: float = 1.0) -> Broadcaster:
     """A sender and a pacer per configured channel; with ``may_send`` False (another process sends) it only queues."""
@@ -82,7 +83,7 @@ def build_channels(settings: Settings, runtime: Runtime, *, telegram_updater: bo
                    whatsapp_client: WhatsAppClient | None = None, may_send: bool = True,
                    window: float = 1.0) -> Channels:
     """Telegram's Application (if a token is set) and one broadcaster for Telegram and WhatsApp."""
-    from .channels.telegram.app import build_application
+    from .channels.telegram.application import build_application
 
     application = (build_application(settings, runtime, updater=telegram_updater)
                    if settings.telegram_token else None)
@@ -97,7 +98,7 @@ def build_channels(settings: Settings, runtime: Runtime, *, telegram_updater: bo
 @contextlib.asynccontextmanager
 async def channel_clients(settings: Settings) -> AsyncIterator[tuple[Bot | None, WhatsAppClient | None]]:
     """Telegram bot and WhatsApp client for the channels that are configured (for the command line)."""
-    from .channels.telegram.app import make_bot
+    from .channels.telegram.application import make_bot
     from .channels.whatsapp.client import WhatsAppClient
 
     bot = make_bot(settings) if settings.telegram_token else None

@@ -25,19 +25,20 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
+from .app import build_channels, open_runtime, sender_lock
 from .channels.telegram.handlers import set_commands
 from .channels.telegram.inbox import BadUpdate, TelegramInbox
 from .channels.webhooks import BadBody, read_body, strict_json
 from .channels.whatsapp.channel import BadPayload, WhatsAppChannel, valid_signature
+from .channels.whatsapp.client import ConfigurationError, GraphError, WhatsAppClient
 from .core.entities import KnowledgeError
 from .logs import quiet_http_logs, setup_logging
-from .app import build_channels, make_desk, open_runtime, sender_lock
+from .app import make_desk
 from .services.staff import staff_ids
 from .services.runtime import Runtime
 from .services.watcher import KnowledgeWatcher
 from .settings import Settings
 from .store import Store
-from .channels.whatsapp.client import ConfigurationError, GraphError, WhatsAppClient
 
 log = logging.getLogger("exportbot.serve")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

@@ -78,7 +78,7 @@ class Settings:
     whatsapp_app_secret: Secret = Secret("")
     whatsapp_verify_token: Secret = Secret("")
     whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
-    whatsapp_templates: str = ""             # reminder kind -> template, see senders.parse_templates
+    whatsapp_templates: str = ""             # reminder kind -> template, see channels/whatsapp/sender.parse_templates
     telegram_rate: int = 30                  # broadcast messages per second, all chats together
     whatsapp_rate: int = 80                  # per business phone number
     reminder_offsets: str = "7,1"            # days before an event starts

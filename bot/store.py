@@ -8,6 +8,7 @@ and migrated forward on open, so an old database opens with a new release.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,8 @@ from typing import Any
 
 import aiosqlite
 
-from .core.dialogue import Logged, UserState
 from .core.campaigns import PENDING, Campaign, CampaignStatus, OutboxRow, OutboxState
+from .core.dialogue import Logged, UserState
 from .core.followup import Topic
 from .core.reminders import Subscriber
 
@@ -267,9 +268,26 @@ class Store:
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             await self.db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
 
-    async def checkpoint(self) -> None:
-        """Copy the write-ahead log into the database and cut the log file back to nothing."""
-        await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    async def rollback(self) -> None:
+        """After a failed write (disk full, locked): end the open transaction so the next write starts clean."""
+        try:
+            await self.db.rollback()
+        except sqlite3.Error:
+            pass
+
+    async def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the database and cut the log file back to nothing.
+
+        Opportunistic: while another statement of this connection is still reading, SQLite refuses ("table is
+        locked"); the checkpoint is then skipped and the next one does the work.
+        """
+        try:
+            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            return False
+        return True
 
     async def integrity(self) -> str:
         async with self.db.execute("PRAGMA integrity_check") as cur:
@@ -380,9 +398,9 @@ class Store:
             return [InboxRow(channel, *r) for r in await cur.fetchall()]
 
     async def inbox_next_due(self, channel: str) -> float | None:
-        """When the earliest pending row may be tried (None when nothing is pending)."""
-        async with self.db.execute("SELECT MIN(next_try_at) FROM inbox WHERE channel = ? AND state = 'pending'",
-                                   (channel,)) as cur:
+        """When the next retry falls due (None when no row waits for one): what is due now was just answered."""
+        async with self.db.execute("SELECT MIN(next_try_at) FROM inbox WHERE channel = ? AND state = 'pending' "
+                                   "AND next_try_at > ?", (channel, self.clock())) as cur:
             row = await cur.fetchone()
         return row[0] if row else None
 

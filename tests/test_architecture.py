@@ -91,3 +91,14 @@ def test_the_readme_layout_names_every_module():
     missing = [str(p.relative_to(ROOT)) for p in sorted(BOT.rglob("*.py"))
                if p.name != "__init__.py" and f" {p.name} " not in layout]
     assert not missing, f"README's Layout section does not name {missing}"
+
+
+def test_ask_and_chat_load_no_transport():
+    import subprocess
+    import sys
+
+    code = ("import sys, bot.cli, bot.channels.terminal; "
+            "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "{'telegram', 'httpx', 'starlette', 'uvicorn'})))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == ""

@@ -283,16 +283,6 @@ async def test_get_phone_number(client):
     assert r.json() == {"verified_name": "Export Helpdesk", "id": PHONE_ID}
 
 
-async def test_mark_read(fake, client):
-    r = await client.post(
-        f"/{PHONE_ID}/messages",
-        json={"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.ABC"},
-    )
-    assert r.json() == {"success": True}
-    assert fake.read_receipts[0]["message_id"] == "wamid.ABC"
-    assert fake.sent == [] and fake.max_in_window() == 0
-
-
 def _value(payload: dict) -> dict:
     assert payload["object"] == "whatsapp_business_account"
     [entry] = payload["entry"]

@@ -392,7 +392,6 @@ async def test_disk_full_one_apology_in_the_users_language_back_off_then_recover
     await tg.store.save_user("telegram", "42", UserState(lang="hi"))
     for chat in (41, 42):
         await tg.hook(tg.fake.make_message_update(chat, "HS code for saddlery"))
-    tg.fake.reset_records()
     state = fill_disk(tg.store)
     stop = asyncio.Event()
     runs = 0

@@ -368,3 +368,29 @@ async def test_shutdown_mid_broadcast_leaves_the_rest_queued(kb, tmp_path):
         assert set(counts) <= {"sent", "queued"} and counts["sent"] == len(fake.sent) and counts["queued"] > 0
         await setup.bot.shutdown()
         await store.close()
+
+
+async def test_a_rate_limited_whatsapp_broadcast_is_retried_by_the_outbox_alone(kb, tmp_path):
+    """Only the outbox retries a rate limit (pausing the channel); the client sends each request once."""
+    async with FakeGraphAPI(token="EAAtest", phone_number_id="1234567890") as fake:
+        store = await Store(tmp_path / "wa-rate.sqlite3").open()
+        client = WhatsAppClient(fake.base_url, "1234567890", "EAAtest", sleep=no_sleep)
+        await store.save_user("whatsapp", "919800000001", UserState(lang="en", subscription="all"))
+        sender = WhatsAppSender(client, store, {})
+        now = [0.0]
+
+        async def wait(seconds: float) -> None:      # the pacer's clock: a hold passes at once
+            now[0] += seconds
+
+        pacer = Pacer(80, window=0.01, per_chat=0.01, clock=lambda: now[0], sleep=wait)
+        broadcaster = Broadcaster(store, lambda: kb, {"whatsapp": sender}, {"whatsapp": pacer}, SETTINGS)
+        campaign_id, _ = await broadcaster.create_broadcast("News", "all", "t", at("2027-01-05T10:00"))
+        await broadcaster.confirm_broadcast(campaign_id)
+        fake.fail_next(130429, times=2)
+        report = await broadcaster.deliver(campaign_id=campaign_id)
+        assert report.sent == 1 and len(fake.sent) == 1
+        assert len(fake.call_log) == 3                     # two rate-limited tries and the one that went
+        assert (await store.outbox_rows(campaign_id))[0].attempts == 3      # each try was the outbox's
+        assert now[0] >= 4.0                               # and each paused the channel for the platform's wait
+        await client.aclose()
+        await store.close()

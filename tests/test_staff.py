@@ -172,7 +172,7 @@ async def test_handoff_whatsapp_user_to_telegram_staff_within_and_outside_the_24
 
     from telegram import Update
 
-    from bot.channels.telegram.app import build_application
+    from bot.channels.telegram.application import build_application
     from bot.channels.whatsapp.channel import WhatsAppChannel
     from bot.channels.whatsapp.client import WhatsAppClient
     from bot.core.dialogue import UserState

@@ -239,7 +239,8 @@ async def test_invalid_token_is_a_clear_error_at_start_up(tmp_path, caplog):
 
 
 async def test_event_details_come_with_an_ics_document(wa):
-    wa.runtime.dialogue.today = lambda: date(2027, 1, 1)       # the bundled calendar's example dates
+    # the bundled calendar's example dates; a dialogue of its own, the session's shared one stays untouched
+    wa.runtime.dialogue = Dialogue(wa.runtime.engine, today=lambda: date(2027, 1, 1))
     await wa.say("hello")
     await wa.pick("dist:hathras", "Hathras")
     (listing,) = await wa.tap("m:events", "Events")

@@ -1,10 +1,13 @@
 """Texts of the admin reports (/stats, /unanswered, /reload): plain functions over plain data."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..core.campaigns import PENDING, Campaign, CampaignStatus
 from ..core.entities import KnowledgeBase, Problem
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 MAX_PROBLEMS_SHOWN = 30
 
@@ -45,7 +48,7 @@ def format_reload(problems: Sequence[Problem], kb: KnowledgeBase) -> str:
     return "\n".join([f"Reload refused: {len(problems)} problem(s). The previous knowledge base stays live.", *shown, *tail])
 
 
-async def change_campaign(store: Any, campaign_id: int, action: str) -> tuple[bool, Campaign | None]:
+async def change_campaign(store: Store, campaign_id: int, action: str) -> tuple[bool, Campaign | None]:
     """Pause, resume or cancel a pending reminder or broadcast (the command line and Telegram alike).
 
     Returns whether it changed, and the campaign as it is now (None if there is no such campaign).

@@ -1,7 +1,7 @@
 """One turn of the conversation for any channel: load the user, run the dialogue, save.
 
 Channels (Telegram, WhatsApp, the terminal) turn their updates into an
-:class:`~bot.dialogue.Incoming`, call :meth:`Conversation.handle`, and render
+:class:`~bot.core.dialogue.Incoming`, call :meth:`Conversation.handle`, and render
 the replies. The store is passed in (anything with the methods of
 :class:`bot.store.Store`), so this module holds no SQL.
 """

@@ -109,17 +109,24 @@ class InboxWorker:
         self._db_failures = 0                   # is the database that fails)
         self._last_prune = 0.0
         self._waiting: list[Any] = []
+        self._paused_until = 0.0                # the platform failed a send: the whole channel waits, in order
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run_once(self) -> int:
-        """Answer every row that is due now; return how many were finished."""
+        """Answer every row that is due now; return how many were finished.
+
+        A send the platform failed ends the run: the platform is having trouble, so the channel pauses (see
+        :meth:`run`) instead of trying every waiting row against it."""
         done = 0
         async with self._lock:
             while rows := await self.store.inbox_due(self.channel, limit=self.batch):
                 for row in rows:
-                    done += await self._one(row)
+                    finished = await self._one(row)
+                    if finished < 0:
+                        return done
+                    done += finished
                 if len(rows) < self.batch:
                     break
         return done
@@ -145,10 +152,11 @@ class InboxWorker:
                 await self.store.inbox_done(self.channel, row.message_id, "failed", exc.reason)
                 return 1
             delay = exc.after if exc.after is not None else min(BACKOFF_FIRST * 2 ** row.attempts, BACKOFF_MAX)
-            log.warning("%s update %s: %s; trying again in %.0fs", self.channel, _short(row.message_id),
-                        exc.reason, delay)
+            log.warning("%s: a reply could not be sent (%s); the channel waits %.0fs and tries again",
+                        self.channel, exc.reason, delay)
             await self.store.inbox_retry(self.channel, row.message_id, delay, exc.reason)
-            return 0
+            self._paused_until = time.monotonic() + delay
+            return -1
         except sqlite3.Error:
             raise
         except Exception as exc:  # noqa: BLE001 - one update that breaks a handler must not stop the others
@@ -164,7 +172,7 @@ class InboxWorker:
         self._db_failures += 1
         first, most = self.db_backoff
         delay = min(first * 2.0 ** (self._db_failures - 1), most)
-        log.error("%s inbox: database error (%s); trying again in %.0fs", self.channel, exc, delay)
+        log.error("%s inbox: database error (%s); trying again in %.1fs", self.channel, exc, delay)
         if self.apologise is not None:
             for row in self._waiting:
                 if row.message_id in self._apologised:
@@ -181,6 +189,10 @@ class InboxWorker:
         self._wake.set()                       # first, what was stored before a restart
         while not stop.is_set():
             timeout: float | None = None
+            pause = self._paused_until - time.monotonic()
+            if pause > 0:
+                await _wait_any(asyncio.Event(), stop, pause)
+                continue
             try:
                 await self._maybe_prune()
                 await self.run_once()
@@ -189,6 +201,7 @@ class InboxWorker:
                 if nxt is not None:
                     timeout = max(0.05, nxt - self.store.clock())
             except sqlite3.Error as exc:
+                await self.store.rollback()
                 try:
                     self._waiting = await self.store.inbox_due(self.channel, limit=self.batch)
                 except sqlite3.Error:

@@ -15,15 +15,18 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Awaitable, Callable, Protocol
+from typing import TYPE_CHECKING, Awaitable, Callable, Protocol
 
-from ..core.dialogue import format_date
-from ..core.events import IST, Occurrence, find_occurrence
 from ..core.campaigns import Campaign, CampaignStatus, OutboxRow, OutboxState
-from .pacer import Pacer
+from ..core.dialogue import format_date
 from ..core.entities import KnowledgeBase
+from ..core.events import IST, Occurrence, find_occurrence
 from ..core.reminders import (Due, ReminderSettings, due_now, in_quiet_hours, in_segment, per_channel, reminder_text,
-                        reminders_between, wants)
+                              reminders_between, wants)
+from .pacer import Pacer
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 log = logging.getLogger("exportbot.broadcast")
 PLAN_AHEAD = timedelta(days=30)       # reminders become visible (and pausable) this long before they are due
@@ -61,7 +64,7 @@ class Report:
 
 
 class Broadcaster:
-    def __init__(self, store: Any, kb: Callable[[], KnowledgeBase], senders: dict[str, Sender],
+    def __init__(self, store: Store, kb: Callable[[], KnowledgeBase], senders: dict[str, Sender],
                  pacers: dict[str, Pacer], settings: ReminderSettings | None = None,
                  concurrency: int = 8):
         self.store = store

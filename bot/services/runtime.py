@@ -15,13 +15,16 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.answers import AnswerEngine
-from .conversation import Conversation
 from ..core.dialogue import Dialogue
 from ..core.entities import KnowledgeBase, KnowledgeError, Problem
 from ..core.knowledge import load_knowledge
+from .conversation import Conversation
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 
 log = logging.getLogger("exportbot.runtime")
@@ -87,7 +90,7 @@ def _try_snapshot(knowledge_dir: Path, snapshot: Path) -> None:
 @dataclass
 class Runtime:
     knowledge_dir: Path
-    store: Any
+    store: Store
     dialogue: Dialogue
     snapshot: Path | None = None
     status_file: Path | None = None          # where `exportbot kb status` reads what a running serve has live
@@ -97,7 +100,7 @@ class Runtime:
     desk: Any = field(default=None, repr=False)      # HandoffDesk, when district staff can be reached
 
     @classmethod
-    def create(cls, knowledge_dir: Path, store: Any, snapshot: Path | None = None,
+    def create(cls, knowledge_dir: Path, store: Store, snapshot: Path | None = None,
                status_file: Path | None = None) -> "Runtime":
         """Load the knowledge base; if it is broken, fall back to the last good copy (when there is one).
 

@@ -15,8 +15,7 @@ What it mirrors of the real Cloud API:
   ``access_token`` query parameter, as the Graph API also accepts). Message types ``text``,
   ``interactive`` (``button`` and ``list`` validated in detail; other interactive types accepted),
   ``template``, ``document``, ``image``/``audio``/``video``/``sticker``, ``location``,
-  ``reaction``, ``contacts``. Mark-as-read (``{"status": "read", "message_id": ...}``, optionally
-  with ``typing_indicator``) answers ``{"success": true}`` and is recorded in ``fake.read_receipts``.
+  ``reaction``, ``contacts``.
 * ``GET /{version}/{phone_number_id}`` -> the phone number object (``fields=`` honoured).
 * Success: ``{"messaging_product": "whatsapp", "contacts": [{"input", "wa_id"}],
   "messages": [{"id": "wamid..."}]}`` (templates add ``"message_status": "accepted"``).
@@ -670,7 +669,6 @@ class FakeGraphAPI:
         self.requests: list[tuple[str, str, Any]] = []  # (method, path, json)
         self.call_log: list[dict[str, Any]] = []  # every messages POST: to, timestamp, ok, code
         self.sent: list[dict[str, Any]] = []
-        self.read_receipts: list[dict[str, Any]] = []
         self.uploads: dict[str, bytes] = {}
 
         self._failures: list[dict[str, Any]] = []
@@ -857,8 +855,6 @@ class FakeGraphAPI:
             self._check_node(request, "post")
             if not isinstance(data, dict):
                 raise _param("The parameter messaging_product is required.")
-            if data.get("status") == "read" or "typing_indicator" in data:
-                return self._mark_read(data)
             self.call_log.append(entry)
             record = self._validate(data)
             injected = self._take_failure(record["to"], "messages")
@@ -887,21 +883,6 @@ class FakeGraphAPI:
                 "messages": [message],
             }
         )
-
-    def _mark_read(self, data: dict[str, Any]) -> JSONResponse:
-        if data.get("messaging_product") != "whatsapp":
-            raise _param("The parameter messaging_product is required.")
-        if data.get("status") != "read":
-            raise _param("The parameter status is required.")
-        if not _is_str(data.get("message_id")) or not data["message_id"]:
-            raise _param("The parameter message_id is required.")
-        typing = data.get("typing_indicator")
-        if typing is not None and (not isinstance(typing, dict) or typing.get("type") != "text"):
-            raise _param("Param typing_indicator['type'] must be one of {TEXT} - got \""
-                         f"{typing.get('type') if isinstance(typing, dict) else typing}\".")
-        self.read_receipts.append({"message_id": data["message_id"], "typing": typing is not None,
-                                   "timestamp": time.monotonic(), "raw": data})
-        return JSONResponse({"success": True})
 
     # ------------------------------------------------------------------ validation
 
@@ -1288,12 +1269,6 @@ class FakeGraphAPI:
     def sent_to(self, wa_id: str) -> list[dict[str, Any]]:
         wa_id = _digits(wa_id)
         return [s for s in self.sent if s["to"] == wa_id]
-
-    def reset_records(self) -> None:
-        self.requests.clear()
-        self.call_log.clear()
-        self.sent.clear()
-        self.read_receipts.clear()
 
     async def wait_for_sent(self, n: int, timeout: float = 5, to: str | None = None) -> list[dict[str, Any]]:
         """Wait until at least ``n`` messages were accepted (to ``to`` if given); return them."""

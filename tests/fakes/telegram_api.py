@@ -17,16 +17,17 @@ It mirrors the real API where it matters to a bot:
   from the query string.
 * ``{"ok": true, "result": ...}`` responses; errors as
   ``{"ok": false, "error_code": N, "description": "...", "parameters": {...}}`` with the
-  matching HTTP status. A wrong token gives 401, an unknown method 404.
+  matching HTTP status. A wrong token gives 401, an unknown method 404: only the methods the
+  bot calls are served (getMe, setWebhook, deleteWebhook, getUpdates, sendMessage, editMessageText,
+  answerCallbackQuery, setMyCommands, sendDocument).
 * ``getUpdates`` long polling with offset confirmation (``offset`` is the id of the first update
   to return; everything delivered with a smaller id is forgotten), ``limit``, ``timeout``
   (capped by ``max_poll_timeout``), ``allowed_updates``, 409 when a second ``getUpdates``
   overlaps a running one or when a webhook is set.
-* ``sendMessage`` rejects an empty or over-long (> 4096) text and, for ``parse_mode=HTML``,
-  malformed or unsupported tags ("Bad Request: can't parse entities: ..."), like the real API.
+* ``sendMessage`` rejects an empty or over-long (> 4096) text, like the real API, and any
+  ``parse_mode``: the bot sends plain text only, and this double holds it to that.
   ``editMessageText`` on a message it knows, with unchanged text and keyboard, gives
-  "Bad Request: message is not modified". The returned Message has the HTML tags stripped
-  (as Telegram returns it); ``fake.sent`` keeps the text exactly as the bot sent it.
+  "Bad Request: message is not modified". ``fake.sent`` keeps the text exactly as the bot sent it.
 
 Everything runs on the test's event loop; call the helpers from that loop's thread.
 """
@@ -38,7 +39,6 @@ import contextlib
 import copy
 import email.message
 import email.utils
-import html
 import itertools
 import json
 import re
@@ -80,14 +80,6 @@ _JSON_FIELDS = {
 # Update types Telegram leaves out when allowed_updates is not given (or empty).
 _OPT_IN_UPDATE_TYPES = {"chat_member", "message_reaction", "message_reaction_count"}
 
-# Tags accepted with parse_mode=HTML (https://core.telegram.org/bots/api#html-style).
-_HTML_TAGS = {
-    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
-    "tg-emoji", "code", "pre", "blockquote", "tg-time",
-}
-_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)\s*(/?)>")
-
-
 class TelegramAPIError(Exception):
     """Raised inside a handler to produce an ``{"ok": false, ...}`` response."""
 
@@ -100,62 +92,6 @@ class TelegramAPIError(Exception):
 
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
-
-
-def _check_html(text: str) -> str:
-    """Validate Telegram-style HTML; return the plain text Telegram would store.
-
-    Raises TelegramAPIError(400) with a description in the real API's wording on malformed input.
-    """
-    out: list[str] = []
-    stack: list[str] = []
-    i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch != "<":
-            j = text.find("<", i)
-            j = n if j == -1 else j
-            out.append(html.unescape(text[i:j]))
-            i = j
-            continue
-        offset = len(text[:i].encode("utf-8"))
-        m = _TAG_RE.match(text, i)
-        if not m:
-            raise TelegramAPIError(
-                400,
-                f'Bad Request: can\'t parse entities: Unsupported start tag "" at byte offset {offset}',
-            )
-        closing, name, _attrs, _selfclose = m.groups()
-        name = name.lower()
-        if closing:
-            if not stack:
-                raise TelegramAPIError(
-                    400, f"Bad Request: can't parse entities: Unexpected end tag at byte offset {offset}"
-                )
-            if stack[-1] != name:
-                raise TelegramAPIError(
-                    400,
-                    "Bad Request: can't parse entities: Can't find end tag corresponding to "
-                    f'start tag "{stack[-1]}"',
-                )
-            stack.pop()
-        else:
-            if name not in _HTML_TAGS:
-                raise TelegramAPIError(
-                    400,
-                    f'Bad Request: can\'t parse entities: Unsupported start tag "{name}" '
-                    f"at byte offset {offset}",
-                )
-            stack.append(name)
-        i = m.end()
-    if stack:
-        raise TelegramAPIError(
-            400,
-            "Bad Request: can't parse entities: Can't find end tag corresponding to "
-            f'start tag "{stack[-1]}"',
-        )
-    return "".join(out)
 
 
 def _parse_multipart(body: bytes, content_type: str) -> tuple[dict[str, str], dict[str, dict]]:
@@ -228,13 +164,11 @@ class FakeBotAPI:
         token: str = "123:ABC",
         *,
         max_poll_timeout: float = 1.0,
-        validate_html: bool = True,
         bot_first_name: str = BOT_FIRST_NAME,
         bot_username: str = BOT_USERNAME,
     ):
         self.token = token
         self.max_poll_timeout = max_poll_timeout
-        self.validate_html = validate_html
         head = token.split(":", 1)[0]
         self.bot_user: dict[str, Any] = {
             "id": int(head) if head.isdigit() else 123456789,
@@ -272,20 +206,12 @@ class FakeBotAPI:
             "getme": self._get_me,
             "deletewebhook": self._delete_webhook,
             "setwebhook": self._set_webhook,
-            "getwebhookinfo": self._get_webhook_info,
             "getupdates": self._get_updates,
             "sendmessage": self._send_message,
             "editmessagetext": self._edit_message_text,
-            "editmessagereplymarkup": self._edit_message_reply_markup,
             "answercallbackquery": self._true,
             "setmycommands": self._set_my_commands,
-            "deletemycommands": self._delete_my_commands,
-            "getmycommands": self._get_my_commands,
             "senddocument": self._send_document,
-            "sendchataction": self._true,
-            "deletemessage": self._true,
-            "close": self._true,
-            "logout": self._true,
         }
         self.app = Starlette(
             routes=[
@@ -469,11 +395,6 @@ class FakeBotAPI:
         """Params of every recorded call of ``method`` (case-insensitive)."""
         return [p for m, p in self.requests if m.lower() == method.lower()]
 
-    def reset_records(self) -> None:
-        self.requests.clear()
-        self.call_log.clear()
-        self.sent.clear()
-
     async def wait_for_sent(self, n: int, timeout: float = 5, chat_id: Any = None) -> list[dict[str, Any]]:
         """Wait until at least ``n`` messages were sent (to ``chat_id`` if given); return them."""
         deadline = time.monotonic() + timeout
@@ -490,7 +411,7 @@ class FakeBotAPI:
                 await asyncio.wait_for(signal.wait(), timeout=remaining)
 
     def max_in_window(self, window: float = 1.0, chat_id: Any = None, include_failed: bool = True) -> int:
-        """Largest number of send* calls (sendChatAction excluded) within any ``window`` seconds.
+        """Largest number of send* calls within any ``window`` seconds.
 
         Counts attempted calls (including ones answered with an injected/real error) unless
         ``include_failed=False``. Two calls exactly ``window`` apart are not in the same window.
@@ -500,7 +421,6 @@ class FakeBotAPI:
             c["timestamp"]
             for c in self.call_log
             if c["method"].lower().startswith("send")
-            and c["method"].lower() != "sendchataction"
             and (include_failed or c["ok"])
             and (chat_id is None or _norm_chat_id(c["params"].get("chat_id")) == chat_id)
         )
@@ -856,13 +776,6 @@ class FakeBotAPI:
             self._queue.clear()
         return True
 
-    async def _get_webhook_info(self, params: dict[str, Any], now: float) -> dict[str, Any]:
-        return {
-            "url": self.webhook["url"] if self.webhook else "",
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._queue),
-        }
-
     def _select_updates(self, offset: int | None, limit: int, allowed: Any) -> list[dict[str, Any]]:
         if offset is not None:
             if offset < 0:
@@ -950,10 +863,13 @@ class FakeBotAPI:
         return record
 
     def _render_text(self, text: str, parse_mode: Any, limit: int, what: str) -> str:
-        """Validate like Telegram and return the text as Telegram stores it."""
+        """Validate like Telegram and return the text as Telegram stores it.
+
+        The bot sends plain text only (nothing to escape), so any parse mode is refused here.
+        """
+        if parse_mode:
+            raise TelegramAPIError(400, f"Bad Request: parse_mode {parse_mode!r}: the bot sends plain text only")
         plain = text
-        if isinstance(parse_mode, str) and parse_mode.upper() == "HTML" and self.validate_html:
-            plain = _check_html(text)
         if not plain.strip():
             raise TelegramAPIError(400, f"Bad Request: {what} text is empty")
         if _utf16_len(plain) > limit:
@@ -1040,22 +956,6 @@ class FakeBotAPI:
         self._record_sent("editMessageText", params, now, message)
         return copy.deepcopy(message)
 
-    async def _edit_message_reply_markup(self, params: dict[str, Any], now: float) -> Any:
-        chat_id, message, known = self._message_for_edit(params)
-        if message is None:
-            return True
-        markup = params.get("reply_markup")
-        new_markup = markup if isinstance(markup, dict) and markup.get("inline_keyboard") else None
-        if known and message.get("reply_markup") == new_markup:
-            raise TelegramAPIError(
-                400,
-                "Bad Request: message is not modified: specified new message content and reply "
-                "markup are exactly the same as a current content and reply markup of the message",
-            )
-        message["edit_date"] = int(time.time())
-        self._apply_markup(message, markup)
-        return copy.deepcopy(message)
-
     async def _set_my_commands(self, params: dict[str, Any], now: float) -> bool:
         commands = params.get("commands")
         if not isinstance(commands, list):
@@ -1068,14 +968,6 @@ class FakeBotAPI:
                 raise TelegramAPIError(400, "Bad Request: command description is empty")
         self.commands[params.get("language_code") or ""] = params
         return True
-
-    async def _delete_my_commands(self, params: dict[str, Any], now: float) -> bool:
-        self.commands.pop(params.get("language_code") or "", None)
-        return True
-
-    async def _get_my_commands(self, params: dict[str, Any], now: float) -> list[dict[str, Any]]:
-        stored = self.commands.get(params.get("language_code") or "")
-        return list(stored["commands"]) if stored else []
 
     async def _send_document(self, params: dict[str, Any], now: float) -> dict[str, Any]:
         chat_id = self._require_chat(params)

@@ -20,16 +20,16 @@ from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHand
                           CommandHandler, MessageHandler, TypeHandler, filters)
 
 from ...core.campaigns import CampaignStatus
-from . import staff as staff_handlers
-from ...services.admin import campaign_label, change_campaign, format_reload, format_stats
-from ...services.conversation import anonymise
-from ...services.inbox import replies_to_json
 from ...services.staff import Scope, resolve_segment
+from . import staff as staff_handlers
 from ...core.dialogue import COMMANDS, Incoming, Reply
 from ...core.events import IST
 from ...core.normalise import has_devanagari
-from ...services.runtime import Runtime
 from ...core.texts import t
+from ...services.admin import campaign_label, change_campaign, format_reload, format_stats, format_unanswered
+from ...services.conversation import anonymise
+from ...services.inbox import replies_to_json
+from ...services.runtime import Runtime
 from ..limits import TEXT_MAX, split_text
 from .context import Context
 from .sender import retry_seconds
@@ -71,7 +71,6 @@ class RowContext:
     """The stored update being answered (set by the inbox worker around ``process_update``)."""
 
     row: Any
-    store: Any
     error: BaseException | None = None
     planned: int = 0            # messages of this update already planned (a handler may reply more than once)
 

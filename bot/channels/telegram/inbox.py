@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import sqlite3
@@ -175,7 +176,11 @@ class TelegramInbox:
     async def receive(self, raw: Any) -> bool:
         """Store one update from the webhook (:class:`BadUpdate` if malformed); False if already stored."""
         update_id, chat = validate_update(raw)
-        return await self._store(update_id, chat, raw)
+        try:
+            return await self._store(update_id, chat, raw)
+        except sqlite3.Error:
+            await self.store.rollback()          # the next delivery starts with a clean transaction
+            raise
 
     async def _store(self, update_id: int, chat: str, raw: Any) -> bool:
         payload = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
@@ -186,8 +191,6 @@ class TelegramInbox:
         stored = await self.store.inbox_payload(CHANNEL, key)
         if stored is not None and stored != payload:
             # Same id, other content: a new Bot API server counting from the start again. Keep both.
-            import hashlib
-
             key = f"{update_id}:{hashlib.sha256(payload.encode()).hexdigest()[:12]}"
             if await self.store.inbox_add(CHANNEL, key, chat, payload):
                 self.worker.wake()
@@ -242,6 +245,8 @@ class TelegramInbox:
                             offset = max(offset or 0, update_id + 1)
                     delay = 1.0
                 except (httpx.HTTPError, ConnectionError, ValueError, RecursionError, sqlite3.Error) as exc:
+                    if isinstance(exc, sqlite3.Error):
+                        await self.store.rollback()
                     log.warning("getUpdates failed (%s: %s); trying again in %.0fs", type(exc).__name__,
                                 str(exc)[:200], delay)
                     with contextlib.suppress(asyncio.TimeoutError):
@@ -264,7 +269,7 @@ class TelegramInbox:
         except Exception as exc:  # noqa: BLE001 - python-telegram-bot cannot read it: skip it, once
             log.warning("update %s cannot be read (%s); skipped", row.message_id, type(exc).__name__)
             return "bad"
-        context = RowContext(row, self.store)
+        context = RowContext(row)
         token = CURRENT.set(context)
         try:
             await self.application.process_update(update)

@@ -18,16 +18,16 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from ...services.conversation import anonymise
 from ...core.dialogue import Incoming, Reply
 from ...core.entities import clip
-from ...services.runtime import Runtime
 from ...core.normalise import has_devanagari
 from ...core.texts import t
-from .client import ConfigurationError, GraphError, Uncertain, WhatsAppClient, WindowClosed
+from ...services.conversation import anonymise
 from ...services.inbox import InboxWorker, Retry, replies_from_json, replies_to_json
+from ...services.runtime import Runtime
 from ..limits import (BUTTON_TITLE_MAX, BUTTONS_MAX, INTERACTIVE_BODY_MAX, ROW_DESCRIPTION_MAX, ROW_TITLE_MAX,
                       ROWS_MAX, TEXT_MAX, split_text)
+from .client import ConfigurationError, GraphError, Uncertain, WhatsAppClient, WindowClosed
 
 CHANNEL = "whatsapp"
 log = logging.getLogger("exportbot.whatsapp")
@@ -238,15 +238,19 @@ class WhatsAppChannel:
         :class:`BadPayload` (and nothing stored) when it is not a delivery the bot can read."""
         inbound, statuses = parse_payload(payload)
         new = 0
-        for m in inbound:
-            if await self.store.inbox_add(CHANNEL, m.wamid, m.wa_id, json.dumps(m.message, ensure_ascii=False)):
-                new += 1
-            else:
-                log.info("message %s already received; not answered again", m.wamid[-12:])
-        for s in statuses:
-            await self.store.record_status(CHANNEL, s.wamid, s.recipient, s.status, s.error_code)
-            if s.status == "failed" and s.error_code == 131047:
-                await self.store.mark_window_closed(CHANNEL, s.recipient)
+        try:
+            for m in inbound:
+                if await self.store.inbox_add(CHANNEL, m.wamid, m.wa_id, json.dumps(m.message, ensure_ascii=False)):
+                    new += 1
+                else:
+                    log.info("message %s already received; not answered again", m.wamid[-12:])
+            for s in statuses:
+                await self.store.record_status(CHANNEL, s.wamid, s.recipient, s.status, s.error_code)
+                if s.status == "failed" and s.error_code == 131047:
+                    await self.store.mark_window_closed(CHANNEL, s.recipient)
+        except sqlite3.Error:
+            await self.store.rollback()          # the next delivery starts with a clean transaction
+            raise
         if new:
             self.worker.wake()
         return new

@@ -65,6 +65,11 @@ class WhatsAppClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    def once(self) -> "WhatsAppClient":
+        """The same connection, each request sent once: for the outbox, which retries with the whole channel paused."""
+        return WhatsAppClient(self.base_url, self.phone_number_id, self._token, http=self._http, max_attempts=1,
+                              sleep=self.sleep, backoff=self.backoff)
+
     @property
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token}"}

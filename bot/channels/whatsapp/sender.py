@@ -1,11 +1,15 @@
 """WhatsApp sender for reminders and broadcasts: the 24-hour window, templates, and errors as plain outcomes."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ...services.outbox import SendResult
 from ..limits import TEXT_MAX, split_text
-from .client import ConfigurationError, GraphError, Uncertain, WhatsAppClient, WindowClosed
+from .client import (PAIR_RATE_LIMIT, RATE_LIMIT, RETRYABLE, ConfigurationError, GraphError, Uncertain, WhatsAppClient,
+                     WindowClosed)
+
+if TYPE_CHECKING:
+    from ...store import Store
 
 
 class WhatsAppSender:
@@ -13,8 +17,8 @@ class WhatsAppSender:
 
     channel = "whatsapp"
 
-    def __init__(self, client: WhatsAppClient, store: Any, templates: dict[str, tuple[str, str]]):
-        self.client = client
+    def __init__(self, client: WhatsAppClient, store: Store, templates: dict[str, tuple[str, str]]):
+        self.client = client.once()      # rate limits and network errors are retried by the outbox, not twice
         self.store = store
         self.templates = templates          # reminder kind -> (template name, language code)
 
@@ -38,9 +42,9 @@ class WhatsAppSender:
         except Uncertain as exc:
             return SendResult("uncertain", error=str(exc))
         except GraphError as exc:
-            if exc.code in (130429, 131056):
+            if exc.code in (RATE_LIMIT, PAIR_RATE_LIMIT):
                 return SendResult("retry", retry_after=2.0)
-            if exc.code == 0:
+            if exc.code == 0 or exc.code in RETRYABLE:       # a network error, or Meta's side briefly unwell
                 return SendResult("transient", error=str(exc))
             return SendResult("failed", error=str(exc))
 

@@ -7,10 +7,10 @@ from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import HTTPXRequest
 
-from . import handlers as telegram_handlers
-from .context import BotData
 from ...services.runtime import Runtime
 from ...settings import Settings
+from . import handlers as telegram_handlers
+from .context import BotData
 
 
 # Send small requests at once: without TCP_NODELAY, Nagle's algorithm and delayed ACKs cost ~40 ms a request.
