@@ -4,31 +4,14 @@ problem with file and line."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
-
-import pytest
 
 from bot.core.answers import AnswerEngine
-from bot.core.entities import KnowledgeError
 from bot.core.knowledge import load_knowledge
 
 from .conftest import KNOWLEDGE
+from .test_knowledge import kbdir, problems_of  # noqa: F401 - kbdir is a fixture: a copy of the knowledge base
 
 SAMPLE_ANSWERS = ("upepb-schemes", "upepb-mda", "upepb-mda-samples")     # the three entries that show the samples cap
-
-
-@pytest.fixture
-def kbdir(tmp_path: Path) -> Path:
-    target = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, target)
-    return target
-
-
-def problems_of(directory: Path) -> list[str]:
-    with pytest.raises(KnowledgeError) as info:
-        load_knowledge(directory)
-    return [f"{Path(p.file).name}:{p.line}: {p.message}" for p in info.value.problems]
 
 
 def test_the_samples_cap_is_written_once_and_shown_in_every_answer(kb):
