@@ -48,7 +48,6 @@ SHAPE_WEIGHT = 0.1    # weight of that letter-level likeness
 class Match:
     entry: Entry
     score: float
-    alias: float = 0.0      # how much of the entry's best-fitting alias the question holds (0..1)
 
 
 @dataclass(frozen=True)
@@ -348,7 +347,6 @@ class Index:
         total = sum(weights.values()) + self.unknown_weight * sum(
             query.unknown_weight(i) for i in range(len(query.unknown)))
         best: dict[int, float] = {}
-        alias: dict[int, float] = {}
         # An HS code typed in full names its own entry above any entry that merely mentions it.
         exact_code = {i for i, e in enumerate(self.entries) if e.kind == "hs_code" and e.codes[0] in weights}
         seen_docs: set[int] = set()
@@ -372,8 +370,6 @@ class Index:
                     score += EXACT_CODE_BONUS
                 if score > best.get(entry_i, 0.0):
                     best[entry_i] = score
-                if doc_weight * cd > alias.get(entry_i, 0.0):
-                    alias[entry_i] = doc_weight * cd
         # The whole entry as one bag too: a question may combine words from several aliases.
         for entry_i in list(best):
             toks = self.entry_tokens[entry_i]
@@ -399,7 +395,7 @@ class Index:
         phrase = " ".join(query.tokens)
         scored = [(i, s + SHAPE_WEIGHT * self._shape(i, phrase)) for i, s in ranked]
         scored.sort(key=lambda kv: (-kv[1], kv[0]))
-        return [Match(self.entries[i], round(s, 4), round(alias.get(i, 0.0), 4)) for i, s in scored[:limit]]
+        return [Match(self.entries[i], round(s, 4)) for i, s in scored[:limit]]
 
     def _shape(self, entry_i: int, phrase: str) -> float:
         texts = self.entry_phrases[entry_i]
