@@ -190,3 +190,13 @@ def test_hindi_hs_answers_name_countries_in_hindi(kb, talk):
     (turn,) = talk("सैडलरी का एचएस कोड", state=UserState(lang="hi"))
     line = next(x for x in turn.replies[0].text.splitlines() if x.startswith("लक्ष्य बाज़ार: "))
     assert line.startswith("लक्ष्य बाज़ार: जर्मनी, अमेरिका (USA), ब्रिटेन (UK)")
+
+
+@pytest.mark.parametrize("message, entry_id", [
+    ("What is the rate of subsidy under gateway port scheme?", "upepb-gateway-port"),
+    ("air freight scheme me kis rate se paisa milta hai", "upepb-air-freight"),
+    ("ODOP margin money loan ka interest rate kya hai", "odop-margin-money"),
+])
+def test_hint_words_do_not_refuse_a_question_about_a_scheme(talk, message, entry_id):
+    (turn,) = talk(message)
+    assert turn.kind == "answer" and turn.outcome.entry.id == entry_id

@@ -14,7 +14,7 @@ from pathlib import Path
 from .entities import District, Entry, KnowledgeBase, OdopProduct
 from .followup import Topic, combine, has_subject, leans_on_previous
 from .matching import Index, Match, Query, sentence_weights
-from .normalise import has_devanagari
+from .normalise import SUPPORT_WORDS, WEAK_OFF_TOPIC, has_devanagari
 from .texts import t
 
 MAX_QUESTION = 1000
@@ -255,7 +255,10 @@ class AnswerEngine:
         # ("hathras me kitni barish hoti hai" is about the district's climate; "kal barish hogi" is not).
         on_topic_after_all = (len(query.tokens) >= 2 and top.score >= th.answer
                               and self.index.covers(top.entry.id, query.off_topic_words))
-        if query.off_topic and top.score < th.off_topic_override and not on_topic_after_all:
+        # Only hint words ("rate", "today", "hotel") in a question about a scheme's support: ours after all.
+        about_support = (all(w in WEAK_OFF_TOPIC for w in query.off_topic_words)
+                         and bool(SUPPORT_WORDS.intersection(query.tokens)) and top.entry.kind == "scheme")
+        if query.off_topic and top.score < th.off_topic_override and not on_topic_after_all and not about_support:
             return Outcome("off_topic", text, out_lang, self.refusal(out_lang, district), score=top.score,
                            query=query, matches=tuple(matches))
         sure = self.decision.probability(features(self.index, query, matches))

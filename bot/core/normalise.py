@@ -98,6 +98,14 @@ today todays tomorrow aaj आज कल hotel hotels होटल sasta sasti �
 cheap cheapest population jansankhya abadi aabadi जनसंख्या आबादी
 """.split())
 
+# Off-topic words that are only a hint: "the price of a jacket" is a shop's business, "the rate of the subsidy" is
+# ours. They refuse unless the question also asks about support (a scheme, subsidy, loan, fair...).
+WEAK_OFF_TOPIC: frozenset[str] = frozenset("""
+price prices pricing rate rates today todays tomorrow aaj आज कल hotel hotels होटल cheap cheapest sasta sasti सस्ता सस्ती
+""".split()) | {"kis rate", "किस रेट"}
+SUPPORT_WORDS: frozenset[str] = frozenset(
+    "scheme subsidy assistance loan mda claim stall fair grant benefit margin cfc toolkit incentive".split())
+
 # Phrases that ask for something the documents cannot hold: today's prices, what a thing costs to buy.
 OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki ticket|train ka ticket|ticket book|"
                                r"ट्रेन टिकट|ट्रेन का टिकट|ट्रेन की टिकट|dukaan par|dukan par|dukaan pe|dukan pe|"
