@@ -57,11 +57,15 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=0, help="synthetic knowledge base of this many entries")
     parser.add_argument("--top", type=int, default=5)
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    parser.add_argument("--common", type=int, default=0,
+                        help="set matching.COMMON_DOCS (a low value sends more words through the per-entry path)")
     args = parser.parse_args()
     kb = load_knowledge(ROOT / "knowledge")
     if args.size:
         from bench.synthetic_kb import synthetic_kb
         kb = synthetic_kb(kb, args.size)
+    if args.common:
+        matching.COMMON_DOCS = args.common
     old = old_matching(args.ref).Index(kb)
     new = matching.Index(kb)
     qs = questions()
@@ -84,7 +88,7 @@ def main() -> int:
             print(f"RANK DIFFERS {q!r}\n  old {a}\n  new {b}")
         if [(m.entry.id, m.score) for m in m_old] != [(m.entry.id, m.score) for m in m_new]:
             full12 += 1
-    print(f"{len(qs)} questions, {len(kb.entries)} entries: {diffs} differ in the top {args.top} "
+    print(f"{len(qs)} questions, {len(kb.entries)} entries, {len(new._common)} common words: {diffs} differ in the top {args.top} "
           f"(ids and scores to 3 decimals); {full12} differ anywhere in the top 12 at full precision")
     return 1 if diffs else 0
 
