@@ -14,7 +14,10 @@ import heapq
 import math
 import re
 from array import array
-from operator import itemgetter
+from collections import Counter
+from functools import reduce
+from itertools import chain, filterfalse
+from operator import itemgetter, or_
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -22,7 +25,15 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .knowledge import Entry, KnowledgeBase
-from .normalise import HINGLISH_MARKERS, OFF_TOPIC, OFF_TOPIC_PHRASES, STOPWORDS, normalise, skeleton
+from .normalise import HINGLISH_MARKERS, OFF_TOPIC, OFF_TOPIC_PHRASES, STOPWORDS, normalise as _normalise, skeleton
+from .normalise import _DIGIT_LETTER, _NON_WORD, _THOUSANDS
+
+
+def normalise(text: str) -> str:
+    """:func:`bot.core.normalise.normalise`, without its Unicode steps for ASCII text (where they change nothing)."""
+    if not text.isascii():
+        return _normalise(text)
+    return " ".join(_DIGIT_LETTER.sub(" ", _NON_WORD.sub(" ", _THOUSANDS.sub("", text.lower()))).split())
 
 # Words appended to every document of an entry of this kind: what the kind answers.
 KIND_TOKENS = {
@@ -150,14 +161,18 @@ class Canon:
             re.compile(r"(?<!\S)(" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")(?!\S)")
             if phrases else None)
         self._memo: dict[str, tuple[str, ...]] = {}
+        self._phrase_starts = frozenset(p.split(" ", 1)[0] for p in phrases)
 
     def tokens(self, text: str) -> list[str]:
         norm = normalise(text)
-        if self._phrase_re is not None:
+        raws = norm.split()
+        # A phrase starts at a word: without any phrase's first word the regex cannot match.
+        if self._phrase_re is not None and not self._phrase_starts.isdisjoint(raws):
             norm = self._phrase_re.sub(lambda m: " " + self.phrases[m.group(1)].replace("-", "") + " ", norm)
+            raws = norm.split()
         out: list[str] = []
         memo = self._memo
-        for raw in norm.split():
+        for raw in raws:
             found = memo.get(raw)
             if found is None:
                 found = self._word(raw)
@@ -198,14 +213,22 @@ class Index:
         self.canon = Canon(dict(kb.synonyms))
         self.entries: list[Entry] = list(kb.entries.values())
         self.position = {e.id: i for i, e in enumerate(self.entries)}
-        content = self.canon.content
-        self.title_tokens: list[frozenset[str]] = [
-            frozenset(content(e.title.en)) | frozenset(content(e.title.hi)) for e in self.entries]
+        # A text seen before (a keyword that repeats an alias, a glossary pattern) is canonicalised once.
+        seen_texts: dict[str, tuple[str, ...]] = {}
+
+        def content(text: str) -> tuple[str, ...]:
+            words = seen_texts.get(text)
+            if words is None:
+                words = seen_texts[text] = tuple(self.canon.content(text))
+            return words
+
+        self.title_tokens: list[tuple[str, ...]] = [
+            tuple(frozenset(content(e.title.en)) | frozenset(content(e.title.hi))) for e in self.entries]
         # Each entry's documents, the same token set once at its highest weight (only the best one counts).
-        entry_docs: list[dict[frozenset[str], float]] = []
+        entry_docs: list[tuple[tuple[tuple[str, ...], ...], tuple[float, ...]]] = []
         self._phrases: list[str] = []      # an entry's weight-1 phrasings, one a line (for _shape)
         self.entry_tokens: list[frozenset[str]] = []
-        df: dict[str, int] = {}   # document frequency counted per entry, so a word in many aliases of one entry stays rare
+        df: Counter[str] = Counter()   # document frequency counted per entry, so a word in many aliases of one entry stays rare
         for entry in self.entries:
             kind = frozenset(KIND_TOKENS.get(entry.kind, ()))
             docs: dict[frozenset[str], float] = {}
@@ -215,7 +238,7 @@ class Index:
                 words = content(text)
                 if words and weight == 1.0:
                     phrases.append(" ".join(words))
-                toks = frozenset(words) | kind
+                toks = frozenset(words).union(kind) if kind else frozenset(words)
                 if toks:
                     docs[toks] = max(docs.get(toks, 0.0), weight)
                     union.update(toks)
@@ -227,11 +250,11 @@ class Index:
                 if prefixes:   # a code's prefixes match a typed heading, not the entry as a whole: not in union
                     toks = frozenset(prefixes | {"hs"})
                     docs[toks] = max(docs.get(toks, 0.0), PREFIX_WEIGHT)
-            entry_docs.append(docs)
+            entry_docs.append((tuple(map(tuple, docs)), tuple(docs.values())))
             self._phrases.append("\n".join(phrases))
             self.entry_tokens.append(frozenset(union))
-            for t in union:
-                df[t] = df.get(t, 0) + 1
+            df.update(union)
+        seen_texts.clear()
         n = max(len(self.entries), 1)
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
         # A word the knowledge base has never seen counts against a match, but less than a known word:
@@ -266,13 +289,9 @@ class Index:
                 by_skeleton.setdefault(sk, set()).add(t)
         self._skeletons = {sk: next(iter(ts)) for sk, ts in by_skeleton.items() if len(ts) == 1}
 
-    def _build_postings(self, entry_docs: list[dict[frozenset[str], float]]) -> None:
+    def _build_postings(self, entry_docs: list[tuple[tuple[tuple[str, ...], ...], tuple[float, ...]]]) -> None:
         idf = self.idf
-        doc_freq: dict[str, int] = {}
-        for docs in entry_docs:
-            for toks in docs:
-                for t in toks:
-                    doc_freq[t] = doc_freq.get(t, 0) + 1
+        doc_freq = Counter(chain.from_iterable(chain.from_iterable(docs for docs, _ in entry_docs)))
         common = sorted(t for t, c in doc_freq.items() if c > COMMON_DOCS)
         self._common = common
         self._bit = {t: 1 << b for b, t in enumerate(common)}
@@ -282,40 +301,48 @@ class Index:
         self._doc_weight = array("d")
         self._doc_own = array("d")
         self._doc_toks: list[tuple[str, ...]] = []
-        postings: dict[str, list[int]] = {}
+        postings: dict[str, array] = {t: array("i") for t in doc_freq if t not in bit}
+        postings_get = postings.get
+        doc_toks = self._doc_toks
+        doc_entry_append, doc_weight_append = self._doc_entry.append, self._doc_weight.append
+        doc_own_append = self._doc_own.append
         # Per entry, its documents with a common word as (mask of common words, weight, own idf); of those
         # with the same mask and weight only the smallest own idf can score best.
-        self._rows: list[tuple[tuple[int, float, float], ...]] = []
-        # Per common word: the entries that have it, by an upper bound of what the word can add to their
-        # score (its idf times this factor), highest first.
-        bounds: dict[str, list[tuple[float, int]]] = {t: [] for t in common}
-        for i, docs in enumerate(entry_docs):
+        self._rows: list[tuple[int | float, ...]] = []
+        # Per common word: the entries that have it, and an upper bound of what the word can add to each one's
+        # score (per unit of the word's weight in the question).
+        self._lists: dict[str, tuple[array, array]] = {t: (array("i"), array("d")) for t in common}
+        masks: dict[int, int] = {}   # one int object per distinct mask
+        mask_words: dict[int, list[str]] = {}
+        # Every token of a document, with its idf (0 for a code prefix) and its bit (0 for a rare word), so that
+        # the loops below run in C (map, filterfalse, reduce); the sums add the same numbers in the same order.
+        idf0 = dict.fromkeys(doc_freq, 0.0)
+        idf0.update(idf)
+        bit0 = dict.fromkeys(doc_freq, 0)
+        bit0.update(bit)
+        for i, (docs, doc_weights) in enumerate(entry_docs):
             kind_words = KIND_TOKENS.get(self.entries[i].kind, ())
+            is_kind = frozenset(kind_words).__contains__
             rows: dict[tuple[int, float], float] = {}
-            for toks, weight in docs.items():
-                own = sum(idf.get(t, 0.0) for t in toks if t not in kind_words)
-                mask = 0
-                rare = False
-                for t in toks:
-                    b = bit.get(t)
-                    if b is None:
-                        rare = True
-                    else:
-                        mask |= b
-                if rare:
-                    d = len(self._doc_toks)
-                    self._doc_entry.append(i)
-                    self._doc_weight.append(weight)
-                    self._doc_own.append(own)
-                    self._doc_toks.append(tuple(toks))
-                    for t in toks:
-                        if t not in bit:
-                            postings.setdefault(t, []).append(d)
+            for toks, weight in zip(docs, doc_weights):
+                own = sum(map(idf0.__getitem__, filterfalse(is_kind, toks)))
+                doc_bits = list(map(bit0.__getitem__, toks))
+                mask = reduce(or_, doc_bits, 0)
+                if not all(doc_bits):   # a rare word
+                    d = len(doc_toks)
+                    doc_entry_append(i)
+                    doc_weight_append(weight)
+                    doc_own_append(own)
+                    doc_toks.append(toks)
+                    for ds in map(postings_get, toks):
+                        if ds is not None:
+                            ds.append(d)
                 if mask:
+                    mask = masks.setdefault(mask, mask)
                     key = (mask, weight)
                     if key not in rows or own < rows[key]:
                         rows[key] = own
-            self._rows.append(tuple((m, w, own) for (m, w), own in rows.items()))
+            self._rows.append(tuple(x for (m, w), own in rows.items() for x in (m, w, own)))   # flat: fewer objects
             if not rows:
                 continue
             # What each common word can add to the entry's best document, per unit of its query weight. A row
@@ -325,7 +352,9 @@ class Index:
             # w * (0.75 + 0.25 * (rho + K / own)); with no own words cd is 1 and every word adds w.
             factor: dict[str, float] = {}
             for (mask, weight), own in rows.items():
-                words = self._words(mask)
+                words = mask_words.get(mask)
+                if words is None:
+                    words = mask_words[mask] = self._words(mask)
                 if own:
                     own_common = sum(idf.get(t, 0.0) for t in words if t not in kind_words)
                     kind_common = sum(idf.get(t, 0.0) for t in words if t in kind_words)
@@ -341,12 +370,10 @@ class Index:
             toks, title = self.entry_tokens[i], self.title_tokens[i]
             for t, f in factor.items():
                 bound = DOC_SHARE * f + (1 - DOC_SHARE) * (t in toks) + TITLE_BONUS * (t in title)
-                bounds[t].append((-bound, i))
-        self.postings = {t: array("i", ds) for t, ds in postings.items()}
-        self._lists: dict[str, tuple[array, array]] = {}
-        for t, items in bounds.items():
-            items.sort()
-            self._lists[t] = (array("i", [i for _, i in items]), array("d", [-b for b, _ in items]))
+                order, limits = self._lists[t]
+                order.append(i)
+                limits.append(bound)
+        self.postings = postings
 
     def _words(self, mask: int) -> list[str]:
         """The common words of a mask, in alphabetical order."""
@@ -466,6 +493,7 @@ class Index:
         # 1. Documents with a rare word of the question, one by one.
         doc_entry, doc_weight, doc_own, doc_toks = self._doc_entry, self._doc_weight, self._doc_own, self._doc_toks
         seen_docs: set[int] = set()
+        position = {t: k for k, t in enumerate(weights)}
         for t, g in weights.items():
             docs = self.postings.get(t, ()) if t not in self._bit else ()
             for entry_i in {doc_entry[d] for d in docs}:
@@ -475,7 +503,9 @@ class Index:
                     continue
                 seen_docs.add(d)
                 entry_i, toks, own = doc_entry[d], doc_toks[d], doc_own[d]
-                hit = [t2 for t2 in weights if t2 in toks]
+                hit = [t2 for t2 in toks if t2 in weights]   # a document has few words, a question may have many
+                if len(hit) > 1:
+                    hit.sort(key=position.__getitem__)       # summed in question order, as always
                 got = sum(weights[t2] for t2 in hit)
                 cq = got / total
                 # How much of the alias the question covers; the words every entry of its kind carries
@@ -553,7 +583,8 @@ class Index:
         """An entry's score from its best document so far (``best``) and its rows of common words."""
         kind = self.entries[entry_i].kind
         kind_words = KIND_TOKENS.get(kind, ())
-        for mask, weight, own in self._rows[entry_i]:
+        rows = iter(self._rows[entry_i])
+        for mask, weight, own in zip(rows, rows, rows):
             hit = mask & qmask
             if not hit:
                 continue
