@@ -213,19 +213,14 @@ class Index:
         self.canon = Canon(dict(kb.synonyms))
         self.entries: list[Entry] = list(kb.entries.values())
         self.position = {e.id: i for i, e in enumerate(self.entries)}
-        # A text seen before (a keyword that repeats an alias, a glossary pattern) is canonicalised once:
-        # its words, as a set, and as a phrase.
-        seen_texts: dict[str, tuple[tuple[str, ...], frozenset[str], str]] = {}
-
-        def canonical(text: str) -> tuple[tuple[str, ...], frozenset[str], str]:
-            found = seen_texts.get(text)
-            if found is None:
-                words = tuple(self.canon.content(text))
-                found = seen_texts[text] = (words, frozenset(words), " ".join(words))
-            return found
+        # A text seen before (a keyword that repeats an alias, a glossary pattern) is canonicalised once.
+        seen_texts: dict[str, tuple[str, ...]] = {}
 
         def content(text: str) -> tuple[str, ...]:
-            return canonical(text)[0]
+            words = seen_texts.get(text)
+            if words is None:
+                words = seen_texts[text] = tuple(self.canon.content(text))
+            return words
 
         self.title_tokens: list[tuple[str, ...]] = [
             tuple(frozenset(content(e.title.en)) | frozenset(content(e.title.hi))) for e in self.entries]
@@ -240,10 +235,10 @@ class Index:
             phrases: list[str] = []
             union: set[str] = set()
             for text, weight in self._texts(entry):
-                _, words, phrase = canonical(text)
-                if phrase and weight == 1.0:
-                    phrases.append(phrase)
-                toks = words | kind if kind else words
+                words = content(text)
+                if words and weight == 1.0:
+                    phrases.append(" ".join(words))
+                toks = frozenset(words).union(kind) if kind else frozenset(words)
                 if toks:
                     docs[toks] = max(docs.get(toks, 0.0), weight)
                     union.update(toks)
@@ -318,7 +313,6 @@ class Index:
         # score (per unit of the word's weight in the question).
         self._lists: dict[str, tuple[array, array]] = {t: (array("i"), array("d")) for t in common}
         masks: dict[int, int] = {}   # one int object per distinct mask
-        doc_memo: dict[tuple[str, ...], dict[tuple[str, ...], tuple[float, int, bool]]] = {}
         mask_words: dict[int, list[str]] = {}
         # Every token of a document, with its idf (0 for a code prefix) and its bit (0 for a rare word), so that
         # the loops below run in C (map, filterfalse, reduce); the sums add the same numbers in the same order.
@@ -330,16 +324,11 @@ class Index:
             kind_words = KIND_TOKENS.get(self.entries[i].kind, ())
             is_kind = frozenset(kind_words).__contains__
             rows: dict[tuple[int, float], float] = {}
-            seen = doc_memo.setdefault(kind_words, {})   # the same document in another entry of the kind
             for toks, weight in zip(docs, doc_weights):
-                found = seen.get(toks)
-                if found is None:
-                    doc_bits = list(map(bit0.__getitem__, toks))
-                    found = seen[toks] = (sum(map(idf0.__getitem__, filterfalse(is_kind, toks))),
-                                          masks.setdefault(m, m) if (m := reduce(or_, doc_bits, 0)) else 0,
-                                          not all(doc_bits))
-                own, mask, rare = found
-                if rare:   # a rare word
+                own = sum(map(idf0.__getitem__, filterfalse(is_kind, toks)))
+                doc_bits = list(map(bit0.__getitem__, toks))
+                mask = reduce(or_, doc_bits, 0)
+                if not all(doc_bits):   # a rare word
                     d = len(doc_toks)
                     doc_entry_append(i)
                     doc_weight_append(weight)
@@ -349,6 +338,7 @@ class Index:
                         if ds is not None:
                             ds.append(d)
                 if mask:
+                    mask = masks.setdefault(mask, mask)
                     key = (mask, weight)
                     if key not in rows or own < rows[key]:
                         rows[key] = own
@@ -383,7 +373,6 @@ class Index:
                 order, limits = self._lists[t]
                 order.append(i)
                 limits.append(bound)
-        doc_memo.clear()
         self.postings = postings
 
     def _words(self, mask: int) -> list[str]:
