@@ -15,10 +15,10 @@ import math
 import re
 from array import array
 from collections import Counter
+from dataclasses import dataclass
 from functools import reduce
 from itertools import chain, filterfalse
 from operator import itemgetter, or_
-from dataclasses import dataclass
 from typing import Iterable
 
 from rapidfuzz import fuzz, process
