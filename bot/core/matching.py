@@ -10,16 +10,30 @@ explains, weighted by how rare each word is.
 """
 from __future__ import annotations
 
+import heapq
 import math
 import re
+from array import array
+from collections import Counter
 from dataclasses import dataclass
+from functools import reduce
+from itertools import chain, filterfalse
+from operator import itemgetter, or_
 from typing import Iterable
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .entities import Entry, KnowledgeBase
-from .normalise import HINGLISH_MARKERS, OFF_TOPIC, OFF_TOPIC_PHRASES, STOPWORDS, normalise, skeleton
+from .normalise import HINGLISH_MARKERS, OFF_TOPIC, OFF_TOPIC_PHRASES, STOPWORDS, normalise as _normalise, skeleton
+from .normalise import _DIGIT_LETTER, _NON_WORD, _THOUSANDS
+
+
+def normalise(text: str) -> str:
+    """:func:`bot.core.normalise.normalise`, without its Unicode steps for ASCII text (where they change nothing)."""
+    if not text.isascii():
+        return _normalise(text)
+    return " ".join(_DIGIT_LETTER.sub(" ", _NON_WORD.sub(" ", _THOUSANDS.sub("", text.lower()))).split())
 
 # Words appended to every document of an entry of this kind: what the kind answers.
 KIND_TOKENS = {
@@ -42,6 +56,9 @@ EXACT_CODE_BONUS = 0.1
 DOC_SHARE = 0.6      # share of the best single alias in an entry's score; the rest is the whole entry's coverage
 RERANK = 12           # candidates re-scored by phrasing
 SHAPE_WEIGHT = 0.1    # weight of that letter-level likeness
+COMMON_DOCS = 1000    # a word in more documents than this is scored per entry, not walked document by document
+CORRECTIONS_CACHED = 50_000   # typo corrections remembered (the cache is emptied when full)
+WORDS_CACHED = 200_000        # canonical forms of words remembered by Canon
 
 
 @dataclass(frozen=True)
@@ -162,87 +179,230 @@ class Canon:
         self._phrase_re = (
             re.compile(r"(?<!\S)(" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")(?!\S)")
             if phrases else None)
+        self._memo: dict[str, tuple[str, ...]] = {}
+        self._phrase_starts = frozenset(p.split(" ", 1)[0] for p in phrases)
 
     def tokens(self, text: str) -> list[str]:
         norm = normalise(text)
-        if self._phrase_re is not None:
+        raws = norm.split()
+        # A phrase starts at a word: without any phrase's first word the regex cannot match.
+        if self._phrase_re is not None and not self._phrase_starts.isdisjoint(raws):
             norm = self._phrase_re.sub(lambda m: " " + self.phrases[m.group(1)].replace("-", "") + " ", norm)
+            raws = norm.split()
         out: list[str] = []
-        for raw in norm.split():
-            if raw in STOPWORDS:
-                continue
-            token = stem(raw)
-            mapped = self.words.get(token) or self.words.get(raw)
-            if mapped == "-":
-                continue
-            if mapped:
-                out.extend(stem(t) for t in mapped.split())
-            else:
-                out.append(token)
+        memo = self._memo
+        for raw in raws:
+            found = memo.get(raw)
+            if found is None:
+                found = self._word(raw)
+                if len(memo) >= WORDS_CACHED:
+                    memo.clear()
+                memo[raw] = found
+            out.extend(found)
         return out
+
+    def _word(self, raw: str) -> tuple[str, ...]:
+        """The canonical tokens of one normalised word (none for a stopword)."""
+        if raw in STOPWORDS:
+            return ()
+        token = stem(raw)
+        mapped = self.words.get(token) or self.words.get(raw)
+        if mapped == "-":
+            return ()
+        if mapped:
+            return tuple(stem(t) for t in mapped.split())
+        return (token,)
 
     def content(self, text: str) -> list[str]:
         return [t for t in self.tokens(text) if t not in STOPWORDS]
 
 
 class Index:
+    """Postings over every entry's documents (title, aliases, keywords...), built once per knowledge base.
+
+    A question is scored against every document that shares a word with it, but a word found in more
+    than :data:`COMMON_DOCS` documents ("odop", "hs", "scheme" ...) is not walked document by document:
+    each entry keeps a few pre-summed rows for its common words (``_rows``), and entries reached only
+    through common words are visited best-bound-first (``_lists``) until none left can reach the top
+    :data:`RERANK` (a threshold algorithm). The scores are the same as a walk over every document.
+    """
+
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         self.canon = Canon(dict(kb.synonyms))
         self.entries: list[Entry] = list(kb.entries.values())
         self.position = {e.id: i for i, e in enumerate(self.entries)}
         self._spoken: dict[str, frozenset[str]] = {}
-        self.docs: list[tuple[int, frozenset[str], float]] = []   # (entry index, tokens, weight)
-        self.entry_phrases: list[list[str]] = []
-        self.title_tokens: list[frozenset[str]] = [
-            frozenset(self.canon.content(e.title.en)) | frozenset(self.canon.content(e.title.hi)) for e in self.entries]
-        for i, entry in enumerate(self.entries):
-            self.entry_phrases.append([])
+        # A text seen before (a keyword that repeats an alias, a glossary pattern) is canonicalised once.
+        seen_texts: dict[str, tuple[str, ...]] = {}
+
+        def content(text: str) -> tuple[str, ...]:
+            words = seen_texts.get(text)
+            if words is None:
+                words = seen_texts[text] = tuple(self.canon.content(text))
+            return words
+
+        self.title_tokens: list[tuple[str, ...]] = [
+            tuple(frozenset(content(e.title.en)) | frozenset(content(e.title.hi))) for e in self.entries]
+        # Each entry's documents, the same token set once at its highest weight (only the best one counts).
+        entry_docs: list[tuple[tuple[tuple[str, ...], ...], tuple[float, ...]]] = []
+        self._phrases: list[str] = []      # an entry's weight-1 phrasings, one a line (for _shape)
+        self.entry_tokens: list[frozenset[str]] = []
+        df: Counter[str] = Counter()   # document frequency counted per entry, so a word in many aliases of one entry stays rare
+        for entry in self.entries:
+            kind = frozenset(KIND_TOKENS.get(entry.kind, ()))
+            docs: dict[frozenset[str], float] = {}
+            phrases: list[str] = []
+            union: set[str] = set()
             for text, weight in self._texts(entry):
-                content = self.canon.content(text)
-                if content and weight == 1.0:
-                    self.entry_phrases[i].append(" ".join(content))
-                toks = frozenset(content) | frozenset(KIND_TOKENS.get(entry.kind, ()))
+                words = content(text)
+                if words and weight == 1.0:
+                    phrases.append(" ".join(words))
+                toks = frozenset(words).union(kind) if kind else frozenset(words)
                 if toks:
-                    self.docs.append((i, toks, weight))
+                    docs[toks] = max(docs.get(toks, 0.0), weight)
+                    union.update(toks)
             for code in entry.codes if entry.kind == "hs_code" else ():
-                self.docs.append((i, frozenset({code, "hs"}), 1.0))
+                toks = frozenset({code, "hs"})
+                docs[toks] = 1.0
+                union.update(toks)
                 prefixes = {code[:n] for n in (4, 6) if n < len(code)}
-                if prefixes:
-                    self.docs.append((i, frozenset(prefixes | {"hs"}), PREFIX_WEIGHT))
-        # Document frequency counted per entry, so a word in many aliases of one entry stays rare.
-        df: dict[str, int] = {}
-        self.entry_tokens: list[frozenset[str]] = [frozenset() for _ in self.entries]
-        union: dict[int, set[str]] = {}
-        for i, toks, weight in self.docs:
-            if weight == PREFIX_WEIGHT:   # a code's prefixes match a typed heading, not the entry as a whole
-                union.setdefault(i, set())
-                continue
-            union.setdefault(i, set()).update(toks)
-        for i, toks in union.items():
-            self.entry_tokens[i] = frozenset(toks)
-            for t in toks:
-                df[t] = df.get(t, 0) + 1
+                if prefixes:   # a code's prefixes match a typed heading, not the entry as a whole: not in union
+                    toks = frozenset(prefixes | {"hs"})
+                    docs[toks] = max(docs.get(toks, 0.0), PREFIX_WEIGHT)
+            entry_docs.append((tuple(map(tuple, docs)), tuple(docs.values())))
+            self._phrases.append("\n".join(phrases))
+            self.entry_tokens.append(frozenset(union))
+            df.update(union)
+        seen_texts.clear()
         n = max(len(self.entries), 1)
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
         # A word the knowledge base has never seen counts against a match, but less than a known word:
         # people wrap questions in words of their own ("mera gaon hathras me hai, yaha ka odop?").
         median = sorted(self.idf.values())[len(self.idf) // 2] if self.idf else 1.0
         self.unknown_weight = UNKNOWN_SHARE * median
-        self.postings: dict[str, list[int]] = {}
-        for d, (_, toks, _) in enumerate(self.docs):
-            for t in toks:
-                self.postings.setdefault(t, []).append(d)
+        self._kinds = sorted({e.kind for e in self.entries})
+        self._kind_of = array("b", [self._kinds.index(e.kind) for e in self.entries])
+        self._build_postings(entry_docs)
+        # An HS code typed in full names its own entry above any entry that merely mentions it.
+        self._by_code: dict[str, list[int]] = {}
+        for i, e in enumerate(self.entries):
+            if e.kind == "hs_code":
+                self._by_code.setdefault(e.codes[0], []).append(i)
         self.vocab = sorted(self.idf)
-        self._latin_vocab = [t for t in self.vocab if t.isascii() and not t.isdigit() and len(t) >= 3]
-        self._deva_vocab = [t for t in self.vocab if not t.isascii()]
+        # Typo candidates by length: an edit distance of k only reaches words within k letters of the length.
+        self._latin_by_len: dict[int, list[str]] = {}
+        self._deva_by_len: dict[int, list[str]] = {}
+        for t in self.vocab:
+            if not t.isascii():
+                self._deva_by_len.setdefault(len(t), []).append(t)
+            elif not t.isdigit() and len(t) >= 3:
+                self._latin_by_len.setdefault(len(t), []).append(t)
+        self._corrections: dict[tuple[str, bool], str | None] = {}
         # Hinglish words that stand in the index only in Devanagari: matched by their consonants.
         by_skeleton: dict[str, set[str]] = {}
-        for t in self._deva_vocab:
+        for t in self.vocab:
+            if t.isascii():
+                continue
             sk = skeleton(t)
             if len(sk) >= SKELETON_MIN:
                 by_skeleton.setdefault(sk, set()).add(t)
         self._skeletons = {sk: next(iter(ts)) for sk, ts in by_skeleton.items() if len(ts) == 1}
+
+    def _build_postings(self, entry_docs: list[tuple[tuple[tuple[str, ...], ...], tuple[float, ...]]]) -> None:
+        idf = self.idf
+        doc_freq = Counter(chain.from_iterable(chain.from_iterable(docs for docs, _ in entry_docs)))
+        common = sorted(t for t, c in doc_freq.items() if c > COMMON_DOCS)
+        self._common = common
+        self._bit = {t: 1 << b for b, t in enumerate(common)}
+        bit = self._bit
+        # Documents with a rare word, walked through postings: entry, tokens, weight, sum of own idf.
+        self._doc_entry = array("i")
+        self._doc_weight = array("d")
+        self._doc_own = array("d")
+        self._doc_toks: list[tuple[str, ...]] = []
+        postings: dict[str, array] = {t: array("i") for t in doc_freq if t not in bit}
+        postings_get = postings.get
+        doc_toks = self._doc_toks
+        doc_entry_append, doc_weight_append = self._doc_entry.append, self._doc_weight.append
+        doc_own_append = self._doc_own.append
+        # Per entry, its documents with a common word as (mask of common words, weight, own idf); of those
+        # with the same mask and weight only the smallest own idf can score best.
+        self._rows: list[tuple[int | float, ...]] = []
+        # Per common word: the entries that have it, and an upper bound of what the word can add to each one's
+        # score (per unit of the word's weight in the question).
+        self._lists: dict[str, tuple[array, array]] = {t: (array("i"), array("d")) for t in common}
+        masks: dict[int, int] = {}   # one int object per distinct mask
+        mask_words: dict[int, list[str]] = {}
+        # Every token of a document, with its idf (0 for a code prefix) and its bit (0 for a rare word), so that
+        # the loops below run in C (map, filterfalse, reduce); the sums add the same numbers in the same order.
+        idf0 = dict.fromkeys(doc_freq, 0.0)
+        idf0.update(idf)
+        bit0 = dict.fromkeys(doc_freq, 0)
+        bit0.update(bit)
+        for i, (docs, doc_weights) in enumerate(entry_docs):
+            kind_words = KIND_TOKENS.get(self.entries[i].kind, ())
+            is_kind = frozenset(kind_words).__contains__
+            rows: dict[tuple[int, float], float] = {}
+            for toks, weight in zip(docs, doc_weights):
+                own = sum(map(idf0.__getitem__, filterfalse(is_kind, toks)))
+                doc_bits = list(map(bit0.__getitem__, toks))
+                mask = reduce(or_, doc_bits, 0)
+                if not all(doc_bits):   # a rare word
+                    d = len(doc_toks)
+                    doc_entry_append(i)
+                    doc_weight_append(weight)
+                    doc_own_append(own)
+                    doc_toks.append(toks)
+                    for ds in map(postings_get, toks):
+                        if ds is not None:
+                            ds.append(d)
+                if mask:
+                    mask = masks.setdefault(mask, mask)
+                    key = (mask, weight)
+                    if key not in rows or own < rows[key]:
+                        rows[key] = own
+            self._rows.append(tuple(x for (m, w), own in rows.items() for x in (m, w, own)))   # flat: fewer objects
+            if not rows:
+                continue
+            # What each common word can add to the entry's best document, per unit of its query weight. A row
+            # scores w * G * (0.75 + 0.25 * cd) / total with G = Gk + Gown (kind and own words of the question
+            # in it), cd = min(1, Gown / own) <= rho (its common own words' share of own), and Gk * cd <= K * Gown
+            # / own (K: its kind words' idf), so a kind word adds at most 0.75 w and an own word
+            # w * (0.75 + 0.25 * (rho + K / own)); with no own words cd is 1 and every word adds w.
+            factor: dict[str, float] = {}
+            for (mask, weight), own in rows.items():
+                words = mask_words.get(mask)
+                if words is None:
+                    words = mask_words[mask] = self._words(mask)
+                if own:
+                    own_common = sum(idf.get(t, 0.0) for t in words if t not in kind_words)
+                    kind_common = sum(idf.get(t, 0.0) for t in words if t in kind_words)
+                    rho = min(1.0, own_common / own)
+                    own_factor = weight * (0.75 + 0.25 * (rho + kind_common / own))
+                    kind_factor = weight * 0.75
+                else:
+                    own_factor = kind_factor = weight
+                for t in words:
+                    f = kind_factor if t in kind_words else own_factor
+                    if f > factor.get(t, -1.0):
+                        factor[t] = f
+            toks, title = self.entry_tokens[i], self.title_tokens[i]
+            for t, f in factor.items():
+                bound = DOC_SHARE * f + (1 - DOC_SHARE) * (t in toks) + TITLE_BONUS * (t in title)
+                order, limits = self._lists[t]
+                order.append(i)
+                limits.append(bound)
+        self.postings = postings
+
+    def _words(self, mask: int) -> list[str]:
+        """The common words of a mask, in alphabetical order."""
+        out = []
+        while mask:
+            low = mask & -mask
+            out.append(self._common[low.bit_length() - 1])
+            mask ^= low
+        return out
 
     @staticmethod
     def _texts(entry: Entry) -> Iterable[tuple[str, float]]:
@@ -294,12 +454,29 @@ class Index:
                      tuple(unknown.values()))
 
     def _correct(self, token: str, hinglish: bool = False) -> str | None:
-        """The index word a typo most likely meant: one edit for short words, two for long ones."""
+        """The index word a typo most likely meant: one edit for short words, two for long ones (cached)."""
+        key = (token, hinglish)
+        if key in self._corrections:
+            return self._corrections[key]
+        if len(self._corrections) >= CORRECTIONS_CACHED:
+            self._corrections.clear()
+        fixed = self._corrections[key] = self._correct_uncached(token, hinglish)
+        return fixed
+
+    def _correct_uncached(self, token: str, hinglish: bool) -> str | None:
         if HS_NUMBER.match(token) or token.isdigit() or len(token) < 5:
             return None
-        choices = self._latin_vocab if token.isascii() else self._deva_vocab
+        by_len = self._latin_by_len if token.isascii() else self._deva_by_len
         allowed = 1 if len(token) < 8 else 2
-        best = process.extractOne(token, choices, scorer=OSA.distance, score_cutoff=allowed)
+        # The closest word, and of equally close ones the first in alphabetical order.
+        best: tuple[int, str] | None = None
+        for n in range(len(token) - allowed, len(token) + allowed + 1):
+            choices = by_len.get(n)
+            if choices:
+                found = process.extractOne(token, choices, scorer=OSA.distance,
+                                           score_cutoff=best[0] if best else allowed)
+                if found is not None and (best is None or (found[1], found[0]) < best):
+                    best = (found[1], found[0])
         if best is None:
             # A romanised Hindi word known only in Devanagari -- only in a Hinglish sentence, so an
             # English word ("operate") is never read as a Hindi one (प्रति).
@@ -307,9 +484,9 @@ class Index:
                 return self._skeletons.get(skeleton(token))
             return None
         # A typo keeps the first letter almost always; this avoids "gold" -> "cold".
-        if best[0][0] != token[0]:
+        if best[1][0] != token[0]:
             return None
-        return best[0]
+        return best[1]
 
     def speaks_of(self, entry_id: str) -> frozenset[str]:
         """Every canonical word of the entry, its answer text included (worked out when first asked for)."""
@@ -346,51 +523,141 @@ class Index:
         weights = {t: self.idf[t] * query.weight(i) for i, t in enumerate(query.tokens)}
         total = sum(weights.values()) + self.unknown_weight * sum(
             query.unknown_weight(i) for i in range(len(query.unknown)))
+        exact_code = {i for t in weights for i in self._by_code.get(t, ())}
+        common = [t for t in weights if t in self._bit]          # in question order
+        qmask = 0
+        for t in common:
+            qmask |= self._bit[t]
         best: dict[int, float] = {}
-        # An HS code typed in full names its own entry above any entry that merely mentions it.
-        exact_code = {i for i, e in enumerate(self.entries) if e.kind == "hs_code" and e.codes[0] in weights}
+        rare_hits: dict[int, float] = {}   # per entry: the weight of the rare words found in its documents
+        # 1. Documents with a rare word of the question, one by one.
+        doc_entry, doc_weight, doc_own, doc_toks = self._doc_entry, self._doc_weight, self._doc_own, self._doc_toks
         seen_docs: set[int] = set()
-        for t in query.tokens:
-            for d in self.postings.get(t, ()):
+        position = {t: k for k, t in enumerate(weights)}
+        for t, g in weights.items():
+            docs = self.postings.get(t, ()) if t not in self._bit else ()
+            for entry_i in {doc_entry[d] for d in docs}:
+                rare_hits[entry_i] = rare_hits.get(entry_i, 0.0) + g
+            for d in docs:
                 if d in seen_docs:
                     continue
                 seen_docs.add(d)
-                entry_i, toks, doc_weight = self.docs[d]
-                hit = [t2 for t2 in weights if t2 in toks]
+                entry_i, toks, own = doc_entry[d], doc_toks[d], doc_own[d]
+                hit = [t2 for t2 in toks if t2 in weights]   # a document has few words, a question may have many
+                if len(hit) > 1:
+                    hit.sort(key=position.__getitem__)       # summed in question order, as always
                 got = sum(weights[t2] for t2 in hit)
                 cq = got / total
                 # How much of the alias the question covers; the words every entry of its kind carries
                 # ("hs", "market", "odop") count neither for nor against it.
                 kind_words = KIND_TOKENS.get(self.entries[entry_i].kind, ())
-                own = sum(self.idf.get(t2, 0.0) for t2 in toks if t2 not in kind_words)
                 got_own = sum(weights[t2] for t2 in hit if t2 not in kind_words)
                 cd = min(1.0, got_own / own) if own else 1.0
-                score = doc_weight * cq * (0.75 + 0.25 * cd)
+                score = doc_weight[d] * cq * (0.75 + 0.25 * cd)
                 if entry_i in exact_code:
                     score += EXACT_CODE_BONUS
                 if score > best.get(entry_i, 0.0):
                     best[entry_i] = score
+        # 2. An upper bound of every candidate's score: per common word of the question, its weight times what the
+        # word can add to the entry (precomputed); for an entry with rare words, its best document so far and
+        # what those words can add. Entries are scored exactly, best bound first, until the best bound left
+        # cannot reach the RERANK-th score; so most entries that share only a common word are never scored.
+        bound: dict[int, float] = {}
+        for t in common:
+            order, limits = self._lists[t]
+            gain = weights[t] / total
+            if not bound:
+                bound = dict(zip(order, map(gain.__mul__, limits)))
+                continue
+            for entry_i, b in zip(order, limits):
+                bound[entry_i] = bound.get(entry_i, 0.0) + gain * b
+        for entry_i, g in rare_hits.items():
+            bound[entry_i] = (bound.get(entry_i, 0.0) + DOC_SHARE * best[entry_i]
+                              + (1 - DOC_SHARE + TITLE_BONUS) * g / total)
+        for entry_i in exact_code:
+            bound[entry_i] = math.inf
+        # The kind bonus or step back (see _score) of each kind, at most: a penalty for lacking an intent word is left out.
+        adjust = [self._kind_adjust(kind, weights) for kind in self._kinds]
+        if any(adjust):
+            kind_of = self._kind_of
+            bound = {i: b + adjust[kind_of[i]] for i, b in bound.items()}
+        sums: dict[tuple[int, str], tuple[float, float]] = {}
+        scores: dict[int, float] = {}
+        top: list[tuple[float, int]] = []      # the RERANK best as (score, -entry): top[0] is the weakest
+        batch = RERANK
+        while bound:
+            # Best bound first, and of equal bounds the first entry (ties are settled by position).
+            for entry_i, b in heapq.nlargest(batch, bound.items(), key=lambda kv: (kv[1], -kv[0])):
+                if len(top) == RERANK:
+                    weakest, weakest_i = top[0][0], -top[0][1]
+                    if b < weakest - 1e-9 or (b <= weakest + 1e-9 and entry_i > weakest_i):
+                        return self._finish(scores, query, limit)
+                del bound[entry_i]
+                s = scores[entry_i] = self._score(entry_i, best.get(entry_i, 0.0), weights, total, common, qmask,
+                                                  sums, entry_i in exact_code)
+                self._keep(top, s, entry_i)
+            if len(top) == RERANK:   # drop at once what cannot reach the RERANK-th score any more
+                floor = top[0][0] - 1e-9
+                bound = {i: b for i, b in bound.items() if b >= floor}
+            batch *= 4
+        return self._finish(scores, query, limit)
+
+    @staticmethod
+    def _kind_adjust(kind: str, weights: dict[str, float]) -> float:
+        intent = KIND_TOKENS.get(kind, ())[:1]
+        if any(k in weights for k in intent):
+            return KIND_BONUS
+        if intent and intent[0] in INTENT_WORDS:
+            return -KIND_BONUS / 2
+        return 0.0
+
+    @staticmethod
+    def _keep(top: list[tuple[float, int]], score: float, entry_i: int) -> None:
+        if len(top) < RERANK:
+            heapq.heappush(top, (score, -entry_i))
+        elif (score, -entry_i) > top[0]:
+            heapq.heapreplace(top, (score, -entry_i))
+
+    def _score(self, entry_i: int, best: float, weights: dict[str, float], total: float, common: list[str],
+               qmask: int, sums: dict[tuple[int, str], tuple[float, float]], exact: bool) -> float:
+        """An entry's score from its best document so far (``best``) and its rows of common words."""
+        kind = self.entries[entry_i].kind
+        kind_words = KIND_TOKENS.get(kind, ())
+        rows = iter(self._rows[entry_i])
+        for mask, weight, own in zip(rows, rows, rows):
+            hit = mask & qmask
+            if not hit:
+                continue
+            got, got_own = sums.get((hit, kind)) or sums.setdefault((hit, kind), (
+                sum(weights[t] for t in common if self._bit[t] & hit),
+                sum(weights[t] for t in common if self._bit[t] & hit and t not in kind_words)))
+            cd = min(1.0, got_own / own) if own else 1.0
+            score = weight * (got / total) * (0.75 + 0.25 * cd)
+            if exact:
+                score += EXACT_CODE_BONUS
+            if score > best:
+                best = score
         # The whole entry as one bag too: a question may combine words from several aliases.
-        for entry_i in list(best):
-            toks = self.entry_tokens[entry_i]
-            got = sum(w for t, w in weights.items() if t in toks)
-            best[entry_i] = DOC_SHARE * best[entry_i] + (1 - DOC_SHARE) * got / total
+        toks = self.entry_tokens[entry_i]
+        got = sum(w for t, w in weights.items() if t in toks)
+        score = DOC_SHARE * best + (1 - DOC_SHARE) * got / total
         # An entry whose title is what the question asks about wins a tie ("What is RoDTEP?").
-        for entry_i in best:
-            title = self.title_tokens[entry_i]
-            best[entry_i] += TITLE_BONUS * sum(w for t, w in weights.items() if t in title) / total
+        title = self.title_tokens[entry_i]
+        score += TITLE_BONUS * sum(w for t, w in weights.items() if t in title) / total
         # A question that names what it wants ("HS code ...", "markets for ...") prefers entries of that kind.
         # An HS-code or market entry answers "which code" / "which countries"; without that word it steps back.
-        for entry_i in best:
-            intent = KIND_TOKENS.get(self.entries[entry_i].kind, ())[:1]
-            if any(k in weights for k in intent):
-                best[entry_i] += KIND_BONUS
-            elif intent and intent[0] in INTENT_WORDS:
-                best[entry_i] -= KIND_BONUS / 2
-            # The question asks for a code or for countries, and this entry speaks of neither.
-            if any(w in weights and w not in self.entry_tokens[entry_i] for w in INTENT_WORDS):
-                best[entry_i] -= KIND_BONUS / 2
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:RERANK]
+        intent = KIND_TOKENS.get(kind, ())[:1]
+        if any(k in weights for k in intent):
+            score += KIND_BONUS
+        elif intent and intent[0] in INTENT_WORDS:
+            score -= KIND_BONUS / 2
+        # The question asks for a code or for countries, and this entry speaks of neither.
+        if any(w in weights and w not in toks for w in INTENT_WORDS):
+            score -= KIND_BONUS / 2
+        return score
+
+    def _finish(self, scores: dict[int, float], query: Query, limit: int) -> list[Match]:
+        ranked = heapq.nsmallest(RERANK, scores.items(), key=lambda kv: (-kv[1], kv[0]))
         # Close calls are settled by how alike the question and the entry's best phrasing are, letter by letter.
         phrase = " ".join(query.tokens)
         scored = [(i, s + SHAPE_WEIGHT * self._shape(i, phrase)) for i, s in ranked]
@@ -398,8 +665,8 @@ class Index:
         return [Match(self.entries[i], round(s, 4)) for i, s in scored[:limit]]
 
     def _shape(self, entry_i: int, phrase: str) -> float:
-        texts = self.entry_phrases[entry_i]
+        texts = self._phrases[entry_i]
         if not texts or not phrase:
             return 0.0
-        best = process.extractOne(phrase, texts, scorer=fuzz.token_set_ratio)
+        best = process.extractOne(phrase, texts.split("\n"), scorer=fuzz.token_set_ratio)
         return best[1] / 100 if best else 0.0
