@@ -200,3 +200,8 @@ def test_hindi_hs_answers_name_countries_in_hindi(kb, talk):
 def test_hint_words_do_not_refuse_a_question_about_a_scheme(talk, message, entry_id):
     (turn,) = talk(message)
     assert turn.kind == "answer" and turn.outcome.entry.id == entry_id
+
+
+def test_sms_speak_without_vowels_is_read(engine):
+    query = engine.index.parse("lethr prdcts xport subsdy")
+    assert query.tokens == ("leather", "product", "export", "subsidy")

@@ -308,6 +308,14 @@ class Index:
             if len(sk) >= SKELETON_MIN:
                 by_skeleton.setdefault(sk, set()).add(t)
         self._skeletons = {sk: next(iter(ts)) for sk, ts in by_skeleton.items() if len(ts) == 1}
+        # SMS-speak drops vowels ("lethr", "gds", "prdcts", "xport"): an English word known by its consonants,
+        # when no other word of the index has the same ones.
+        latin_by_skeleton: dict[str, set[str]] = {}
+        for t in self.vocab:
+            if t.isascii() and not t.isdigit() and len(t) >= 4:
+                latin_by_skeleton.setdefault(skeleton(t), set()).add(t)
+        self._latin_skeletons = {sk: next(iter(ts)) for sk, ts in latin_by_skeleton.items()
+                                 if len(ts) == 1 and len(sk) >= SKELETON_MIN}
 
     def _build_postings(self, entry_docs: list[tuple[tuple[tuple[str, ...], ...], tuple[float, ...]]]) -> None:
         idf = self.idf
@@ -464,7 +472,14 @@ class Index:
         return fixed
 
     def _correct_uncached(self, token: str, hinglish: bool) -> str | None:
-        if HS_NUMBER.match(token) or token.isdigit() or len(token) < 5:
+        if HS_NUMBER.match(token) or token.isdigit():
+            return None
+        if token.isascii() and len(token) >= 4 and sum(ch in "aeiou" for ch in token) <= 1:
+            sms = self._latin_skeletons.get(skeleton(token))
+            # The first letter stays, or a first vowel went too ("xport").
+            if sms is not None and (sms[0] == token[0] or (sms[0] in "aeiou" and sms[1] == token[0])):
+                return sms
+        if len(token) < 5:
             return None
         by_len = self._latin_by_len if token.isascii() else self._deva_by_len
         allowed = 1 if len(token) < 8 else 2
