@@ -514,11 +514,10 @@ class Index:
         return cached
 
     def covers(self, entry_id: str, words: tuple[str, ...]) -> bool:
-        """Does the entry itself speak of these words (e.g. rainfall in a district profile)?"""
-        i = self.position.get(entry_id)
-        if i is None:
+        """Does the entry itself speak of these words, in its answer too (e.g. rainfall in a district profile)?"""
+        if entry_id not in self.position:
             return False
-        toks = self.entry_tokens[i]
+        toks = self.speaks_of(entry_id)
         return all(any(tok in toks for tok in self.canon.content(w) or [w]) for w in words)
 
     def unknown_share(self, query: Query) -> float:

@@ -110,7 +110,7 @@ SUPPORT_WORDS: frozenset[str] = frozenset(
 # Phrases that ask for something the documents cannot hold: today's prices, what a thing costs to buy.
 OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki ticket|train ka ticket|ticket book|"
                                r"ट्रेन टिकट|ट्रेन का टिकट|ट्रेन की टिकट|dukaan par|dukan par|dukaan pe|dukan pe|"
-                               r"दुकान पर|sell for|bikta|bikti|बिकता|बिकती|kitne ka|kitne ki|kitne rupaye|kitne rupay|कितने का|कितने की|"
+                               r"दुकान पर|sell for|bikta|bikti|बिकता|बिकती|kitne rupaye|kitne rupay|kitne ka milta|kitne ki milti|kitne ka milega|kitne ki milegi|kitne ka hai|kitne ki hai|कितने का मिलता|कितने की मिलती|कितने का मिलेगा|कितने की मिलेगी|कितने का है|कितने की है|"
                                r"कितने रुपये|कितने रुपए|किस रेट|kis rate|how much does .* cost|how much is a)(?!\S)")
 
 
