@@ -372,7 +372,11 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
             await broadcaster.plan(now)
             added = await broadcaster.queue_due(now)
             report = await broadcaster.deliver(now=now)
-            print(f"{now:%Y-%m-%d %H:%M %Z}: {sum(added.values())} message(s) queued; {report.line()}")
+            print(f"{now:%Y-%m-%d %H:%M %Z}: {sum(added.values())} message(s) queued.")
+            for campaign_id in sorted(set(added) | report.campaigns):
+                c = await store.campaign(campaign_id)
+                assert c is not None          # it was just queued or sent, and campaigns are never deleted
+                print(f"#{c.id} {c.status} {campaign_label(c, kb)}: {(await store.tally(c.id)).line()}")
             return 0
         if args.reminders_command == "preview":
             start = _when(args.from_)
@@ -392,10 +396,9 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
         if args.reminders_command == "status":
             await broadcaster.plan(datetime.now(IST))
             for c in await store.campaigns():
-                counts = await store.outbox_counts(c.id)
-                shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-"
                 due = datetime.fromtimestamp(c.due_at, IST)
-                print(f"#{c.id:<4} {c.status:<9} {due:%Y-%m-%d %H:%M}  {campaign_label(c, kb)}  [{shown}]")
+                shown = (await store.tally(c.id)).line() if c.queued_at is not None else "not queued yet"
+                print(f"#{c.id:<4} {c.status:<9} {due:%Y-%m-%d %H:%M}  {campaign_label(c, kb)}: {shown}")
             uncertain = [r for r in await store.outbox_rows() if r.state == OutboxState.UNCERTAIN]
             for r in uncertain:
                 print(f"UNCERTAIN: campaign #{r.campaign_id} {r.channel} chat {r.chat_id}: {r.error}")
@@ -405,8 +408,8 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
             print(f"no reminder or broadcast #{args.id}")
             return 1
         if args.reminders_command == "edit":
-            text = open(args.text_file, encoding="utf-8").read().strip()
-            text_hi = open(args.text_file_hi, encoding="utf-8").read().strip() if args.text_file_hi else None
+            text = Path(args.text_file).read_text(encoding="utf-8").strip()
+            text_hi = Path(args.text_file_hi).read_text(encoding="utf-8").strip() if args.text_file_hi else None
             if not await store.set_campaign_text(args.id, text, text_hi):
                 print(f"#{args.id} is {campaign.status}: only a pending reminder or broadcast can be edited")
                 return 1
@@ -427,7 +430,7 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
 
     from .core.events import IST
 
-    text = open(args.text_file, encoding="utf-8").read().strip()
+    text = Path(args.text_file).read_text(encoding="utf-8").strip()
     if not text:
         raise SystemExit("the text file is empty")
 
@@ -450,19 +453,19 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
         await broadcaster.confirm_broadcast(campaign_id)
 
-        async def progress(report) -> None:
-            done = report.sent + report.failed + report.blocked + report.window_closed + report.uncertain
+        async def progress(tally) -> None:
+            done = tally.total - tally.left
             width = 30
             filled = int(width * done / total) if total else width
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {report.line()}")
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {tally.line()}")
             sys.stderr.flush()
 
         if not broadcaster.senders:
             print(f"Broadcast #{campaign_id} queued.")
             return 0
-        report = await broadcaster.deliver(progress=progress, campaign_id=campaign_id)
+        await broadcaster.deliver(progress=progress, campaign_id=campaign_id)
         sys.stderr.write("\n")
-        print(f"Broadcast #{campaign_id} delivery report: {report.line()}")
+        print(f"Broadcast #{campaign_id} delivery report: {(await store.tally(campaign_id)).line()}")
         return 0
 
     return asyncio.run(_with_broadcaster(settings, run, sends=True))
