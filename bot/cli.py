@@ -33,9 +33,19 @@ def cmd_kb_check(args: argparse.Namespace, settings: Settings) -> int:
             print(problem)
         print(f"{len(exc.problems)} problem(s) found; users keep seeing the last good knowledge base.")
         return 1
+    from datetime import datetime
+
+    from .core.entities import past_reviews
+    from .core.events import IST
+
     counts = kb.counts()
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
     print(f"OK: {settings.knowledge_dir}: {summary}")
+    passed = past_reviews(kb.reviews, datetime.now(IST).date())
+    for review in passed:
+        print(review.warning())
+    if passed:
+        print(f"{len(passed)} date(s) to review (valid_until / review_by); the bot still answers with them.")
     return 0
 
 
