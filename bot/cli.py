@@ -130,6 +130,31 @@ def cmd_kb_reload(args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
+def _read_yaml_files(directory: Path) -> dict[str, object]:
+    """Each knowledge file of a directory, parsed, by file name; exits naming the line of a file that cannot be read."""
+    from .core import yamlmarks
+
+    if not directory.is_dir():
+        raise SystemExit(f"{directory} is not a directory")
+    out: dict[str, object] = {}
+    for path in sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml")):
+        data, problems = yamlmarks.load(path.read_text(encoding="utf-8"))
+        if data is None and problems:
+            raise SystemExit("\n".join(f"{path}:{p.line}: {p.message}" for p in problems) +
+                             f"\n{path} cannot be read: fix it (exportbot kb check) and compare again.")
+        out[path.name] = data
+    return out
+
+
+def cmd_kb_diff(args: argparse.Namespace, settings: Settings) -> int:
+    """What changed between two knowledge directories: entries, fields, facts and synonyms."""
+    from .core.kbdiff import diff_knowledge, render
+
+    old, new = Path(args.old), Path(args.new)
+    print(render(diff_knowledge(_read_yaml_files(old), _read_yaml_files(new)), str(old), str(new)))
+    return 0
+
+
 def _district_scope(settings: Settings, kb: KnowledgeBase, name: str | None) -> frozenset[str] | None:
     return None if not name else frozenset({_district_id(kb, name)})
 
@@ -511,6 +536,11 @@ def build_parser() -> argparse.ArgumentParser:
     alias.add_argument("entry_id")
     alias.add_argument("question")
     alias.set_defaults(func=cmd_kb_add_alias)
+    kbdiff = kb_sub.add_parser("diff", help="what changed between two knowledge directories (for a reviewer)",
+                               parents=[common])
+    kbdiff.add_argument("old", help="the knowledge directory before the edit (e.g. a copy)")
+    kbdiff.add_argument("new", help="the knowledge directory after it (e.g. knowledge)")
+    kbdiff.set_defaults(func=cmd_kb_diff)
     todo = kb_sub.add_parser("todo", help="questions that need a new answer", parents=[common])
     todo.add_argument("--add", metavar="QUESTION", help="put a question on the list")
     todo.add_argument("--done", type=int, metavar="N", help="mark number N as done")
