@@ -53,7 +53,7 @@ async def run(subscribers: int, limit: int, window: float) -> None:
             started = time.perf_counter()
             report = await broadcaster.deliver(campaign_id=campaign_id)
             elapsed = time.perf_counter() - started
-            assert report.sent == subscribers and len(fake.sent) == subscribers, report.line()
+            assert report.sent == subscribers and len(fake.sent) == subscribers, report
             assert len({m["chat_id"] for m in fake.sent}) == subscribers, "somebody got it twice"
             busiest = fake.max_in_window(window)
             assert busiest <= limit, f"{busiest} in one window (limit {limit})"

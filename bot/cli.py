@@ -33,9 +33,19 @@ def cmd_kb_check(args: argparse.Namespace, settings: Settings) -> int:
             print(problem)
         print(f"{len(exc.problems)} problem(s) found; users keep seeing the last good knowledge base.")
         return 1
+    from datetime import datetime
+
+    from .core.entities import past_reviews
+    from .core.events import IST
+
     counts = kb.counts()
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
     print(f"OK: {settings.knowledge_dir}: {summary}")
+    passed = past_reviews(kb.reviews, datetime.now(IST).date())
+    for review in passed:
+        print(review.warning())
+    if passed:
+        print(f"{len(passed)} date(s) to review (valid_until / review_by); the bot still answers with them.")
     return 0
 
 
@@ -118,6 +128,31 @@ def cmd_kb_reload(args: argparse.Namespace, settings: Settings) -> int:
             return 0
     print(f"The running bot did not answer within {args.wait:.0f} s; see its log.")
     return 1
+
+
+def _read_yaml_files(directory: Path) -> dict[str, object]:
+    """Each knowledge file of a directory, parsed, by file name; exits naming the line of a file that cannot be read."""
+    from .core import yamlmarks
+
+    if not directory.is_dir():
+        raise SystemExit(f"{directory} is not a directory")
+    out: dict[str, object] = {}
+    for path in sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml")):
+        data, problems = yamlmarks.load(path.read_text(encoding="utf-8"))
+        if data is None and problems:
+            raise SystemExit("\n".join(f"{path}:{p.line}: {p.message}" for p in problems) +
+                             f"\n{path} cannot be read: fix it (exportbot kb check) and compare again.")
+        out[path.name] = data
+    return out
+
+
+def cmd_kb_diff(args: argparse.Namespace, settings: Settings) -> int:
+    """What changed between two knowledge directories: entries, fields, facts and synonyms."""
+    from .core.kbdiff import diff_knowledge, render
+
+    old, new = Path(args.old), Path(args.new)
+    print(render(diff_knowledge(_read_yaml_files(old), _read_yaml_files(new)), str(old), str(new)))
+    return 0
 
 
 def _district_scope(settings: Settings, kb: KnowledgeBase, name: str | None) -> frozenset[str] | None:
@@ -372,7 +407,11 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
             await broadcaster.plan(now)
             added = await broadcaster.queue_due(now)
             report = await broadcaster.deliver(now=now)
-            print(f"{now:%Y-%m-%d %H:%M %Z}: {sum(added.values())} message(s) queued; {report.line()}")
+            print(f"{now:%Y-%m-%d %H:%M %Z}: {sum(added.values())} message(s) queued.")
+            for campaign_id in sorted(set(added) | report.campaigns):
+                c = await store.campaign(campaign_id)
+                assert c is not None          # it was just queued or sent, and campaigns are never deleted
+                print(f"#{c.id} {c.status} {campaign_label(c, kb)}: {(await store.tally(c.id)).line()}")
             return 0
         if args.reminders_command == "preview":
             start = _when(args.from_)
@@ -392,10 +431,9 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
         if args.reminders_command == "status":
             await broadcaster.plan(datetime.now(IST))
             for c in await store.campaigns():
-                counts = await store.outbox_counts(c.id)
-                shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-"
                 due = datetime.fromtimestamp(c.due_at, IST)
-                print(f"#{c.id:<4} {c.status:<9} {due:%Y-%m-%d %H:%M}  {campaign_label(c, kb)}  [{shown}]")
+                shown = (await store.tally(c.id)).line() if c.queued_at is not None else "not queued yet"
+                print(f"#{c.id:<4} {c.status:<9} {due:%Y-%m-%d %H:%M}  {campaign_label(c, kb)}: {shown}")
             uncertain = [r for r in await store.outbox_rows() if r.state == OutboxState.UNCERTAIN]
             for r in uncertain:
                 print(f"UNCERTAIN: campaign #{r.campaign_id} {r.channel} chat {r.chat_id}: {r.error}")
@@ -405,8 +443,8 @@ def cmd_reminders(args: argparse.Namespace, settings: Settings) -> int:
             print(f"no reminder or broadcast #{args.id}")
             return 1
         if args.reminders_command == "edit":
-            text = open(args.text_file, encoding="utf-8").read().strip()
-            text_hi = open(args.text_file_hi, encoding="utf-8").read().strip() if args.text_file_hi else None
+            text = Path(args.text_file).read_text(encoding="utf-8").strip()
+            text_hi = Path(args.text_file_hi).read_text(encoding="utf-8").strip() if args.text_file_hi else None
             if not await store.set_campaign_text(args.id, text, text_hi):
                 print(f"#{args.id} is {campaign.status}: only a pending reminder or broadcast can be edited")
                 return 1
@@ -427,7 +465,7 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
 
     from .core.events import IST
 
-    text = open(args.text_file, encoding="utf-8").read().strip()
+    text = Path(args.text_file).read_text(encoding="utf-8").strip()
     if not text:
         raise SystemExit("the text file is empty")
 
@@ -450,19 +488,19 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
         await broadcaster.confirm_broadcast(campaign_id)
 
-        async def progress(report) -> None:
-            done = report.sent + report.failed + report.blocked + report.window_closed + report.uncertain
+        async def progress(tally) -> None:
+            done = tally.total - tally.left
             width = 30
             filled = int(width * done / total) if total else width
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {report.line()}")
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {tally.line()}")
             sys.stderr.flush()
 
         if not broadcaster.senders:
             print(f"Broadcast #{campaign_id} queued.")
             return 0
-        report = await broadcaster.deliver(progress=progress, campaign_id=campaign_id)
+        await broadcaster.deliver(progress=progress, campaign_id=campaign_id)
         sys.stderr.write("\n")
-        print(f"Broadcast #{campaign_id} delivery report: {report.line()}")
+        print(f"Broadcast #{campaign_id} delivery report: {(await store.tally(campaign_id)).line()}")
         return 0
 
     return asyncio.run(_with_broadcaster(settings, run, sends=True))
@@ -498,6 +536,11 @@ def build_parser() -> argparse.ArgumentParser:
     alias.add_argument("entry_id")
     alias.add_argument("question")
     alias.set_defaults(func=cmd_kb_add_alias)
+    kbdiff = kb_sub.add_parser("diff", help="what changed between two knowledge directories (for a reviewer)",
+                               parents=[common])
+    kbdiff.add_argument("old", help="the knowledge directory before the edit (e.g. a copy)")
+    kbdiff.add_argument("new", help="the knowledge directory after it (e.g. knowledge)")
+    kbdiff.set_defaults(func=cmd_kb_diff)
     todo = kb_sub.add_parser("todo", help="questions that need a new answer", parents=[common])
     todo.add_argument("--add", metavar="QUESTION", help="put a question on the list")
     todo.add_argument("--done", type=int, metavar="N", help="mark number N as done")

@@ -12,11 +12,11 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import aiosqlite
 
-from .core.campaigns import PENDING, Campaign, CampaignStatus, OutboxRow, OutboxState
+from .core.campaigns import PENDING, Campaign, CampaignStatus, OutboxRow, OutboxState, Tally
 from .core.dialogue import Logged, UserState
 from .core.followup import Topic
 from .core.reminders import Subscriber
@@ -611,6 +611,40 @@ class Store:
         sql = "SELECT state, COUNT(*) FROM outbox" + (" WHERE campaign_id = ?" if campaign_id is not None else "")
         async with self.db.execute(sql + " GROUP BY state", (campaign_id,) if campaign_id is not None else ()) as cur:
             return {r[0]: r[1] for r in await cur.fetchall()}
+
+    async def tally(self, campaign_id: int | None = None) -> Tally:
+        """A campaign's delivery counts (or all campaigns'): the one count every report shows."""
+        return Tally.of(await self.outbox_counts(campaign_id))
+
+    async def skip_no_channel(self, channels: Iterable[str], campaign_id: int | None = None) -> dict[int, int]:
+        """Queued rows of active campaigns for a channel not among ``channels`` become 'skipped_no_channel'.
+
+        Returns campaign id -> rows skipped. Without it a Telegram-only bot keeps WhatsApp rows queued forever."""
+        have = sorted(set(channels))
+        where = (f"state = 'queued' AND channel NOT IN ({','.join('?' * len(have))}) AND (? IS NULL OR campaign_id = ?) "
+                 "AND campaign_id IN (SELECT id FROM campaigns WHERE status = 'active')")
+        args = [*have, campaign_id, campaign_id]
+        async with self.db.execute(f"SELECT campaign_id, COUNT(*) FROM outbox WHERE {where} GROUP BY campaign_id",
+                                   args) as cur:
+            skipped = {r[0]: r[1] for r in await cur.fetchall()}
+        if skipped:
+            await self.db.execute(f"UPDATE outbox SET state = 'skipped_no_channel', updated_at = ?, "
+                                  f"error = 'channel not configured' WHERE {where}", [self.clock(), *args])
+            await self.db.commit()
+        return skipped
+
+    async def finish_campaigns(self, campaign_id: int | None = None) -> list[int]:
+        """Active campaigns with nothing queued or being sent become 'done'; returns their ids."""
+        where = ("status = 'active' AND queued_at IS NOT NULL AND (? IS NULL OR id = ?) AND NOT EXISTS "
+                 "(SELECT 1 FROM outbox o WHERE o.campaign_id = campaigns.id AND o.state IN ('queued', 'sending'))")
+        async with self.db.execute(f"SELECT id FROM campaigns WHERE {where} ORDER BY id",
+                                   (campaign_id, campaign_id)) as cur:
+            done = [r[0] for r in await cur.fetchall()]
+        if done:
+            await self.db.execute(f"UPDATE campaigns SET status = 'done' WHERE {where} "
+                                  f"AND id IN ({','.join('?' * len(done))})", (campaign_id, campaign_id, *done))
+            await self.db.commit()
+        return done
 
     async def outbox_rows(self, campaign_id: int | None = None) -> list[OutboxRow]:
         sql = "SELECT * FROM outbox" + (" WHERE campaign_id = ?" if campaign_id is not None else "") + " ORDER BY id"

@@ -106,7 +106,7 @@ def test_misspelt_field_is_named_with_line_and_suggestion(kbdir):
     write(kbdir, "extra.yaml", SCHEME.replace("    source:", "    benifits: {en: x, hi: य}\n    source:"))
     assert problems_of(kbdir) == [
         "extra.yaml:6: scheme 'test-scheme': field 'benifits' is not known (known fields: id, title, short, answer, "
-        "aliases, keywords, source, category, authority, sectors, district)"]
+        "aliases, keywords, source, category, authority, sectors, district, valid_until, review_by)"]
 
 
 def test_misspelt_known_field_gets_did_you_mean(kbdir):
@@ -177,3 +177,33 @@ def test_every_problem_is_reported_not_just_the_first(kbdir):
     problems = problems_of(kbdir)
     assert len(problems) == 2
     assert any("field 'category' must be one of upepb, odop, central, state (not 'upbep')" in p for p in problems)
+
+
+def test_a_review_date_that_cannot_be_read_is_a_problem(kbdir):
+    write(kbdir, "extra.yaml", SCHEME.replace("    source:", "    valid_until: 31-03-2026\n    source:"))
+    assert problems_of(kbdir) == [
+        "extra.yaml:6: scheme 'test-scheme': field 'valid_until' must be a date written like 2026-03-31 "
+        "(not '31-03-2026')"]
+
+
+def test_kb_check_warns_about_past_review_dates_and_still_passes(kbdir, capsys):
+    from bot.cli import main
+
+    write(kbdir, "extra.yaml", SCHEME.replace("    source:", "    valid_until: 2026-03-31\n    source:")
+          + "  - id: later-scheme\n    title: {en: Later, hi: बाद में}\n    category: upepb\n"
+            "    answer: {en: Later., hi: बाद में।}\n    review_by: 2999-01-01\n    source: \"x.txt\"\n")
+    facts = kbdir / "facts.yaml"
+    facts.write_text(facts.read_text(encoding="utf-8").replace(
+        "  - id: upepb-samples-share\n", "  - id: upepb-samples-share\n    review_by: 2025-04-01\n", 1),
+        encoding="utf-8")
+    kb = load_knowledge(kbdir)
+    assert {(r.what, r.field) for r in kb.reviews} == {("entry 'test-scheme'", "valid_until"),
+                                                       ("entry 'later-scheme'", "review_by"),
+                                                       ("fact 'upepb-samples-share'", "review_by")}
+    assert main(["--knowledge", str(kbdir), "kb", "check"]) == 0
+    out = capsys.readouterr().out
+    warnings = [line.split("knowledge/")[-1] for line in out.splitlines() if "has passed" in line]
+    assert warnings == [
+        "extra.yaml:6: entry 'test-scheme': valid until 2026-03-31 has passed; please review",
+        "facts.yaml:9: fact 'upepb-samples-share': review by 2025-04-01 has passed; please review"]
+    assert "2 date(s) to review" in out

@@ -394,3 +394,24 @@ async def test_a_rate_limited_whatsapp_broadcast_is_retried_by_the_outbox_alone(
         assert now[0] >= 4.0                               # and each paused the channel for the platform's wait
         await client.aclose()
         await store.close()
+
+
+async def test_with_telegram_only_whatsapp_rows_are_skipped_and_campaigns_finish(env, kb):
+    await env.user(1, lang="en", district="hathras", subscription="all")
+    await env.store.save_user("whatsapp", "919800000001", UserState(lang="en", district="hathras", subscription="all"))
+    campaign_id, counts = await env.broadcaster.create_broadcast("News", "all", "t", at("2027-01-05T10:00"))
+    assert counts == {"telegram": 1, "whatsapp": 1}
+    await env.broadcaster.confirm_broadcast(campaign_id)
+    queue_only = Broadcaster(env.store, lambda: kb, {}, {}, SETTINGS)      # no channel here: nothing is skipped
+    assert (await queue_only.deliver(campaign_id=campaign_id)).left == 2
+    assert (await env.store.campaign(campaign_id)).status == "active"
+    report = await env.broadcaster.deliver(campaign_id=campaign_id)
+    assert (report.sent, report.no_channel, report.left) == (1, 1, 0)
+    assert sorted(r.state for r in await env.store.outbox_rows(campaign_id)) == ["sent", "skipped_no_channel"]
+    assert (await env.store.campaign(campaign_id)).status == "done"
+    assert (await env.store.tally(campaign_id)).line() == \
+        "sent 1 · failed 0 · skipped 1 (no channel 1) · uncertain 0 · left 0"
+    report = await env.broadcaster.run_due(at("2027-01-08T10:00"))      # a reminder, the same way
+    reminders = [c for c in await env.store.campaigns() if c.kind == "reminder" and c.queued_at is not None]
+    assert reminders and all(c.status == "done" for c in reminders)
+    assert report.no_channel == len(reminders) and report.left == 0

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 if TYPE_CHECKING:
     from .events import Event
@@ -81,6 +82,29 @@ class Problem:
         return f"{self.file}:{self.line}: {self.message}"
 
 
+REVIEW_FIELDS = ("valid_until", "review_by")     # optional dates on entries and facts: when to look again
+
+
+@dataclass(frozen=True)
+class Review:
+    """An entry's or a fact's ``valid_until`` / ``review_by`` date, with where it is written."""
+
+    file: str
+    line: int
+    what: str            # entry 'gateway-port' / fact 'gateway-port-cap'
+    field: str           # valid_until | review_by
+    when: date
+
+    def warning(self) -> str:
+        said = "valid until" if self.field == "valid_until" else "review by"
+        return f"{self.file}:{self.line}: {self.what}: {said} {self.when.isoformat()} has passed; please review"
+
+
+def past_reviews(reviews: Iterable[Review], today: date) -> list[Review]:
+    """The dates that have passed by ``today`` (the day itself still counts as valid), in file order."""
+    return sorted((r for r in reviews if r.when < today), key=lambda r: (r.file, r.line))
+
+
 @dataclass(frozen=True)
 class StaffMember:
     """Someone who runs the bot for a district (or the whole state), known by their Telegram user id."""
@@ -104,6 +128,7 @@ class KnowledgeBase:
     events: tuple["Event", ...] = ()
     directory: str = ""
     staff: Mapping[int, StaffMember] = field(default_factory=dict)    # staff.yaml, by Telegram id
+    reviews: tuple[Review, ...] = ()                                   # valid_until / review_by dates
 
     def by_kind(self, kind: str) -> list[Entry]:
         return [e for e in self.entries.values() if e.kind == kind]

@@ -11,13 +11,14 @@ import re
 from dataclasses import replace
 from typing import Any, Mapping
 
-from .entities import Entry, Problem, Text
+from .entities import REVIEW_FIELDS, Entry, Problem, Review, Text
 from .yamlmarks import MarkedDict, MarkedList
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z0-9]+(?:-[a-z0-9]+)*)\s*\}\}")
 
 
-def read_facts(value: Any, line: int, facts: dict[str, Text], ids: dict[str, str], shown: str, check: Any) -> None:
+def read_facts(value: Any, line: int, facts: dict[str, Text], ids: dict[str, str], shown: str, check: Any,
+               reviews: list[Review]) -> None:
     """Read the `facts:` section: a list of `{id, value: {en, hi}, source}`."""
     if not isinstance(value, MarkedList):
         check.add(line, "section 'facts' must be a list of facts, each starting with '- id: ...'")
@@ -27,7 +28,7 @@ def read_facts(value: Any, line: int, facts: dict[str, Text], ids: dict[str, str
         if not isinstance(item, MarkedDict):
             check.add(item_line, f"fact {i + 1} must be a block of fields (id: ..., value: ..., source: ...)")
             continue
-        check.fields(item, f"fact {i + 1}", ("id", "value", "source", "note"), ("id", "value", "source"))
+        check.fields(item, f"fact {i + 1}", ("id", "value", "source", "note", *REVIEW_FIELDS), ("id", "value", "source"))
         ident = check.ident(item, "id", "fact")
         text = check.text(item, "value", f"fact '{ident or i + 1}'")
         check.string(item, "source", f"fact '{ident or i + 1}'")
@@ -41,6 +42,7 @@ def read_facts(value: Any, line: int, facts: dict[str, Text], ids: dict[str, str
             if PLACEHOLDER.search(val):
                 check.add(item_line, f"fact '{ident}' ({lang}) holds a placeholder; write the value itself")
         facts[ident] = text
+        reviews.extend(check.review_dates(item, f"fact '{ident}'", f"fact '{ident}'"))
         ids["fact:" + ident] = f"{shown}:{item_line}"
 
 

@@ -61,4 +61,4 @@ def _assemble(raw: Raw, problems: list[Problem], directory: Path) -> KnowledgeBa
         entries=MappingProxyType(entries), districts=MappingProxyType(raw.districts),
         sectors=MappingProxyType(raw.sectors), synonyms=MappingProxyType(raw.synonyms),
         sources=MappingProxyType(raw.sources), events=tuple(events), directory=str(directory),
-        staff=MappingProxyType(raw.staff))
+        staff=MappingProxyType(raw.staff), reviews=tuple(raw.reviews))

@@ -9,9 +9,11 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Iterable
 
-from .entities import LANGS, SHORT_MAX, District, Entry, OdopProduct, Problem, Sector, StaffMember, Text, clip
+from .entities import (LANGS, REVIEW_FIELDS, SHORT_MAX, District, Entry, OdopProduct, Problem, Review, Sector, StaffMember,
+                       Text, clip)
 from .normalise import normalise
 from .facts import read_facts
 from .yamlmarks import MarkedDict, MarkedList
@@ -20,6 +22,7 @@ ALIAS_LANGS = ("en", "hi", "hinglish")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 HS_RE = re.compile(r"^(?:\d{4}|\d{6}|\d{8})$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 URL_RE = re.compile(r"^(https?://)?[a-z0-9.-]+\.[a-z]{2,}(/\S*)?$", re.I)
 
 KIND_OF_KEY = {
@@ -100,6 +103,24 @@ class Checker:
             return None
         return str(value).strip()
 
+    def review_dates(self, item: MarkedDict, label: str, shown_as: str) -> list[Review]:
+        """The item's valid_until / review_by dates; a date that cannot be read is a problem."""
+        out = []
+        for key in REVIEW_FIELDS:
+            value = item.get(key)
+            if value is None:
+                continue
+            line = self.line_of(item, key)
+            try:
+                when = date.fromisoformat(str(value).strip()) if DATE_RE.match(str(value).strip()) else None
+            except ValueError:
+                when = None
+            if when is None:
+                self.add(line, f"{label}: field '{key}' must be a date written like 2026-03-31 (not '{value}')")
+                continue
+            out.append(Review(self.file, line, shown_as, key, when))
+        return out
+
     def strings(self, item: MarkedDict, key: str, label: str) -> tuple[str, ...]:
         value = item.get(key)
         if value is None:
@@ -165,6 +186,9 @@ SPECS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "topic": (COMMON + ("district", "sector", "see_also"), ("id", "title", "answer", "source")),
     "glossary": (("id", "term", "expansion", "explanation", "see", "aliases", "source"), ("term", "expansion", "source")),
 }
+# Optional on every entry and fact: a date after which the clerk should look at it again (a scheme that ends,
+# a cap set for one year). Past dates are warnings of `kb check`, never problems.
+SPECS = {kind: (allowed + REVIEW_FIELDS, required) for kind, (allowed, required) in SPECS.items()}
 SCHEME_CATEGORIES = ("upepb", "odop", "central", "state")
 ODOP_CATEGORIES = ("primary", "secondary", "tertiary", "others")
 ODOP_FIELDS = ("product", "category", "sector", "annexure_sector", "words")
@@ -182,6 +206,7 @@ class Raw:
     glossary: list[tuple[MarkedDict, str, dict]] = field(default_factory=list)
     refs: list[tuple[str, int, str, str, str]] = field(default_factory=list)  # file, line, label, kind, value
     ids: dict[str, str] = field(default_factory=dict)  # id -> location
+    reviews: list[Review] = field(default_factory=list)  # valid_until / review_by dates of entries and facts
     events: list[tuple[MarkedDict, str]] = field(default_factory=list)
     facts: dict[str, Text] = field(default_factory=dict)          # fact id -> value, see facts.py
     staff: dict[int, StaffMember] = field(default_factory=dict)
@@ -206,7 +231,7 @@ def read_file(shown: str, data: Any, raw: Raw, check: Checker) -> None:
             _read_sources(value, line, raw, check)
             continue
         if kind == "facts":
-            read_facts(value, line, raw.facts, raw.ids, shown, check)
+            read_facts(value, line, raw.facts, raw.ids, shown, check, raw.reviews)
             continue
         if not isinstance(value, MarkedList):
             check.add(line, f"section '{key}' must be a list of entries, each starting with '- '")
@@ -324,6 +349,7 @@ def _read_entry(kind: str, item: MarkedDict, shown: str, raw: Raw, check: Checke
     location = f"{shown}:{item.line}"
     if ident != "?" and not _claim_id(ident, location, label, raw, check, item.line):
         return
+    raw.reviews.extend(check.review_dates(item, label, f"entry '{ident}'"))
     source = check.string(item, "source", label) or ""
 
     if kind == "glossary":

@@ -4,20 +4,21 @@ Flow: campaigns are derived from the calendar (``plan``) and become due;
 a due campaign gets one outbox row per recipient (unique, so never twice);
 ``deliver`` sends queued rows through each channel's sender, paced within the
 platform's limits, marking each row ``sending`` before and ``sent`` /
-``failed`` / ``skipped_blocked`` / ``skipped_window_closed`` / ``skipped_stopped`` after. Rows left in
-``sending`` by a crash are marked ``uncertain`` at start-up and reported to
-admins instead of being resent.
+``failed`` / ``skipped_blocked`` / ``skipped_window_closed`` / ``skipped_stopped`` after
+(``skipped_no_channel`` for a channel this process cannot send on); a campaign with
+nothing left to send becomes ``done``. Rows left in ``sending`` by a crash are marked
+``uncertain`` at start-up and reported to admins instead of being resent.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Awaitable, Callable, Protocol
 
-from ..core.campaigns import Campaign, CampaignStatus, OutboxRow, OutboxState
+from ..core.campaigns import Campaign, CampaignStatus, OutboxRow, OutboxState, Tally
 from ..core.dialogue import format_date
 from ..core.entities import KnowledgeBase
 from ..core.events import IST, Occurrence, find_occurrence
@@ -49,18 +50,18 @@ class Sender(Protocol):
 
 @dataclass
 class Report:
+    """What one delivery run did (for tests and logs). Reports shown to people use the store's tally
+    (``Store.tally``) instead, so a broadcast's report, ``reminders run`` and ``reminders status`` agree."""
+
     sent: int = 0
     failed: int = 0
     blocked: int = 0
     window_closed: int = 0
     uncertain: int = 0
     stopped: int = 0
+    no_channel: int = 0
     left: int = 0
-
-    def line(self) -> str:
-        return (f"sent {self.sent} · failed {self.failed} · blocked {self.blocked} · "
-                f"window closed {self.window_closed} · stopped {self.stopped} · uncertain {self.uncertain} · "
-                f"left {self.left}")
+    campaigns: set[int] = field(default_factory=set)      # the campaigns this run sent, skipped or finished
 
 
 class Broadcaster:
@@ -150,35 +151,43 @@ class Broadcaster:
             return None
         return find_occurrence(self.kb().events, campaign.event_id, date.fromisoformat(campaign.occurrence))
 
-    async def deliver(self, progress: Callable[[Report], Awaitable[None]] | None = None,
+    async def deliver(self, progress: Callable[[Tally], Awaitable[None]] | None = None,
                       campaign_id: int | None = None, now: datetime | None = None) -> Report:
         """Send every queued row of active campaigns, all channels at once, each at its own pace.
 
-        Reminders are held back in quiet hours (a run resumed at night finishes in the morning);
-        an admin's broadcast goes when the admin confirms it."""
+        Rows for a channel this process has no sender for are skipped (``skipped_no_channel``) when it
+        has at least one: with Telegram only, WhatsApp rows would otherwise wait forever. A campaign
+        with nothing left to send is marked done. Reminders are held back in quiet hours (a run resumed
+        at night finishes in the morning); an admin's broadcast goes when the admin confirms it.
+        ``progress`` gets the store's tally of the campaign (or of all) once a second and at the end."""
         async with self._lock:
             report = Report()
+            if self.senders:
+                skipped = await self.store.skip_no_channel(self.senders, campaign_id)
+                report.campaigns |= set(skipped)
+                report.no_channel = sum(skipped.values())
+                if skipped:
+                    log.info("%d message(s) for channels not configured here skipped", report.no_channel)
             tasks = [asyncio.create_task(self._deliver_channel(ch, sender, report, campaign_id, now))
                      for ch, sender in self.senders.items()]
-            ticker = asyncio.create_task(self._tick(progress, report, campaign_id)) if progress else None
+            ticker = asyncio.create_task(self._tick(progress, campaign_id)) if progress else None
             try:
                 await asyncio.gather(*tasks)
             finally:
                 if ticker is not None:
                     ticker.cancel()
-            counts = await self.store.outbox_counts(campaign_id)
-            report.left = counts.get(OutboxState.QUEUED, 0)
+            report.campaigns |= set(await self.store.finish_campaigns(campaign_id))
+            tally = await self.store.tally(campaign_id)
+            report.left = tally.left
             if progress:
-                await progress(report)
+                await progress(tally)
             return report
 
-    async def _tick(self, progress: Callable[[Report], Awaitable[None]], report: Report,
-                    campaign_id: int | None) -> None:
+    async def _tick(self, progress: Callable[[Tally], Awaitable[None]], campaign_id: int | None) -> None:
         """Progress once a second while sending."""
         while True:
             await asyncio.sleep(1.0)
-            report.left = (await self.store.outbox_counts(campaign_id)).get(OutboxState.QUEUED, 0)
-            await progress(report)
+            await progress(await self.store.tally(campaign_id))
 
     async def _deliver_channel(self, channel: str, sender: Sender, report: Report, campaign_id: int | None,
                                now: datetime | None) -> None:
@@ -193,6 +202,7 @@ class Broadcaster:
                         continue                       # shutting down: leave it queued for the next start
                     # Read the campaign for every row: a pause or cancel by an admin takes effect at once.
                     campaign = await self.store.campaign(row.campaign_id)
+                    report.campaigns.add(row.campaign_id)
                     if campaign is not None and campaign.status == CampaignStatus.ACTIVE:
                         text, params = self._text(campaign, row.lang)
                         await self._send_row(sender, pacer, row, text, params, campaign, report)

@@ -305,8 +305,8 @@ async def admin_button(update: Update, context: Context) -> None:
     message = query.message
     last: list[str] = []
 
-    async def progress(report) -> None:
-        text = f"Sending… {report.line()}"
+    async def progress(tally) -> None:
+        text = f"Sending… {tally.line()}"
         if message is not None and text not in last:
             last.append(text)
             try:
@@ -315,9 +315,10 @@ async def admin_button(update: Update, context: Context) -> None:
                 log.info("progress edit failed: %s", exc)
 
     async def run() -> None:
-        report = await broadcaster.deliver(progress=progress, campaign_id=campaign_id)
+        await broadcaster.deliver(progress=progress, campaign_id=campaign_id)
         if message is not None:
-            await message.edit_text(f"Broadcast #{campaign_id} delivery report: {report.line()}")
+            tally = await broadcaster.store.tally(campaign_id)
+            await message.edit_text(f"Broadcast #{campaign_id} delivery report: {tally.line()}")
 
     context.application.create_task(run(), update=update, name=f"broadcast:{campaign_id}")
 
