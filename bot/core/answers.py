@@ -25,15 +25,16 @@ MAX_SUGGESTIONS = 3
 class Thresholds:
     """Fixed rules around the calibrated :class:`Decision` (see docs/answer-quality.md)."""
 
-    answer: float = 0.6       # at or above: one answer ...
-    margin: float = 0.05      # ... unless the runner-up (another entry) is this close
-    sure: float = 0.85        # a top score this high ...
-    margin_when_sure: float = 0.015   # ... needs only this much lead
-    suggest: float = 0.3      # at or above: "did you mean"
-    decisive: float = 0.65     # most of the question explained: answer the best, offer close ones beside it
-    clear: float = 0.45       # a lower top score is still answered ...
-    clear_margin: float = 0.15   # ... when nothing else comes near it, the question has two known words
-    clear_unknown: float = 0.4   # ... and at most this share of it is words the bot has never seen
+    # The "clear lead" feature: a top score this high with the runner-up this far behind (less when very high),
+    answer: float = 0.6
+    margin: float = 0.05      # (also: how close runners-up are offered beside an answer, and a one-word tie)
+    sure: float = 0.85
+    margin_when_sure: float = 0.015
+    # ... or a lower top score far ahead, in a question of two known words with few the bot has never seen.
+    clear: float = 0.45
+    clear_margin: float = 0.15
+    clear_unknown: float = 0.4
+    suggest: float = 0.3      # entries at or above this are offered as "did you mean" choices
     sure_enough: float = 0.9  # below this probability of being right, an answer always offers the runners-up
     off_topic_override: float = 1.3    # an off-topic word is refused unless the match is exceptionally strong
 
@@ -43,7 +44,7 @@ FEATURES = ("top", "lead", "runner_up_ratio", "known", "unknown_share", "one_wor
 CALIBRATION = Path(__file__).with_name("calibration.json")
 
 
-def features(index: Index, query: Query, matches: list[Match]) -> tuple[float, ...]:
+def features(index: Index, query: Query, matches: list[Match], th: Thresholds = Thresholds()) -> tuple[float, ...]:
     """What the decision looks at: the best score, its lead, how much of the question the bot knows."""
     top = matches[0].score if matches else 0.0
     second = matches[1].score if len(matches) > 1 else 0.0
@@ -53,8 +54,9 @@ def features(index: Index, query: Query, matches: list[Match]) -> tuple[float, .
     unknown = index.unknown_share(query)
     # A clear lead: a good score well ahead of the next entry, in a question the bot mostly understands.
     lead = top - second
-    clear = 1.0 if ((top >= 0.6 and lead >= (0.05 if top < 0.85 else 0.015))
-                    or (top >= 0.45 and lead >= 0.15 and len(query.tokens) >= 2 and unknown <= 0.4)) else 0.0
+    clear = 1.0 if ((top >= th.answer and lead >= (th.margin if top < th.sure else th.margin_when_sure))
+                    or (top >= th.clear and lead >= th.clear_margin and len(query.tokens) >= 2
+                        and unknown <= th.clear_unknown)) else 0.0
     return (top, lead, second / top if top else 1.0, known, unknown, one_word,
             top * known, top * one_word, min(top, 1.0) ** 2, clear)
 
@@ -190,18 +192,19 @@ class AnswerEngine:
         outcome = self._decide(text, query, out_lang, district)
         if previous is None or not previous.tokens or query.off_topic:
             return outcome
-        # A message that names its own subject, or nothing the bot knows, and does not point back stands on its own.
+        subject = has_subject(query.tokens, self.district_tokens)
+        points_back = leans_on_previous(text)
         # A short question about something the previous answer speaks of ("which airports?" after the air
         # freight scheme) asks about that answer.
-        within = (previous.entry_id in self.index.position and 0 < len(query.tokens) <= 2
-                  and has_subject(query.tokens, self.district_tokens)
+        within = (previous.entry_id in self.index.position and 0 < len(query.tokens) <= 2 and subject
                   and all(t in self.index.speaks_of(previous.entry_id) for t in query.tokens))
-        leans = leans_on_previous(text) or within
-        if not leans and (not query.tokens or has_subject(query.tokens, self.district_tokens)):
+        leans = points_back or within
+        # A message that names its own subject, or nothing the bot knows, and does not point back stands on its own.
+        if not leans and (not query.tokens or subject):
             return outcome
         # Asking about a part of the previous answer keeps its subject; otherwise the new words take the place
         # of the previous words of the same role ("and for saddlery?").
-        tokens = (tuple(dict.fromkeys(previous.tokens + query.tokens)) if within and not leans_on_previous(text)
+        tokens = (tuple(dict.fromkeys(previous.tokens + query.tokens)) if within and not points_back
                   else combine(previous.tokens, query.tokens, self.district_tokens))
         merged = replace(query, tokens=tokens, weights=(1.0,) * len(tokens))
         follow = self._decide(text, merged, out_lang, district)
@@ -216,7 +219,7 @@ class AnswerEngine:
         whole = self.ask(question, lang, district, previous)
         sentences = sentence_weights((question or "").strip())
         asked = [i for i, (_, w) in enumerate(sentences) if w == 1.0]
-        if len(asked) < 2 or len(question) > MAX_QUESTION or whole.kind in ("off_topic", "partial"):
+        if len(asked) < 2 or whole.kind in ("off_topic", "partial", "too_long", "empty"):
             return (whole,)
         out_lang = whole.lang
         parts: list[Outcome] = []
@@ -243,7 +246,7 @@ class AnswerEngine:
         return kept or outcome.query.tokens
 
     def _decide(self, text: str, query: Query, out_lang: str, district: str | None) -> Outcome:
-        matches = _fold_subheadings(self.index.rank_query(query, limit=12))
+        matches = self._matches(query)
         combined = self._districts_making(query, matches, out_lang)
         if combined is not None:
             return combined
@@ -261,7 +264,7 @@ class AnswerEngine:
         if query.off_topic and top.score < th.off_topic_override and not on_topic_after_all and not about_support:
             return Outcome("off_topic", text, out_lang, self.refusal(out_lang, district), score=top.score,
                            query=query, matches=tuple(matches))
-        sure = self.decision.probability(features(self.index, query, matches))
+        sure = self.decision.probability(features(self.index, query, matches, th))
         # One word that fits several entries ("footwear", "leather") is a menu, not a question.
         ambiguous_word = len(query.tokens) == 1 and len(matches) > 1 and top.score - matches[1].score < th.margin
         # An HS code typed in full names its own entry.
@@ -286,7 +289,10 @@ class AnswerEngine:
     def analyse(self, text: str) -> tuple[Query, list[Match]]:
         """The question as understood and the entries that fit it, best first (HS subheadings folded)."""
         query = self.index.parse(text)
-        return query, _fold_subheadings(self.index.rank_query(query, limit=12))
+        return query, self._matches(query)
+
+    def _matches(self, query: Query) -> list[Match]:
+        return _fold_subheadings(self.index.rank_query(query, limit=12))
 
 
 def _fold_subheadings(matches: list[Match]) -> list[Match]:
