@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from ..core.answers import AnswerEngine
+from ..core.campaigns import Campaign
 from ..core.dialogue import Button, Reply, UserState
 from ..core.entities import Entry, KnowledgeBase, clip
 from ..core.texts import t
@@ -54,6 +55,17 @@ def sees_entry(scope: Scope, entry: Entry) -> bool:
     """State-wide entries and the staff member's own districts' entries (not another district's)."""
     about = entry_districts(entry)
     return scope.districts is None or not about or bool(about & scope.districts)
+
+
+def sees_campaign(kb: KnowledgeBase, scope: Scope, campaign: Campaign) -> bool:
+    """A district's broadcasts and the reminders of events held only in the staff member's districts."""
+    if scope.districts is None:
+        return True
+    if campaign.kind == "broadcast":
+        kind, _, district = (campaign.segment or "").partition(":")
+        return kind == "district" and district in scope.districts
+    event = next((e for e in kb.events if e.id == campaign.event_id), None)
+    return event is not None and bool(event.districts) and set(event.districts) <= scope.districts
 
 
 def may_edit_entry(scope: Scope, entry: Entry) -> bool:
