@@ -132,7 +132,7 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
 }
 
 
-def text(key: str, lang: str, **values: object) -> str:
+def text(key: str, lang: str, /, **values: object) -> str:
     en, hi = TEXTS[key]
     chosen = hi if lang == "hi" else en
     return chosen.format(**values) if values else chosen
