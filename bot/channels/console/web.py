@@ -376,6 +376,7 @@ async def handoff_answer(ctx: Ctx) -> Response:
     near = handoff_nearest_entry(ctx.console.runtime.engine, handoff) if sent else None
     log.info("console: staff=%d answered handoff=%d sent=%s", ctx.scope.telegram_id, handoff["id"], sent)
     return render(ctx, "_handoff_answered.html", ok=sent, message=reply.text, h=after or handoff, near=near,
+                  question=handoff_question(handoff),
                   near_title=_title(ctx, near) if near else "")
 
 
