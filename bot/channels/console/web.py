@@ -369,14 +369,15 @@ async def handoff_answer(ctx: Ctx) -> Response:
     handoff = await _own_handoff(ctx, _int(ctx.request.path_params["id"]))
     answer = _field(ctx, "answer").strip()
     if not answer:
-        return render(ctx, "_done.html", ok=False, message=ctx.t("empty_answer"))
+        return render(ctx, "_handoff_answered.html", ok=False, message=ctx.t("empty_answer"), h=handoff, near=None,
+                      near_title="", question=handoff_question(handoff), answer="")
     reply = await ctx.console.desk.answer(ctx.scope, handoff["id"], answer)
     after = await ctx.console.store.handoff(handoff["id"])
     sent = after is not None and after["status"] == "answered" and after["answer"] == answer
     near = handoff_nearest_entry(ctx.console.runtime.engine, handoff) if sent else None
     log.info("console: staff=%d answered handoff=%d sent=%s", ctx.scope.telegram_id, handoff["id"], sent)
     return render(ctx, "_handoff_answered.html", ok=sent, message=reply.text, h=after or handoff, near=near,
-                  question=handoff_question(handoff),
+                  question=handoff_question(handoff), answer=answer,
                   near_title=_title(ctx, near) if near else "")
 
 
