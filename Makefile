@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install fonts run test check eval bench drills clean
+.PHONY: install fonts browser console run test check eval bench drills clean
 
 install: $(STAMP)
 
@@ -21,6 +21,19 @@ fonts:
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		apt-get install -y -q fonts-noto-core >/dev/null || echo "fonts: could not install fonts-noto-core; charts use English labels"; \
 	else echo "fonts: skipped (needs root and apt-get: apt-get install fonts-noto-core); charts use English labels"; fi
+
+# Debian's chromium for the console's browser tests (Playwright drives it; `playwright install` is never run), and
+# the Devanagari font its pages need. Skipped, with a note, where apt-get or root is missing: those tests then skip.
+browser: fonts
+	@if [ -x /usr/bin/chromium ]; then echo "browser: /usr/bin/chromium is installed"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		(apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)) \
+		|| echo "browser: could not install chromium; the browser tests will be skipped"; \
+	else echo "browser: skipped (needs root and apt-get: apt-get install chromium); the browser tests will be skipped"; fi
+
+# The staff console on its own, at http://localhost:8090/console/ (accounts: exportbot staff set-password).
+console: install
+	$(BIN)/exportbot console
 
 # Terminal chat without TELEGRAM_BOT_TOKEN (env or .env); the Telegram bot with it.
 run: install

@@ -36,20 +36,51 @@ def open_runtime(settings: Settings, store: Store, *, keep_last_good: bool = Fal
     return Runtime.create(settings.knowledge_dir, store, snapshot=snapshot, status_file=status_file)
 
 
+def handoff_senders(settings: Settings, runtime: Any, telegram_bot: Bot | None,
+                    whatsapp_client: WhatsAppClient | None) -> dict[str, Any]:
+    """A sender per configured channel, for staff answers to hand-offs."""
+    senders: dict[str, Any] = {}
+    if telegram_bot is not None:
+        from .channels.telegram.sender import TelegramSender
+
+        senders["telegram"] = TelegramSender(telegram_bot)
+    if whatsapp_client is not None:
+        from .channels.whatsapp.sender import WhatsAppSender, parse_templates
+
+        senders["whatsapp"] = WhatsAppSender(whatsapp_client, runtime.store, parse_templates(settings.whatsapp_templates))
+    return senders
+
+
 def make_desk(settings: Settings, runtime: Any, telegram_bot: Bot, whatsapp_client: WhatsAppClient | None = None,
               ) -> HandoffDesk:
     """Hand-offs to district staff on Telegram; answers go back on the user's channel. Users are offered it now."""
-    from .channels.telegram.sender import TelegramSender
     from .channels.telegram.staff import make_notifier
-    from .channels.whatsapp.sender import WhatsAppSender, parse_templates
 
-    senders: dict[str, Any] = {"telegram": TelegramSender(telegram_bot)}
-    if whatsapp_client is not None:
-        senders["whatsapp"] = WhatsAppSender(whatsapp_client, runtime.store, parse_templates(settings.whatsapp_templates))
     desk = HandoffDesk(runtime.store, lambda: runtime.engine, settings.admin_telegram_ids, make_notifier(telegram_bot),
-                       senders)
+                       handoff_senders(settings, runtime, telegram_bot, whatsapp_client))
     runtime.attach_desk(desk)
     return desk
+
+
+async def _nobody(staff_id: int, reply: Any) -> None:
+    """No Telegram here to tell staff with: the console shows the hand-off instead."""
+    return None
+
+
+def make_console(settings: Settings, runtime: Any, *, desk: HandoffDesk | None = None,
+                 broadcaster: Broadcaster | None = None, may_send: bool = False,
+                 senders: dict[str, Any] | None = None) -> Any:
+    """The staff console of this process: `serve`'s desk and broadcaster, or (``exportbot console``) a desk that
+    answers through ``senders`` and a broadcaster that only queues (a running serve sends)."""
+    from .channels.console.sessions import Sessions
+    from .channels.console.web import Console
+
+    if desk is None:
+        desk = HandoffDesk(runtime.store, lambda: runtime.engine, settings.admin_telegram_ids, _nobody, senders or {})
+    if broadcaster is None:
+        broadcaster = make_broadcaster(settings, runtime.store, lambda: runtime.kb, may_send=False)
+    sessions = Sessions(str(settings.console_secret), settings.console_session_minutes * 60.0)
+    return Console(runtime, desk, broadcaster, settings.admin_telegram_ids, sessions, may_send=may_send)
 
 
 def make_broadcaster(settings: Settings, store: Store, kb: Callable[[], KnowledgeBase], *,

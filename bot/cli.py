@@ -343,6 +343,95 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return serve(settings)
 
 
+def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    """The staff console alone (no tokens needed): prints the address to open."""
+    import asyncio
+    import signal
+
+    from .logs import setup_logging
+    from .serve import console_async
+    from .store import Store
+
+    setup_logging(settings.log_level, [str(settings.telegram_token), str(settings.whatsapp_token),
+                                       str(settings.console_secret)])
+
+    async def main() -> int:
+        store = await Store(settings.db_path).open()
+        try:
+            accounts = await store.console_accounts()
+        finally:
+            await store.close()
+        shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
+        print(f"Staff console: http://{shown}:{args.port}/console/  (Ctrl+C stops it)")
+        if args.host == "0.0.0.0":
+            print("Listening on every address of this machine: others on the office network can open it too.")
+        if not accounts:
+            print("No console account yet. Create one:  exportbot staff set-password LOGIN --telegram-id ID")
+        if not settings.console_secret:
+            print("CONSOLE_SECRET is not set: everyone is signed out when this stops.")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        return await console_async(settings, args.host, args.port, stop)
+
+    return asyncio.run(main())
+
+
+def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
+    """Console accounts: set a password (creating the account), list them, remove one."""
+    import asyncio
+    import getpass
+    from datetime import datetime
+
+    from .core.events import IST
+    from .services.accounts import AccountError, check_login, set_password
+    from .services.staff import scope_of
+    from .store import Store
+
+    kb = _load_or_exit(settings.knowledge_dir)
+
+    async def run() -> int:
+        store = await Store(settings.db_path).open()
+        try:
+            if args.staff_command == "set-password":
+                if args.password_stdin:
+                    password = sys.stdin.readline().rstrip("\n")
+                else:
+                    password = getpass.getpass("New password (10 characters or more): ")
+                    if getpass.getpass("The same again: ") != password:
+                        print("The two passwords differ; nothing changed.")
+                        return 1
+                try:
+                    scope = await set_password(store, kb, settings.admin_telegram_ids, args.login, args.telegram_id,
+                                               password)
+                except AccountError as exc:
+                    print(f"Not set: {exc}.")
+                    return 1
+                where = ("every district (state admin)" if scope.state_admin
+                         else ", ".join(sorted(scope.districts or ())))
+                print(f"Password set for '{check_login(args.login)}' ({scope.name}; sees {where}).")
+                return 0
+            if args.staff_command == "remove":
+                ok = await store.console_account_remove(args.login.strip().lower())
+                print(f"'{args.login}' removed." if ok else f"There is no account '{args.login}'.")
+                return 0 if ok else 1
+            rows = await store.console_accounts()
+            for row in rows:
+                scope = scope_of(kb, settings.admin_telegram_ids, int(row["telegram_id"]))
+                role = ("NOT STAFF any more (cannot sign in)" if scope is None else
+                        "state admin" if scope.state_admin else "district: " + ", ".join(sorted(scope.districts or ())))
+                changed = datetime.fromtimestamp(row["updated_at"], IST).strftime("%Y-%m-%d %H:%M")
+                print(f"{row['login']:<20} telegram {row['telegram_id']:<12} {role} · password set {changed}")
+            print(f"{len(rows)} console account(s)." if rows else
+                  "No console accounts. Create one: exportbot staff set-password LOGIN --telegram-id ID")
+            return 0
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """The Telegram bot when a token is configured, the terminal chat otherwise."""
     if settings.telegram_token or settings.whatsapp_configured:
@@ -598,6 +687,26 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--text-file", required=True)
     bc.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     bc.set_defaults(func=cmd_broadcast)
+
+    console = sub.add_parser("console", help="the staff console in the browser, on its own (no tokens needed)",
+                             parents=[common])
+    console.add_argument("--port", type=int, default=8090, help="port (default 8090)")
+    console.add_argument("--host", default="127.0.0.1",
+                         help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0: the office LAN)")
+    console.set_defaults(func=cmd_console)
+    staff = sub.add_parser("staff", help="staff console accounts", parents=[common])
+    staff_sub = staff.add_subparsers(dest="staff_command", required=True)
+    setpw = staff_sub.add_parser("set-password", help="create a console account or change its password",
+                                 parents=[common])
+    setpw.add_argument("login", help="the login name, e.g. dic-hathras")
+    setpw.add_argument("--telegram-id", type=int, required=True,
+                       help="the staff member's Telegram id in knowledge/staff.yaml (or ADMIN_TELEGRAM_IDS)")
+    setpw.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    staff_sub.add_parser("accounts", help="list console accounts and what each may see", parents=[common])
+    remove = staff_sub.add_parser("remove", help="remove a console account", parents=[common])
+    remove.add_argument("login")
+    for p in staff_sub.choices.values():
+        p.set_defaults(func=cmd_staff)
 
     run = sub.add_parser("run", help="serve when a bot token is set, chat otherwise", parents=[common])
     run.set_defaults(func=cmd_run)

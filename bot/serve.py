@@ -16,6 +16,7 @@ import logging
 import signal
 import sqlite3
 import time
+from typing import Any
 from urllib.parse import urlparse
 
 from starlette.applications import Starlette
@@ -33,7 +34,7 @@ from .channels.whatsapp.channel import BadPayload, WhatsAppChannel, valid_signat
 from .channels.whatsapp.client import ConfigurationError, GraphError, WhatsAppClient
 from .core.entities import KnowledgeError
 from .logs import quiet_http_logs, setup_logging
-from .app import make_desk
+from .app import handoff_senders, make_console, make_desk
 from .services.staff import staff_ids
 from .services.runtime import Runtime
 from .services.watcher import KnowledgeWatcher
@@ -52,8 +53,9 @@ def webhook_path(settings: Settings) -> str:
 
 
 def make_asgi(settings: Settings, telegram: TelegramInbox | None = None,
-              whatsapp: WhatsAppChannel | None = None) -> Starlette:
-    """The web app: the Telegram and WhatsApp webhooks that are configured, and a health check.
+              whatsapp: WhatsAppChannel | None = None, console: Any = None) -> Starlette:
+    """The web app: the Telegram and WhatsApp webhooks that are configured, a health check, and the staff console
+    at /console/ (when given).
 
     Both webhooks store what they accept before answering 200, refuse bodies over 256 KB before reading them
     whole, and answer 4xx (keeping nothing) to bodies that are not what the platform sends; 503 when the
@@ -117,6 +119,10 @@ def make_asgi(settings: Settings, telegram: TelegramInbox | None = None,
     if whatsapp is not None:
         routes.append(Route(WHATSAPP_PATH, whatsapp_verify, methods=["GET"]))
         routes.append(Route(WHATSAPP_PATH, whatsapp_webhook, methods=["POST"]))
+    if console is not None:
+        from .channels.console.web import mount
+
+        routes.append(mount(console))
     return Starlette(routes=routes)
 
 
@@ -177,9 +183,15 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
         tasks: list[asyncio.Task] = []
 
         desk = None
+        wa_client = whatsapp.client if whatsapp is not None else None
         if application is not None and staff_ids(runtime.kb, settings.admin_telegram_ids):
-            desk = make_desk(settings, runtime, application.bot, whatsapp.client if whatsapp is not None else None)
+            desk = make_desk(settings, runtime, application.bot, wa_client)
             application.bot_data.desk = desk
+        console = None
+        if settings.console:
+            console = make_console(settings, runtime, desk=desk, broadcaster=broadcaster, may_send=may_send,
+                                   senders=handoff_senders(settings, runtime, application.bot if application else None,
+                                                           wa_client))
 
         async def tell_staff(text: str) -> None:
             if application is not None:
@@ -212,8 +224,10 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
                                        "bot stopped. Their delivery is uncertain; they were not resent. "
                                        "See 'exportbot reminders status'.")
                 tasks.append(asyncio.create_task(run_scheduler(broadcaster, stop, desk)))
-            if settings.telegram_webhook_url or whatsapp is not None:
-                web_app = make_asgi(settings, telegram if settings.telegram_webhook_url else None, whatsapp)
+            if settings.telegram_webhook_url or whatsapp is not None or console is not None:
+                web_app = make_asgi(settings, telegram if settings.telegram_webhook_url else None, whatsapp, console)
+                if console is not None:
+                    log.info("staff console: http://localhost:%d/console/", settings.port)
                 await _run_uvicorn(web_app, settings.port, stop)
             else:
                 await stop.wait()
@@ -222,6 +236,8 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
             stop.set()
             broadcaster.stopping.set()
             _on_signal(signal.SIGHUP, None)
+            if console is not None:
+                tasks.extend(console.tasks)            # broadcasts the console started: they stop where they are
             for result in await asyncio.gather(*tasks, return_exceptions=True):
                 if isinstance(result, Exception):
                     log.error("background task failed", exc_info=result)
@@ -308,7 +324,7 @@ async def _tell_admins(application: Application, ids, text: str) -> None:
             log.warning("could not tell admin: %s", exc)
 
 
-async def _run_uvicorn(app: Starlette, port: int, stop: asyncio.Event) -> None:
+async def _run_uvicorn(app: Starlette, port: int, stop: asyncio.Event, host: str = "0.0.0.0") -> None:
     import socket
 
     import uvicorn
@@ -317,7 +333,7 @@ async def _run_uvicorn(app: Starlette, port: int, stop: asyncio.Event) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit this; without it each response waits ~40 ms on a delayed ACK.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind(("0.0.0.0", port))
+    sock.bind((host, port))
     sock.listen(128)
     sock.setblocking(False)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
@@ -336,7 +352,8 @@ def _safe_base(url: str) -> str:
 
 def serve(settings: Settings) -> int:
     setup_logging(settings.log_level, [str(settings.telegram_token), str(settings.telegram_webhook_secret),
-                                       str(settings.whatsapp_token), str(settings.whatsapp_app_secret)])
+                                       str(settings.whatsapp_token), str(settings.whatsapp_app_secret),
+                                       str(settings.console_secret)])
 
     async def main() -> int:
         stop = asyncio.Event()
@@ -346,3 +363,43 @@ def serve(settings: Settings) -> int:
         return await serve_async(settings, stop)
 
     return asyncio.run(main())
+
+
+async def console_async(settings: Settings, host: str, port: int, stop: asyncio.Event | None = None,
+                        ready: asyncio.Event | None = None) -> int:
+    """`exportbot console`: the staff console alone, for a machine without the bot's tokens (or beside a running
+    serve). Hand-off answers go out when a channel's token is set; broadcasts are queued for the running serve;
+    edits made by hand to the knowledge files go live here too."""
+    from .app import channel_clients
+
+    stop = stop or asyncio.Event()
+    quiet_http_logs()
+    store = await Store(settings.db_path).open()
+    try:
+        try:
+            runtime = open_runtime(settings, store)
+        except KnowledgeError as exc:
+            for problem in exc.problems:
+                log.error("%s", problem)
+            log.error("the knowledge base has %d problem(s); fix them first (exportbot kb check)", len(exc.problems))
+            return 1
+        async with channel_clients(settings) as (bot, client):
+            console = make_console(settings, runtime, senders=handoff_senders(settings, runtime, bot, client))
+
+            async def nobody(_: str) -> None:
+                return None
+
+            watcher = KnowledgeWatcher(runtime, nobody, interval=settings.watch_interval)
+            watching = asyncio.create_task(watcher.run(stop))
+            from .channels.console.web import standalone_app
+
+            if ready is not None:
+                ready.set()
+            try:
+                await _run_uvicorn(standalone_app(console), port, stop, host=host)
+            finally:
+                stop.set()
+                await watching
+        return 0
+    finally:
+        await store.close()

@@ -51,6 +51,13 @@ def _seconds(raw: str, name: str) -> float:
     return value
 
 
+def _switch(raw: str, name: str) -> bool:
+    value = raw.lower()
+    if value not in ("on", "off", "1", "0", "yes", "no", "true", "false"):
+        raise SystemExit(f"{name} must be on or off, not '{raw}'")
+    return value in ("on", "1", "yes", "true")
+
+
 def _ids(raw: str) -> frozenset[int]:
     out = set()
     for part in raw.replace(" ", "").split(","):
@@ -85,6 +92,9 @@ class Settings:
     deadline_offsets: str = "2"              # days before a registration deadline
     reminder_time: str = "10:00"             # IST; never between 21:00 and 08:00
     watch_interval: float = 2.0              # seconds between looks at the knowledge files (live edits)
+    console: bool = False                    # the staff console on `serve`'s web server (CONSOLE, on by default)
+    console_secret: Secret = Secret("")      # signs console sessions; without it they end when the process stops
+    console_session_minutes: int = 60        # a console session ends after this long without a request
 
     @property
     def whatsapp_configured(self) -> bool:
@@ -133,6 +143,9 @@ class Settings:
             deadline_offsets=get("DEADLINE_OFFSETS", "2"),
             reminder_time=get("REMINDER_TIME", "10:00"),
             watch_interval=_seconds(get("KNOWLEDGE_WATCH_SECONDS", "2"), "KNOWLEDGE_WATCH_SECONDS"),
+            console=_switch(get("CONSOLE", "on"), "CONSOLE"),
+            console_secret=Secret(get("CONSOLE_SECRET")),
+            console_session_minutes=_int(get("CONSOLE_SESSION_MINUTES", "60"), "CONSOLE_SESSION_MINUTES"),
         )
 
     def reminder_settings(self) -> "ReminderSettings":

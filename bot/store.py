@@ -189,6 +189,17 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (staff_chat, message_id)
     );
     """,
+    # 7: sign-in accounts of the staff console: a login name, the staff member it is (their Telegram id in
+    #    knowledge/staff.yaml or ADMIN_TELEGRAM_IDS, which decide the role) and an argon2 password hash
+    """
+    CREATE TABLE console_accounts (
+        login TEXT PRIMARY KEY,
+        telegram_id INTEGER NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    """,
 )
 
 BUSY_TIMEOUT_MS = 5000          # a short lock by another process is waited out, not turned into an error
@@ -801,6 +812,33 @@ class Store:
         sets = ", ".join(f"{k} = ?" for k in values)
         await self.db.execute(f"UPDATE handoffs SET {sets} WHERE id = ?", (*values.values(), handoff_id))
         await self.db.commit()
+
+    # ------------------------------------------------------------ staff console accounts
+
+    async def console_account_set(self, login: str, telegram_id: int, password_hash: str) -> None:
+        """Create the account, or give it a new password hash (and staff member)."""
+        now = self.clock()
+        await self.db.execute(
+            """INSERT INTO console_accounts (login, telegram_id, password_hash, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (login) DO UPDATE SET telegram_id = excluded.telegram_id,
+                   password_hash = excluded.password_hash, updated_at = excluded.updated_at""",
+            (login, telegram_id, password_hash, now, now))
+        await self.db.commit()
+
+    async def console_account(self, login: str) -> dict[str, Any] | None:
+        async with self.db.execute("SELECT * FROM console_accounts WHERE login = ?", (login,)) as cur:
+            row = await cur.fetchone()
+        return dict(row) if row else None
+
+    async def console_accounts(self) -> list[dict[str, Any]]:
+        async with self.db.execute("SELECT * FROM console_accounts ORDER BY login") as cur:
+            return [dict(r) for r in await cur.fetchall()]
+
+    async def console_account_remove(self, login: str) -> bool:
+        cur = await self.db.execute("DELETE FROM console_accounts WHERE login = ?", (login,))
+        await self.db.commit()
+        return cur.rowcount == 1
 
     # ------------------------------------------------------------ admin reports
 

@@ -113,14 +113,20 @@ class Broadcaster:
             log.info("reminder %s: %d recipients queued", due.key, len(rows))
         return added
 
-    async def create_broadcast(self, text: str, segment: str, created_by: str, now: datetime) -> tuple[int, dict[str, int]]:
-        """A draft broadcast and how many subscribers per channel it would reach."""
-        counts = per_channel(await self.store.subscribers(), lambda s: in_segment(s, segment))
+    async def create_broadcast(self, text: str, segment: str, created_by: str, now: datetime,
+                               text_hi: str | None = None) -> tuple[int, dict[str, int]]:
+        """A draft broadcast and how many subscribers per channel it would reach (Hindi users get ``text_hi``
+        when given, else the same text)."""
+        counts = await self.recipients(segment)
         key = f"broadcast:{now.timestamp():.6f}:{created_by}"
         campaign_id = await self.store.upsert_campaign(key, "broadcast", now.timestamp(), CampaignStatus.DRAFT,
-                                                       segment=segment, text_en=text, text_hi=text,
+                                                       segment=segment, text_en=text, text_hi=text_hi or text,
                                                        created_by=created_by)
         return campaign_id, counts
+
+    async def recipients(self, segment: str) -> dict[str, int]:
+        """How many subscribers per channel a segment reaches now."""
+        return per_channel(await self.store.subscribers(), lambda s: in_segment(s, segment))
 
     async def confirm_broadcast(self, campaign_id: int) -> int:
         campaign = await self.store.campaign(campaign_id)

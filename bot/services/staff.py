@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from ..core.answers import AnswerEngine
+from ..core.campaigns import Campaign
 from ..core.dialogue import Button, Reply, UserState
-from ..core.entities import KnowledgeBase, clip
+from ..core.entities import Entry, KnowledgeBase, clip
 from ..core.texts import t
-from .kbedit import add_alias
+from . import reports
+from .kbedit import AliasError, add_alias
 from .reports import Group, closest_entries
 
 log = logging.getLogger("exportbot.staff")
@@ -37,6 +39,41 @@ class Scope:
 
     def sees(self, district: str | None) -> bool:
         return self.districts is None or district in self.districts
+
+    @property
+    def label(self) -> str:
+        """Who did it, as the store records it ("DIC Hathras desk (501)")."""
+        return f"{self.name} ({self.telegram_id})"
+
+
+def entry_districts(entry: Entry) -> frozenset[str]:
+    """The districts an entry is about (none: it is about the whole state)."""
+    return frozenset(([entry.district] if entry.district else []) + list(entry.districts))
+
+
+def sees_entry(scope: Scope, entry: Entry) -> bool:
+    """State-wide entries and the staff member's own districts' entries (not another district's)."""
+    about = entry_districts(entry)
+    return scope.districts is None or not about or bool(about & scope.districts)
+
+
+def sees_campaign(kb: KnowledgeBase, scope: Scope, campaign: Campaign) -> bool:
+    """A district's broadcasts and the reminders of events held only in the staff member's districts."""
+    if scope.districts is None:
+        return True
+    if campaign.kind == "broadcast":
+        kind, _, district = (campaign.segment or "").partition(":")
+        return kind == "district" and district in scope.districts
+    event = next((e for e in kb.events if e.id == campaign.event_id), None)
+    return event is not None and bool(event.districts) and set(event.districts) <= scope.districts
+
+
+def may_edit_entry(scope: Scope, entry: Entry) -> bool:
+    """Texts of state-wide entries and facts are the state admins'; district staff edit their districts' entries.
+
+    Any staff member may teach an entry they see a new question (an alias), as on Telegram."""
+    about = entry_districts(entry)
+    return scope.districts is None or (bool(about) and about <= scope.districts)
 
 
 def scope_of(kb: KnowledgeBase, admin_ids: frozenset[int], telegram_id: int | None) -> Scope | None:
@@ -136,14 +173,11 @@ class HandoffDesk:
             log.warning("handoff=%d not delivered: %s", handoff_id, result.status)
             await self.store.handoff_set(handoff_id, delivery=result.status)
             return Reply(f"Hand-off #{handoff_id} could NOT be delivered: {why}. It stays open.")
-        await self.store.handoff_answer(handoff_id, f"{staff.name} ({staff.telegram_id})", text.strip(), "sent")
+        await self.store.handoff_answer(handoff_id, staff.label, text.strip(), "sent")
         log.info("handoff=%d answered by staff=%d", handoff_id, staff.telegram_id)
         rows: tuple[tuple[Button, ...], ...] = ()
-        entry = h["entry_id"]
-        if entry is None:                                  # the entry nearest to the question, for one tap
-            near = closest_entries(self.engine(), h["question"].split("\n(looking for:")[0], limit=1)
-            entry = near[0][0] if near else None
-        if entry is not None and entry in kb.entries:
+        entry = handoff_nearest_entry(self.engine(), h)     # the entry nearest to the question, for one tap
+        if entry is not None:
             rows += ((Button(clip(f"➕ alias of {entry}", 40), f"hoa:{handoff_id}:{entry}"),),)
         rows += ((Button("📝 needs a new answer (to-do)", f"hot:{handoff_id}"),),)
         return Reply(f"✓ Sent to the user (hand-off #{handoff_id}). Make the bot answer it next time:", rows)
@@ -234,6 +268,103 @@ async def todo_from_group(store: Any, group: Group, by: str) -> int:
 def handoff_question(handoff: dict[str, Any]) -> str:
     """The user's own words of a hand-off (without the '(looking for: ...)' line added for staff)."""
     return str(handoff["question"]).split("\n(looking for:")[0]
+
+
+# ---------------------------------------------------------------- what staff do with a question (Telegram and console)
+
+GROUP_WINDOW = 30 * 86400          # a group shown in an older report (or page) is still found
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a staff action did: ``kind`` alias | todo | dismissed | gone | error; ``text`` says it in English."""
+
+    kind: str
+    text: str
+    taught: Taught | None = None
+    number: int | None = None          # the to-do's number
+
+
+async def scoped_group(runtime: Any, scope: Scope, key: int) -> Group | None:
+    """The unanswered group with this key among the staff member's districts' questions (None: not theirs, or
+    dealt with already)."""
+    report = await reports.unanswered(runtime.store, runtime.engine, runtime.store.clock() - GROUP_WINDOW,
+                                      scope.districts)
+    return reports.find_group(report, key)
+
+
+async def _teach(runtime: Any, scope: Scope, entry_id: str, question: str, question_ids: Sequence[int] = (),
+                 handoff_id: int | None = None) -> Action:
+    entry = runtime.kb.entries.get(entry_id)
+    if entry is None or not sees_entry(scope, entry):
+        return Action("error", f"Could not add the alias: there is no entry '{entry_id}' among yours.")
+    try:
+        taught = await teach_alias(runtime, entry_id, question, question_ids, handoff_id=handoff_id)
+    except AliasError as exc:
+        return Action("error", "Could not add the alias: " + exc.message + "".join(f"\n{p}" for p in exc.problems[:10]))
+    return Action("alias", taught_text(entry_id, question, taught), taught=taught)
+
+
+async def group_alias(runtime: Any, scope: Scope, key: int, entry_id: str) -> Action:
+    group = await scoped_group(runtime, scope, key)
+    if group is None:
+        return Action("gone", "That question was dealt with already (or is not in your district).")
+    return await _teach(runtime, scope, entry_id, group.text, [a.id for a in group.items])
+
+
+async def group_todo(runtime: Any, scope: Scope, key: int) -> Action:
+    group = await scoped_group(runtime, scope, key)
+    if group is None:
+        return Action("gone", "That question was dealt with already (or is not in your district).")
+    todo_id = await todo_from_group(runtime.store, group, scope.label)
+    return Action("todo", f"📝 \"{group.text}\" is on the to-do list as #{todo_id}; it shows in the unanswered "
+                          "report.", number=todo_id)
+
+
+async def group_dismiss(runtime: Any, scope: Scope, key: int) -> Action:
+    """Nothing to do about these questions (a joke, a test, spam): they leave the unanswered list."""
+    group = await scoped_group(runtime, scope, key)
+    if group is None:
+        return Action("gone", "That question was dealt with already (or is not in your district).")
+    await runtime.store.resolve_questions([a.id for a in group.items], f"dismissed:{scope.label}")
+    return Action("dismissed", f"\"{group.text}\" ({group.count}) dismissed: it leaves the unanswered list.")
+
+
+async def _scoped_handoff(runtime: Any, scope: Scope, handoff_id: int) -> tuple[dict[str, Any] | None, Action | None]:
+    handoff = await runtime.store.handoff(handoff_id)
+    if handoff is None or not scope.sees(handoff["district"]):
+        return None, Action("gone", "That hand-off is not one of your district's questions.")
+    if handoff["resolved"]:
+        return None, Action("gone", f"Hand-off #{handoff['id']} was dealt with already ({handoff['resolved']}).")
+    return handoff, None
+
+
+async def handoff_alias(runtime: Any, scope: Scope, handoff_id: int, entry_id: str) -> Action:
+    handoff, refused = await _scoped_handoff(runtime, scope, handoff_id)
+    if handoff is None:
+        assert refused is not None
+        return refused
+    return await _teach(runtime, scope, entry_id, handoff_question(handoff), handoff_id=handoff["id"])
+
+
+async def handoff_todo(runtime: Any, scope: Scope, handoff_id: int) -> Action:
+    handoff, refused = await _scoped_handoff(runtime, scope, handoff_id)
+    if handoff is None:
+        assert refused is not None
+        return refused
+    todo_id = await add_todo(runtime.store, handoff_question(handoff), note=f"answered: {handoff['answer']}",
+                             district=handoff["district"], lang=handoff["lang"], count=1, by=scope.label,
+                             handoff_id=handoff["id"])
+    return Action("todo", f"📝 Hand-off #{handoff['id']} is on the to-do list as #{todo_id}.", number=todo_id)
+
+
+def handoff_nearest_entry(engine: AnswerEngine, handoff: dict[str, Any]) -> str | None:
+    """The entry a hand-off's question is closest to (its declined answer's, or the best match now)."""
+    entry = handoff["entry_id"]
+    if entry is None:
+        near = closest_entries(engine, handoff_question(handoff), limit=1)
+        entry = near[0][0] if near else None
+    return entry if entry in engine.kb.entries else None
 
 
 # ---------------------------------------------------------------- broadcasts within a scope

@@ -16,14 +16,12 @@ from ...core.entities import clip
 from ...services import reports
 from ...services.admin import format_stats
 from ...services.charts import usage_chart
-from ...services.kbedit import AliasError
-from ...services.staff import (Notify, Scope, add_todo, handoff_question, scope_of, taught_text, teach_alias,
-                               todo_from_group)
+from ...services.staff import (Action, Notify, Scope, group_alias, group_todo, handoff_alias, handoff_todo,
+                               scope_of)
 from .context import Context
 
 log = logging.getLogger("exportbot.telegram.staff")
 GROUPS_WITH_BUTTONS = 5
-BUTTON_WINDOW = 30 * 86400        # a button under an older report still finds its group
 
 
 def make_notifier(bot: Bot) -> Notify:
@@ -86,41 +84,19 @@ async def staff_button(update: Update, context: Context) -> bool:
         return False
     await query.answer()
     runtime = context.application.bot_data.runtime
-    store = runtime.store
     parts = query.data.split(":")
-    by = f"{scope.name} ({scope.telegram_id})"
-    text: str
-    try:
-        if parts[0] == "ua" and len(parts) >= 3 and parts[2].isdigit():
-            report = await reports.unanswered(store, runtime.engine, time.time() - BUTTON_WINDOW, scope.districts)
-            group = reports.find_group(report, int(parts[2]))
-            if group is None:
-                text = "That question was dealt with already (or is not in your district)."
-            elif parts[1] == "a" and len(parts) == 4:
-                taught = await teach_alias(runtime, parts[3], group.text, [a.id for a in group.items])
-                text = taught_text(parts[3], group.text, taught)
-            else:
-                todo_id = await todo_from_group(store, group, by)
-                text = f"📝 \"{group.text}\" is on the to-do list as #{todo_id}; it shows in the unanswered report."
-        elif parts[0] in ("hoa", "hot") and len(parts) >= 2 and parts[1].isdigit():
-            handoff = await store.handoff(int(parts[1]))
-            if handoff is None or not scope.sees(handoff["district"]):
-                text = "That hand-off is not one of your district's questions."
-            elif handoff["resolved"]:
-                text = f"Hand-off #{handoff['id']} was dealt with already ({handoff['resolved']})."
-            elif parts[0] == "hoa" and len(parts) == 3:
-                question = handoff_question(handoff)
-                taught = await teach_alias(runtime, parts[2], question, handoff_id=handoff["id"])
-                text = taught_text(parts[2], question, taught)
-            else:
-                todo_id = await add_todo(store, handoff_question(handoff), note=f"answered: {handoff['answer']}",
-                                         district=handoff["district"], lang=handoff["lang"], count=1, by=by,
-                                         handoff_id=handoff["id"])
-                text = f"📝 Hand-off #{handoff['id']} is on the to-do list as #{todo_id}."
+    if parts[0] == "ua" and len(parts) >= 3 and parts[2].isdigit():
+        if parts[1] == "a" and len(parts) == 4:
+            action = await group_alias(runtime, scope, int(parts[2]), parts[3])
         else:
-            text = "This button has expired."
-    except AliasError as exc:
-        text = "Could not add the alias: " + exc.message + "".join(f"\n{p}" for p in exc.problems[:10])
+            action = await group_todo(runtime, scope, int(parts[2]))
+    elif parts[0] == "hoa" and len(parts) == 3 and parts[1].isdigit():
+        action = await handoff_alias(runtime, scope, int(parts[1]), parts[2])
+    elif parts[0] == "hot" and len(parts) >= 2 and parts[1].isdigit():
+        action = await handoff_todo(runtime, scope, int(parts[1]))
+    else:
+        action = Action("gone", "This button has expired.")
+    text = action.text
     log.info("staff=%s button=%s", scope.telegram_id, parts[0])
     if query.message is not None:
         await context.bot.send_message(query.message.chat.id, text)

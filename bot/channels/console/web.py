@@ -1,0 +1,662 @@
+"""The staff console's routes: check the session, the CSRF token and the staff member's scope, read the form,
+call bot.services, render a Jinja2 template. Nothing is decided here that Telegram or the command line decide
+elsewhere: the same service functions do the work for all three.
+
+Every route but the sign-in page, the language switch and the static files (a style sheet and htmx) needs a
+session. Every id in a URL or a form is checked against the staff member's districts on the server; what is not
+theirs is answered 404, as if it did not exist.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ...core.campaigns import CampaignStatus
+from ...core.events import IST
+from ...services import reports
+from ...services.accounts import Account, Throttle, account_scope, verify
+from ...services.admin import campaign_label, change_campaign
+from ...services.charts import usage_chart
+from ...services.entryedit import EditError, edit, fact_values, find_entries, read_form
+from ...services.outbox import Broadcaster
+from ...services.staff import (Action, HandoffDesk, Scope, entry_districts, group_alias, group_dismiss, group_todo,
+                               handoff_alias, handoff_nearest_entry, handoff_question, handoff_todo, may_edit_entry,
+                               resolve_segment, sees_campaign, sees_entry)
+from .sessions import COOKIE, PRE_COOKIE, Session, Sessions, fingerprint, new_token
+from .texts import FIELD_NAMES, KIND_NAMES, text
+
+log = logging.getLogger("exportbot.console")
+HERE = Path(__file__).parent
+PREFIX = "/console"
+LANG_COOKIE = "exportbot_console_lang"
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
+                                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+}
+
+
+class NotYours(Exception):
+    """An id that is not among the staff member's districts' data (or does not exist): 404."""
+
+
+@dataclass
+class Console:
+    """What the console works with: the live runtime, the hand-off desk and the broadcaster of this process."""
+
+    runtime: Any
+    desk: HandoffDesk
+    broadcaster: Broadcaster
+    admin_ids: frozenset[int]
+    sessions: Sessions
+    may_send: bool = False             # this process delivers broadcasts itself (serve); else a running serve does
+    by_login: Throttle = field(default_factory=lambda: Throttle(limit=5))
+    by_address: Throttle = field(default_factory=lambda: Throttle(limit=20))
+    tasks: set[asyncio.Task] = field(default_factory=set)
+
+    @property
+    def store(self) -> Any:
+        return self.runtime.store
+
+
+@dataclass
+class Ctx:
+    request: Request
+    console: Console
+    account: Account
+    session: Session
+    lang: str
+    form: FormData | None
+
+    @property
+    def scope(self) -> Scope:
+        return self.account.scope
+
+    @property
+    def kb(self):
+        return self.console.runtime.kb
+
+    def t(self, key: str, **values: object) -> str:
+        return text(key, self.lang, **values)
+
+
+env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
+                  trim_blocks=True, lstrip_blocks=True)
+
+
+def _lang(request: Request) -> str:
+    return "hi" if request.cookies.get(LANG_COOKIE) == "hi" else "en"
+
+
+def _html(template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    return HTMLResponse(env.get_template(template).render(**values), status_code=status, headers=SECURITY_HEADERS)
+
+
+def render(ctx: Ctx, template: str, status: int = 200, **values: Any) -> HTMLResponse:
+    kb = ctx.kb
+    districts = ("" if ctx.scope.districts is None else
+                 ", ".join(kb.districts[d].name.get(ctx.lang) if d in kb.districts else d
+                           for d in sorted(ctx.scope.districts)))
+    return _html(template, status, t=ctx.t, lang=ctx.lang, csrf=ctx.console.sessions.csrf(ctx.session),
+                 scope=ctx.scope, scope_text=districts or ctx.t("scope_all"), path=ctx.request.url.path,
+                 prefix=PREFIX, district_name=lambda d: _district(kb, d, ctx.lang), **values)
+
+
+def _district(kb: Any, district: str | None, lang: str) -> str:
+    if district and district in kb.districts:
+        return kb.districts[district].name.get(lang)
+    return "—"
+
+
+def _refuse(request: Request) -> Response:
+    """No session: a page asks to sign in; htmx is told to go there; anything else is 401."""
+    login = f"{PREFIX}/login"
+    if request.headers.get("HX-Request"):
+        return Response("sign in", status_code=401, headers={"HX-Redirect": login, **SECURITY_HEADERS})
+    if request.method == "GET":
+        return RedirectResponse(f"{login}?next={request.url.path}", status_code=303, headers=SECURITY_HEADERS)
+    return Response("sign in first", status_code=401, headers=SECURITY_HEADERS)
+
+
+Handler = Callable[[Ctx], Awaitable[Response]]
+
+
+def page(console: Console, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """The session, the account's scope now, and for a POST the CSRF token: then the handler."""
+
+    async def endpoint(request: Request) -> Response:
+        lang = _lang(request)
+        session = console.sessions.read(request.cookies.get(COOKIE))
+        account = None
+        if session is not None:
+            account = await account_scope(console.store, console.runtime.kb, console.admin_ids, session.login)
+        if session is None or account is None or fingerprint(account.password_hash) != session.fingerprint:
+            return _refuse(request)
+        form = None
+        if request.method == "POST":
+            form = await request.form()
+            token = form.get("csrf") or request.headers.get("X-CSRF-Token")
+            if not console.sessions.csrf_ok(session, str(token) if token else None):
+                log.warning("console: a form without a valid CSRF token was refused")
+                return _html("message.html", 403, t=lambda k, **v: text(k, lang, **v), lang=lang, prefix=PREFIX,
+                             message=text("form_expired", lang))
+        ctx = Ctx(request, console, account, session, lang, form)
+        try:
+            response = await handler(ctx)
+        except NotYours:
+            response = render(ctx, "message.html", 404, message=ctx.t("not_yours"))
+        if console.sessions.needs_renewal(session):
+            _set_session(request, response, console.sessions.issue(account.login, account.password_hash,
+                                                                    session.issued))
+        return response
+
+    return endpoint
+
+
+def _set_session(request: Request, response: Response, value: str) -> None:
+    response.set_cookie(COOKIE, value, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                        path=PREFIX)
+
+
+def _field(ctx: Ctx, name: str) -> str:
+    assert ctx.form is not None
+    value = ctx.form.get(name)
+    return str(value) if value is not None else ""
+
+
+def _int(value: str) -> int:
+    if not value.isdigit():
+        raise NotYours()
+    return int(value)
+
+
+# ---------------------------------------------------------------- signing in and out
+
+def login_routes(console: Console) -> list[Route]:
+    async def login_page(request: Request, message: str = "", status: int = 200) -> Response:
+        lang = _lang(request)
+        token = request.cookies.get(PRE_COOKIE) or new_token()
+        response = _html("login.html", status, t=lambda k, **v: text(k, lang, **v), lang=lang, prefix=PREFIX,
+                         csrf=token, message=message, next=_local(request.query_params.get("next", "")),
+                         path=request.url.path)
+        response.set_cookie(PRE_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                            path=PREFIX)
+        return response
+
+    async def login_get(request: Request) -> Response:
+        return await login_page(request)
+
+    async def login_post(request: Request) -> Response:
+        lang = _lang(request)
+        form = await request.form()
+        pre = request.cookies.get(PRE_COOKIE)
+        if not pre or form.get("csrf") != pre:
+            return await login_page(request, text("form_expired", lang), 403)
+        login = str(form.get("login", "")).strip().lower()[:64]
+        address = request.client.host if request.client else "?"
+        wait = max(console.by_login.wait(login), console.by_address.wait(address))
+        if wait > 0:
+            log.warning("console: sign-in refused by the throttle")
+            return await login_page(request, text("throttled", lang, minutes=max(1, round(wait / 60))), 429)
+        account = await verify(console.store, console.runtime.kb, console.admin_ids, login,
+                               str(form.get("password", "")))
+        if account is None:
+            console.by_login.failed(login)
+            console.by_address.failed(address)
+            log.info("console: a sign-in failed")
+            return await login_page(request, text("bad_login", lang), 401)
+        console.by_login.succeeded(login)
+        log.info("console: staff=%d signed in", account.scope.telegram_id)
+        response = RedirectResponse(_local(str(form.get("next", ""))) or f"{PREFIX}/", status_code=303,
+                                    headers=SECURITY_HEADERS)
+        _set_session(request, response, console.sessions.issue(account.login, account.password_hash))
+        response.delete_cookie(PRE_COOKIE, path=PREFIX)
+        return response
+
+    async def logout(ctx: Ctx) -> Response:
+        ctx.console.sessions.end(ctx.session)
+        response = RedirectResponse(f"{PREFIX}/login", status_code=303, headers=SECURITY_HEADERS)
+        response.delete_cookie(COOKIE, path=PREFIX)
+        return response
+
+    async def language(request: Request) -> Response:
+        code = request.path_params["code"]
+        response = RedirectResponse(_local(request.query_params.get("next", "")) or f"{PREFIX}/", status_code=303,
+                                    headers=SECURITY_HEADERS)
+        response.set_cookie(LANG_COOKIE, "hi" if code == "hi" else "en", samesite="strict", path=PREFIX,
+                            max_age=365 * 86400)
+        return response
+
+    return [Route("/login", login_get, methods=["GET"]), Route("/login", login_post, methods=["POST"]),
+            Route("/logout", page(console, logout), methods=["POST"]),
+            Route("/lang/{code}", language, methods=["GET"])]
+
+
+def _local(target: str) -> str:
+    """Only a path of the console itself is a place to go back to (never another site)."""
+    return target if target.startswith(PREFIX + "/") and "//" not in target and "\\" not in target else ""
+
+
+# ---------------------------------------------------------------- today
+
+async def today(ctx: Ctx) -> Response:
+    store = ctx.console.store
+    now = store.clock()
+    stats = await store.stats(districts=ctx.scope.districts)
+    week = await reports.usage(store, now - 7 * 86400, ctx.scope.districts)
+    waiting = await store.handoffs(status="open", districts=ctx.scope.districts)
+    top = [(e, ctx.kb.entries[e].title.get(ctx.lang) if e in ctx.kb.entries else e, n) for e, n in week.top_entries[:5]]
+    return render(ctx, "today.html", stats=stats, week=week, waiting=len(waiting), top=top,
+                  rate=f"{100 * week.decline_rate:.0f}%" if week.questions else "—")
+
+
+async def chart(ctx: Ctx) -> Response:
+    store = ctx.console.store
+    used = await reports.usage(store, store.clock() - 30 * 86400, ctx.scope.districts)
+    png = await asyncio.to_thread(usage_chart, used, ctx.kb)
+    return Response(png, media_type="image/png", headers=SECURITY_HEADERS)
+
+
+# ---------------------------------------------------------------- unanswered
+
+def _title(ctx: Ctx, entry_id: str) -> str:
+    entry = ctx.kb.entries.get(entry_id)
+    return entry.title.get(ctx.lang) if entry is not None else entry_id
+
+
+async def unanswered(ctx: Ctx) -> Response:
+    store = ctx.console.store
+    days = 30 if ctx.request.query_params.get("days") == "30" else 7
+    report = await reports.unanswered(store, ctx.console.runtime.engine, store.clock() - days * 86400,
+                                      ctx.scope.districts)
+    groups = []
+    for g in report.groups:
+        closest = [(e, _title(ctx, e)) for e, _ in g.closest
+                   if e in ctx.kb.entries and sees_entry(ctx.scope, ctx.kb.entries[e])]
+        groups.append({"key": g.key, "text": g.text, "count": g.count, "variants": g.variants[:3],
+                       "notes": g.notes[:3], "closest": closest,
+                       "kinds": ", ".join(f"{reports.KIND_LABEL[k]} {n}" for k, n in g.tally("kind")),
+                       "districts": ", ".join(f"{_district(ctx.kb, d, ctx.lang)} {n}" for d, n in g.tally("district")),
+                       "langs": ", ".join(f"{lang} {n}" for lang, n in g.tally("lang"))})
+    return render(ctx, "unanswered.html", groups=groups, todo=report.todo, days=days)
+
+
+def _action_response(ctx: Ctx, action: Action, back: str) -> Response:
+    ok = action.kind in ("alias", "todo", "dismissed") and not (action.taught and action.taught.problems)
+    if ctx.request.headers.get("HX-Request"):
+        return render(ctx, "_done.html", ok=ok, message=action.text)
+    return render(ctx, "message.html", message=action.text, back=back)
+
+
+async def unanswered_action(ctx: Ctx) -> Response:
+    key = _int(ctx.request.path_params["key"])
+    what = ctx.request.path_params["what"]
+    runtime = ctx.console.runtime
+    if what == "alias":
+        action = await group_alias(runtime, ctx.scope, key, _field(ctx, "entry"))
+    elif what == "todo":
+        action = await group_todo(runtime, ctx.scope, key)
+    elif what == "dismiss":
+        action = await group_dismiss(runtime, ctx.scope, key)
+    else:
+        raise NotYours()
+    log.info("console: staff=%d unanswered %s -> %s", ctx.scope.telegram_id, what, action.kind)
+    if action.kind == "gone":
+        raise NotYours()
+    return _action_response(ctx, action, f"{PREFIX}/unanswered")
+
+
+async def entry_search(ctx: Ctx) -> Response:
+    """Entries to add a question to, as the clerk types (htmx)."""
+    params = ctx.request.query_params
+    found = find_entries(ctx.kb, ctx.console.runtime.engine, params.get("q", ""),
+                         visible=lambda e: sees_entry(ctx.scope, e), limit=8) if params.get("q", "").strip() else []
+    target = params.get("target", "")
+    if not (target.startswith(f"{PREFIX}/unanswered/") or target.startswith(f"{PREFIX}/handoffs/")):
+        target = ""
+    return render(ctx, "_entry_choices.html", entries=[(e.id, e.title.get(ctx.lang), e.kind) for e in found],
+                  target=target, searched=bool(params.get("q", "").strip()))
+
+
+# ---------------------------------------------------------------- hand-offs
+
+def _ago(now: float, then: float, lang: str) -> str:
+    hours = (now - then) / 3600
+    if hours < 1:
+        return f"{max(1, round(hours * 60))} min"
+    if hours < 48:
+        return f"{hours:.0f} h" if lang == "en" else f"{hours:.0f} घंटे"
+    return f"{hours / 24:.0f} days" if lang == "en" else f"{hours / 24:.0f} दिन"
+
+
+async def handoffs(ctx: Ctx) -> Response:
+    store = ctx.console.store
+    now = store.clock()
+    waiting = await store.handoffs(status="open", districts=ctx.scope.districts)
+    answered = [h for h in await store.handoffs(status="answered", since=now - 7 * 86400,
+                                                districts=ctx.scope.districts)][-20:]
+    engine = ctx.console.runtime.engine
+    rows = [{**h, "ago": _ago(now, h["created_at"], ctx.lang), "district_name": _district(ctx.kb, h["district"], ctx.lang),
+             "user_question": handoff_question(h), "near": handoff_nearest_entry(engine, h)} for h in waiting]
+    done = [{**h, "user_question": handoff_question(h), "near": handoff_nearest_entry(engine, h)}
+            for h in reversed(answered)]
+    return render(ctx, "handoffs.html", waiting=rows, answered=done, title_of=lambda e: _title(ctx, e))
+
+
+async def _own_handoff(ctx: Ctx, handoff_id: int) -> dict[str, Any]:
+    handoff = await ctx.console.store.handoff(handoff_id)
+    if handoff is None or not ctx.scope.sees(handoff["district"]):
+        raise NotYours()
+    return handoff
+
+
+async def handoff_answer(ctx: Ctx) -> Response:
+    handoff = await _own_handoff(ctx, _int(ctx.request.path_params["id"]))
+    answer = _field(ctx, "answer").strip()
+    if not answer:
+        return render(ctx, "_handoff_answered.html", ok=False, message=ctx.t("empty_answer"), h=handoff, near=None,
+                      near_title="", question=handoff_question(handoff), answer="")
+    reply = await ctx.console.desk.answer(ctx.scope, handoff["id"], answer)
+    after = await ctx.console.store.handoff(handoff["id"])
+    sent = after is not None and after["status"] == "answered" and after["answer"] == answer
+    near = handoff_nearest_entry(ctx.console.runtime.engine, handoff) if sent else None
+    log.info("console: staff=%d answered handoff=%d sent=%s", ctx.scope.telegram_id, handoff["id"], sent)
+    return render(ctx, "_handoff_answered.html", ok=sent, message=reply.text, h=after or handoff, near=near,
+                  question=handoff_question(handoff), answer=answer,
+                  near_title=_title(ctx, near) if near else "")
+
+
+async def handoff_action(ctx: Ctx) -> Response:
+    handoff = await _own_handoff(ctx, _int(ctx.request.path_params["id"]))
+    what = ctx.request.path_params["what"]
+    if what == "alias":
+        action = await handoff_alias(ctx.console.runtime, ctx.scope, handoff["id"], _field(ctx, "entry"))
+    elif what == "todo":
+        action = await handoff_todo(ctx.console.runtime, ctx.scope, handoff["id"])
+    else:
+        raise NotYours()
+    return _action_response(ctx, action, f"{PREFIX}/handoffs")
+
+
+# ---------------------------------------------------------------- knowledge
+
+async def knowledge(ctx: Ctx) -> Response:
+    params = ctx.request.query_params
+    q, kind, district = params.get("q", ""), params.get("kind", ""), params.get("district", "")
+    kb = ctx.kb
+
+    def visible(entry) -> bool:
+        if not sees_entry(ctx.scope, entry) or (kind and entry.kind != kind):
+            return False
+        about = entry_districts(entry)
+        return not district or (district == "state" and not about) or district in about
+
+    found = find_entries(kb, ctx.console.runtime.engine, q, visible=visible, limit=100)
+    kinds = sorted({e.kind for e in kb.entries.values()})
+    districts = sorted(ctx.scope.districts if ctx.scope.districts is not None else kb.districts,
+                       key=lambda d: _district(kb, d, ctx.lang))
+    rows = [(e.id, e.title.get(ctx.lang), KIND_NAMES.get(e.kind, (e.kind, e.kind))[ctx.lang == "hi"],
+             ", ".join(_district(kb, d, ctx.lang) for d in sorted(entry_districts(e))) or ctx.t("statewide"))
+            for e in found]
+    template = "_entry_rows.html" if ctx.request.headers.get("HX-Request") else "knowledge.html"
+    return render(ctx, template, rows=rows, q=q, kind=kind, district=district, kinds=kinds, districts=districts,
+                  kind_names=KIND_NAMES, full=len(found) >= 100)
+
+
+def _item(ctx: Ctx, item_id: str) -> tuple[Any, bool]:
+    """(the entry or None for a fact, may the staff member edit it); NotYours when it is not to be seen."""
+    entry = ctx.kb.entries.get(item_id)
+    if entry is not None:
+        if not sees_entry(ctx.scope, entry):
+            raise NotYours()
+        return entry, may_edit_entry(ctx.scope, entry)
+    return None, ctx.scope.state_admin
+
+
+async def entry_page(ctx: Ctx, result: Any = None, message: str = "", ok: bool = True) -> Response:
+    item_id = ctx.request.path_params["id"]
+    entry, editable = _item(ctx, item_id)
+    knowledge_dir = ctx.console.runtime.knowledge_dir
+    try:
+        form = result.form if result is not None else await asyncio.to_thread(
+            read_form, knowledge_dir, item_id, entry.location if entry is not None else None)
+    except EditError:
+        raise NotYours() from None
+    facts = await asyncio.to_thread(fact_values, knowledge_dir, form.facts)
+    if result is not None and result.preview:
+        preview = result.preview
+    elif entry is not None:
+        engine = ctx.console.runtime.engine
+        preview = {lang: engine.render(entry, lang) for lang in ("en", "hi")}
+    else:
+        preview = {}
+    pairs: list[tuple[str, list[Any]]] = []
+    for f in form.fields:
+        if pairs and pairs[-1][0] == f.name:
+            pairs[-1][1].append(f)
+        else:
+            pairs.append((f.name, [f]))
+    title = entry.title.get(ctx.lang) if entry is not None else item_id
+    return render(ctx, "entry.html", item_id=item_id, title=title, form=form, pairs=pairs, editable=editable,
+                  facts=facts, preview=preview, field_names=FIELD_NAMES, message=message, ok=ok,
+                  problems=result.problems if result is not None else {},
+                  general=result.general if result is not None else [],
+                  kind=KIND_NAMES.get(entry.kind, (entry.kind,) * 2)[ctx.lang == "hi"] if entry else "fact")
+
+
+async def entry_save(ctx: Ctx) -> Response:
+    item_id = ctx.request.path_params["id"]
+    entry, editable = _item(ctx, item_id)
+    if not editable:
+        raise NotYours()
+    assert ctx.form is not None
+    values = {k: str(v) for k, v in ctx.form.items() if k not in ("csrf", "action")}
+    write = _field(ctx, "action") == "save"
+    runtime = ctx.console.runtime
+    try:
+        result = await asyncio.to_thread(edit, runtime.knowledge_dir, item_id, values, write=write,
+                                         hint=entry.location if entry is not None else None)
+    except EditError as exc:
+        return await entry_page(ctx, None, str(exc), ok=False)
+    if not result.ok:
+        return await entry_page(ctx, result, ctx.t("problems"), ok=False)
+    if not result.changed:
+        return await entry_page(ctx, result, ctx.t("unchanged"))
+    if result.written:
+        problems = await runtime.reload()
+        log.info("console: staff=%d saved %s (%s)", ctx.scope.telegram_id, item_id, result.form.file)
+        if problems:
+            return await entry_page(ctx, result, "\n".join(map(str, problems[:10])), ok=False)
+        return await entry_page(ctx, result, ctx.t("saved", file=result.form.file))
+    return await entry_page(ctx, result, ctx.t("checked"))
+
+
+async def try_question(ctx: Ctx) -> Response:
+    """What the bot would answer, and why: the top matches with their scores (htmx)."""
+    question = ctx.request.query_params.get("q", "")[:1000]
+    lang = ctx.request.query_params.get("lang") or None
+    engine = ctx.console.runtime.engine
+    if not question.strip():
+        return HTMLResponse("", headers=SECURITY_HEADERS)
+    outcome = engine.ask(question, lang=lang if lang in ("en", "hi") else None)
+    query, matches = engine.analyse(question)
+    top = [(m.entry.id, m.entry.title.get(ctx.lang), round(m.score, 3)) for m in matches[:5]]
+    return render(ctx, "_try.html", outcome=outcome, top=top, query=query)
+
+
+# ---------------------------------------------------------------- broadcasts and reminders
+
+def _segments(ctx: Ctx) -> list[tuple[str, str]]:
+    kb = ctx.kb
+    if ctx.scope.districts is not None:
+        return [(f"district:{d}", _district(kb, d, ctx.lang)) for d in sorted(ctx.scope.districts)]
+    out = [("all", ctx.t("everyone"))]
+    out += [(f"district:{d}", f"{ctx.t('district')}: {_district(kb, d, ctx.lang)}")
+            for d in sorted(kb.districts, key=lambda d: kb.districts[d].name.en)]
+    out += [(f"sector:{s}", f"{ctx.t('sector')}: {kb.sectors[s].name.get(ctx.lang)}") for s in sorted(kb.sectors)]
+    return out
+
+
+def _segment_text(ctx: Ctx, segment: str | None) -> str:
+    return dict(_segments(ctx)).get(segment or "all", segment or "all")
+
+
+async def broadcasts(ctx: Ctx, error: str = "", text_en: str = "", text_hi: str = "", segment: str = "") -> Response:
+    store = ctx.console.store
+    now = datetime.now(IST)
+    await ctx.console.broadcaster.plan(now)
+    campaigns = [c for c in await store.campaigns() if sees_campaign(ctx.kb, ctx.scope, c)]
+    recent = [c for c in campaigns if c.kind == "broadcast" and c.status != CampaignStatus.CANCELLED][-15:]
+    tallies = {c.id: (await store.tally(c.id)).line() for c in recent}
+    horizon = now.timestamp() + 30 * 86400
+    reminders = [c for c in campaigns if c.kind == "reminder" and c.due_at <= horizon and c.status in (
+        CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE, CampaignStatus.PAUSED)]
+    return render(ctx, "broadcasts.html", segments=_segments(ctx), recent=list(reversed(recent)), tallies=tallies,
+                  reminders=reminders, label=lambda c: campaign_label(c, ctx.kb), error=error, text_en=text_en,
+                  text_hi=text_hi, segment=segment, segment_text=lambda s: _segment_text(ctx, s),
+                  when=lambda ts: datetime.fromtimestamp(ts, IST).strftime("%Y-%m-%d %H:%M"))
+
+
+async def broadcast_compose(ctx: Ctx) -> Response:
+    text_en, text_hi, raw = _field(ctx, "text_en").strip(), _field(ctx, "text_hi").strip(), _field(ctx, "segment")
+    if not text_en:
+        return await broadcasts(ctx, ctx.t("empty_text"), text_en, text_hi, raw)
+    segment, why = resolve_segment(ctx.kb, ctx.scope, raw)
+    if segment is None:
+        return await broadcasts(ctx, why, text_en, text_hi, raw)
+    campaign_id, _ = await ctx.console.broadcaster.create_broadcast(text_en, segment, f"{ctx.scope.label} console",
+                                                                    datetime.now(IST), text_hi=text_hi or None)
+    log.info("console: staff=%d drafted broadcast #%d", ctx.scope.telegram_id, campaign_id)
+    return RedirectResponse(f"{PREFIX}/broadcasts/{campaign_id}", status_code=303, headers=SECURITY_HEADERS)
+
+
+async def _own_campaign(ctx: Ctx, kind: str | None = None):
+    campaign = await ctx.console.store.campaign(_int(ctx.request.path_params["id"]))
+    if campaign is None or not sees_campaign(ctx.kb, ctx.scope, campaign) or (kind and campaign.kind != kind):
+        raise NotYours()
+    return campaign
+
+
+async def broadcast_page(ctx: Ctx) -> Response:
+    campaign = await _own_campaign(ctx, "broadcast")
+    counts = (await ctx.console.broadcaster.recipients(campaign.segment or "all")
+              if campaign.status == CampaignStatus.DRAFT else {})
+    tally = await ctx.console.store.tally(campaign.id)
+    return render(ctx, "broadcast.html", c=campaign, counts=sorted(counts.items()), total=sum(counts.values()),
+                  tally=tally, segment=_segment_text(ctx, campaign.segment), sending=_sending(campaign, tally),
+                  queued_only=not (ctx.console.may_send and ctx.console.broadcaster.senders))
+
+
+def _sending(campaign: Any, tally: Any) -> bool:
+    return campaign.status == CampaignStatus.ACTIVE and tally.left > 0
+
+
+async def broadcast_progress(ctx: Ctx) -> Response:
+    campaign = await _own_campaign(ctx, "broadcast")
+    tally = await ctx.console.store.tally(campaign.id)
+    return render(ctx, "_progress.html", c=campaign, tally=tally, sending=_sending(campaign, tally))
+
+
+async def broadcast_confirm(ctx: Ctx) -> Response:
+    campaign = await _own_campaign(ctx, "broadcast")
+    console = ctx.console
+    segment, _ = resolve_segment(ctx.kb, ctx.scope, campaign.segment or "all")
+    if campaign.status == CampaignStatus.DRAFT and segment == campaign.segment:
+        queued = await console.broadcaster.confirm_broadcast(campaign.id)
+        log.info("console: staff=%d confirmed broadcast #%d (%d queued)", ctx.scope.telegram_id, campaign.id, queued)
+        if console.may_send and console.broadcaster.senders:
+            task = asyncio.create_task(console.broadcaster.deliver(campaign_id=campaign.id))
+            console.tasks.add(task)
+            task.add_done_callback(console.tasks.discard)
+    return RedirectResponse(f"{PREFIX}/broadcasts/{campaign.id}", status_code=303, headers=SECURITY_HEADERS)
+
+
+async def broadcast_discard(ctx: Ctx) -> Response:
+    campaign = await _own_campaign(ctx, "broadcast")
+    await ctx.console.store.set_campaign_status(campaign.id, CampaignStatus.CANCELLED,
+                                                only_from=(CampaignStatus.DRAFT,))
+    return RedirectResponse(f"{PREFIX}/broadcasts", status_code=303, headers=SECURITY_HEADERS)
+
+
+async def reminder_action(ctx: Ctx) -> Response:
+    campaign = await _own_campaign(ctx)
+    what = ctx.request.path_params["what"]
+    if what == "text":
+        en, hi = _field(ctx, "text_en").strip(), _field(ctx, "text_hi").strip()
+        if en or hi:
+            await ctx.console.store.set_campaign_text(campaign.id, en or None, hi or None)
+    elif what in ("pause", "resume", "cancel"):
+        await change_campaign(ctx.console.store, campaign.id, what)
+    else:
+        raise NotYours()
+    log.info("console: staff=%d %s campaign #%d", ctx.scope.telegram_id, what, campaign.id)
+    return RedirectResponse(f"{PREFIX}/broadcasts", status_code=303, headers=SECURITY_HEADERS)
+
+
+async def not_found(ctx: Ctx) -> Response:
+    return render(ctx, "message.html", 404, message=ctx.t("not_found"))
+
+
+# ---------------------------------------------------------------- the app
+
+def make_console_app(console: Console) -> Starlette:
+    """The console's routes, to be mounted at /console (``serve`` and ``exportbot console`` both do)."""
+
+    def p(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        return page(console, handler)
+
+    routes = login_routes(console) + [
+        Route("/", p(today), methods=["GET"]),
+        Route("/chart.png", p(chart), methods=["GET"]),
+        Route("/unanswered", p(unanswered), methods=["GET"]),
+        Route("/unanswered/{key}/{what}", p(unanswered_action), methods=["POST"]),
+        Route("/entries", p(entry_search), methods=["GET"]),
+        Route("/handoffs", p(handoffs), methods=["GET"]),
+        Route("/handoffs/{id}/answer", p(handoff_answer), methods=["POST"]),
+        Route("/handoffs/{id}/{what}", p(handoff_action), methods=["POST"]),
+        Route("/knowledge", p(knowledge), methods=["GET"]),
+        Route("/knowledge/{id}", p(entry_page), methods=["GET"]),
+        Route("/knowledge/{id}", p(entry_save), methods=["POST"]),
+        Route("/try", p(try_question), methods=["GET"]),
+        Route("/broadcasts", p(broadcasts), methods=["GET"]),
+        Route("/broadcasts", p(broadcast_compose), methods=["POST"]),
+        Route("/broadcasts/{id}", p(broadcast_page), methods=["GET"]),
+        Route("/broadcasts/{id}/progress", p(broadcast_progress), methods=["GET"]),
+        Route("/broadcasts/{id}/confirm", p(broadcast_confirm), methods=["POST"]),
+        Route("/broadcasts/{id}/discard", p(broadcast_discard), methods=["POST"]),
+        Route("/reminders/{id}/{what}", p(reminder_action), methods=["POST"]),
+        Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
+        Route("/{rest:path}", p(not_found), methods=["GET", "POST"]),
+    ]
+    return Starlette(routes=routes)
+
+
+def mount(console: Console) -> Mount:
+    return Mount(PREFIX, app=make_console_app(console))
+
+
+def standalone_app(console: Console) -> Starlette:
+    """`exportbot console`: the console at /console/, and / sends there."""
+
+    async def home(_: Request) -> Response:
+        return RedirectResponse(f"{PREFIX}/", status_code=303)
+
+    async def health(_: Request) -> Response:
+        return Response("ok", media_type="text/plain")
+
+    return Starlette(routes=[Route("/", home), Route("/healthz", health), mount(console)])

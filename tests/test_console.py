@@ -1,0 +1,242 @@
+"""The staff console over plain HTTP: nothing without a session, CSRF on every form, a district clerk kept to their
+district whatever the URL or the form says, sign-in throttled, sessions that end, no secret in a page; the
+entry form's problems beside their fields, and accounts from the command line."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import httpx
+import pytest
+from starlette.routing import Mount, Route
+
+from bot.app import make_console, open_runtime
+from bot.channels.console.web import make_console_app, standalone_app
+from bot.core.dialogue import Logged, UserState
+from bot.services.accounts import AccountError, set_password
+from bot.settings import Secret, Settings
+from bot.store import Store
+
+from .conftest import KNOWLEDGE
+from .test_staff import AGRA_CLERK, HATHRAS_CLERK, STAFF_YAML
+
+ADMIN = 999
+PASSWORD = "correct horse battery"
+SECRET = "console-secret-never-shown-3f9a"
+HATHRAS_Q, AGRA_Q = "kya mujhe export ke liye godown chahiye", "agra carpet buyers in dubai list"
+HATHRAS_HANDOFF, AGRA_HANDOFF = "who signs the certificate of origin", "agra question about zari work"
+
+
+class Site:
+    def __init__(self, console, client: httpx.AsyncClient, store: Store, knowledge):
+        self.console, self.client, self.store, self.knowledge = console, client, store, knowledge
+        self.csrf = ""
+
+    async def sign_in(self, login: str, password: str = PASSWORD) -> httpx.Response:
+        page = await self.client.get("/console/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        response = await self.client.post("/console/login", data={"csrf": token, "login": login,
+                                                                   "password": password, "next": ""})
+        if response.status_code == 303:
+            home = await self.client.get("/console/")
+            self.csrf = re.search(r'name="csrf" value="([^"]+)"', home.text).group(1)
+        return response
+
+    async def post(self, path: str, data: dict | None = None, csrf: bool = True) -> httpx.Response:
+        return await self.client.post(path, data={**(data or {}), **({"csrf": self.csrf} if csrf else {})})
+
+
+@pytest.fixture
+async def site(tmp_path):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    (knowledge / "staff.yaml").write_text(STAFF_YAML, encoding="utf-8")
+    store = await Store(tmp_path / "db.sqlite3").open()
+    settings = Settings(knowledge_dir=knowledge, db_path=tmp_path / "db.sqlite3", admin_telegram_ids=frozenset({ADMIN}),
+                        console_secret=Secret(SECRET))
+    runtime = open_runtime(settings, store)
+    console = make_console(settings, runtime)
+    for login, tid in (("dic-hathras", HATHRAS_CLERK), ("dic-agra", AGRA_CLERK), ("admin", ADMIN)):
+        await set_password(store, runtime.kb, settings.admin_telegram_ids, login, tid, PASSWORD)
+    for chat, district, question in (("4242", "hathras", HATHRAS_Q), ("4343", "agra", AGRA_Q)):
+        await store.save_user("telegram", chat, UserState(lang="en", district=district, subscription="district"))
+        await store.log_question("telegram", chat, Logged(question, "en", None, 0.1, "refuse"))
+    await store.handoff_open("telegram", "4242", HATHRAS_HANDOFF, "en", "hathras", None, None)
+    await store.handoff_open("telegram", "4343", AGRA_HANDOFF, "en", "agra", None, None)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=standalone_app(console)),
+                                 base_url="http://test") as client:
+        yield Site(console, client, store, knowledge)
+    await store.close()
+
+
+def _paths(console) -> list[tuple[str, str]]:
+    out = []
+    for route in make_console_app(console).routes:
+        if isinstance(route, Mount) or route.path in ("/login", "/lang/{code}"):
+            continue
+        assert isinstance(route, Route)
+        path = "/console" + re.sub(r"\{(\w+)(:path)?\}", lambda m: {"key": "1", "id": "1", "what": "todo"}.get(
+            m.group(1), "anything"), route.path)
+        out += [(method, path) for method in sorted(route.methods or ()) if method != "HEAD"]
+    return out
+
+
+async def test_every_route_is_refused_without_a_session(site):
+    paths = _paths(site.console)
+    assert len(paths) >= 20
+    for method, path in paths:
+        response = await site.client.request(method, path)
+        if method == "GET":
+            assert response.status_code == 303 and response.headers["location"].startswith("/console/login"), path
+        else:
+            assert response.status_code == 401, (method, path)
+        for secret in (HATHRAS_Q, AGRA_Q, HATHRAS_HANDOFF, AGRA_HANDOFF):
+            assert secret not in response.text
+    htmx = await site.client.get("/console/handoffs", headers={"HX-Request": "true"})
+    assert htmx.status_code == 401 and htmx.headers["HX-Redirect"] == "/console/login"
+    site.client.cookies.set("exportbot_console", "eyJsIjoiYWRtaW4ifQ.deadbeef", path="/console")
+    assert (await site.client.get("/console/")).status_code == 303          # a forged cookie is no session
+    assert (await site.store.handoff(1))["status"] == "open"          # nothing was done by any of them
+
+
+async def test_a_district_clerk_sees_only_their_district(site):
+    assert (await site.sign_in("dic-hathras")).status_code == 303
+    pages = {p: (await site.client.get(f"/console{p}")).text for p in ("/", "/unanswered", "/handoffs", "/broadcasts")}
+    assert "DIC Hathras desk · <span id=\"scope\">Hathras</span>" in pages["/"]
+    assert HATHRAS_Q in pages["/unanswered"] and AGRA_Q not in pages["/unanswered"]
+    assert HATHRAS_HANDOFF in pages["/handoffs"] and AGRA_HANDOFF not in pages["/handoffs"]
+    options = re.findall(r'<option value="([^"]+)"', pages["/broadcasts"])
+    assert options == ["district:hathras"]                                  # no "all", no other district, no sector
+    assert (await site.client.get("/console/knowledge/agra-testing-lab")).status_code == 404
+    assert (await site.client.get("/console/knowledge/gi-status-plans")).status_code == 200    # Hathras' own
+    listed = (await site.client.get("/console/knowledge?q=testing+lab")).text
+    assert "agra-testing-lab" not in listed
+
+
+async def test_a_district_clerk_cannot_change_another_districts_data_by_editing_urls_or_fields(site):
+    await site.sign_in("dic-hathras")
+    # another district's hand-off, by its number in the URL: not answered, not turned into anything
+    refused = await site.post("/console/handoffs/2/answer", {"answer": "from the wrong office"})
+    assert refused.status_code == 404 and "from the wrong office" not in refused.text
+    assert (await site.post("/console/handoffs/2/todo")).status_code == 404
+    agra = await site.store.handoff(2)
+    assert (agra["status"], agra["answer"], agra["resolved"]) == ("open", None, None)
+    # another district's unanswered group, by its key
+    for what in ("todo", "dismiss"):
+        assert (await site.post(f"/console/unanswered/2/{what}")).status_code == 404
+    assert (await site.post("/console/unanswered/2/alias", {"entry": "iec"})).status_code == 404
+    assert [q["resolved"] for q in await site.store.asked(0)] == [None, None]
+    # its own group, but an alias for another district's entry slipped into the form field
+    own = await site.post("/console/unanswered/1/alias", {"entry": "agra-testing-lab"})
+    assert "no entry &#39;agra-testing-lab&#39; among yours" in own.text
+    assert HATHRAS_Q not in (site.knowledge / "faq.yaml").read_text(encoding="utf-8")
+    # another district's entry texts
+    before = (site.knowledge / "faq.yaml").read_bytes()
+    edited = await site.post("/console/knowledge/agra-testing-lab", {"title.en": "Hacked", "action": "save"})
+    assert edited.status_code == 404
+    # a state-wide entry and a fact are the state admins'
+    assert (await site.post("/console/knowledge/iec", {"title.en": "Hacked", "action": "save"})).status_code == 404
+    assert (await site.post("/console/knowledge/upepb-stall-cap", {"value.en": "₹9 lakh", "action": "save"})
+            ).status_code == 404
+    assert (site.knowledge / "faq.yaml").read_bytes() == before
+    # a broadcast to another district, the segment typed into the form
+    composed = await site.post("/console/broadcasts", {"text_en": "Camp", "segment": "district:agra"})
+    assert "you can broadcast only to your district(s): hathras" in composed.text
+    composed = await site.post("/console/broadcasts", {"text_en": "Camp", "segment": "all"})     # 'all' = Hathras
+    assert composed.status_code == 303
+    assert [c.segment for c in await site.store.campaigns() if c.kind == "broadcast"] == ["district:hathras"]
+    # another district's broadcast and a reminder of another district's event, by number
+    agra_id, _ = await site.console.broadcaster.create_broadcast("Agra only", "district:agra", "admin",
+                                                                 __import__("datetime").datetime.now())
+    assert (await site.client.get(f"/console/broadcasts/{agra_id}")).status_code == 404
+    assert (await site.post(f"/console/broadcasts/{agra_id}/confirm")).status_code == 404
+    assert (await site.store.campaign(agra_id)).status == "draft"
+    await site.client.get("/console/broadcasts")                     # plans the calendar's reminders
+    kanpur = [c for c in await site.store.campaigns() if c.event_id and "kanpur" in c.event_id]
+    assert kanpur, "the calendar has Kanpur Nagar events within 30 days"
+    assert (await site.post(f"/console/reminders/{kanpur[0].id}/pause")).status_code == 404
+    assert (await site.store.campaign(kanpur[0].id)).status == "scheduled"
+
+
+async def test_every_form_needs_its_csrf_token(site):
+    await site.sign_in("dic-hathras")
+    for path, data in (("/console/unanswered/1/dismiss", {}), ("/console/handoffs/1/answer", {"answer": "x"}),
+                       ("/console/broadcasts", {"text_en": "Camp", "segment": "all"}), ("/console/logout", {})):
+        missing = await site.post(path, data, csrf=False)
+        assert missing.status_code == 403 and "This form has expired" in missing.text
+        wrong = await site.client.post(path, data={**data, "csrf": "x" * 40})
+        assert wrong.status_code == 403
+    assert [q["resolved"] for q in await site.store.asked(0)] == [None, None]
+    assert [c for c in await site.store.campaigns() if c.kind == "broadcast"] == []
+    assert (await site.client.get("/console/")).status_code == 200          # still signed in: logout needed it too
+    # the sign-in form has its own token
+    response = await site.client.post("/console/login", data={"login": "dic-hathras", "password": PASSWORD})
+    assert response.status_code == 403
+
+
+async def test_sign_in_is_throttled_and_sessions_end(site):
+    for _ in range(5):
+        assert (await site.sign_in("dic-hathras", "wrong password")).status_code == 401
+    throttled = await site.sign_in("dic-hathras")                  # even the right password, for a while
+    assert throttled.status_code == 429 and "Too many failed sign-ins" in throttled.text
+    assert (await site.sign_in("dic-agra")).status_code == 303      # another login from here still may
+    await site.post("/console/logout")
+    assert (await site.client.get("/console/")).status_code == 303
+    # the session ends after an hour without a request, and when the password changes
+    site.console.by_login.succeeded("dic-hathras")
+    clock = [1_000_000.0]
+    site.console.sessions.clock = lambda: clock[0]
+    assert (await site.sign_in("admin")).status_code == 303
+    clock[0] += 3599
+    assert (await site.client.get("/console/")).status_code == 200
+    clock[0] += 3601
+    assert (await site.client.get("/console/")).status_code == 303
+    assert (await site.sign_in("admin")).status_code == 303
+    await set_password(site.store, site.console.runtime.kb, site.console.admin_ids, "admin", ADMIN, "a new password!")
+    assert (await site.client.get("/console/")).status_code == 303
+
+
+async def test_no_secret_in_any_page(site):
+    await site.sign_in("admin")
+    for path in ("/", "/unanswered", "/handoffs", "/knowledge", "/knowledge/iec", "/broadcasts"):
+        response = await site.client.get(f"/console{path}")
+        assert response.status_code == 200
+        assert SECRET not in response.text and "argon2" not in response.text
+        assert response.headers["Cache-Control"] == "no-store"
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    cookie = site.client.cookies.get("exportbot_console")
+    assert cookie and SECRET not in cookie
+
+
+async def test_an_entry_with_a_mistake_is_not_saved_and_the_problem_stands_beside_its_field(site):
+    await site.sign_in("admin")
+    before = (site.knowledge / "schemes.yaml").read_bytes()
+    page = await site.post("/console/knowledge/upepb-mda", {"answer.en": "Pays {{upepb-stal-cap}} back.",
+                                                            "title.hi": "", "action": "save"})
+    assert "Not saved: please fix the problems shown beside the fields." in page.text
+    answer = re.search(r'id="f-answer-en-problem" data-field="answer.en">([^<]+)<', page.text).group(1)
+    assert "names the fact &#39;upepb-stal-cap&#39;, which is not written anywhere (did you mean" in answer
+    title = re.search(r'id="f-title-hi-problem" data-field="title.hi">([^<]+)<', page.text).group(1)
+    assert title == "scheme &#39;upepb-mda&#39;: field &#39;title&#39; has no Hindi text (hi)"
+    assert (site.knowledge / "schemes.yaml").read_bytes() == before
+    # corrected: saved into the file, one line changed, live at once
+    form = (await site.client.get("/console/knowledge/upepb-mda")).text
+    assert "f-answer-en" in form
+    saved = await site.post("/console/knowledge/upepb-mda", {"title.en": "MDA: market help from UPEPB",
+                                                             "action": "save"})
+    assert "Saved to schemes.yaml. The bot answers with it now." in saved.text
+    old, new = before.decode().split("\n"), (site.knowledge / "schemes.yaml").read_text(encoding="utf-8").split("\n")
+    assert [(a, b) for a, b in zip(old, new) if a != b] == [
+        ("    en: Market Development Assistance (MDA) – UP Export Promotion Bureau",
+         "    en: 'MDA: market help from UPEPB'")]
+    assert site.console.runtime.kb.entries["upepb-mda"].title.en == "MDA: market help from UPEPB"
+
+
+async def test_accounts_need_a_staff_member_and_a_long_password(site):
+    kb = site.console.runtime.kb
+    with pytest.raises(AccountError, match="not in knowledge/staff.yaml"):
+        await set_password(site.store, kb, frozenset({ADMIN}), "stranger", 12345, PASSWORD)
+    with pytest.raises(AccountError, match="at least 10 characters"):
+        await set_password(site.store, kb, frozenset({ADMIN}), "dic-hathras", HATHRAS_CLERK, "short")
+    row = await site.store.console_account("dic-hathras")
+    assert row["password_hash"].startswith("$argon2id$") and PASSWORD not in row["password_hash"]
