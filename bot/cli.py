@@ -12,7 +12,7 @@ from .core.answers import AnswerEngine
 from .core.dialogue import Dialogue, Incoming, Turn, UserState
 from .core.entities import KnowledgeBase, KnowledgeError
 from .core.knowledge import load_knowledge
-from .settings import Settings
+from .settings import Settings, url_password
 
 
 def _load_or_exit(directory: Path) -> KnowledgeBase:
@@ -165,7 +165,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
     from .services import reports
-    from .store import Store
+    from .app import make_store
 
     kb = _load_or_exit(settings.knowledge_dir)
     engine = AnswerEngine(kb)
@@ -176,7 +176,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         raise SystemExit(f"--since: {exc}")
 
     async def run() -> int:
-        store = await Store(settings.db_path).open()
+        store = await make_store(settings).open()
         try:
             if args.report_command == "unanswered":
                 report = await reports.unanswered(store, engine, since, districts)
@@ -209,7 +209,7 @@ def cmd_kb_add_alias(args: argparse.Namespace, settings: Settings) -> int:
 
     from .services import reports
     from .services.kbedit import AliasError, add_alias
-    from .store import Store
+    from .app import make_store
 
     try:
         edit = add_alias(settings.knowledge_dir, args.entry_id, args.question)
@@ -232,7 +232,7 @@ def cmd_kb_add_alias(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Note: the bot still answers it with '{now}'; a synonym or keyword may be needed too.")
 
     async def resolve() -> int:
-        store = await Store(settings.db_path).open()
+        store = await make_store(settings).open()
         try:
             report = await reports.unanswered(store, engine, time.time() - 90 * 86400)
             group = reports.find_text(report, edit.text)
@@ -243,7 +243,7 @@ def cmd_kb_add_alias(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await store.close()
 
-    if settings.db_path.exists():
+    if settings.database_url or settings.db_path.exists():
         done = asyncio.run(resolve())
         if done:
             print(f"{done} unanswered question(s) like it are marked as dealt with.")
@@ -254,10 +254,10 @@ def cmd_kb_todo(args: argparse.Namespace, settings: Settings) -> int:
     """The to-do list of questions that need a new answer: list, add, mark done."""
     import asyncio
 
-    from .store import Store
+    from .app import make_store
 
     async def run() -> int:
-        store = await Store(settings.db_path).open()
+        store = await make_store(settings).open()
         try:
             if args.add:
                 number = await store.todo_add(args.add, None, None, None, 1, "cli")
@@ -340,7 +340,8 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .serve import serve
 
-    return serve(settings)
+    send = "never" if getattr(args, "no_send", False) else "only" if getattr(args, "send_only", False) else "auto"
+    return serve(settings, send)
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -366,14 +367,14 @@ def _when(text: str):
 
 async def _with_broadcaster(settings: Settings, work, sends: bool = False) -> int:
     from .logs import setup_logging
-    from .app import channel_clients, make_broadcaster, sender_lock
-    from .store import Store
+    from .app import channel_clients, make_broadcaster, make_store, sender_lock
 
-    setup_logging("WARNING", [str(settings.telegram_token), str(settings.whatsapp_token)])
+    setup_logging("WARNING", [str(settings.telegram_token), str(settings.whatsapp_token),
+                              url_password(settings.database_url)])
     kb = _load_or_exit(settings.knowledge_dir)
-    store = await Store(settings.db_path).open()
+    store = await make_store(settings).open()
     try:
-        with sender_lock(settings.db_path) as unlocked:
+        async with sender_lock(store) as unlocked:
             async with channel_clients(settings) as (bot, client):
                 broadcaster = make_broadcaster(settings, store, lambda: kb, telegram_bot=bot, whatsapp_client=client,
                                                may_send=unlocked)
@@ -512,8 +513,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = argparse.ArgumentParser(add_help=False)
         p.add_argument("--knowledge", metavar="DIR", default=default,
                        help="knowledge directory (default: $KNOWLEDGE_DIR or knowledge/)")
-        p.add_argument("--db", metavar="FILE", default=default,
-                       help="SQLite file (default: $EXPORTBOT_DB or data/exportbot.sqlite3)")
+        p.add_argument("--db", metavar="FILE|URL", default=default,
+                       help="SQLite file or postgresql://… URL (default: $DATABASE_URL, $EXPORTBOT_DB or "
+                            "data/exportbot.sqlite3)")
         return p
 
     common = paths(argparse.SUPPRESS)
@@ -573,6 +575,11 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="talk to the bot in the terminal", parents=[common])
     chat.set_defaults(func=cmd_chat)
     serve = sub.add_parser("serve", help="run the configured channels (Telegram, WhatsApp)", parents=[common])
+    sends = serve.add_mutually_exclusive_group()
+    sends.add_argument("--no-send", action="store_true",
+                       help="never send reminders and broadcasts here (web workers beside a separate sender)")
+    sends.add_argument("--send-only", action="store_true",
+                       help="the separate sender: reminders, broadcasts and hand-off reminders, no webhooks")
     serve.set_defaults(func=cmd_serve)
     rem = sub.add_parser("reminders", help="event reminders", parents=[common])
     rem_sub = rem.add_subparsers(dest="reminders_command", required=True)
@@ -610,7 +617,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.knowledge:
         settings = replace(settings, knowledge_dir=Path(args.knowledge))
     if args.db:
-        settings = replace(settings, db_path=Path(args.db))
+        settings = settings.with_database(args.db)
     return int(args.func(args, settings) or 0)
 
 

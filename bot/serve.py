@@ -8,13 +8,11 @@ uvicorn), following python-telegram-bot's ``customwebhookbot/starlettebot.py``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 
 import httpx
 import logging
 import signal
-import sqlite3
 import time
 from urllib.parse import urlparse
 
@@ -25,7 +23,7 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
-from .app import build_channels, open_runtime, sender_lock
+from .app import build_channels, make_broadcaster, make_store, open_runtime
 from .channels.telegram.handlers import set_commands
 from .channels.telegram.inbox import BadUpdate, TelegramInbox
 from .channels.webhooks import BadBody, read_body, strict_json
@@ -37,8 +35,8 @@ from .app import make_desk
 from .services.staff import staff_ids
 from .services.runtime import Runtime
 from .services.watcher import KnowledgeWatcher
-from .settings import Settings
-from .store import Store
+from .settings import Settings, url_password
+from .store import DATABASE_ERRORS
 
 log = logging.getLogger("exportbot.serve")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -72,7 +70,7 @@ def make_asgi(settings: Settings, telegram: TelegramInbox | None = None,
             return PlainTextResponse(exc.reason, status_code=exc.status)
         except BadUpdate as exc:
             return PlainTextResponse(f"not an update: {exc}", status_code=400)
-        except sqlite3.Error as exc:
+        except DATABASE_ERRORS as exc:
             log.error("Telegram webhook: could not store the update (%s); Telegram will deliver it again", exc)
             return PlainTextResponse("try again later", status_code=503)
         return PlainTextResponse("ok")
@@ -103,7 +101,7 @@ def make_asgi(settings: Settings, telegram: TelegramInbox | None = None,
             return PlainTextResponse(exc.reason, status_code=exc.status)
         except BadPayload as exc:
             return PlainTextResponse(f"not a WhatsApp delivery: {exc}", status_code=400)
-        except sqlite3.Error as exc:
+        except DATABASE_ERRORS as exc:
             log.error("WhatsApp webhook: could not store the delivery (%s); Meta will deliver it again", exc)
             return PlainTextResponse("try again later", status_code=503)
         return PlainTextResponse("ok")
@@ -139,7 +137,16 @@ async def start_whatsapp(settings: Settings, runtime: Runtime) -> WhatsAppChanne
     return WhatsAppChannel(runtime, client)
 
 
-async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> int:
+SEND_MODES = ("auto", "never", "only")
+
+
+async def serve_async(settings: Settings, stop: asyncio.Event | None = None, send: str = "auto") -> int:
+    """Run every configured channel until ``stop``.
+
+    ``send``: ``auto`` sends reminders and broadcasts when no other process does (and takes over when that one
+    stops); ``never`` only receives and answers (a web worker beside a separate sender); ``only`` is that separate
+    sender: no webhooks, no inbox, just reminders, broadcasts and hand-off reminders."""
+    assert send in SEND_MODES
     stop = stop or asyncio.Event()
     quiet_http_logs()
     if not settings.telegram_token and not settings.whatsapp_configured:
@@ -151,9 +158,12 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
     if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
         log.error("TELEGRAM_WEBHOOK_SECRET must be set when TELEGRAM_WEBHOOK_URL is set")
         return 1
-    store = await Store(settings.db_path).open()
+    try:
+        store = await make_store(settings).open()
+    except DATABASE_ERRORS as exc:
+        log.error("cannot open the database (%s): %s", settings.database_name, exc)
+        return 1
     whatsapp: WhatsAppChannel | None = None
-    locks = contextlib.ExitStack()
     try:
         try:
             runtime = open_runtime(settings, store, keep_last_good=True, status_file=status_path(settings))
@@ -166,14 +176,17 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
             whatsapp = await start_whatsapp(settings, runtime)
             if whatsapp is None:
                 return 1
-        may_send = locks.enter_context(sender_lock(settings.db_path))
-        if not may_send:
-            log.warning("another exportbot process is sending reminders and broadcasts; this one will not")
+        may_send = send != "never" and await store.try_sender_lock()
+        if send == "auto" and not may_send:
+            log.warning("another exportbot process is sending reminders and broadcasts; this one takes over "
+                        "if that one stops")
         channels = build_channels(settings, runtime, telegram_updater=False,
                                   whatsapp_client=whatsapp.client if whatsapp is not None else None,
                                   may_send=may_send)
-        application, broadcaster = channels.telegram, channels.broadcaster
+        application = channels.telegram
+        sending = [channels.broadcaster]            # the broadcaster in use (replaced when this process takes over)
         telegram = TelegramInbox(application, store) if application is not None else None
+        receives = send != "only"
         tasks: list[asyncio.Task] = []
 
         desk = None
@@ -185,15 +198,46 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
             if application is not None:
                 await _tell_admins(application, staff_ids(runtime.kb, settings.admin_telegram_ids), text)
 
+        async def start_sending(broadcaster) -> None:
+            uncertain = await broadcaster.recover()
+            if uncertain and application is not None:
+                await _tell_admins(application, sorted(settings.admin_telegram_ids),
+                                   f"⚠ {len(uncertain)} reminder/broadcast message(s) were being sent when the "
+                                   "bot stopped. Their delivery is uncertain; they were not resent. "
+                                   "See 'exportbot reminders status'.")
+            await run_scheduler(broadcaster, stop, desk, settings.scheduler_interval)
+
+        async def take_over() -> None:
+            """Wait for the sending process to stop (or die), then send in its place."""
+            while not await _wait(stop, settings.scheduler_interval):
+                try:
+                    if not await store.try_sender_lock():
+                        continue
+                except DATABASE_ERRORS as exc:
+                    log.warning("could not ask for the sender lock (%s)", exc)
+                    continue
+                broadcaster = make_broadcaster(settings, store, lambda: runtime.kb,
+                                               telegram_bot=application.bot if application is not None else None,
+                                               whatsapp_client=whatsapp.client if whatsapp is not None else None)
+                sending[0] = broadcaster
+                if application is not None:
+                    application.bot_data.broadcaster = broadcaster
+                log.warning("this process now sends reminders and broadcasts (the one before it stopped)")
+                # The platform still counts the last second of the previous sender's messages.
+                if not await _wait(stop, 1.0):
+                    await start_sending(broadcaster)
+                return
+
         watcher = KnowledgeWatcher(runtime, tell_staff, interval=settings.watch_interval)
         try:
-            if whatsapp is not None:
+            if whatsapp is not None and receives:
                 tasks.append(asyncio.create_task(whatsapp.run(stop)))
             if application is not None and telegram is not None:
                 application.bot_data.watcher = watcher
-                await _start_telegram(application, settings)
-                tasks.append(asyncio.create_task(telegram.worker.run(stop)))
-                if not settings.telegram_webhook_url:
+                await _start_telegram(application, settings, receives)
+                if receives:
+                    tasks.append(asyncio.create_task(telegram.worker.run(stop)))
+                if receives and not settings.telegram_webhook_url:
                     tasks.append(asyncio.create_task(
                         telegram.poll(stop, settings.telegram_api_base_url, str(settings.telegram_token))))
             if runtime.status.from_snapshot:
@@ -205,14 +249,10 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
             tasks.append(asyncio.create_task(watcher.run(stop)))
             _on_signal(signal.SIGHUP, watcher.request)
             if may_send:
-                uncertain = await broadcaster.recover()
-                if uncertain and application is not None:
-                    await _tell_admins(application, sorted(settings.admin_telegram_ids),
-                                       f"⚠ {len(uncertain)} reminder/broadcast message(s) were being sent when the "
-                                       "bot stopped. Their delivery is uncertain; they were not resent. "
-                                       "See 'exportbot reminders status'.")
-                tasks.append(asyncio.create_task(run_scheduler(broadcaster, stop, desk)))
-            if settings.telegram_webhook_url or whatsapp is not None:
+                tasks.append(asyncio.create_task(start_sending(sending[0])))
+            elif send != "never":
+                tasks.append(asyncio.create_task(take_over()))
+            if receives and (settings.telegram_webhook_url or whatsapp is not None):
                 web_app = make_asgi(settings, telegram if settings.telegram_webhook_url else None, whatsapp)
                 await _run_uvicorn(web_app, settings.port, stop)
             else:
@@ -220,7 +260,7 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
         finally:
             # Background work ends first (rows not started stay queued), then Telegram, then the lock.
             stop.set()
-            broadcaster.stopping.set()
+            sending[0].stopping.set()
             _on_signal(signal.SIGHUP, None)
             for result in await asyncio.gather(*tasks, return_exceptions=True):
                 if isinstance(result, Exception):
@@ -229,10 +269,18 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
                 await _stop_telegram(application)
         return 0
     finally:
-        locks.close()
         if whatsapp is not None:
             await whatsapp.client.aclose()
-        await store.close()
+        await store.close()                     # also ends this process's claims and its sender lock
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep ``seconds`` unless stopped first; True when stopped."""
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except asyncio.TimeoutError:
+        return False
+    return True
 
 
 def status_path(settings: Settings):
@@ -252,9 +300,11 @@ def _on_signal(sig: int, callback) -> None:
         pass
 
 
-async def _start_telegram(application: Application, settings: Settings) -> None:
+async def _start_telegram(application: Application, settings: Settings, receives: bool = True) -> None:
     await application.initialize()
     await application.start()
+    if not receives:                            # a separate sender: the web workers own the webhook
+        return
     await set_commands(application)
     if settings.telegram_webhook_url:
         await application.bot.set_webhook(settings.telegram_webhook_url,
@@ -294,10 +344,7 @@ async def run_scheduler(broadcaster, stop: asyncio.Event, desk=None, every: floa
                 await desk.remind(time.time())
         except Exception:  # noqa: BLE001 - the scheduler must outlive one bad run
             log.exception("reminder run failed; trying again in %.0fs", every)
-        try:
-            await asyncio.wait_for(stop.wait(), every)
-        except asyncio.TimeoutError:
-            pass
+        await _wait(stop, every)
 
 
 async def _tell_admins(application: Application, ids, text: str) -> None:
@@ -334,15 +381,16 @@ def _safe_base(url: str) -> str:
     return f"{parsed.scheme}://{parsed.netloc}"
 
 
-def serve(settings: Settings) -> int:
+def serve(settings: Settings, send: str = "auto") -> int:
     setup_logging(settings.log_level, [str(settings.telegram_token), str(settings.telegram_webhook_secret),
-                                       str(settings.whatsapp_token), str(settings.whatsapp_app_secret)])
+                                       str(settings.whatsapp_token), str(settings.whatsapp_app_secret),
+                                       url_password(settings.database_url)])
 
     async def main() -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        return await serve_async(settings, stop)
+        return await serve_async(settings, stop, send)
 
     return asyncio.run(main())

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -13,9 +15,15 @@ from bot.core.dialogue import Dialogue
 from bot.core.entities import KnowledgeBase
 from bot.core.knowledge import load_knowledge
 from bot.logs import ScrubPersonalData, quiet_http_logs
+from bot.settings import Settings
+from bot.store import Store
+
+from . import pgserver
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
+STORE_KINDS = ("sqlite", "postgresql")
+_SERVER = pytest.StashKey["pgserver.ThrowawayPostgres | None"]()
 
 
 @pytest.fixture(scope="session")
@@ -54,3 +62,58 @@ def whole_run_logs_hold_nothing_personal():
     root.setLevel(level)
     found = sorted({m.group(0) for m in PERSONAL_IN_TESTS.finditer(out.getvalue())})
     assert not found, f"the test run's log output holds personal data: {found}"
+
+
+# ---------------------------------------------------------------- PostgreSQL (tests/pgserver.py)
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_stores: the test runs on SQLite and again on PostgreSQL")
+    if hasattr(config, "workerinput"):         # an xdist worker: the controller started the server
+        return
+    config.stash[_SERVER] = pgserver.start_for_the_run()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(_SERVER, None)
+    if server is not None:
+        server.stop()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        return
+    reason = pgserver.skip_reason()
+    if reason is not None:
+        terminalreporter.write_line(f"PostgreSQL tests SKIPPED: {reason}", yellow=True, bold=True)
+    elif config.stash.get(_SERVER, None) is not None:
+        terminalreporter.write_line("PostgreSQL tests ran on a throwaway server (started in "
+                                    f"{os.environ.get('EXPORTBOT_TEST_POSTGRES_STARTUP', '?')} s)")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked both_stores and using ``store_kind`` run once per store."""
+    if "store_kind" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_stores"):
+        metafunc.parametrize("store_kind", STORE_KINDS)
+
+
+@pytest.fixture
+def store_kind() -> str:
+    """The store a test's bot runs on: SQLite, unless the test is marked both_stores (then each in turn)."""
+    return "sqlite"
+
+
+def make_store(kind: str, directory: Path, clock=time.time):
+    """A store (not opened) of that kind whose data lives with ``directory`` (the same database each time)."""
+    if kind == "sqlite":
+        return Store(directory / "bot.sqlite3", clock=clock)
+    from bot.store_pg import PgStore
+
+    return PgStore(pgserver.database_url(str(directory)), clock=clock)
+
+
+def store_settings(kind: str, directory: Path, **values) -> Settings:
+    """Settings whose store is that kind's database for ``directory`` (see make_store)."""
+    settings = Settings(db_path=directory / "bot.sqlite3", **values)
+    if kind == "sqlite":
+        return settings
+    return settings.with_database(pgserver.database_url(str(directory)))
