@@ -507,6 +507,58 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_broadcaster(settings, run, sends=True))
 
 
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    """`db migrate-to postgresql://…`: copy the SQLite database into an empty PostgreSQL database."""
+    import asyncio
+
+    from .app import make_store
+
+    target = settings.with_database(args.url)
+    if not target.database_url:
+        raise SystemExit(f"db migrate-to: '{args.url}' is not a postgresql:// URL")
+    if settings.database_url:
+        raise SystemExit("db migrate-to copies a SQLite file: give it with --db FILE (or EXPORTBOT_DB), "
+                         "not DATABASE_URL=postgresql://…")
+    if not settings.db_path.exists():
+        print(f"There is no SQLite database at {settings.db_path}; nothing to copy.")
+        return 1
+
+    async def run() -> int:
+        source = await make_store(settings).open()          # brought to this release's schema first
+        try:
+            if not await source.try_sender_lock():
+                print(f"An exportbot process (serve) is using {settings.db_path}: stop it first, so that nothing "
+                      "is written to SQLite during the copy.")
+                return 1
+            destination = await make_store(target).open()
+            try:
+                if not await destination.is_empty():
+                    print(f"{target.database_name} already holds data; copy into an empty database (or a new "
+                          "schema: add ?search_path=NAME to the URL).")
+                    return 1
+                print(f"Copying {settings.database_name} to {target.database_name} ...")
+
+                def progress(table: str, rows: int) -> None:
+                    print(f"  {table}: {rows} row(s)")
+
+                copied = await destination.copy_from(source, progress)
+            finally:
+                await destination.close()
+        finally:
+            await source.close()
+        print(f"Done: {sum(copied.values())} row(s) in {len(copied)} tables. Now set DATABASE_URL to that URL and "
+              f"start the bot; keep {settings.db_path} as a backup.")
+        return 0
+
+    from .store import DATABASE_ERRORS
+
+    try:
+        return asyncio.run(run())
+    except DATABASE_ERRORS as exc:
+        print(f"The copy failed and nothing was kept in {target.database_name}: {exc}")
+        return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     def paths(default: object) -> argparse.ArgumentParser:
         # Subcommands use SUPPRESS so that '--knowledge DIR' before the subcommand is not reset by it.
@@ -605,6 +657,13 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--text-file", required=True)
     bc.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     bc.set_defaults(func=cmd_broadcast)
+
+    db = sub.add_parser("db", help="the database", parents=[common])
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    migrate = db_sub.add_parser("migrate-to", help="copy the SQLite database into an empty PostgreSQL database",
+                                parents=[common])
+    migrate.add_argument("url", help="postgresql://user:password@host:port/database")
+    migrate.set_defaults(func=cmd_db)
 
     run = sub.add_parser("run", help="serve when a bot token is set, chat otherwise", parents=[common])
     run.set_defaults(func=cmd_run)

@@ -5,7 +5,6 @@ import io
 import logging
 import os
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,6 @@ from bot.core.entities import KnowledgeBase
 from bot.core.knowledge import load_knowledge
 from bot.logs import ScrubPersonalData, quiet_http_logs
 from bot.settings import Settings
-from bot.store import Store
 
 from . import pgserver
 
@@ -102,18 +100,9 @@ def store_kind() -> str:
     return "sqlite"
 
 
-def make_store(kind: str, directory: Path, clock=time.time):
-    """A store (not opened) of that kind whose data lives with ``directory`` (the same database each time)."""
-    if kind == "sqlite":
-        return Store(directory / "bot.sqlite3", clock=clock)
-    from bot.store_pg import PgStore
-
-    return PgStore(pgserver.database_url(str(directory)), clock=clock)
-
-
-def store_settings(kind: str, directory: Path, **values) -> Settings:
-    """Settings whose store is that kind's database for ``directory`` (see make_store)."""
-    settings = Settings(db_path=directory / "bot.sqlite3", **values)
+def on_store(settings: Settings, kind: str) -> Settings:
+    """The settings with their database on that kind of store: SQLite at ``settings.db_path``, or a PostgreSQL
+    schema of the run's server named after that path (the same database every time, for restarts)."""
     if kind == "sqlite":
         return settings
-    return settings.with_database(pgserver.database_url(str(directory)))
+    return settings.with_database(pgserver.database_url(str(settings.db_path)))
