@@ -69,6 +69,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):         # an xdist worker: the controller started the server
         return
     config.stash[_SERVER] = pgserver.start_for_the_run()
+    if os.environ.get("EXPORTBOT_REQUIRE_POSTGRES") == "1" and pgserver.skip_reason() is not None:
+        raise pytest.UsageError(f"EXPORTBOT_REQUIRE_POSTGRES=1 but {pgserver.skip_reason()}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -77,7 +79,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         server.stop()
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config):
+    """After the short summary: whether the PostgreSQL tests ran."""
+    yield
     if hasattr(config, "workerinput"):
         return
     reason = pgserver.skip_reason()
