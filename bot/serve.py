@@ -14,6 +14,7 @@ import httpx
 import logging
 import signal
 import time
+from typing import Awaitable, Callable
 from urllib.parse import urlparse
 
 from starlette.applications import Starlette
@@ -138,6 +139,7 @@ async def start_whatsapp(settings: Settings, runtime: Runtime) -> WhatsAppChanne
 
 
 SEND_MODES = ("auto", "never", "only")
+LOCK_CHECK_SECONDS = 5.0            # while sending: how often the sender makes sure it still holds the lock
 
 
 async def serve_async(settings: Settings, stop: asyncio.Event | None = None, send: str = "auto") -> int:
@@ -198,35 +200,51 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None, sen
             if application is not None:
                 await _tell_admins(application, staff_ids(runtime.kb, settings.admin_telegram_ids), text)
 
-        async def start_sending(broadcaster) -> None:
-            uncertain = await broadcaster.recover()
-            if uncertain and application is not None:
-                await _tell_admins(application, sorted(settings.admin_telegram_ids),
-                                   f"⚠ {len(uncertain)} reminder/broadcast message(s) were being sent when the "
-                                   "bot stopped. Their delivery is uncertain; they were not resent. "
-                                   "See 'exportbot reminders status'.")
-            await run_scheduler(broadcaster, stop, desk, settings.scheduler_interval)
+        check_every = min(LOCK_CHECK_SECONDS, settings.scheduler_interval)
 
-        async def take_over() -> None:
-            """Wait for the sending process to stop (or die), then send in its place."""
-            while not await _wait(stop, settings.scheduler_interval):
-                try:
-                    if not await store.try_sender_lock():
+        async def send_while_sender(held: bool) -> None:
+            """Send reminders and broadcasts while this process holds the sender lock; otherwise ask for it every
+            SCHEDULER_SECONDS and take over when the sending process has stopped (or died, or lost its lock)."""
+            while not stop.is_set():
+                if not held:
+                    if await _wait(stop, settings.scheduler_interval):
+                        return
+                    try:
+                        held = await store.try_sender_lock()
+                    except DATABASE_ERRORS as exc:
+                        log.warning("could not ask for the sender lock (%s)", exc)
+                    if not held:
                         continue
-                except DATABASE_ERRORS as exc:
-                    log.warning("could not ask for the sender lock (%s)", exc)
-                    continue
-                broadcaster = make_broadcaster(settings, store, lambda: runtime.kb,
-                                               telegram_bot=application.bot if application is not None else None,
-                                               whatsapp_client=whatsapp.client if whatsapp is not None else None)
-                sending[0] = broadcaster
-                if application is not None:
-                    application.bot_data.broadcaster = broadcaster
-                log.warning("this process now sends reminders and broadcasts (the one before it stopped)")
-                # The platform still counts the last second of the previous sender's messages.
-                if not await _wait(stop, 1.0):
-                    await start_sending(broadcaster)
-                return
+                    if not sending[0].senders:
+                        sending[0] = make_broadcaster(
+                            settings, store, lambda: runtime.kb,
+                            telegram_bot=application.bot if application is not None else None,
+                            whatsapp_client=whatsapp.client if whatsapp is not None else None)
+                        if application is not None:
+                            application.bot_data.broadcaster = sending[0]
+                    log.warning("this process now sends reminders and broadcasts (the one before it stopped)")
+                    # A sender that lost its lock stops within one lock check, and the platform still counts the
+                    # last second of its messages: wait both out, so the two never send at once.
+                    if await _wait(stop, check_every + 1.0):
+                        return
+                broadcaster = sending[0]
+                broadcaster.stopping.clear()
+                uncertain = await broadcaster.recover()
+                if uncertain and application is not None:
+                    await _tell_admins(application, sorted(settings.admin_telegram_ids),
+                                       f"⚠ {len(uncertain)} reminder/broadcast message(s) were being sent when the "
+                                       "bot stopped. Their delivery is uncertain; they were not resent. "
+                                       "See 'exportbot reminders status'.")
+                watchdog = asyncio.create_task(_watch_sender_lock(store, broadcaster, stop, check_every))
+
+                async def still_sender() -> bool:
+                    return not broadcaster.stopping.is_set()
+
+                try:
+                    await run_scheduler(broadcaster, stop, desk, settings.scheduler_interval, still_sender)
+                finally:
+                    watchdog.cancel()
+                held = False
 
         watcher = KnowledgeWatcher(runtime, tell_staff, interval=settings.watch_interval)
         try:
@@ -248,10 +266,8 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None, sen
                     "within seconds:", *[str(p) for p in problems[:30]]]))
             tasks.append(asyncio.create_task(watcher.run(stop)))
             _on_signal(signal.SIGHUP, watcher.request)
-            if may_send:
-                tasks.append(asyncio.create_task(start_sending(sending[0])))
-            elif send != "never":
-                tasks.append(asyncio.create_task(take_over()))
+            if send != "never":
+                tasks.append(asyncio.create_task(send_while_sender(may_send)))
             if receives and (settings.telegram_webhook_url or whatsapp is not None):
                 web_app = make_asgi(settings, telegram if settings.telegram_webhook_url else None, whatsapp)
                 await _run_uvicorn(web_app, settings.port, stop)
@@ -272,6 +288,22 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None, sen
         if whatsapp is not None:
             await whatsapp.client.aclose()
         await store.close()                     # also ends this process's claims and its sender lock
+
+
+async def _watch_sender_lock(store, broadcaster, stop: asyncio.Event, every: float) -> None:
+    """While this process sends, make sure it still holds the sender lock (on PostgreSQL the database may have
+    dropped its session, and another process taken over): if not, sending stops at once (rows not started stay
+    queued) and the scheduler hands over."""
+    while not await _wait(stop, every):
+        try:
+            held = await store.try_sender_lock()
+        except DATABASE_ERRORS as exc:
+            log.warning("could not check the sender lock (%s)", exc)
+            held = False                         # rather pause than send beside another sender
+        if not held:
+            log.warning("this process no longer holds the sender lock: it stops sending")
+            broadcaster.stopping.set()
+            return
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> bool:
@@ -330,15 +362,19 @@ async def _stop_telegram(application: Application) -> None:
             log.exception("Telegram %s failed during shutdown", step)
 
 
-async def run_scheduler(broadcaster, stop: asyncio.Event, desk=None, every: float = 60.0) -> None:
+async def run_scheduler(broadcaster, stop: asyncio.Event, desk=None, every: float = 60.0,
+                        still_sender: Callable[[], Awaitable[bool]] | None = None) -> None:
     """Reminder work every minute, from the calendar and the outbox (re-derived after any restart);
-    hand-offs nobody answered for a day are brought up to staff again."""
+    hand-offs nobody answered for a day are brought up to staff again. Returns when stopped, or when
+    ``still_sender`` says this process no longer holds the sender lock."""
     from datetime import datetime
 
     from .core.events import IST
 
     while not stop.is_set():
         try:
+            if still_sender is not None and not await still_sender():
+                return
             await broadcaster.run_due(datetime.now(IST))
             if desk is not None:
                 await desk.remind(time.time())

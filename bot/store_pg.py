@@ -222,12 +222,7 @@ class PgStore:
 
     async def open(self) -> "PgStore":
         try:
-            self._own = await asyncpg.connect(self.url, timeout=10)
-            await self._ensure_schema(self._own)
-            names = await self._own.fetchrow(
-                "SELECT " + ", ".join(f"hashtext(current_schema() || ':{n}') & 2147483647 AS {n}" for n in LOCKS))
-            self._keys = dict(names)
-            await self._own.execute("SELECT pg_advisory_lock($1, $2)", self._keys["workers"], self.worker)
+            await self._connect_own()
             self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=self.pool_size, timeout=10)
             await self._migrate()
         except FAILURES as exc:
@@ -256,6 +251,39 @@ class PgStore:
     def pool(self) -> asyncpg.Pool:
         assert self._pool is not None, "PgStore.open() must be awaited first"
         return self._pool
+
+    async def _connect_own(self) -> None:
+        """The connection whose session stands for this worker: it holds the worker's lock (claims) and, when
+        this process sends, the sender lock."""
+        own = await asyncpg.connect(self.url, timeout=10)
+        try:
+            await self._ensure_schema(own)
+            names = await own.fetchrow(
+                "SELECT " + ", ".join(f"hashtext(current_schema() || ':{n}') & 2147483647 AS {n}" for n in LOCKS))
+            self._keys = dict(names)
+            await own.execute("SELECT pg_advisory_lock($1, $2)", self._keys["workers"], self.worker)
+        except BaseException:
+            own.terminate()
+            raise
+        self._own = own
+
+    async def _own_alive(self) -> None:
+        """Connect again when the server dropped this worker's own session (a restart of the database): its
+        claims were free meanwhile, and the sender lock is lost (``try_sender_lock`` asks for it again)."""
+        if self._own is not None and not self._own.is_closed():
+            return
+        if self._pool is None:
+            raise StoreError("PostgreSQL: the store is closed")
+        async with self._own_lock:
+            if self._own is not None and not self._own.is_closed():
+                return
+            if self._sending:
+                log.warning("the database dropped this process's session: it is no longer the sender")
+            self._sending = False
+            try:
+                await self._connect_own()
+            except FAILURES as exc:
+                raise StoreError(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
 
     @staticmethod
     async def _ensure_schema(con: asyncpg.Connection) -> None:
@@ -336,15 +364,22 @@ class PgStore:
     # ------------------------------------------------------------ this process among others
 
     async def _own_fetchval(self, sql: str, *args: Any) -> Any:
-        assert self._own is not None, "PgStore.open() must be awaited first"
+        await self._own_alive()
+        assert self._own is not None
         try:
             async with self._own_lock:
                 return await self._own.fetchval(sql, *args)
         except FAILURES as exc:
+            if self._own.is_closed():
+                self._sending = False
             raise StoreError(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
 
     async def try_sender_lock(self) -> bool:
-        """Become the one process that sends reminders and broadcasts; False while another one is."""
+        """Become (or stay) the one process that sends reminders and broadcasts; False while another one is.
+
+        Asked again while held, it checks that this worker's session still stands (it holds the lock)."""
+        if self._sending:
+            await self._own_fetchval("SELECT 1")
         if not self._sending:
             self._sending = bool(await self._own_fetchval("SELECT pg_try_advisory_lock($1, 0)", self._keys["sender"]))
         return self._sending
@@ -440,6 +475,7 @@ class PgStore:
         later rows back. Claims are made one worker at a time (a transaction-level advisory lock per channel),
         the rows locked with FOR UPDATE SKIP LOCKED."""
         now = self.clock()
+        await self._own_alive()                 # claims made without this worker's session would look abandoned
         async with self._con(transaction=True) as con:
             await con.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", self._keys["inbox"], channel)
             rows = await con.fetch(

@@ -45,6 +45,27 @@ async def test_two_workers_never_answer_one_chat_at_once_and_a_dead_workers_rows
         await b.close()
 
 
+async def test_a_worker_whose_session_the_server_dropped_comes_back_and_is_no_longer_the_sender(tmp_path):
+    a, b = await PgStore(url(tmp_path)).open(), await PgStore(url(tmp_path)).open()
+    try:
+        assert await a.try_sender_lock()
+        assert not await b.try_sender_lock()
+        backend = await a._own.fetchval("SELECT pg_backend_pid()")
+        await sql.execute(b, "SELECT pg_terminate_backend(?)", backend)          # say, the database restarted
+        deadline = time.monotonic() + 10
+        while a.worker in await b.live_workers() and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert await b.try_sender_lock()                     # the lock went with a's session
+        assert not await a.try_sender_lock()                 # a connects again, and knows it does not send now
+        assert a.worker in await b.live_workers()            # its claims stand again
+        assert await a.inbox_add("telegram", "1", "5", "{}")
+        assert [r.message_id for r in await a.inbox_due("telegram")] == ["1"]
+        assert await b.inbox_due("telegram") == []
+    finally:
+        await a.close()
+        await b.close()
+
+
 async def test_workers_claiming_at_the_same_moment_take_each_row_once_and_each_chat_in_order(tmp_path):
     workers = [await PgStore(url(tmp_path)).open() for _ in range(3)]
     try:
