@@ -677,7 +677,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = replace(settings, knowledge_dir=Path(args.knowledge))
     if args.db:
         settings = settings.with_database(args.db)
-    return int(args.func(args, settings) or 0)
+    from .store import StoreError
+
+    try:
+        return int(args.func(args, settings) or 0)
+    except StoreError as exc:                  # the PostgreSQL server is down or refused us: one line, no traceback
+        print(f"The database ({settings.database_name}) cannot be used: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

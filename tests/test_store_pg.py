@@ -9,11 +9,14 @@ import time
 import pytest
 
 from bot.cli import main
+from bot.serve import serve_async
+from bot.settings import Secret, Settings
 from bot.core.campaigns import CampaignStatus, OutboxState
 from bot.core.dialogue import Logged, UserState
 from bot.store import TABLES, Store, StoreError
 
 from . import pgserver, sql
+from .conftest import KNOWLEDGE
 
 pytest.importorskip("asyncpg")
 from bot.store_pg import MIGRATIONS, PgStore  # noqa: E402 - after the skip
@@ -137,9 +140,20 @@ async def test_the_schema_has_every_table_and_column_of_the_sqlite_store(tmp_pat
             assert pg_columns == lite_columns | extra, table
 
 
-async def test_a_server_that_cannot_be_reached_is_a_store_error(tmp_path):
+async def test_a_server_that_cannot_be_reached_is_a_store_error_and_serve_says_so(tmp_path, caplog):
+    nowhere = f"postgresql://bot:s3cret@127.0.0.1:{pgserver.free_port()}/nothing"
     with pytest.raises(StoreError, match="PostgreSQL"):
-        await PgStore(f"postgresql://postgres@127.0.0.1:{pgserver.free_port()}/nothing").open()
+        await PgStore(nowhere).open()
+    settings = Settings(knowledge_dir=KNOWLEDGE, telegram_token=Secret("1:x")).with_database(nowhere)
+    assert await serve_async(settings) == 1
+    assert "cannot open the database (PostgreSQL 127.0.0.1:" in caplog.text and "s3cret" not in caplog.text
+
+
+def test_the_command_line_says_when_the_database_cannot_be_used(capsys):
+    nowhere = f"postgresql://bot@127.0.0.1:{pgserver.free_port()}/nothing"
+    assert main(["reminders", "status", "--db", nowhere]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"The database (PostgreSQL 127.0.0.1:") and "Traceback" not in err
 
 
 # ---------------------------------------------------------------- exportbot db migrate-to
