@@ -235,6 +235,7 @@ class UserRecord:
 
 class Store:
     poll_seconds: float | None = None     # one process answers its own inbox: it need not look for others' rows
+    claim_batch: int | None = None        # nor leave rows for them: inbox_due hands out as many as asked
 
     def __init__(self, path: str | Path, clock: Any = time.time):
         self.path = Path(path)

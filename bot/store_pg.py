@@ -193,6 +193,7 @@ MIGRATIONS: tuple[str, ...] = (
 FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError)
 POOL_SIZE = 10                # connections per process (the inbox workers, the sender's 8 sends, the webhooks)
 POLL_SECONDS = 0.5            # an inbox worker also looks this often (rows another worker left, or held back)
+CLAIM_BATCH = 10              # inbox rows an inbox worker takes at a time, so that no worker hoards the backlog
 SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # Advisory lock classes (the first key); the second key is the worker, 0, or the channel's hash.
 LOCKS = ("workers", "sender", "inbox", "migrate")
@@ -211,6 +212,7 @@ class PgStore:
         self.clock = clock
         self.pool_size = pool_size
         self.poll_seconds: float | None = POLL_SECONDS
+        self.claim_batch: int | None = CLAIM_BATCH
         self.worker = secrets.randbelow(2 ** 31 - 2) + 1     # this process's id in claims (a positive int4)
         self._pool: asyncpg.Pool | None = None
         self._own: asyncpg.Connection | None = None          # holds this worker's lock (and the sender lock)

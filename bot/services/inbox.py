@@ -120,14 +120,16 @@ class InboxWorker:
         A send the platform failed ends the run: the platform is having trouble, so the channel pauses (see
         :meth:`run`) instead of trying every waiting row against it."""
         done = 0
+        # A store shared by several workers hands out a few rows at a time, so that none hoards the backlog.
+        batch = min(self.batch, self.store.claim_batch or self.batch)
         async with self._lock:
-            while rows := await self.store.inbox_due(self.channel, limit=self.batch):
+            while rows := await self.store.inbox_due(self.channel, limit=batch):
                 for row in rows:
                     finished = await self._one(row)
                     if finished < 0:
                         return done
                     done += finished
-                if len(rows) < self.batch:
+                if len(rows) < batch:
                     break
         return done
 
