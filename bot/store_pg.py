@@ -902,7 +902,10 @@ class PgStore:
             for table in TABLES:
                 copied[table] = 0
                 async for columns, rows in source.table_rows(table):
-                    keep = [(i, types[table][c]) for i, c in enumerate(columns) if c in types[table]]
+                    if missing := [c for c in columns if c not in types[table]]:
+                        raise StoreError(f"PostgreSQL: table {table} has no column {', '.join(missing)} "
+                                         "of the SQLite database: this release cannot copy it")
+                    keep = [(i, types[table][c]) for i, c in enumerate(columns)]
                     records = [tuple(_fit(row[i], kind) for i, kind in keep) for row in rows]
                     await con.copy_records_to_table(table, records=records, columns=[columns[i] for i, _ in keep],
                                                     schema_name=schema)
