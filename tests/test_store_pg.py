@@ -3,6 +3,7 @@ SQLite (`exportbot db migrate-to`). Skipped, and said so, where PostgreSQL is no
 from __future__ import annotations
 
 import asyncio
+import inspect
 import sqlite3
 import time
 
@@ -138,6 +139,19 @@ async def test_the_schema_has_every_table_and_column_of_the_sqlite_store(tmp_pat
                     "AND table_name = ?", table)}
             extra = {"seq", "claimed_by"} if table == "inbox" else set()
             assert pg_columns == lite_columns | extra, table
+
+
+def test_every_method_of_the_sqlite_store_is_in_the_postgresql_store_with_the_same_parameters():
+    """A method added to one store (say, one transaction for a whole update) and not the other fails here."""
+    source_only = {"table_rows"}                 # what `db migrate-to` reads from SQLite
+    for name, method in inspect.getmembers(Store, inspect.isfunction):
+        if name.startswith("_") or name in source_only:
+            continue
+        assert hasattr(PgStore, name), f"PgStore has no {name}()"
+        ours, theirs = inspect.signature(method).parameters, inspect.signature(getattr(PgStore, name)).parameters
+        assert [(p.name, p.kind, p.default) for p in ours.values()] == \
+            [(p.name, p.kind, p.default) for p in theirs.values()], name
+        assert inspect.iscoroutinefunction(method) == inspect.iscoroutinefunction(getattr(PgStore, name)), name
 
 
 async def test_a_server_that_cannot_be_reached_is_a_store_error_and_serve_says_so(tmp_path, caplog):
