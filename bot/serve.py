@@ -179,7 +179,7 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None, sen
             if whatsapp is None:
                 return 1
         may_send = send != "never" and await store.try_sender_lock()
-        if send == "auto" and not may_send:
+        if send != "never" and not may_send:
             log.warning("another exportbot process is sending reminders and broadcasts; this one takes over "
                         "if that one stops")
         channels = build_channels(settings, runtime, telegram_updater=False,
