@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install fonts browser console run test check eval bench drills clean
+.PHONY: install fonts browser postgres console run test check eval bench drills clean
 
 install: $(STAMP)
 
@@ -34,6 +34,16 @@ browser: fonts
 # The staff console on its own, at http://localhost:8090/console/ (accounts: exportbot staff set-password).
 console: install
 	$(BIN)/exportbot console
+# PostgreSQL for the PostgreSQL store's tests (Debian 12: package postgresql, version 15). No server is set up here:
+# `make test` starts a throwaway one itself, and skips those tests (saying so) where PostgreSQL is not installed.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then \
+		echo "postgres: PostgreSQL is installed"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q postgresql >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q postgresql >/dev/null; } \
+		|| echo "postgres: could not install postgresql; the PostgreSQL tests will be skipped"; \
+	else echo "postgres: skipped (needs root and apt-get: apt-get install postgresql); the PostgreSQL tests will be skipped"; fi
 
 # Terminal chat without TELEGRAM_BOT_TOKEN (env or .env); the Telegram bot with it.
 run: install

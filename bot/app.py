@@ -6,10 +6,10 @@ and the tests, so each of them runs the same objects wired the same way.
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable
 
 from .core.entities import KnowledgeBase
 from .services.outbox import Broadcaster, Sender
@@ -26,6 +26,17 @@ if TYPE_CHECKING:
     from .store import Store
 
 # The transports are imported where they are wired, so that `exportbot ask` and `chat` never load them.
+
+
+def make_store(settings: Settings, clock: Callable[[], float] = time.time) -> Store:
+    """The store DATABASE_URL names (not yet opened): PostgreSQL for postgresql://…, else the SQLite file."""
+    if settings.database_url:
+        from .store_pg import PgStore
+
+        return PgStore(str(settings.database_url), clock=clock)  # type: ignore[return-value]  # same contract
+    from .store import Store
+
+    return Store(settings.db_path, clock=clock)
 
 
 def open_runtime(settings: Settings, store: Store, *, keep_last_good: bool = False,
@@ -146,21 +157,16 @@ async def channel_clients(settings: Settings) -> AsyncIterator[tuple[Bot | None,
             await client.aclose()
 
 
-@contextlib.contextmanager
-def sender_lock(db_path: str | Path) -> Iterator[bool]:
-    """One process at a time sends reminders and broadcasts (and recovers interrupted sends).
+@contextlib.asynccontextmanager
+async def sender_lock(store: Store) -> AsyncIterator[bool]:
+    """One process at a time sends reminders and broadcasts (and recovers interrupted sends): a lock file beside
+    the SQLite database, or an advisory lock on PostgreSQL.
 
-    Yields False when another exportbot process (a running ``serve``) holds the lock.
+    Yields False when another exportbot process (a running ``serve``) holds it.
     """
-    path = Path(f"{db_path}.sending.lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    held = await store.try_sender_lock()
+    try:
+        yield held
+    finally:
+        if held:
+            await store.release_sender_lock()

@@ -12,7 +12,7 @@ from .core.answers import AnswerEngine
 from .core.dialogue import Dialogue, Incoming, Turn, UserState
 from .core.entities import KnowledgeBase, KnowledgeError
 from .core.knowledge import load_knowledge
-from .settings import Settings
+from .settings import Settings, url_password
 
 
 def _load_or_exit(directory: Path) -> KnowledgeBase:
@@ -165,7 +165,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     import time
 
     from .services import reports
-    from .store import Store
+    from .app import make_store
 
     kb = _load_or_exit(settings.knowledge_dir)
     engine = AnswerEngine(kb)
@@ -176,7 +176,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         raise SystemExit(f"--since: {exc}")
 
     async def run() -> int:
-        store = await Store(settings.db_path).open()
+        store = await make_store(settings).open()
         try:
             if args.report_command == "unanswered":
                 report = await reports.unanswered(store, engine, since, districts)
@@ -209,7 +209,7 @@ def cmd_kb_add_alias(args: argparse.Namespace, settings: Settings) -> int:
 
     from .services import reports
     from .services.kbedit import AliasError, add_alias
-    from .store import Store
+    from .app import make_store
 
     try:
         edit = add_alias(settings.knowledge_dir, args.entry_id, args.question)
@@ -232,7 +232,7 @@ def cmd_kb_add_alias(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Note: the bot still answers it with '{now}'; a synonym or keyword may be needed too.")
 
     async def resolve() -> int:
-        store = await Store(settings.db_path).open()
+        store = await make_store(settings).open()
         try:
             report = await reports.unanswered(store, engine, time.time() - 90 * 86400)
             group = reports.find_text(report, edit.text)
@@ -243,7 +243,7 @@ def cmd_kb_add_alias(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await store.close()
 
-    if settings.db_path.exists():
+    if settings.database_url or settings.db_path.exists():
         done = asyncio.run(resolve())
         if done:
             print(f"{done} unanswered question(s) like it are marked as dealt with.")
@@ -254,10 +254,10 @@ def cmd_kb_todo(args: argparse.Namespace, settings: Settings) -> int:
     """The to-do list of questions that need a new answer: list, add, mark done."""
     import asyncio
 
-    from .store import Store
+    from .app import make_store
 
     async def run() -> int:
-        store = await Store(settings.db_path).open()
+        store = await make_store(settings).open()
         try:
             if args.add:
                 number = await store.todo_add(args.add, None, None, None, 1, "cli")
@@ -340,7 +340,8 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .serve import serve
 
-    return serve(settings)
+    send = "never" if getattr(args, "no_send", False) else "only" if getattr(args, "send_only", False) else "auto"
+    return serve(settings, send)
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
@@ -349,14 +350,14 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     import signal
 
     from .logs import setup_logging
+    from .app import make_store
     from .serve import console_async
-    from .store import Store
 
     setup_logging(settings.log_level, [str(settings.telegram_token), str(settings.whatsapp_token),
                                        str(settings.console_secret)])
 
     async def main() -> int:
-        store = await Store(settings.db_path).open()
+        store = await make_store(settings).open()
         try:
             accounts = await store.console_accounts()
         finally:
@@ -386,13 +387,13 @@ def cmd_staff(args: argparse.Namespace, settings: Settings) -> int:
 
     from .core.events import IST
     from .services.accounts import AccountError, check_login, set_password
+    from .app import make_store
     from .services.staff import scope_of
-    from .store import Store
 
     kb = _load_or_exit(settings.knowledge_dir)
 
     async def run() -> int:
-        store = await Store(settings.db_path).open()
+        store = await make_store(settings).open()
         try:
             if args.staff_command == "set-password":
                 if args.password_stdin:
@@ -455,14 +456,14 @@ def _when(text: str):
 
 async def _with_broadcaster(settings: Settings, work, sends: bool = False) -> int:
     from .logs import setup_logging
-    from .app import channel_clients, make_broadcaster, sender_lock
-    from .store import Store
+    from .app import channel_clients, make_broadcaster, make_store, sender_lock
 
-    setup_logging("WARNING", [str(settings.telegram_token), str(settings.whatsapp_token)])
+    setup_logging("WARNING", [str(settings.telegram_token), str(settings.whatsapp_token),
+                              url_password(settings.database_url)])
     kb = _load_or_exit(settings.knowledge_dir)
-    store = await Store(settings.db_path).open()
+    store = await make_store(settings).open()
     try:
-        with sender_lock(settings.db_path) as unlocked:
+        async with sender_lock(store) as unlocked:
             async with channel_clients(settings) as (bot, client):
                 broadcaster = make_broadcaster(settings, store, lambda: kb, telegram_bot=bot, whatsapp_client=client,
                                                may_send=unlocked)
@@ -595,14 +596,67 @@ def cmd_broadcast(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_with_broadcaster(settings, run, sends=True))
 
 
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    """`db migrate-to postgresql://…`: copy the SQLite database into an empty PostgreSQL database."""
+    import asyncio
+
+    from .app import make_store
+
+    target = settings.with_database(args.url)
+    if not target.database_url:
+        raise SystemExit(f"db migrate-to: '{args.url}' is not a postgresql:// URL")
+    if settings.database_url:
+        raise SystemExit("db migrate-to copies a SQLite file: give it with --db FILE (or EXPORTBOT_DB), "
+                         "not DATABASE_URL=postgresql://…")
+    if not settings.db_path.exists():
+        print(f"There is no SQLite database at {settings.db_path}; nothing to copy.")
+        return 1
+
+    async def run() -> int:
+        source = await make_store(settings).open()          # brought to this release's schema first
+        try:
+            if not await source.try_sender_lock():
+                print(f"An exportbot process (serve) is using {settings.db_path}: stop it first, so that nothing "
+                      "is written to SQLite during the copy.")
+                return 1
+            destination = await make_store(target).open()
+            try:
+                if not await destination.is_empty():
+                    print(f"{target.database_name} already holds data; copy into an empty database (or a new "
+                          "schema: add ?search_path=NAME to the URL).")
+                    return 1
+                print(f"Copying {settings.database_name} to {target.database_name} ...")
+
+                def progress(table: str, rows: int) -> None:
+                    print(f"  {table}: {rows} row(s)")
+
+                copied = await destination.copy_from(source, progress)
+            finally:
+                await destination.close()
+        finally:
+            await source.close()
+        print(f"Done: {sum(copied.values())} row(s) in {len(copied)} tables. Now set DATABASE_URL to that URL and "
+              f"start the bot; keep {settings.db_path} as a backup.")
+        return 0
+
+    from .store import DATABASE_ERRORS
+
+    try:
+        return asyncio.run(run())
+    except DATABASE_ERRORS as exc:
+        print(f"The copy failed and nothing was kept in {target.database_name}: {exc}")
+        return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     def paths(default: object) -> argparse.ArgumentParser:
         # Subcommands use SUPPRESS so that '--knowledge DIR' before the subcommand is not reset by it.
         p = argparse.ArgumentParser(add_help=False)
         p.add_argument("--knowledge", metavar="DIR", default=default,
                        help="knowledge directory (default: $KNOWLEDGE_DIR or knowledge/)")
-        p.add_argument("--db", metavar="FILE", default=default,
-                       help="SQLite file (default: $EXPORTBOT_DB or data/exportbot.sqlite3)")
+        p.add_argument("--db", metavar="FILE|URL", default=default,
+                       help="SQLite file or postgresql://… URL (default: $DATABASE_URL, $EXPORTBOT_DB or "
+                            "data/exportbot.sqlite3)")
         return p
 
     common = paths(argparse.SUPPRESS)
@@ -662,6 +716,11 @@ def build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="talk to the bot in the terminal", parents=[common])
     chat.set_defaults(func=cmd_chat)
     serve = sub.add_parser("serve", help="run the configured channels (Telegram, WhatsApp)", parents=[common])
+    sends = serve.add_mutually_exclusive_group()
+    sends.add_argument("--no-send", action="store_true",
+                       help="never send reminders and broadcasts here (web workers beside a separate sender)")
+    sends.add_argument("--send-only", action="store_true",
+                       help="the separate sender: reminders, broadcasts and hand-off reminders, no webhooks")
     serve.set_defaults(func=cmd_serve)
     rem = sub.add_parser("reminders", help="event reminders", parents=[common])
     rem_sub = rem.add_subparsers(dest="reminders_command", required=True)
@@ -707,6 +766,12 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("login")
     for p in staff_sub.choices.values():
         p.set_defaults(func=cmd_staff)
+    db = sub.add_parser("db", help="the database", parents=[common])
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    migrate = db_sub.add_parser("migrate-to", help="copy the SQLite database into an empty PostgreSQL database",
+                                parents=[common])
+    migrate.add_argument("url", help="postgresql://user:password@host:port/database")
+    migrate.set_defaults(func=cmd_db)
 
     run = sub.add_parser("run", help="serve when a bot token is set, chat otherwise", parents=[common])
     run.set_defaults(func=cmd_run)
@@ -719,8 +784,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.knowledge:
         settings = replace(settings, knowledge_dir=Path(args.knowledge))
     if args.db:
-        settings = replace(settings, db_path=Path(args.db))
-    return int(args.func(args, settings) or 0)
+        settings = settings.with_database(args.db)
+    from .store import StoreError
+
+    try:
+        return int(args.func(args, settings) or 0)
+    except StoreError as exc:                  # the PostgreSQL server is down or refused us: one line, no traceback
+        print(f"The database ({settings.database_name}) cannot be used: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -8,15 +8,13 @@ uvicorn), following python-telegram-bot's ``customwebhookbot/starlettebot.py``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 
 import httpx
 import logging
 import signal
-import sqlite3
 import time
-from typing import Any
+from typing import Any, Awaitable, Callable
 from urllib.parse import urlparse
 
 from starlette.applications import Starlette
@@ -26,7 +24,7 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
-from .app import build_channels, open_runtime, sender_lock
+from .app import build_channels, handoff_senders, make_broadcaster, make_console, make_desk, make_store, open_runtime
 from .channels.telegram.handlers import set_commands
 from .channels.telegram.inbox import BadUpdate, TelegramInbox
 from .channels.webhooks import BadBody, read_body, strict_json
@@ -34,12 +32,11 @@ from .channels.whatsapp.channel import BadPayload, WhatsAppChannel, valid_signat
 from .channels.whatsapp.client import ConfigurationError, GraphError, WhatsAppClient
 from .core.entities import KnowledgeError
 from .logs import quiet_http_logs, setup_logging
-from .app import handoff_senders, make_console, make_desk
 from .services.staff import staff_ids
 from .services.runtime import Runtime
 from .services.watcher import KnowledgeWatcher
-from .settings import Settings
-from .store import Store
+from .settings import Settings, url_password
+from .store import DATABASE_ERRORS
 
 log = logging.getLogger("exportbot.serve")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -74,7 +71,7 @@ def make_asgi(settings: Settings, telegram: TelegramInbox | None = None,
             return PlainTextResponse(exc.reason, status_code=exc.status)
         except BadUpdate as exc:
             return PlainTextResponse(f"not an update: {exc}", status_code=400)
-        except sqlite3.Error as exc:
+        except DATABASE_ERRORS as exc:
             log.error("Telegram webhook: could not store the update (%s); Telegram will deliver it again", exc)
             return PlainTextResponse("try again later", status_code=503)
         return PlainTextResponse("ok")
@@ -105,7 +102,7 @@ def make_asgi(settings: Settings, telegram: TelegramInbox | None = None,
             return PlainTextResponse(exc.reason, status_code=exc.status)
         except BadPayload as exc:
             return PlainTextResponse(f"not a WhatsApp delivery: {exc}", status_code=400)
-        except sqlite3.Error as exc:
+        except DATABASE_ERRORS as exc:
             log.error("WhatsApp webhook: could not store the delivery (%s); Meta will deliver it again", exc)
             return PlainTextResponse("try again later", status_code=503)
         return PlainTextResponse("ok")
@@ -145,7 +142,17 @@ async def start_whatsapp(settings: Settings, runtime: Runtime) -> WhatsAppChanne
     return WhatsAppChannel(runtime, client)
 
 
-async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> int:
+SEND_MODES = ("auto", "never", "only")
+LOCK_CHECK_SECONDS = 5.0            # while sending: how often the sender makes sure it still holds the lock
+
+
+async def serve_async(settings: Settings, stop: asyncio.Event | None = None, send: str = "auto") -> int:
+    """Run every configured channel until ``stop``.
+
+    ``send``: ``auto`` sends reminders and broadcasts when no other process does (and takes over when that one
+    stops); ``never`` only receives and answers (a web worker beside a separate sender); ``only`` is that separate
+    sender: no webhooks, no inbox, just reminders, broadcasts and hand-off reminders."""
+    assert send in SEND_MODES
     stop = stop or asyncio.Event()
     quiet_http_logs()
     if not settings.telegram_token and not settings.whatsapp_configured:
@@ -157,9 +164,12 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
     if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
         log.error("TELEGRAM_WEBHOOK_SECRET must be set when TELEGRAM_WEBHOOK_URL is set")
         return 1
-    store = await Store(settings.db_path).open()
+    try:
+        store = await make_store(settings).open()
+    except DATABASE_ERRORS as exc:
+        log.error("cannot open the database (%s): %s", settings.database_name, exc)
+        return 1
     whatsapp: WhatsAppChannel | None = None
-    locks = contextlib.ExitStack()
     try:
         try:
             runtime = open_runtime(settings, store, keep_last_good=True, status_file=status_path(settings))
@@ -172,14 +182,17 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
             whatsapp = await start_whatsapp(settings, runtime)
             if whatsapp is None:
                 return 1
-        may_send = locks.enter_context(sender_lock(settings.db_path))
-        if not may_send:
-            log.warning("another exportbot process is sending reminders and broadcasts; this one will not")
+        may_send = send != "never" and await store.try_sender_lock()
+        if send != "never" and not may_send:
+            log.warning("another exportbot process is sending reminders and broadcasts; this one takes over "
+                        "if that one stops")
         channels = build_channels(settings, runtime, telegram_updater=False,
                                   whatsapp_client=whatsapp.client if whatsapp is not None else None,
                                   may_send=may_send)
-        application, broadcaster = channels.telegram, channels.broadcaster
+        application = channels.telegram
+        sending = [channels.broadcaster]            # the broadcaster in use (replaced when this process takes over)
         telegram = TelegramInbox(application, store) if application is not None else None
+        receives = send != "only"
         tasks: list[asyncio.Task] = []
 
         desk = None
@@ -189,7 +202,7 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
             application.bot_data.desk = desk
         console = None
         if settings.console:
-            console = make_console(settings, runtime, desk=desk, broadcaster=broadcaster, may_send=may_send,
+            console = make_console(settings, runtime, desk=desk, broadcaster=channels.broadcaster, may_send=may_send,
                                    senders=handoff_senders(settings, runtime, application.bot if application else None,
                                                            wa_client))
 
@@ -197,15 +210,62 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
             if application is not None:
                 await _tell_admins(application, staff_ids(runtime.kb, settings.admin_telegram_ids), text)
 
+        check_every = min(LOCK_CHECK_SECONDS, settings.scheduler_interval)
+
+        async def send_while_sender(held: bool) -> None:
+            """Send reminders and broadcasts while this process holds the sender lock; otherwise ask for it every
+            SCHEDULER_SECONDS and take over when the sending process has stopped (or died, or lost its lock)."""
+            while not stop.is_set():
+                if not held:
+                    if await _wait(stop, settings.scheduler_interval):
+                        return
+                    try:
+                        held = await store.try_sender_lock()
+                    except DATABASE_ERRORS as exc:
+                        log.warning("could not ask for the sender lock (%s)", exc)
+                    if not held:
+                        continue
+                    if not sending[0].senders:
+                        sending[0] = make_broadcaster(
+                            settings, store, lambda: runtime.kb,
+                            telegram_bot=application.bot if application is not None else None,
+                            whatsapp_client=whatsapp.client if whatsapp is not None else None)
+                        if application is not None:
+                            application.bot_data.broadcaster = sending[0]
+                    log.warning("this process now sends reminders and broadcasts (the one before it stopped)")
+                    # A sender that lost its lock stops within one lock check, and the platform still counts the
+                    # last second of its messages: wait both out, so the two never send at once.
+                    if await _wait(stop, check_every + 1.0):
+                        return
+                broadcaster = sending[0]
+                broadcaster.stopping.clear()
+                uncertain = await broadcaster.recover()
+                if uncertain and application is not None:
+                    await _tell_admins(application, sorted(settings.admin_telegram_ids),
+                                       f"⚠ {len(uncertain)} reminder/broadcast message(s) were being sent when the "
+                                       "bot stopped. Their delivery is uncertain; they were not resent. "
+                                       "See 'exportbot reminders status'.")
+                watchdog = asyncio.create_task(_watch_sender_lock(store, broadcaster, stop, check_every))
+
+                async def still_sender() -> bool:
+                    return not broadcaster.stopping.is_set()
+
+                try:
+                    await run_scheduler(broadcaster, stop, desk, settings.scheduler_interval, still_sender)
+                finally:
+                    watchdog.cancel()
+                held = False
+
         watcher = KnowledgeWatcher(runtime, tell_staff, interval=settings.watch_interval)
         try:
-            if whatsapp is not None:
+            if whatsapp is not None and receives:
                 tasks.append(asyncio.create_task(whatsapp.run(stop)))
             if application is not None and telegram is not None:
                 application.bot_data.watcher = watcher
-                await _start_telegram(application, settings)
-                tasks.append(asyncio.create_task(telegram.worker.run(stop)))
-                if not settings.telegram_webhook_url:
+                await _start_telegram(application, settings, receives)
+                if receives:
+                    tasks.append(asyncio.create_task(telegram.worker.run(stop)))
+                if receives and not settings.telegram_webhook_url:
                     tasks.append(asyncio.create_task(
                         telegram.poll(stop, settings.telegram_api_base_url, str(settings.telegram_token))))
             if runtime.status.from_snapshot:
@@ -216,16 +276,11 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
                     "within seconds:", *[str(p) for p in problems[:30]]]))
             tasks.append(asyncio.create_task(watcher.run(stop)))
             _on_signal(signal.SIGHUP, watcher.request)
-            if may_send:
-                uncertain = await broadcaster.recover()
-                if uncertain and application is not None:
-                    await _tell_admins(application, sorted(settings.admin_telegram_ids),
-                                       f"⚠ {len(uncertain)} reminder/broadcast message(s) were being sent when the "
-                                       "bot stopped. Their delivery is uncertain; they were not resent. "
-                                       "See 'exportbot reminders status'.")
-                tasks.append(asyncio.create_task(run_scheduler(broadcaster, stop, desk)))
-            if settings.telegram_webhook_url or whatsapp is not None or console is not None:
-                web_app = make_asgi(settings, telegram if settings.telegram_webhook_url else None, whatsapp, console)
+            if send != "never":
+                tasks.append(asyncio.create_task(send_while_sender(may_send)))
+            if (receives and (settings.telegram_webhook_url or whatsapp is not None)) or console is not None:
+                web_app = make_asgi(settings, telegram if receives and settings.telegram_webhook_url else None,
+                                    whatsapp if receives else None, console)
                 if console is not None:
                     log.info("staff console: http://localhost:%d/console/", settings.port)
                 await _run_uvicorn(web_app, settings.port, stop)
@@ -234,7 +289,7 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
         finally:
             # Background work ends first (rows not started stay queued), then Telegram, then the lock.
             stop.set()
-            broadcaster.stopping.set()
+            sending[0].stopping.set()
             _on_signal(signal.SIGHUP, None)
             if console is not None:
                 tasks.extend(console.tasks)            # broadcasts the console started: they stop where they are
@@ -245,10 +300,34 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None) -> 
                 await _stop_telegram(application)
         return 0
     finally:
-        locks.close()
         if whatsapp is not None:
             await whatsapp.client.aclose()
-        await store.close()
+        await store.close()                     # also ends this process's claims and its sender lock
+
+
+async def _watch_sender_lock(store, broadcaster, stop: asyncio.Event, every: float) -> None:
+    """While this process sends, make sure it still holds the sender lock (on PostgreSQL the database may have
+    dropped its session, and another process taken over): if not, sending stops at once (rows not started stay
+    queued) and the scheduler hands over."""
+    while not await _wait(stop, every):
+        try:
+            held = await store.try_sender_lock()
+        except DATABASE_ERRORS as exc:
+            log.warning("could not check the sender lock (%s)", exc)
+            held = False                         # rather pause than send beside another sender
+        if not held:
+            log.warning("this process no longer holds the sender lock: it stops sending")
+            broadcaster.stopping.set()
+            return
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep ``seconds`` unless stopped first; True when stopped."""
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except asyncio.TimeoutError:
+        return False
+    return True
 
 
 def status_path(settings: Settings):
@@ -268,9 +347,11 @@ def _on_signal(sig: int, callback) -> None:
         pass
 
 
-async def _start_telegram(application: Application, settings: Settings) -> None:
+async def _start_telegram(application: Application, settings: Settings, receives: bool = True) -> None:
     await application.initialize()
     await application.start()
+    if not receives:                            # a separate sender: the web workers own the webhook
+        return
     await set_commands(application)
     if settings.telegram_webhook_url:
         await application.bot.set_webhook(settings.telegram_webhook_url,
@@ -296,24 +377,25 @@ async def _stop_telegram(application: Application) -> None:
             log.exception("Telegram %s failed during shutdown", step)
 
 
-async def run_scheduler(broadcaster, stop: asyncio.Event, desk=None, every: float = 60.0) -> None:
+async def run_scheduler(broadcaster, stop: asyncio.Event, desk=None, every: float = 60.0,
+                        still_sender: Callable[[], Awaitable[bool]] | None = None) -> None:
     """Reminder work every minute, from the calendar and the outbox (re-derived after any restart);
-    hand-offs nobody answered for a day are brought up to staff again."""
+    hand-offs nobody answered for a day are brought up to staff again. Returns when stopped, or when
+    ``still_sender`` says this process no longer holds the sender lock."""
     from datetime import datetime
 
     from .core.events import IST
 
     while not stop.is_set():
         try:
+            if still_sender is not None and not await still_sender():
+                return
             await broadcaster.run_due(datetime.now(IST))
             if desk is not None:
                 await desk.remind(time.time())
         except Exception:  # noqa: BLE001 - the scheduler must outlive one bad run
             log.exception("reminder run failed; trying again in %.0fs", every)
-        try:
-            await asyncio.wait_for(stop.wait(), every)
-        except asyncio.TimeoutError:
-            pass
+        await _wait(stop, every)
 
 
 async def _tell_admins(application: Application, ids, text: str) -> None:
@@ -350,17 +432,17 @@ def _safe_base(url: str) -> str:
     return f"{parsed.scheme}://{parsed.netloc}"
 
 
-def serve(settings: Settings) -> int:
+def serve(settings: Settings, send: str = "auto") -> int:
     setup_logging(settings.log_level, [str(settings.telegram_token), str(settings.telegram_webhook_secret),
                                        str(settings.whatsapp_token), str(settings.whatsapp_app_secret),
-                                       str(settings.console_secret)])
+                                       str(settings.console_secret), url_password(settings.database_url)])
 
     async def main() -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        return await serve_async(settings, stop)
+        return await serve_async(settings, stop, send)
 
     return asyncio.run(main())
 
@@ -374,7 +456,7 @@ async def console_async(settings: Settings, host: str, port: int, stop: asyncio.
 
     stop = stop or asyncio.Event()
     quiet_http_logs()
-    store = await Store(settings.db_path).open()
+    store = await make_store(settings).open()
     try:
         try:
             runtime = open_runtime(settings, store)

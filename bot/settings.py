@@ -56,6 +56,35 @@ def _switch(raw: str, name: str) -> bool:
     if value not in ("on", "off", "1", "0", "yes", "no", "true", "false"):
         raise SystemExit(f"{name} must be on or off, not '{raw}'")
     return value in ("on", "1", "yes", "true")
+def parse_database(raw: str, db_path: Path) -> tuple[Path, Secret]:
+    """DATABASE_URL (or --db): (SQLite file, PostgreSQL URL or ''). Unset keeps the SQLite file ``db_path``;
+    ``sqlite:///relative/path`` and ``sqlite:////absolute/path`` name another file; a path without a scheme is a
+    SQLite file too; ``postgresql://`` (or ``postgres://``) is a PostgreSQL server."""
+    raw = raw.strip()
+    if not raw:
+        return db_path, Secret("")
+    if raw.startswith(("postgresql://", "postgres://")):
+        return db_path, Secret(raw)
+    if raw.startswith("sqlite:///"):
+        path = raw.removeprefix("sqlite:///")
+        if not path:
+            raise SystemExit("DATABASE_URL: sqlite:/// needs a file, e.g. sqlite:///data/exportbot.sqlite3")
+        return Path(path), Secret("")
+    if "://" in raw:
+        scheme = raw.split("://", 1)[0]
+        raise SystemExit(f"DATABASE_URL must be sqlite:///path or postgresql://user:password@host:port/database, "
+                         f"not a '{scheme}://' URL")
+    return Path(raw), Secret("")
+
+
+def url_password(url: str) -> str:
+    """The password in a database URL ('' when there is none), to keep it out of the logs."""
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).password or ""
+    except ValueError:
+        return ""
 
 
 def _ids(raw: str) -> frozenset[int]:
@@ -72,7 +101,8 @@ def _ids(raw: str) -> frozenset[int]:
 @dataclass(frozen=True)
 class Settings:
     knowledge_dir: Path = Path("knowledge")
-    db_path: Path = Path("data/exportbot.sqlite3")
+    db_path: Path = Path("data/exportbot.sqlite3")  # the SQLite file; its folder also holds the knowledge snapshot
+    database_url: Secret = Secret("")        # postgresql://… when the store is PostgreSQL, else '' (SQLite)
     telegram_token: Secret = Secret("")
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str = ""
@@ -95,6 +125,24 @@ class Settings:
     console: bool = False                    # the staff console on `serve`'s web server (CONSOLE, on by default)
     console_secret: Secret = Secret("")      # signs console sessions; without it they end when the process stops
     console_session_minutes: int = 60        # a console session ends after this long without a request
+    scheduler_interval: float = 60.0         # seconds between reminder runs of `serve` (and tries to become sender)
+
+    def with_database(self, raw: str) -> "Settings":
+        """The same settings on another database (``--db FILE`` or ``--db postgresql://…``)."""
+        from dataclasses import replace
+
+        db_path, database_url = parse_database(raw, self.db_path)
+        return replace(self, db_path=db_path, database_url=database_url)
+
+    @property
+    def database_name(self) -> str:
+        """The database in words for people (no password): the SQLite file, or PostgreSQL's host and database."""
+        if not self.database_url:
+            return f"SQLite {self.db_path}"
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(str(self.database_url))
+        return f"PostgreSQL {parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
 
     @property
     def whatsapp_configured(self) -> bool:
@@ -121,9 +169,11 @@ class Settings:
         port = get("PORT", "8080")
         if not port.isdigit():
             raise SystemExit(f"PORT must be a number, not '{port}'")
+        db_path, database_url = parse_database(get("DATABASE_URL"), Path(get("EXPORTBOT_DB", "data/exportbot.sqlite3")))
         return cls(
             knowledge_dir=Path(get("KNOWLEDGE_DIR", "knowledge")),
-            db_path=Path(get("EXPORTBOT_DB", "data/exportbot.sqlite3")),
+            db_path=db_path,
+            database_url=database_url,
             telegram_token=Secret(get("TELEGRAM_BOT_TOKEN")),
             telegram_api_base_url=get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
             telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),
@@ -146,6 +196,7 @@ class Settings:
             console=_switch(get("CONSOLE", "on"), "CONSOLE"),
             console_secret=Secret(get("CONSOLE_SECRET")),
             console_session_minutes=_int(get("CONSOLE_SESSION_MINUTES", "60"), "CONSOLE_SESSION_MINUTES"),
+            scheduler_interval=_seconds(get("SCHEDULER_SECONDS", "60"), "SCHEDULER_SECONDS"),
         )
 
     def reminder_settings(self) -> "ReminderSettings":

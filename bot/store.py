@@ -7,12 +7,13 @@ and migrated forward on open, so an old database opens with a new release.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import IO, Any, AsyncIterator, Iterable
 
 import aiosqlite
 
@@ -206,6 +207,18 @@ BUSY_TIMEOUT_MS = 5000          # a short lock by another process is waited out,
 WAL_LIMIT_BYTES = 512 * 1024    # the write-ahead log is cut back to this after each checkpoint
 WAL_AUTOCHECKPOINT_PAGES = 100  # ~400 KB: checkpoint often, so the log never grows far
 KEEP_SECONDS = 7 * 86400        # handled updates and inbox rows are forgotten after a week
+# Every table, parents before children (the order `exportbot db migrate-to` copies them in).
+TABLES = ("users", "questions", "processed_updates", "inbox", "delivery_status", "event_follows", "campaigns",
+          "outbox", "todo", "handoffs", "handoff_messages", "console_accounts")
+
+
+class StoreError(Exception):
+    """The database server failed (down, restarted, refused the write): the PostgreSQL store's errors.
+
+    The SQLite store raises sqlite3.Error; callers that wait out a database failure catch DATABASE_ERRORS."""
+
+
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, StoreError)
 
 
 @dataclass(frozen=True)
@@ -232,10 +245,14 @@ class UserRecord:
 
 
 class Store:
+    poll_seconds: float | None = None     # one process answers its own inbox: it need not look for others' rows
+    claim_batch: int | None = None        # nor leave rows for them: inbox_due hands out as many as asked
+
     def __init__(self, path: str | Path, clock: Any = time.time):
         self.path = Path(path)
         self.clock = clock
         self._db: aiosqlite.Connection | None = None
+        self._sender_lock: IO[str] | None = None
 
     # ------------------------------------------------------------ life cycle
 
@@ -254,6 +271,7 @@ class Store:
         return self
 
     async def close(self) -> None:
+        await self.release_sender_lock()
         if self._db is not None:
             try:
                 await self.checkpoint()
@@ -303,6 +321,36 @@ class Store:
     async def integrity(self) -> str:
         async with self.db.execute("PRAGMA integrity_check") as cur:
             return str((await cur.fetchone())[0])
+
+    async def try_sender_lock(self) -> bool:
+        """Become the one process that sends reminders and broadcasts (a lock file beside the database);
+        False while another process is. Held until released or the store is closed (or the process ends)."""
+        if self._sender_lock is None:
+            lock_path = Path(f"{self.path}.sending.lock")
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(lock_path, "a+")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                return False
+            self._sender_lock = handle
+        return True
+
+    async def release_sender_lock(self) -> None:
+        if self._sender_lock is not None:
+            fcntl.flock(self._sender_lock, fcntl.LOCK_UN)
+            self._sender_lock.close()
+            self._sender_lock = None
+
+    async def table_rows(self, table: str, batch: int = 5000) -> AsyncIterator[tuple[list[str], list[tuple]]]:
+        """Every row of one table (one of TABLES), in batches with the column names: what a copy to another
+        database reads."""
+        assert table in TABLES, f"not a table of this store: {table}"
+        async with self.db.execute(f"SELECT * FROM {table} ORDER BY rowid") as cur:
+            columns = [d[0] for d in cur.description]
+            while rows := await cur.fetchmany(batch):
+                yield columns, [tuple(r) for r in rows]
 
     async def prune(self, keep_seconds: float = KEEP_SECONDS) -> int:
         """Forget handled updates and finished inbox rows older than ``keep_seconds`` (a new Bot API server may

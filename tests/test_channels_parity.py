@@ -1,6 +1,7 @@
 """One dialogue, two transports: the same scripted conversation on Telegram and WhatsApp reads the same."""
 from __future__ import annotations
 
+from . import sql
 from .conftest import KNOWLEDGE
 from .fakes import graph_api
 from .fakes.graph_api import FakeGraphAPI
@@ -33,10 +34,10 @@ async def test_same_conversation_same_texts(tmp_path, dialogue):
             whatsapp_texts += [m["body"] for m in wa_sent if m["body"] not in ("Choose below:", "नीचे से चुनें:")]
         assert telegram_texts == whatsapp_texts
         assert len(telegram_texts) >= len(SCRIPT)
-        tg_row, wa_row = await tg.user_row(), None
-        async with wa.store.db.execute("SELECT lang, district, sector, subscription FROM users WHERE chat_id = ?",
-                                       (WA_USER,)) as cur:
-            wa_row = tuple(await cur.fetchone())
+        tg_row = await tg.user_row()
+        (found,) = await sql.select(wa.store, "SELECT lang, district, sector, subscription FROM users WHERE chat_id = ?",
+                                    WA_USER)
+        wa_row = tuple(found.values())
         assert (tg_row["lang"], tg_row["district"], tg_row["sector"], tg_row["subscription"]) == wa_row == \
             ("hi", "hathras", "textiles", "none")
         await tg.stop()

@@ -1,6 +1,7 @@
 """The store's contract: every method, through the store's own interface only (no SQL here).
 
-A second store (another database) runs this same suite by adding its factory to STORES.
+Every store runs this same suite: SQLite, and PostgreSQL (on the run's throwaway server; skipped, and said so,
+where PostgreSQL is not installed).
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from bot.core.dialogue import Logged, UserState
 from bot.core.reminders import Subscriber
 from bot.store import Store
 
+from . import pgserver
+
 
 class Clock:
     """A clock the test moves by hand."""
@@ -25,8 +28,15 @@ class Clock:
         return self.now
 
 
+def postgres(directory: Path, clock: Clock) -> Any:
+    from bot.store_pg import PgStore
+
+    return PgStore(pgserver.database_url(str(directory)), clock=clock)
+
+
 STORES: dict[str, Callable[[Path, Clock], Any]] = {
     "sqlite": lambda directory, clock: Store(directory / "contract.sqlite3", clock=clock),
+    "postgresql": postgres,
 }
 
 
@@ -295,3 +305,182 @@ async def test_questions_feedback_stats_and_unanswered(store, clock):
     stats = await store.stats()
     assert stats == {"users": 2, "by_district": [(None, 1), ("agra", 1)], "by_lang": [("en", 1), ("hi", 1)],
                      "questions_today": 2, "questions_week": 4, "refused_week": 3, "helpful": 1, "not_helpful": 0}
+
+
+async def test_stats_and_reports_scoped_to_districts(store, clock):
+    await store.save_user("telegram", "1", UserState(lang="hi", district="agra"))
+    await store.save_user("telegram", "2", UserState(lang="en", district="hathras"))
+    await store.save_user("whatsapp", "3", UserState(lang="en", district="agra"))
+    await store.log_question("telegram", "1", Logged("q1", "hi", None, 0.0, "refuse"))
+    await store.log_question("telegram", "2", Logged("q2", "en", "hs-4201", 0.9, "answer"))
+    await store.log_question("whatsapp", "3", Logged("q3", "en", "hs-4201", 0.9, "answer"))
+    assert await store.record_feedback("whatsapp", "3", "hs-4201", False)
+    stats = await store.stats(districts=frozenset({"agra"}))
+    assert stats == {"users": 2, "by_district": [("agra", 2)], "by_lang": [("en", 1), ("hi", 1)],
+                     "questions_today": 2, "questions_week": 2, "refused_week": 1, "helpful": 0, "not_helpful": 1}
+    everyone = await store.stats()
+    assert (everyone["users"], everyone["by_district"]) == (3, [("agra", 2), ("hathras", 1)])
+
+
+# ---------------------------------------------------------------- the inbox, from stored to done
+
+async def test_an_inbox_row_from_stored_to_done_with_a_retry_that_holds_back_the_same_chat(store, clock):
+    assert await store.inbox_add("telegram", "1", "5", "{}")
+    assert not await store.inbox_add("telegram", "1", "5", "{}")          # a redelivery
+    assert await store.inbox_payload("telegram", "1") == "{}"
+    assert await store.inbox_payload("telegram", "9") is None
+    assert await store.inbox_add("telegram", "2", "5", "{}")
+    assert await store.inbox_add("telegram", "3", "6", "{}")
+    assert [r.message_id for r in await store.inbox_due("telegram")] == ["1", "2", "3"]
+    assert [r.message_id for r in await store.inbox_due("telegram", limit=2)] == ["1", "2"]
+    await store.inbox_set_replies("telegram", "1", '{"chat_id": "5", "replies": []}')
+    await store.inbox_sent("telegram", "1", 1)
+    await store.inbox_retry("telegram", "1", 4.0, "Telegram: NetworkError")
+    due = await store.inbox_due("telegram")
+    assert [r.message_id for r in due] == ["3"]                           # chat 5 waits behind its retry
+    assert await store.inbox_next_due("telegram") == 1_000_004.0           # when the retry falls due
+    clock.now += 5
+    first = (await store.inbox_due("telegram"))[0]
+    assert (first.channel, first.message_id, first.chat_id, first.received_at) == ("telegram", "1", "5", 1_000_000.0)
+    assert (first.attempts, first.sent, first.replies) == (1, 1, '{"chat_id": "5", "replies": []}')
+    await store.inbox_done("telegram", "1")
+    await store.inbox_done("telegram", "2", "throttled")
+    await store.inbox_done("telegram", "3", "failed", "a bug")
+    assert await store.inbox_due("telegram") == []
+    assert await store.inbox_counts("telegram") == {"done": 1, "throttled": 1, "failed": 1}
+    assert await store.inbox_next_due("telegram") is None
+    assert await store.inbox_add_bad("telegram", "9", "{}", "from.id is not an id")
+    assert not await store.inbox_add_bad("telegram", "9", "{}", "from.id is not an id")
+    assert await store.inbox_counts() == {"done": 1, "throttled": 1, "failed": 1, "bad": 1}
+    assert await store.inbox_add("whatsapp", "w1", "91", "{}")
+    clock.now += 8 * 86400
+    assert await store.claim_update("telegram", 1)
+    assert await store.prune() == 4                                        # finished rows a week old; not pending
+    assert await store.inbox_counts() == {"pending": 1}
+    assert not await store.claim_update("telegram", 1)                     # handled recently: kept
+
+
+# ---------------------------------------------------------------- the question log, to-do list and hand-offs
+
+async def test_the_question_log_feeds_the_unanswered_report(store, clock):
+    await store.save_user("telegram", "1", UserState(lang="en", district="agra", product="leather-shoes"))
+    refused = await store.log_question("telegram", "1", Logged("weather in agra", "en", None, 0.0, "refuse"))
+    clock.now += 10
+    suggested = await store.log_question("telegram", "1", Logged("shoe", "en", None, 0.4, "suggest"))
+    clock.now += 10
+    await store.log_question("telegram", "1", Logged("Leather shoes", "en", "hs-6402", 1.0, "browse"))  # picked
+    clock.now += 10
+    answered = await store.log_question("telegram", "1", Logged("hs code shoes", "en", "hs-6403", 0.9, "answer"))
+    await store.log_question("whatsapp", "2", Logged("hello there", "en", None, 0.0, "refuse"))   # no user row
+    assert refused < suggested < answered
+    assert await store.record_feedback("telegram", "1", "hs-6403", False)
+    assert await store.record_feedback_note("telegram", "1", "I wanted the duty")
+    assert not await store.record_feedback_note("whatsapp", "2", "nothing to attach to")
+    last = await store.last_question("telegram", "1")
+    assert (last["id"], last["text"], last["feedback"], last["note"]) == (answered, "hs code shoes", 0,
+                                                                         "I wanted the duty")
+    assert await store.last_question("telegram", "9") is None
+    everything = await store.asked(since=0)
+    assert [(q["text"], q["district"], q["product"]) for q in everything] == [
+        ("weather in agra", "agra", "leather-shoes"), ("shoe", "agra", "leather-shoes"),
+        ("hs code shoes", "agra", "leather-shoes"), ("hello there", None, None)]
+    problems = await store.asked(since=0, problems_only=True)
+    # the did-you-mean was followed by a browse within 30 minutes: it was picked, not a problem
+    assert [q["text"] for q in problems] == ["weather in agra", "hs code shoes", "hello there"]
+    assert [q["text"] for q in await store.asked(since=0, districts=frozenset({"agra"}), problems_only=True)] == [
+        "weather in agra", "hs code shoes"]
+    assert await store.asked(since=clock.now + 1) == []
+    await store.resolve_questions([refused, answered], "todo:1")
+    assert [q["text"] for q in await store.asked(since=0, problems_only=True)] == ["hello there"]
+
+
+async def test_a_did_you_mean_nobody_picked_is_a_problem(store, clock):
+    await store.log_question("telegram", "1", Logged("shoe", "en", None, 0.4, "suggest"))
+    clock.now += 3600
+    await store.log_question("telegram", "1", Logged("Leather shoes", "en", "hs-6403", 1.0, "browse"))  # too late
+    found = await store.asked(since=0, problems_only=True)
+    assert [(q["text"], bool(q["unpicked"])) for q in found] == [("shoe", True)]
+
+
+async def test_the_to_do_list(store, clock):
+    first = await store.todo_add("duty on shoes to UAE", "asked 3 times", "agra", "en", 3, "staff:1")
+    second = await store.todo_add("GI tag for rugs", None, "bhadohi", "hi", 1, "cli")
+    assert second > first
+    listed = await store.todo_list()
+    assert [(t["id"], t["question"], t["note"], t["district"], t["lang"], t["count"], t["created_by"],
+             t["created_at"], t["done_at"]) for t in listed] == [
+        (first, "duty on shoes to UAE", "asked 3 times", "agra", "en", 3, "staff:1", 1_000_000.0, None),
+        (second, "GI tag for rugs", None, "bhadohi", "hi", 1, "cli", 1_000_000.0, None)]
+    assert [t["id"] for t in await store.todo_list(frozenset({"bhadohi"}))] == [second]
+    clock.now += 5
+    assert await store.todo_done(first, "staff:2")
+    assert not await store.todo_done(first, "staff:2")
+    assert [t["id"] for t in await store.todo_list()] == [second]
+    done = [t for t in await store.todo_list(open_only=False) if t["id"] == first][0]
+    assert (done["done_at"], done["done_by"]) == (1_000_005.0, "staff:2")
+
+
+async def test_a_hand_off_is_opened_linked_answered_once_and_found(store, clock):
+    one = await store.handoff_open("whatsapp", "91", "subsidy for my unit?", "hi", "agra", "leather-shoes", None)
+    two = await store.handoff_open("telegram", "5", "fair dates?", "en", "hathras", None, "event-x")
+    record = await store.handoff(one)
+    assert {k: record[k] for k in ("id", "channel", "chat_id", "question", "lang", "district", "product", "entry_id",
+                                   "status", "created_at", "answered_at")} == {
+        "id": one, "channel": "whatsapp", "chat_id": "91", "question": "subsidy for my unit?", "lang": "hi",
+        "district": "agra", "product": "leather-shoes", "entry_id": None, "status": "open",
+        "created_at": 1_000_000.0, "answered_at": None}
+    assert await store.handoff(two + 100) is None
+    await store.handoff_link("777", 10, one)
+    await store.handoff_link("777", 11, two)
+    await store.handoff_link("777", 11, one)                     # the same message again: the latest wins
+    assert (await store.handoff_for_message("777", 10), await store.handoff_for_message("777", 11)) == (one, one)
+    assert await store.handoff_for_message("778", 10) is None
+    clock.now += 60
+    assert await store.handoff_answer(one, "staff:777", "Yes: apply at the DIC.", "sent")
+    assert not await store.handoff_answer(one, "staff:778", "Again", "sent")
+    await store.handoff_set(two, reminded_at=1_000_050.0, resolved="todo:3")
+    assert [h["id"] for h in await store.handoffs(status="open")] == [two]
+    assert [h["id"] for h in await store.handoffs(districts=frozenset({"agra"}))] == [one]
+    assert [h["id"] for h in await store.handoffs(channel="telegram", chat_id="5")] == [two]
+    assert [h["id"] for h in await store.handoffs(since=1_000_001.0)] == []
+    answered = await store.handoff(one)
+    assert (answered["status"], answered["answered_by"], answered["answer"], answered["delivery"],
+            answered["answered_at"]) == ("answered", "staff:777", "Yes: apply at the DIC.", "sent", 1_000_060.0)
+    assert ((await store.handoff(two))["reminded_at"], (await store.handoff(two))["resolved"]) == (1_000_050.0,
+                                                                                                   "todo:3")
+
+
+# ---------------------------------------------------------------- settling a campaign
+
+async def test_rows_for_a_missing_channel_are_skipped_and_a_settled_campaign_is_done(store):
+    cid = await queued_campaign(store)
+    assert await store.skip_no_channel(["telegram"]) == {}                       # a draft: left alone
+    await store.set_campaign_status(cid, CampaignStatus.ACTIVE)
+    assert await store.finish_campaigns() == []                                   # rows are queued
+    assert await store.skip_no_channel(["telegram"], campaign_id=cid + 1) == {}
+    assert await store.skip_no_channel(["telegram"]) == {cid: 1}
+    row = [r for r in await store.outbox_rows(cid) if r.channel == "whatsapp"][0]
+    assert (row.state, row.error) == (OutboxState.SKIPPED_NO_CHANNEL, "channel not configured")
+    for r in await store.queued("telegram"):
+        assert await store.claim(r.id)
+        await store.outbox_mark(r.id, OutboxState.SENT, message_id="m")
+    tally = await store.tally(cid)
+    assert (tally.sent, tally.left, tally.skipped) == (2, 0, (("blocked", 1), ("no channel", 1)))
+    assert await store.finish_campaigns(cid) == [cid]
+    assert (await store.campaign(cid)).status == CampaignStatus.DONE
+    assert await store.finish_campaigns() == []
+
+
+# ---------------------------------------------------------------- one sender at a time
+
+@pytest.mark.parametrize("kind", sorted(STORES))
+async def test_one_store_at_a_time_holds_the_sender_lock(kind, tmp_path, clock):
+    async with STORES[kind](tmp_path, clock) as first, STORES[kind](tmp_path, clock) as second:
+        assert await first.try_sender_lock()
+        assert await first.try_sender_lock()                  # asking again while holding it: still held
+        assert not await second.try_sender_lock()
+        await first.release_sender_lock()
+        assert await second.try_sender_lock()
+        assert not await first.try_sender_lock()
+    async with STORES[kind](tmp_path, clock) as third:
+        assert await third.try_sender_lock()                  # closing the holder freed it

@@ -14,10 +14,10 @@ from bot.core.dialogue import Dialogue
 from bot.services.runtime import Runtime
 from bot.settings import Secret, Settings
 from bot.store import Store
-from bot.app import build_channels, open_runtime
+from bot.app import build_channels, make_store, open_runtime
 
 from . import sql
-from .conftest import KNOWLEDGE
+from .conftest import KNOWLEDGE, on_store
 from .fakes.telegram_api import FakeBotAPI
 
 TOKEN = "123456:TEST-token"
@@ -26,16 +26,18 @@ USER = 4242
 
 
 class Harness:
-    def __init__(self, fake: FakeBotAPI, db: Path, knowledge: Path, dialogue: Dialogue | None = None):
+    def __init__(self, fake: FakeBotAPI, db: Path, knowledge: Path, dialogue: Dialogue | None = None,
+                 store_kind: str = "sqlite"):
         self.fake, self.db, self.knowledge = fake, db, knowledge
         self.dialogue = dialogue          # the session's (already loaded) knowledge base, unless a test edits its own
-        self.settings = Settings(knowledge_dir=knowledge, db_path=db, telegram_token=Secret(TOKEN),
-                                 telegram_api_base_url=fake.base_url, admin_telegram_ids=frozenset({ADMIN}))
+        self.settings = on_store(Settings(knowledge_dir=knowledge, db_path=db, telegram_token=Secret(TOKEN),
+                                          telegram_api_base_url=fake.base_url, admin_telegram_ids=frozenset({ADMIN})),
+                                 store_kind)
         self.app = None
         self.store: Store | None = None
 
     async def start(self) -> "Harness":
-        self.store = await Store(self.db).open()
+        self.store = await make_store(self.settings).open()
         self.runtime = (Runtime(self.knowledge, self.store, self.dialogue) if self.dialogue is not None
                         else open_runtime(self.settings, self.store))
         self.app = build_channels(self.settings, self.runtime, telegram_updater=False, window=0.05).telegram
@@ -61,10 +63,8 @@ class Harness:
         return await self.feed(self.fake.make_callback_update(chat, data))
 
     async def user_row(self, chat: int = USER) -> dict:
-        async with self.store.db.execute("SELECT * FROM users WHERE channel='telegram' AND chat_id=?",
-                                         (str(chat),)) as cur:
-            row = await cur.fetchone()
-        return dict(row) if row else {}
+        rows = await sql.select(self.store, "SELECT * FROM users WHERE channel='telegram' AND chat_id=?", str(chat))
+        return rows[0] if rows else {}
 
 
 def buttons(message: dict) -> list[list[tuple[str, str]]]:
@@ -73,13 +73,14 @@ def buttons(message: dict) -> list[list[tuple[str, str]]]:
 
 
 @pytest.fixture
-async def bot(tmp_path, dialogue):
+async def bot(tmp_path, dialogue, store_kind):
     async with FakeBotAPI(token=TOKEN) as fake:
-        harness = await Harness(fake, tmp_path / "bot.sqlite3", KNOWLEDGE, dialogue).start()
+        harness = await Harness(fake, tmp_path / "bot.sqlite3", KNOWLEDGE, dialogue, store_kind).start()
         yield harness
         await harness.stop()
 
 
+@pytest.mark.both_stores
 async def test_onboarding_in_english_saves_everything(bot):
     (welcome,) = await bot.say("/start")
     assert welcome["text"].startswith("Namaste! I am the export helpdesk of Uttar Pradesh.")
@@ -132,6 +133,7 @@ async def test_onboarding_in_hindi_and_language_holds(bot):
                                [("मेन्यू", "menu")]]
 
 
+@pytest.mark.both_stores
 async def test_question_answer_feedback_and_log(bot):
     (answer,) = await bot.say("gatway prot skeem")
     expected = bot.runtime.engine.render(bot.runtime.kb.entries["upepb-gateway-port"], "en")
@@ -199,6 +201,7 @@ async def test_group_chat_gets_pointed_to_private_chat(bot):
                              "मैं सिर्फ़ निजी चैट में काम करता हूँ। कृपया मुझे सीधे संदेश भेजें।")
 
 
+@pytest.mark.both_stores
 async def test_redelivered_update_is_answered_once(bot):
     update = bot.fake.make_message_update(USER, "ODOP product of Agra", update_id=777)
     assert len(await bot.feed(update)) == 1
@@ -206,19 +209,21 @@ async def test_redelivered_update_is_answered_once(bot):
     assert len(await sql.questions(bot.store)) == 1
 
 
-async def test_restart_mid_onboarding_continues(tmp_path, dialogue):
+@pytest.mark.both_stores
+async def test_restart_mid_onboarding_continues(tmp_path, dialogue, store_kind):
     async with FakeBotAPI(token=TOKEN) as fake:
-        first = await Harness(fake, tmp_path / "bot.sqlite3", KNOWLEDGE, dialogue).start()
+        first = await Harness(fake, tmp_path / "bot.sqlite3", KNOWLEDGE, dialogue, store_kind).start()
         await first.say("/start")
         await first.press("lang:en")
         await first.stop()
-        second = await Harness(fake, tmp_path / "bot.sqlite3", KNOWLEDGE, dialogue).start()
+        second = await Harness(fake, tmp_path / "bot.sqlite3", KNOWLEDGE, dialogue, store_kind).start()
         saved, product = await second.say("Kanpur Nagar")
         assert saved["text"] == "District saved: Kanpur Nagar."
         assert product["text"] == "What do you make or sell? Your district's ODOP products come first."
         await second.stop()
 
 
+@pytest.mark.both_stores
 async def test_blocked_user_is_marked_and_comes_back(bot):
     await bot.say("/start")
     bot.fake.fail_next("sendMessage", chat_id=USER, code=403, description="Forbidden: bot was blocked by the user")
@@ -280,6 +285,7 @@ def test_callback_data_fits_telegram(kb, dialogue):
     assert check_callback_sizes(kb) == []
 
 
+@pytest.mark.both_stores
 async def test_admin_broadcast_preview_confirm_and_report(bot):
     await bot.press("dist:hathras", chat=11)
     await bot.press("sub:district", chat=11)
@@ -307,6 +313,7 @@ async def test_admin_broadcast_preview_confirm_and_report(bot):
     assert len([m for m in bot.fake.sent if m["chat_id"] == 11 and m["text"].startswith("IEC camp")]) == 1
 
 
+@pytest.mark.both_stores
 async def test_admin_reminders_pause_button_and_non_admin(bot):
     campaign_id = await bot.store.upsert_campaign("camp@test:start-1d", "reminder", time.time() + 86400, "scheduled",
                                                   text_en="Camp tomorrow", text_hi="कल कैंप")

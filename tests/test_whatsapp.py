@@ -13,11 +13,12 @@ from bot.channels.whatsapp.channel import WhatsAppChannel, render
 from bot.services.runtime import Runtime
 from bot.serve import make_asgi, serve_async
 from bot.settings import Secret, Settings
-from bot.store import Store
 from bot.channels.whatsapp.client import WhatsAppClient
 
+from bot.app import make_store
+
 from . import sql
-from .conftest import KNOWLEDGE
+from .conftest import KNOWLEDGE, on_store
 from .fakes import graph_api
 from .fakes.graph_api import FakeGraphAPI
 
@@ -30,16 +31,17 @@ async def no_sleep(_: float) -> None:
 
 
 class WA:
-    """One running WhatsApp channel on a SQLite file, with an HTTP client for its webhook."""
+    """One running WhatsApp channel on a store (SQLite, or PostgreSQL), with an HTTP client for its webhook."""
 
-    def __init__(self, fake: FakeGraphAPI, db, dialogue: Dialogue):
+    def __init__(self, fake: FakeGraphAPI, db, dialogue: Dialogue, store_kind: str = "sqlite"):
         self.fake, self.db, self.dialogue = fake, db, dialogue
-        self.settings = Settings(knowledge_dir=KNOWLEDGE, db_path=db, whatsapp_token=Secret(TOKEN),
-                                 whatsapp_phone_number_id=PHONE_ID, whatsapp_app_secret=Secret(SECRET),
-                                 whatsapp_verify_token=Secret(VERIFY), whatsapp_api_base_url=fake.base_url)
+        self.settings = on_store(Settings(knowledge_dir=KNOWLEDGE, db_path=db, whatsapp_token=Secret(TOKEN),
+                                          whatsapp_phone_number_id=PHONE_ID, whatsapp_app_secret=Secret(SECRET),
+                                          whatsapp_verify_token=Secret(VERIFY), whatsapp_api_base_url=fake.base_url),
+                                 store_kind)
 
     async def start(self) -> "WA":
-        self.store = await Store(self.db).open()
+        self.store = await make_store(self.settings).open()
         self.runtime = Runtime(KNOWLEDGE, self.store, self.dialogue)
         self.client = WhatsAppClient(self.fake.base_url, PHONE_ID, TOKEN, sleep=no_sleep)
         self.channel = WhatsAppChannel(self.runtime, self.client)
@@ -77,9 +79,9 @@ class WA:
 
 
 @pytest.fixture
-async def wa(tmp_path, dialogue):
+async def wa(tmp_path, dialogue, store_kind):
     async with FakeGraphAPI(token=TOKEN, phone_number_id=PHONE_ID) as fake:
-        channel = await WA(fake, tmp_path / "wa.sqlite3", dialogue).start()
+        channel = await WA(fake, tmp_path / "wa.sqlite3", dialogue, store_kind).start()
         yield channel
         await channel.stop()
 
@@ -93,6 +95,7 @@ async def test_verification_handshake(wa):
     assert bad.status_code == 403
 
 
+@pytest.mark.both_stores
 async def test_question_answered_with_exact_text_and_buttons(wa):
     (answer,) = await wa.say("gatway prot skeem")
     expected = wa.runtime.engine.render(wa.runtime.kb.entries["upepb-gateway-port"], "en")
@@ -114,6 +117,7 @@ async def test_did_you_mean_buttons_then_the_choice_is_answered(wa):
     assert answer["body"] == wa.runtime.engine.render(wa.runtime.kb.entries[reply_id[2:]], "en")
 
 
+@pytest.mark.both_stores
 async def test_menu_is_a_list_and_a_list_selection_works(wa):
     await wa.say("/start")
     await wa.tap("lang:en", "English")
@@ -139,35 +143,37 @@ async def test_a_reaction_gets_no_answer(wa):
     assert await wa.deliver(graph_api.reaction(USER, "👍", "wamid.x")) == []
 
 
+@pytest.mark.both_stores
 async def test_unsigned_or_wrongly_signed_posts_are_refused_and_nothing_is_stored(wa):
     payload = graph_api.text_message(USER, "ODOP product of Agra")
     assert (await wa.post(payload, secret=None)).status_code == 401
     assert (await wa.post(payload, secret="wrong")).status_code == 403
     await wa.channel.process_pending()
     assert wa.fake.sent == []
-    async with wa.store.db.execute("SELECT (SELECT COUNT(*) FROM inbox) + (SELECT COUNT(*) FROM users)") as cur:
-        assert (await cur.fetchone())[0] == 0
+    assert await sql.value(wa.store, "SELECT (SELECT COUNT(*) FROM inbox) + (SELECT COUNT(*) FROM users)") == 0
 
 
-async def test_redelivered_message_is_answered_once_across_a_restart(tmp_path, dialogue):
+@pytest.mark.both_stores
+async def test_redelivered_message_is_answered_once_across_a_restart(tmp_path, dialogue, store_kind):
     async with FakeGraphAPI(token=TOKEN, phone_number_id=PHONE_ID) as fake:
         payload = graph_api.text_message(USER, "ODOP product of Agra", wamid="wamid.SAME")
-        first = await WA(fake, tmp_path / "wa.sqlite3", dialogue).start()
+        first = await WA(fake, tmp_path / "wa.sqlite3", dialogue, store_kind).start()
         assert len(await first.deliver(payload)) == 1
         assert await first.deliver(payload) == []
         await first.stop()
-        second = await WA(fake, tmp_path / "wa.sqlite3", dialogue).start()
+        second = await WA(fake, tmp_path / "wa.sqlite3", dialogue, store_kind).start()
         assert await second.deliver(payload) == []
         await second.stop()
         assert len(fake.sent) == 1
 
 
-async def test_message_stored_before_a_crash_is_answered_after_restart(tmp_path, dialogue):
+@pytest.mark.both_stores
+async def test_message_stored_before_a_crash_is_answered_after_restart(tmp_path, dialogue, store_kind):
     async with FakeGraphAPI(token=TOKEN, phone_number_id=PHONE_ID) as fake:
-        first = await WA(fake, tmp_path / "wa.sqlite3", dialogue).start()
+        first = await WA(fake, tmp_path / "wa.sqlite3", dialogue, store_kind).start()
         assert (await first.post(graph_api.text_message(USER, "ODOP product of Agra"))).status_code == 200
         await first.stop()                       # stopped before the worker ran
-        second = await WA(fake, tmp_path / "wa.sqlite3", dialogue).start()
+        second = await WA(fake, tmp_path / "wa.sqlite3", dialogue, store_kind).start()
         assert await second.channel.process_pending() == 1
         assert fake.sent[0]["body"].startswith("Agra: ODOP products")
         await second.stop()
@@ -200,6 +206,7 @@ def test_many_buttons_become_a_list_with_clipped_titles():
     assert all(len(title) <= 24 and len(desc) <= 72 for _, title, desc in message[3])
 
 
+@pytest.mark.both_stores
 async def test_rate_limit_is_retried_and_closed_window_is_recorded(wa):
     await wa.say("hello")
     wa.fake.fail_next(130429)
@@ -211,6 +218,7 @@ async def test_rate_limit_is_retried_and_closed_window_is_recorded(wa):
     assert not await wa.store.window_open("whatsapp", USER)
 
 
+@pytest.mark.both_stores
 async def test_status_webhooks_are_recorded_not_answered(wa):
     await wa.say("hello")
     assert await wa.deliver(graph_api.status("wamid.1", USER, "delivered")) == []
@@ -220,12 +228,12 @@ async def test_status_webhooks_are_recorded_not_answered(wa):
     assert not await wa.store.window_open("whatsapp", USER)
 
 
+@pytest.mark.both_stores
 async def test_stop_ends_broadcasts(wa):
     await wa.say("hello")
     (reply,) = await wa.say("STOP")
     assert reply["body"].startswith("Done: you will get no more reminders or broadcasts.")
-    async with wa.store.db.execute("SELECT subscription FROM users WHERE chat_id = ?", (USER,)) as cur:
-        assert (await cur.fetchone())[0] == "none"
+    assert await sql.value(wa.store, "SELECT subscription FROM users WHERE chat_id = ?", USER) == "none"
 
 
 async def test_invalid_token_is_a_clear_error_at_start_up(tmp_path, caplog):

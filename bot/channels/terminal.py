@@ -10,11 +10,10 @@ import asyncio
 import sys
 from typing import Callable, TextIO
 
-from ..app import open_runtime
+from ..app import make_store, open_runtime
 from ..core.dialogue import Incoming, Reply
 from ..core.entities import KnowledgeError
 from ..settings import Settings
-from ..store import Store
 
 CHANNEL = "terminal"
 
@@ -46,7 +45,7 @@ def parse_line(line: str, choices: dict[str, str]) -> Incoming:
 
 
 async def chat(settings: Settings, read: Callable[[], str | None], out: TextIO, user: str = "local") -> int:
-    store = await Store(settings.db_path).open()
+    store = await make_store(settings).open()
     try:
         try:
             runtime = open_runtime(settings, store)

@@ -24,12 +24,12 @@ import asyncio
 import base64
 import json
 import logging
-import sqlite3
 import time
 from collections import defaultdict, deque
 from typing import Any, Awaitable, Callable
 
 from ..core.dialogue import Button, Reply
+from ..store import DATABASE_ERRORS
 
 log = logging.getLogger("exportbot.inbox")
 
@@ -120,14 +120,16 @@ class InboxWorker:
         A send the platform failed ends the run: the platform is having trouble, so the channel pauses (see
         :meth:`run`) instead of trying every waiting row against it."""
         done = 0
+        # A store shared by several workers hands out a few rows at a time, so that none hoards the backlog.
+        batch = min(self.batch, self.store.claim_batch or self.batch)
         async with self._lock:
-            while rows := await self.store.inbox_due(self.channel, limit=self.batch):
+            while rows := await self.store.inbox_due(self.channel, limit=batch):
                 for row in rows:
                     finished = await self._one(row)
                     if finished < 0:
                         return done
                     done += finished
-                if len(rows) < self.batch:
+                if len(rows) < batch:
                     break
         return done
 
@@ -157,7 +159,7 @@ class InboxWorker:
             await self.store.inbox_retry(self.channel, row.message_id, delay, exc.reason)
             self._paused_until = time.monotonic() + delay
             return -1
-        except sqlite3.Error:
+        except DATABASE_ERRORS:
             raise
         except Exception as exc:  # noqa: BLE001 - one update that breaks a handler must not stop the others
             log.error("%s update %s could not be handled (%s); skipped", self.channel, _short(row.message_id),
@@ -167,7 +169,7 @@ class InboxWorker:
         self._apologised.discard(row.message_id)
         return 1
 
-    async def _on_db_error(self, exc: sqlite3.Error) -> float:
+    async def _on_db_error(self, exc: Exception) -> float:
         """Tell the users waiting (once each) and return how long to back off."""
         self._db_failures += 1
         first, most = self.db_backoff
@@ -200,11 +202,13 @@ class InboxWorker:
                 nxt = await self.store.inbox_next_due(self.channel)
                 if nxt is not None:
                     timeout = max(0.05, nxt - self.store.clock())
-            except sqlite3.Error as exc:
+                if self.store.poll_seconds is not None:     # other processes share this inbox: look again soon
+                    timeout = min(timeout or self.store.poll_seconds, self.store.poll_seconds)
+            except DATABASE_ERRORS as exc:
                 await self.store.rollback()
                 try:
                     self._waiting = await self.store.inbox_due(self.channel, limit=self.batch)
-                except sqlite3.Error:
+                except DATABASE_ERRORS:
                     self._waiting = []
                 # Back off for the whole delay (new arrivals do not cut it short): no spinning on a full disk.
                 await _wait_any(asyncio.Event(), stop, await self._on_db_error(exc))

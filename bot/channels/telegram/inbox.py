@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import sqlite3
 from typing import Any
 
 import httpx
@@ -25,6 +24,7 @@ from telegram.ext import Application
 from ...core.texts import t
 from ...services.conversation import anonymise
 from ...services.inbox import InboxWorker, Retry, replies_from_json
+from ...store import DATABASE_ERRORS
 from ..webhooks import BadBody, check_value, loads_lenient
 from .handlers import CHANNEL, CURRENT, RowContext, deliver
 from .sender import retry_seconds
@@ -178,7 +178,7 @@ class TelegramInbox:
         update_id, chat = validate_update(raw)
         try:
             return await self._store(update_id, chat, raw)
-        except sqlite3.Error:
+        except DATABASE_ERRORS:
             await self.store.rollback()          # the next delivery starts with a clean transaction
             raise
 
@@ -244,8 +244,8 @@ class TelegramInbox:
                         if update_id is not None:
                             offset = max(offset or 0, update_id + 1)
                     delay = 1.0
-                except (httpx.HTTPError, ConnectionError, ValueError, RecursionError, sqlite3.Error) as exc:
-                    if isinstance(exc, sqlite3.Error):
+                except (httpx.HTTPError, ConnectionError, ValueError, RecursionError, *DATABASE_ERRORS) as exc:
+                    if isinstance(exc, DATABASE_ERRORS):
                         await self.store.rollback()
                     log.warning("getUpdates failed (%s: %s); trying again in %.0fs", type(exc).__name__,
                                 str(exc)[:200], delay)
@@ -278,7 +278,7 @@ class TelegramInbox:
         error = context.error
         if error is None:
             return "done"
-        if isinstance(error, sqlite3.Error):
+        if isinstance(error, DATABASE_ERRORS):
             raise error
         if isinstance(error, (RetryAfter, NetworkError)):
             raise _retry(error)
@@ -299,7 +299,7 @@ class TelegramInbox:
 
     async def _tell(self, row: Any, key: str) -> None:
         lang = _lang_of(row.payload)
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(DATABASE_ERRORS):
             record = await self.store.get_user(CHANNEL, row.chat_id)
             if record is not None and record.state.lang:
                 lang = record.state.lang

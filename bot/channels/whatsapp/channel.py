@@ -14,7 +14,6 @@ import hmac
 import json
 import logging
 import re
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ from ...core.texts import t
 from ...services.conversation import anonymise
 from ...services.inbox import InboxWorker, Retry, replies_from_json, replies_to_json
 from ...services.runtime import Runtime
+from ...store import DATABASE_ERRORS
 from ..limits import (BUTTON_TITLE_MAX, BUTTONS_MAX, INTERACTIVE_BODY_MAX, ROW_DESCRIPTION_MAX, ROW_TITLE_MAX,
                       ROWS_MAX, TEXT_MAX, split_text)
 from .client import ConfigurationError, GraphError, Uncertain, WhatsAppClient, WindowClosed
@@ -248,7 +248,7 @@ class WhatsAppChannel:
                 await self.store.record_status(CHANNEL, s.wamid, s.recipient, s.status, s.error_code)
                 if s.status == "failed" and s.error_code == 131047:
                     await self.store.mark_window_closed(CHANNEL, s.recipient)
-        except sqlite3.Error:
+        except DATABASE_ERRORS:
             await self.store.rollback()          # the next delivery starts with a clean transaction
             raise
         if new:
@@ -290,7 +290,7 @@ class WhatsAppChannel:
             record = await self.store.get_user(CHANNEL, row.chat_id)
             if record is not None and record.state.lang:
                 lang = record.state.lang
-        except sqlite3.Error:
+        except DATABASE_ERRORS:
             pass
         await self.client.send_text(row.chat_id, t(key, lang))
 
