@@ -196,10 +196,10 @@ async def test_a_handler_that_breaks_is_logged_once_the_user_told_once_and_the_r
 
     real = conversation.Conversation.handle
 
-    async def broken(self, chat_id, event, lang_hint=None):
+    async def broken(self, chat_id, event, lang_hint=None, **kw):
         if event.text == "boom":
             raise RuntimeError("a bug")
-        return await real(self, chat_id, event, lang_hint)
+        return await real(self, chat_id, event, lang_hint, **kw)
 
     monkeypatch.setattr(conversation.Conversation, "handle", broken)
     await tg.hook(tg.fake.make_message_update(8, "boom"))
@@ -356,35 +356,28 @@ async def test_forged_buttons_and_out_of_range_admin_arguments_get_a_polite_line
 # ---------------------------------------------------------------- disk full, locked database, the log file
 
 def fill_disk(store: Store) -> dict:
-    """Make every write fail as on a full disk (SQLITE_FULL), until ``state['full']`` is cleared."""
+    """Make every write fail as on a full disk (SQLITE_FULL), until ``state['full']`` is cleared.
+
+    The store's sqlite3 connection (inside aiosqlite, which runs it on its own thread) is wrapped, so every
+    write fails however the store reaches the connection: one statement at a time or several in one trip."""
     state = {"full": True}
-    real = store.db.execute
-
-    def execute(sql, *args, **kw):
-        if state["full"] and sql.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
-            async def fail():
-                raise sqlite3.OperationalError("database or disk is full")
-            return _Awaitable(fail())
-        return real(sql, *args, **kw)
-
-    store.db.execute = execute          # type: ignore[method-assign]
+    store.db._connection = _FullDisk(store.db._connection, state)
     return state
 
 
-class _Awaitable:
-    """Stands in for aiosqlite's awaitable-and-context-manager cursor."""
+class _FullDisk:
+    """A sqlite3 connection whose INSERT, UPDATE and DELETE statements fail while ``state['full']``."""
 
-    def __init__(self, coro):
-        self.coro = coro
+    def __init__(self, connection: sqlite3.Connection, state: dict):
+        self._real, self._state = connection, state
 
-    def __await__(self):
-        return self.coro.__await__()
+    def execute(self, sql, *args):
+        if self._state["full"] and sql.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._real.execute(sql, *args)
 
-    async def __aenter__(self):
-        return await self.coro
-
-    async def __aexit__(self, *exc):
-        return False
+    def __getattr__(self, name):
+        return getattr(self._real, name)
 
 
 async def test_disk_full_one_apology_in_the_users_language_back_off_then_recovery(tg):
