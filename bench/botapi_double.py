@@ -12,7 +12,8 @@ This one speaks the same HTTP on 127.0.0.1 with plain asyncio streams and does o
   keep-alive connections, to the URL set with setWebhook, or round robin to ``targets`` (a load balancer in
   front of several workers);
 * times each update from the moment its POST starts to the first message sent back to its chat (each update
-  comes from a chat of its own, so a reply names its update), and counts every message per chat.
+  comes from a chat of its own, so a reply names its update), counts every message per chat, and those that
+  repeat a text already sent to that chat (an update answered twice).
 """
 from __future__ import annotations
 
@@ -48,9 +49,11 @@ class LeanBotAPI:
         self.pending: dict[int, Pending] = {}     # chat id -> update waiting for its first reply
         self.latencies: list[float] = []          # seconds, update posted -> first reply, in order of replies
         self.messages: dict[int, int] = {}        # chat id -> messages sent to it
+        self.repeated: dict[int, int] = {}        # chat id -> messages that repeated one already sent to it
+        self._texts: dict[int, set[int]] = {}
         self.calls: dict[str, int] = {}
         self.webhook_errors = 0
-        self._update_ids = itertools.count(1)
+        self._update_ids = itertools.count(int(time.time() * 1000))   # not reused by a later run on the same database
         self._message_ids = itertools.count(1)
         self._server: asyncio.AbstractServer | None = None
         self._pools: dict[tuple[str, int], _Pool] = {}
@@ -168,6 +171,11 @@ class LeanBotAPI:
         now = time.perf_counter()
         chat_id = int(params["chat_id"])
         self.messages[chat_id] = self.messages.get(chat_id, 0) + 1
+        seen = self._texts.setdefault(chat_id, set())
+        key = hash(params.get("text", ""))
+        if key in seen:
+            self.repeated[chat_id] = self.repeated.get(chat_id, 0) + 1
+        seen.add(key)
         pending = self.pending.pop(chat_id, None)
         if pending is not None:
             self.latencies.append(now - pending.posted)
