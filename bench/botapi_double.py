@@ -21,6 +21,8 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -234,3 +236,19 @@ class _Pool:
         for _, writer in self.idle:
             writer.close()
         self.idle.clear()
+
+
+async def _serve_alone(token: str) -> None:
+    """Serve until stdin closes, after printing the base URL (bench/update_breakdown.py runs it in a process of
+    its own, so that its work is not the bot's)."""
+    api = await LeanBotAPI(token).start()
+    print(api.base_url, flush=True)
+    loop = asyncio.get_running_loop()
+    closed = loop.create_future()
+    loop.add_reader(0, lambda: closed.done() or (not os.read(0, 1) and closed.set_result(None)))
+    await closed
+    await api.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(_serve_alone(sys.argv[1]))

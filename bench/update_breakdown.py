@@ -6,13 +6,13 @@ In one process, the way ``exportbot serve`` wires it (build_channels, TelegramIn
 SQLite file, logging set up as serve does it, to a file): ``--updates`` questions of tests/data/*.yaml, each
 from a seeded user of its own, are stored through ``TelegramInbox.receive`` (what the webhook does once
 Starlette has read the body), then the inbox worker answers them all, one after the other. The Bot API double
-(bench/botapi_double.py) runs on a thread of its own, so its work is not counted as the bot's. Each step is
+(bench/botapi_double.py) runs in a process of its own, so its work is not counted as the bot's. Each step is
 timed by wrapping it (a few microseconds a call):
 
 * receive: ``TelegramInbox.receive`` per update (check, JSON, the inbox row and its commit);
 * matcher and answer: ``AnswerEngine.ask_all`` (parse, rank, decide, compose);
-* reply: python-telegram-bot's ``send_message``, request out and response parsed (the double's own time on
-  its thread overlaps it and is left in);
+* reply: python-telegram-bot's ``send_message``, request out and response parsed (the round trip to the
+  double included);
 * SQLite: time spent waiting on aiosqlite's thread, the trips there, and the statements and commits SQLite ran
   (from its trace callback);
 * logging: ``Logger.handle`` (filters, formatting, the write);
@@ -30,7 +30,6 @@ import json
 import logging
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -93,33 +92,21 @@ class Timer:
         self.calls.clear()
 
 
-def start_double() -> tuple[LeanBotAPI, asyncio.AbstractEventLoop, threading.Thread]:
-    """The Bot API double on its own thread and event loop."""
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    holder: dict[str, LeanBotAPI] = {}
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-
-        async def go() -> None:
-            holder["api"] = await LeanBotAPI(TOKEN).start()
-            ready.set()
-
-        loop.run_until_complete(go())
-        loop.run_forever()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    ready.wait(10)
-    return holder["api"], loop, thread
+async def start_double() -> tuple[asyncio.subprocess.Process, str]:
+    """The Bot API double in a process of its own; (process, base URL). It stops when its stdin closes."""
+    process = await asyncio.create_subprocess_exec(sys.executable, str(ROOT / "bench/botapi_double.py"), TOKEN,
+                                                   stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    assert process.stdout is not None
+    base_url = (await asyncio.wait_for(process.stdout.readline(), 30)).decode().strip()
+    return process, base_url
 
 
 async def run(updates: int, profile: str = "") -> dict[str, Any]:
-    api, api_loop, _ = start_double()
+    double, base_url = await start_double()
+    api = LeanBotAPI(TOKEN)                       # here only to write the updates
     tmp = Path(tempfile.mkdtemp(prefix="breakdown-"))
     settings = Settings(knowledge_dir=ROOT / "knowledge", db_path=tmp / "bot.sqlite3", telegram_token=Secret(TOKEN),
-                        telegram_api_base_url=api.base_url)
+                        telegram_api_base_url=base_url)
     setup_logging("INFO", [TOKEN])
     log_file = open(tmp / "bot.log", "w", encoding="utf-8")
     handler = logging.getLogger().handlers[0]
@@ -178,6 +165,7 @@ async def run(updates: int, profile: str = "") -> dict[str, Any]:
         started = time.perf_counter()
         await inbox.worker.run_once()
         answered = time.perf_counter() - started
+        counts = await store.inbox_counts("telegram")
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(profile)
@@ -186,10 +174,12 @@ async def run(updates: int, profile: str = "") -> dict[str, Any]:
             setattr(owner, name, real)
         await application.shutdown()
         await store.close()
-        api_loop.call_soon_threadsafe(api_loop.stop)
+        assert double.stdin is not None
+        double.stdin.close()
+        await double.wait()
         log_file.close()
     n = len(measured)
-    unanswered = sum(1 for chat, _ in measured if not api.messages.get(chat))
+    unanswered = len(chats) - counts.get("done", 0)
     per = {k: 1000 * v / n for k, v in timer.seconds.items()}
     rest = 1000 * answered / n - sum(per.get(k, 0.0) for k in ("matcher", "reply", "sqlite", "logging"))
     return {
