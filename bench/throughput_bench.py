@@ -1,6 +1,6 @@
 """Throughput and latency of `exportbot serve` against a bare python-telegram-bot echo bot, in one run.
 
-    .venv/bin/python bench/throughput_bench.py [--seconds 10] [--rate 20] [--in-flight 16] [--rounds 2]
+    .venv/bin/python bench/throughput_bench.py [--seconds 10] [--rate 20] [--in-flight 16] [--slices 5]
         [--bot sqlite] [--bot 2@postgresql://...] [--py-spy FILE] [--json]
 
 Both bots run as their own processes, the way they run in production: ``python -m bot serve`` (the real bot:
@@ -13,20 +13,20 @@ which also takes their sendMessage calls. The double and this driver share one p
 Each update is a real question (every ``q`` of tests/data/*.yaml, shuffled with a fixed seed) from a chat of
 its own, so the first message sent to that chat is its reply; the real bot's chats are users who finished
 onboarding (English or Hindi by the question's script, a district), seeded through the store beforehand.
-For each bot, after a warm-up:
+All the bots run at once; after a warm-up each, they are driven in turn, in ``--slices`` short slices each
+(echo, bot, echo, bot, ...), so that other work on a shared machine weighs on all of them alike:
 
-* **at 20 msg/s**: updates posted at a steady ``--rate`` for ``--seconds``; latency = from the start of the
-  webhook POST to the first sendMessage for that chat, p50 / p99;
+* **at 20 msg/s**: updates posted at a steady ``--rate``, ``--seconds`` in all per bot; latency = from the start
+  of the webhook POST to the first sendMessage for that chat, p50 / p99;
 * **at saturation**: ``--in-flight`` chats each sending their next question as soon as the previous one is
-  answered, for ``--seconds`` (the first second left out): the rate is answers per second, and the latency
-  is mostly the wait behind the others in flight (about in-flight / rate);
+  answered, ``--seconds`` in all per bot (the first quarter second of each slice left out, and each slice
+  finished before the next bot's begins): the rate is answers per second, and the latency is mostly the wait
+  behind the others in flight (about in-flight / rate);
 * **CPU per update**: CPU seconds (user + system, all the bot's processes, from /proc) during the saturation
-  phase divided by the answers in it: the work each update costs, steadier than the rates on a shared machine.
+  slices divided by the answers in them: the work each update costs.
 
-The bots are measured in turn, ``--rounds`` times (echo, bot, echo, bot, ...), and each row is the round with
-the highest saturated rate: on a machine shared with other work, the round least disturbed (every round's rate
-and CPU are printed under the table). "Ratio to echo" divides the saturated rates; the work ratio in brackets
-divides the echo bot's CPU per update by the bot's.
+"Ratio to echo" divides the saturated rates; the work ratio in brackets divides the echo bot's CPU per update
+by the bot's.
 
 ``--bot`` chooses the real bot's store and workers: ``sqlite`` (default: a fresh SQLite file), or
 ``N@DATABASE_URL`` for N ``serve`` processes sharing that database (the double then spreads the webhook posts
@@ -42,7 +42,6 @@ import os
 import random
 import signal
 import socket
-import statistics
 import sys
 import tempfile
 import time
@@ -63,8 +62,9 @@ from bot.store import Store  # noqa: E402
 
 TOKEN, SECRET = "4242:BENCH", "bench-secret"
 TICKS = os.sysconf("SC_CLK_TCK")
-WARM_UP = 2.0             # seconds of saturation before anything is measured
-SETTLE = 1.0              # the first second of the saturation phase is left out of its figures
+WARM_UP = 2.0             # seconds of saturation for each bot before anything is measured
+SETTLE = 0.25             # the start of each saturation slice is left out of its figures
+MAX_RATE = 400            # users are seeded for a real bot answering up to this many a second
 
 
 def questions() -> list[str]:
@@ -114,26 +114,32 @@ class Row:
     extra: dict = field(default_factory=dict)
 
 
-class Driver:
-    """Sends questions through the double to whatever bot listens, and measures."""
+@dataclass
+class Saturated:
+    answers: int = 0
+    seconds: float = 0.0
+    cpu: float = 0.0
+    latencies: list[float] = field(default_factory=list)
 
-    def __init__(self, api: LeanBotAPI, texts: list[str], first_chat: int):
-        self.api = api
-        self.texts = texts
-        self.next_chat = first_chat
+
+class Driver:
+    """Sends one bot its questions through the double, from chats of its own, and measures."""
+
+    def __init__(self, api: LeanBotAPI, texts: list[str], first_chat: int, urls: list[str], pids: list[int]):
+        self.api, self.texts, self.urls, self.pids = api, texts, urls, pids
+        self.first_chat = self.next_chat = first_chat
         self.turn = 0
-        self.asked: list[int] = []
 
     def _update(self) -> dict:
         text = self.texts[self.turn % len(self.texts)]
         self.turn += 1
         chat = self.next_chat
         self.next_chat += 1
-        self.asked.append(chat)
         return self.api.make_update(chat, text, "hi" if has_devanagari(text) else "en")
 
     async def steady(self, rate: float, seconds: float) -> list[float]:
-        """Updates at a steady rate; latencies (s) of their first replies."""
+        """Updates at a steady rate; latencies (s) of their first replies, once all are answered."""
+        self.api.targets = self.urls
         started = time.perf_counter()
         tasks = []
         for i in range(int(rate * seconds)):
@@ -144,9 +150,10 @@ class Driver:
         pendings = await asyncio.gather(*tasks)
         return await _latencies(pendings, timeout=30)
 
-    async def saturate(self, in_flight: int, seconds: float, pids: list[int] | None = None,
-                       settle: float = SETTLE) -> tuple[float, list[float], float]:
-        """``in_flight`` chats asking back to back; (answers/s, latencies, CPU s per answer) after ``settle``."""
+    async def saturate(self, in_flight: int, seconds: float, into: Saturated, settle: float = SETTLE) -> None:
+        """``in_flight`` chats asking back to back for ``seconds``; what is answered after ``settle`` is counted
+        (with the CPU the bot used meanwhile). Returns once the last questions are answered."""
+        self.api.targets = self.urls
         started = time.perf_counter()
         window_start, end = started + settle, started + seconds
         done: list[tuple[float, float]] = []
@@ -162,17 +169,17 @@ class Driver:
                 done.append((pending.posted, answered))
 
         async def cpu_marks() -> None:
-            if pids:
-                await asyncio.sleep(max(0.0, window_start - time.perf_counter()))
-                cpu.append(sum(cpu_seconds(p) for p in pids))
-                await asyncio.sleep(max(0.0, end - time.perf_counter()))
-                cpu.append(sum(cpu_seconds(p) for p in pids))
+            await asyncio.sleep(max(0.0, window_start - time.perf_counter()))
+            cpu.append(sum(cpu_seconds(p) for p in self.pids))
+            await asyncio.sleep(max(0.0, end - time.perf_counter()))
+            cpu.append(sum(cpu_seconds(p) for p in self.pids))
 
         await asyncio.gather(cpu_marks(), *(user() for _ in range(in_flight)))
         counted = [(p, a) for p, a in done if window_start <= a <= end]
-        rate = len(counted) / (end - window_start)
-        per_answer = (cpu[1] - cpu[0]) / len(counted) if len(cpu) == 2 and counted else float("nan")
-        return rate, [a - p for p, a in counted], per_answer
+        into.answers += len(counted)
+        into.seconds += end - window_start
+        into.cpu += cpu[1] - cpu[0]
+        into.latencies += [a - p for p, a in counted]
 
 
 async def _latencies(pendings, timeout: float) -> list[float]:
@@ -191,7 +198,7 @@ async def _latencies(pendings, timeout: float) -> list[float]:
 async def start_processes(commands: list[tuple[list[str], dict[str, str]]], ports: list[int], log: Path,
                           ) -> list[asyncio.subprocess.Process]:
     processes = []
-    for (argv, env), port in zip(commands, ports):
+    for argv, env in commands:
         with open(log, "ab") as handle:
             processes.append(await asyncio.create_subprocess_exec(*argv, cwd=ROOT, env=env, stdout=handle,
                                                                   stderr=handle))
@@ -255,102 +262,95 @@ def parse_bot(spec: str) -> tuple[int, str]:
     return workers, "" if url == "sqlite" else url
 
 
-async def measure(name: str, api: LeanBotAPI, driver: Driver, processes: list[asyncio.subprocess.Process],
-                  args: argparse.Namespace) -> Row:
-    first_chat = driver.next_chat
-    api.webhook_errors = 0
-    pids = [p.pid for p in processes]
-    await driver.saturate(args.in_flight, WARM_UP, settle=0)
-    steady = await driver.steady(args.rate, args.seconds)
-    spy = None
-    if args.py_spy and not name.startswith("echo"):     # where the real bot's time goes at saturation
-        spy = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "py-spy"), "record", "--nonblocking", "--gil", "--format", "raw", "-r", "250",
-            "-o", args.py_spy, "-d", str(int(args.seconds)), "-p", str(pids[0]),
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-    rate, saturated, cpu = await driver.saturate(args.in_flight, args.seconds + SETTLE, pids)
-    if spy is not None:
-        await spy.wait()
-    await asyncio.sleep(0.5)
-    chats = range(first_chat, driver.next_chat)
-    answered = sum(1 for c in chats if api.messages.get(c))
-    return Row(name, rate=rate, cpu_ms=1000 * cpu,
-               p50_steady=1000 * pct(steady, 50), p99_steady=1000 * pct(steady, 99),
-               p50_sat=1000 * pct(saturated, 50), p99_sat=1000 * pct(saturated, 99),
-               answered=answered, unanswered=len(chats) - answered,
-               messages_per_update=sum(api.messages.get(c, 0) for c in chats) / max(1, answered),
-               repeated=sum(api.repeated.get(c, 0) for c in chats),
-               webhook_errors=api.webhook_errors)
-
-
 async def run(args: argparse.Namespace) -> list[Row]:
-    """Each round measures the echo bot, then each ``--bot``; a bot's row is its best round (see ``best``)."""
     texts = questions()
     tmp = Path(tempfile.mkdtemp(prefix="throughput-"))
     log = tmp / "bots.log"
-    measured: dict[str, list[Row]] = {}
     api = await LeanBotAPI(TOKEN).start()
-    driver = Driver(api, texts, first_chat=10_000_000)
     base_env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": api.base_url,
                 "TELEGRAM_WEBHOOK_SECRET": SECRET, "KNOWLEDGE_DIR": str(ROOT / "knowledge"),
                 "LOG_LEVEL": args.log_level, "PYTHONUNBUFFERED": "1"}
-    # Seeded users for every update of a run up to 400 answers a second (beyond that, new users write).
-    per_bot = int((WARM_UP + 2 * args.seconds + SETTLE) * 400)
+    per_bot = int((WARM_UP + args.seconds) * MAX_RATE + args.rate * args.seconds)
+    bots: list[tuple[str, Driver]] = []
+    processes: list[asyncio.subprocess.Process] = []
     own_cpu = time.process_time()
     try:
-        for round_ in range(args.rounds):
-            port = free_port()
-            env = {**base_env, "PORT": str(port), "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook"}
-            processes = await start_processes([([sys.executable, str(ROOT / "bench/echo_bot.py")], env)], [port], log)
-            api.targets = []
-            name = "echo bot (python-telegram-bot, no database)"
-            try:
-                measured.setdefault(name, []).append(await measure(name, api, driver, processes, args))
-            finally:
-                await stop_processes(processes)
-            for number, spec in enumerate(args.bot):
-                workers, url = parse_bot(spec)
-                bot_env = {**base_env, "EXPORTBOT_DB": str(tmp / f"bench-{round_}-{number}.sqlite3")}
-                if url:
-                    bot_env["DATABASE_URL"] = url
-                chats = range(driver.next_chat, driver.next_chat + per_bot)
-                await seed_users(bot_env, chats, texts[driver.turn % len(texts):] + texts[:driver.turn % len(texts)])
-                ports = [free_port() for _ in range(workers)]
-                commands = []
-                for p in ports:
-                    env = {**bot_env, "PORT": str(p), "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{p}/telegram/webhook"}
-                    commands.append(([sys.executable, "-m", "bot", "serve"], env))
-                processes = await start_processes(commands, ports, log)
-                api.targets = [f"http://127.0.0.1:{p}/telegram/webhook" for p in ports] if workers > 1 else []
-                store = "SQLite" if not url else url.split("://")[0]
-                name = f"exportbot serve ({store}, {workers} worker{'s' if workers > 1 else ''})"
-                try:
-                    measured.setdefault(name, []).append(await measure(name, api, driver, processes, args))
-                finally:
-                    await stop_processes(processes)
+        port = free_port()
+        env = {**base_env, "PORT": str(port), "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook"}
+        echo = await start_processes([([sys.executable, str(ROOT / "bench/echo_bot.py")], env)], [port], log)
+        processes += echo
+        bots.append(("echo bot (python-telegram-bot, no database)",
+                     Driver(api, texts, 10_000_000, [env["TELEGRAM_WEBHOOK_URL"]], [p.pid for p in echo])))
+        for number, spec in enumerate(args.bot, start=1):
+            workers, url = parse_bot(spec)
+            bot_env = {**base_env, "EXPORTBOT_DB": str(tmp / f"bench-{number}.sqlite3")}
+            if url:
+                bot_env["DATABASE_URL"] = url
+            first_chat = 10_000_000 + number * 1_000_000
+            await seed_users(bot_env, range(first_chat, first_chat + per_bot), texts)
+            ports = [free_port() for _ in range(workers)]
+            urls = [f"http://127.0.0.1:{p}/telegram/webhook" for p in ports]
+            commands = [([sys.executable, "-m", "bot", "serve"], {**bot_env, "PORT": str(p), "TELEGRAM_WEBHOOK_URL": u})
+                        for p, u in zip(ports, urls)]
+            started = await start_processes(commands, ports, log)
+            processes += started
+            store = "SQLite" if not url else url.split("://")[0]
+            bots.append((f"exportbot serve ({store}, {workers} worker{'s' if workers > 1 else ''})",
+                         Driver(api, texts, first_chat, urls, [p.pid for p in started])))
+        rows = await measure(api, bots, args)
     finally:
+        await stop_processes(processes)
         await api.stop()
     own_cpu = time.process_time() - own_cpu
     tracebacks = log.read_text(errors="replace").count("Traceback") if log.exists() else 0
-    rows = [best(runs) for runs in measured.values()]
     for row in rows:
         row.extra.update(tracebacks_in_log=tracebacks, log=str(log),
-                         driver_cpu_ms=1000 * own_cpu / max(1, driver.next_chat - 10_000_000))
+                         driver_cpu_ms=1000 * own_cpu / max(1, sum(d.next_chat - d.first_chat for _, d in bots)))
     return rows
 
 
-def best(runs: list[Row]) -> Row:
-    """The round with the highest saturated rate (on a shared machine, the one least disturbed by other work),
-    with every round's rate and CPU kept beside it."""
-    row = max(runs, key=lambda r: r.rate)
-    row.extra["rounds"] = [(round(r.rate), round(r.cpu_ms, 2)) for r in runs]
-    return row
+async def measure(api: LeanBotAPI, bots: list[tuple[str, Driver]], args: argparse.Namespace) -> list[Row]:
+    for _, driver in bots:
+        await driver.saturate(args.in_flight, WARM_UP, Saturated(), settle=0)
+    api.webhook_errors = 0
+    slice_seconds = args.seconds / args.slices
+    steady: dict[str, list[float]] = {name: [] for name, _ in bots}
+    saturated = {name: Saturated() for name, _ in bots}
+    for _ in range(args.slices):
+        for name, driver in bots:
+            steady[name] += await driver.steady(args.rate, slice_seconds)
+    spy = None
+    if args.py_spy and len(bots) > 1:            # where the real bot's time goes at saturation
+        spy = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "py-spy"), "record", "--nonblocking", "--gil", "--format", "raw",
+            "-r", "250", "-o", args.py_spy, "-p", str(bots[1][1].pids[0]),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    for _ in range(args.slices):
+        for name, driver in bots:
+            await driver.saturate(args.in_flight, slice_seconds + SETTLE, saturated[name])
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)            # py-spy writes what it has on Ctrl-C
+        await spy.wait()
+    await asyncio.sleep(0.5)
+    rows = []
+    for name, driver in bots:
+        chats = range(driver.first_chat, driver.next_chat)
+        answered = sum(1 for c in chats if api.messages.get(c))
+        sat = saturated[name]
+        rows.append(Row(name, rate=sat.answers / sat.seconds, cpu_ms=1000 * sat.cpu / max(1, sat.answers),
+                        p50_steady=1000 * pct(steady[name], 50), p99_steady=1000 * pct(steady[name], 99),
+                        p50_sat=1000 * pct(sat.latencies, 50), p99_sat=1000 * pct(sat.latencies, 99),
+                        answered=answered, unanswered=len(chats) - answered,
+                        messages_per_update=sum(api.messages.get(c, 0) for c in chats) / max(1, answered),
+                        repeated=sum(api.repeated.get(c, 0) for c in chats), webhook_errors=api.webhook_errors))
+    return rows
 
 
 def table(rows: list[Row], args: argparse.Namespace) -> str:
     echo = rows[0]
-    lines = [f"Throughput and latency, Telegram webhook, {args.seconds:g} s per phase, best of {args.rounds} "
-             f"round(s) (load average before: {args.load_before})",
+    lines = [f"Throughput and latency, Telegram webhook; each bot {args.seconds:g} s at {args.rate:g} msg/s and "
+             f"{args.seconds:g} s at saturation, in {args.slices} slices taken in turn (load average before: "
+             f"{args.load_before})",
              "",
              f"| bot | saturated rate | ratio to echo | CPU per update (work ratio) | p50 / p99 at {args.rate:g} msg/s "
              f"| p50 / p99 at saturation ({args.in_flight} in flight) |",
@@ -362,26 +362,25 @@ def table(rows: list[Row], args: argparse.Namespace) -> str:
                      f"| {row.p50_steady:.1f} / {row.p99_steady:.1f} ms | {row.p50_sat:.1f} / {row.p99_sat:.1f} ms |")
     lines.append("")
     for row in rows:
-        rounds = ", ".join(f"{r} msg/s {c} ms" for r, c in row.extra["rounds"])
         lines.append(f"{row.name}: {row.answered:,} updates answered, {row.unanswered} unanswered, "
-                     f"{row.messages_per_update:.2f} messages each, {row.repeated} sent twice, {row.webhook_errors} "
-                     f"webhook errors; rounds: {rounds}")
-    lines.append(f"the double and this driver: {rows[0].extra['driver_cpu_ms']:.2f} ms CPU per update; load average "
-                 f"after: {args.load_after}; tracebacks in the bots' log: {rows[0].extra['tracebacks_in_log']}")
+                     f"{row.messages_per_update:.2f} messages each, {row.repeated} sent twice")
+    lines.append(f"webhook errors: {rows[0].webhook_errors}; the double and this driver: "
+                 f"{rows[0].extra['driver_cpu_ms']:.2f} ms CPU per update; load average after: {args.load_after}; "
+                 f"tracebacks in the bots' log: {rows[0].extra['tracebacks_in_log']}")
     return "\n".join(lines)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of each measured phase")
+    parser.add_argument("--seconds", type=float, default=10.0, help="each bot's time in each phase")
     parser.add_argument("--rate", type=float, default=20.0, help="the steady phase's messages per second")
     parser.add_argument("--in-flight", type=int, default=16, help="chats asking back to back at saturation")
-    parser.add_argument("--rounds", type=int, default=2, help="echo bot and bot(s) measured in turn this many times")
+    parser.add_argument("--slices", type=int, default=5, help="each phase in this many turns per bot")
     parser.add_argument("--bot", action="append", default=[],
                         help="'sqlite' (default) or N@DATABASE_URL: N serve processes on that database")
     parser.add_argument("--log-level", default="INFO", help="the real bot's LOG_LEVEL (production: INFO)")
-    parser.add_argument("--py-spy", metavar="FILE", help="profile the real bot at saturation with py-spy "
-                        "(pip install py-spy) into FILE (collapsed stacks)")
+    parser.add_argument("--py-spy", metavar="FILE", help="profile the first real bot's first process at saturation "
+                        "with py-spy (pip install py-spy) into FILE (collapsed stacks, samples holding the GIL)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     args.bot = args.bot or ["sqlite"]
