@@ -60,11 +60,13 @@ eval: install
 	$(BIN)/python bench/answer_quality.py
 	@for set in ../shared/eval/*.yaml; do echo "$$set:"; $(BIN)/python ../shared/tools/eval_questions.py $$set --quiet | tail -n 3; done
 
-# Start-up and matcher speed (about 4 minutes, most of it the 50,000-entry knowledge base; the broadcast
-# benchmark is run by hand, see bench/README.md).
+# Start-up and matcher speed (about 4 minutes, most of it the 50,000-entry knowledge base), then the real bot's
+# throughput and latency beside a bare python-telegram-bot echo bot (about 2 minutes; one table). The broadcast
+# benchmark is run by hand, see bench/README.md.
 bench: install
 	$(BIN)/python bench/startup_bench.py
 	$(BIN)/python bench/matcher_bench.py
+	$(BIN)/python bench/throughput_bench.py
 
 # The failure drills in full (a few minutes; the suite runs reduced forms). Figures in docs/reliability.md.
 drills: install

@@ -13,7 +13,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, AsyncIterator, Iterable
+from typing import IO, Any, AsyncIterator, Callable, Iterable, TypeVar
 
 import aiosqlite
 
@@ -220,6 +220,35 @@ class StoreError(Exception):
 
 DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, StoreError)
 
+T = TypeVar("T")
+
+# What one turn of the conversation writes: one statement at a time (save_user, log_question, ...) or all of
+# them in one transaction (save_turn).
+SAVE_USER = """
+    INSERT INTO users (channel, chat_id, lang, district, sector, product, step, subscription, topic, blocked,
+                       first_seen, last_seen, last_inbound_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+    ON CONFLICT (channel, chat_id) DO UPDATE SET
+        lang = excluded.lang, district = excluded.district, sector = excluded.sector, product = excluded.product,
+        step = excluded.step, subscription = excluded.subscription, topic = excluded.topic,
+        last_seen = excluded.last_seen,
+        blocked = CASE WHEN ? THEN 0 ELSE users.blocked END,
+        last_inbound_at = CASE WHEN ? THEN excluded.last_inbound_at ELSE users.last_inbound_at END"""
+LOG_QUESTION = """
+    INSERT INTO questions (channel, chat_id, asked_at, text, lang, entry_id, score, outcome)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
+RECORD_FEEDBACK = """
+    UPDATE questions SET feedback = ? WHERE id = (
+        SELECT id FROM questions WHERE channel = ? AND chat_id = ? AND entry_id = ?
+        ORDER BY asked_at DESC, id DESC LIMIT 1)"""
+RECORD_NOTE = """
+    UPDATE questions SET note = ? WHERE id = (
+        SELECT id FROM questions WHERE channel = ? AND chat_id = ? AND feedback = 0
+        ORDER BY asked_at DESC, id DESC LIMIT 1)"""
+FOLLOW_EVENT = "INSERT OR IGNORE INTO event_follows (channel, chat_id, event_id, created_at) VALUES (?, ?, ?, ?)"
+UNFOLLOW_ALL = "DELETE FROM event_follows WHERE channel = ? AND chat_id = ?"
+SET_REPLIES = "UPDATE inbox SET replies = ?, sent = 0 WHERE channel = ? AND message_id = ?"
+
 
 @dataclass(frozen=True)
 class InboxRow:
@@ -318,6 +347,27 @@ class Store:
             return False
         return True
 
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work(connection)`` on aiosqlite's thread in one trip there and back, however many statements it runs.
+
+        aiosqlite makes every execute, fetch, cursor close and commit a trip of its own (each one wakes its thread
+        and then the event loop, ~0.1 ms on an idle machine and far more on a busy one); the methods every
+        message goes through use this instead. It queues the function the way aiosqlite queues its own calls,
+        with ``Connection._execute`` (not public API: an aiosqlite upgrade that changes it fails every store test).
+        """
+        db = self.db
+        return await db._execute(lambda: work(db._conn))
+
+    async def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work`` and the commit, in one trip (see :meth:`_run`); on an error the transaction is left to
+        :meth:`rollback`, as after any other failed write."""
+        def run(conn: sqlite3.Connection) -> T:
+            result = work(conn)
+            conn.commit()
+            return result
+
+        return await self._run(run)
+
     async def integrity(self) -> str:
         async with self.db.execute("PRAGMA integrity_check") as cur:
             return str((await cur.fetchone())[0])
@@ -365,8 +415,8 @@ class Store:
     # ------------------------------------------------------------ users
 
     async def get_user(self, channel: str, chat_id: str) -> UserRecord | None:
-        async with self.db.execute("SELECT * FROM users WHERE channel = ? AND chat_id = ?", (channel, chat_id)) as cur:
-            row = await cur.fetchone()
+        row = await self._run(lambda conn: conn.execute("SELECT * FROM users WHERE channel = ? AND chat_id = ?",
+                                                        (channel, chat_id)).fetchone())
         if row is None:
             return None
         state = UserState(lang=row["lang"], district=row["district"], sector=row["sector"], product=row["product"],
@@ -375,20 +425,35 @@ class Store:
 
     async def save_user(self, channel: str, chat_id: str, state: UserState, inbound: bool = True) -> None:
         """Create or update the user; an inbound message also means they are reachable again."""
+        args = _user_args(channel, chat_id, state, self.clock(), inbound)
+        await self._write(lambda conn: conn.execute(SAVE_USER, args))
+
+    async def save_turn(self, channel: str, chat_id: str, state: UserState, *, logged: Logged | None = None,
+                        feedback: tuple[str, bool] | None = None, follow: str | None = None, stop: bool = False,
+                        note: str | None = None, replies: tuple[str, str] | None = None) -> None:
+        """Everything one turn of the conversation changes, in one transaction, in this order: the user's state
+        (as ``save_user``), the question asked (``log_question``), 👍/👎 (``record_feedback``), an event followed
+        (``follow_event``), every follow dropped (``stop``: ``unfollow_all``), what the user was looking for
+        after a 👎 (``record_feedback_note``) and, for a stored update, the replies worked out for it
+        (``replies`` = (message id, record): ``inbox_set_replies`` for the same channel)."""
         now = self.clock()
-        await self.db.execute(
-            """INSERT INTO users (channel, chat_id, lang, district, sector, product, step, subscription, topic,
-                                  blocked, first_seen, last_seen, last_inbound_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
-               ON CONFLICT (channel, chat_id) DO UPDATE SET
-                   lang = excluded.lang, district = excluded.district, sector = excluded.sector,
-                   product = excluded.product, step = excluded.step, subscription = excluded.subscription,
-                   topic = excluded.topic, last_seen = excluded.last_seen,
-                   blocked = CASE WHEN ? THEN 0 ELSE users.blocked END,
-                   last_inbound_at = CASE WHEN ? THEN excluded.last_inbound_at ELSE users.last_inbound_at END""",
-            (channel, chat_id, state.lang, state.district, state.sector, state.product, state.step,
-             state.subscription, _topic_json(state.topic), now, now, now if inbound else None, inbound, inbound))
-        await self.db.commit()
+
+        def work(conn: sqlite3.Connection) -> None:
+            conn.execute(SAVE_USER, _user_args(channel, chat_id, state, now, True))
+            if logged is not None:
+                conn.execute(LOG_QUESTION, _question_args(channel, chat_id, logged, now))
+            if feedback is not None:
+                conn.execute(RECORD_FEEDBACK, (int(feedback[1]), channel, chat_id, feedback[0]))
+            if follow is not None:
+                conn.execute(FOLLOW_EVENT, (channel, chat_id, follow, now))
+            if stop:
+                conn.execute(UNFOLLOW_ALL, (channel, chat_id))
+            if note is not None:
+                conn.execute(RECORD_NOTE, (note, channel, chat_id))
+            if replies is not None:
+                conn.execute(SET_REPLIES, (replies[1], channel, replies[0]))
+
+        await self._write(work)
 
     async def set_blocked(self, channel: str, chat_id: str, blocked: bool) -> None:
         now = self.clock()
@@ -418,11 +483,10 @@ class Store:
 
     async def inbox_add(self, channel: str, message_id: str, chat_id: str, payload: str) -> bool:
         """Store a delivered message once; False when the platform redelivers it."""
-        cur = await self.db.execute(
+        args = (channel, message_id, chat_id, payload, self.clock())
+        return await self._write(lambda conn: conn.execute(
             "INSERT OR IGNORE INTO inbox (channel, message_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?, ?)",
-            (channel, message_id, chat_id, payload, self.clock()))
-        await self.db.commit()
-        return cur.rowcount == 1
+            args).rowcount == 1)
 
     async def inbox_payload(self, channel: str, message_id: str) -> str | None:
         async with self.db.execute("SELECT payload FROM inbox WHERE channel = ? AND message_id = ?",
@@ -448,27 +512,29 @@ class Store:
 
     async def inbox_due(self, channel: str, limit: int = 100) -> list[InboxRow]:
         """Pending rows whose time has come, oldest first; a chat waiting for a retry keeps its later rows back."""
-        async with self.db.execute(
-                """SELECT message_id, chat_id, payload, received_at, attempts, replies, sent FROM inbox i
-                   WHERE channel = ? AND state = 'pending' AND next_try_at <= ?
-                     AND NOT EXISTS (SELECT 1 FROM inbox o WHERE o.channel = i.channel AND o.chat_id = i.chat_id
-                                     AND o.state = 'pending' AND o.next_try_at > ? AND o.rowid < i.rowid)
-                   ORDER BY received_at, rowid LIMIT ?""", (channel, self.clock(), self.clock(), limit)) as cur:
-            return [InboxRow(channel, *r) for r in await cur.fetchall()]
+        now = self.clock()
+        rows = await self._run(lambda conn: conn.execute(
+            """SELECT message_id, chat_id, payload, received_at, attempts, replies, sent FROM inbox i
+               WHERE channel = ? AND state = 'pending' AND next_try_at <= ?
+                 AND NOT EXISTS (SELECT 1 FROM inbox o WHERE o.channel = i.channel AND o.chat_id = i.chat_id
+                                 AND o.state = 'pending' AND o.next_try_at > ? AND o.rowid < i.rowid)
+               ORDER BY received_at, rowid LIMIT ?""", (channel, now, now, limit)).fetchall())
+        return [InboxRow(channel, *r) for r in rows]
 
     async def inbox_next_due(self, channel: str) -> float | None:
         """When the next retry falls due (None when no row waits for one): what is due now was just answered."""
-        async with self.db.execute("SELECT MIN(next_try_at) FROM inbox WHERE channel = ? AND state = 'pending' "
-                                   "AND next_try_at > ?", (channel, self.clock())) as cur:
-            row = await cur.fetchone()
+        now = self.clock()
+        row = await self._run(lambda conn: conn.execute(
+            "SELECT MIN(next_try_at) FROM inbox WHERE channel = ? AND state = 'pending' AND next_try_at > ?",
+            (channel, now)).fetchone())
         return row[0] if row else None
 
     async def inbox_done(self, channel: str, message_id: str, state: str = "done", error: str | None = None) -> None:
         """Finish a row: done (answered), bad (not understood), failed (gave up) or throttled."""
-        await self.db.execute("UPDATE inbox SET processed_at = ?, state = ?, error = COALESCE(?, error) "
-                              "WHERE channel = ? AND message_id = ?",
-                              (self.clock(), state, error, channel, message_id))
-        await self.db.commit()
+        args = (self.clock(), state, error, channel, message_id)
+        await self._write(lambda conn: conn.execute(
+            "UPDATE inbox SET processed_at = ?, state = ?, error = COALESCE(?, error) WHERE channel = ? AND message_id = ?",
+            args))
 
     async def inbox_retry(self, channel: str, message_id: str, delay: float, error: str) -> None:
         await self.db.execute("UPDATE inbox SET attempts = attempts + 1, next_try_at = ?, error = ? "
@@ -477,14 +543,11 @@ class Store:
         await self.db.commit()
 
     async def inbox_set_replies(self, channel: str, message_id: str, replies: str) -> None:
-        await self.db.execute("UPDATE inbox SET replies = ?, sent = 0 WHERE channel = ? AND message_id = ?",
-                              (replies, channel, message_id))
-        await self.db.commit()
+        await self._write(lambda conn: conn.execute(SET_REPLIES, (replies, channel, message_id)))
 
     async def inbox_sent(self, channel: str, message_id: str, sent: int) -> None:
-        await self.db.execute("UPDATE inbox SET sent = ? WHERE channel = ? AND message_id = ?",
-                              (sent, channel, message_id))
-        await self.db.commit()
+        await self._write(lambda conn: conn.execute("UPDATE inbox SET sent = ? WHERE channel = ? AND message_id = ?",
+                                                    (sent, channel, message_id)))
 
     async def inbox_counts(self, channel: str | None = None) -> dict[str, int]:
         sql = "SELECT state, COUNT(*) FROM inbox" + (" WHERE channel = ?" if channel else "") + " GROUP BY state"
@@ -517,12 +580,11 @@ class Store:
     # ------------------------------------------------------------ subscribers, follows
 
     async def follow_event(self, channel: str, chat_id: str, event_id: str) -> None:
-        await self.db.execute("INSERT OR IGNORE INTO event_follows (channel, chat_id, event_id, created_at) "
-                              "VALUES (?, ?, ?, ?)", (channel, chat_id, event_id, self.clock()))
+        await self.db.execute(FOLLOW_EVENT, (channel, chat_id, event_id, self.clock()))
         await self.db.commit()
 
     async def unfollow_all(self, channel: str, chat_id: str) -> None:
-        await self.db.execute("DELETE FROM event_follows WHERE channel = ? AND chat_id = ?", (channel, chat_id))
+        await self.db.execute(UNFOLLOW_ALL, (channel, chat_id))
         await self.db.commit()
 
     async def reachable(self, channel: str, chat_id: str, campaign_kind: str,
@@ -713,29 +775,18 @@ class Store:
     # ------------------------------------------------------------ questions
 
     async def log_question(self, channel: str, chat_id: str, q: Logged) -> int:
-        cur = await self.db.execute(
-            """INSERT INTO questions (channel, chat_id, asked_at, text, lang, entry_id, score, outcome)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            (channel, chat_id, self.clock(), q.question, q.lang, q.entry_id, q.score, q.outcome))
-        await self.db.commit()
-        return int(cur.lastrowid or 0)
+        args = _question_args(channel, chat_id, q, self.clock())
+        return await self._write(lambda conn: int(conn.execute(LOG_QUESTION, args).lastrowid or 0))
 
     async def record_feedback(self, channel: str, chat_id: str, entry_id: str, helpful: bool) -> bool:
         """Attach 👍/👎 to the user's latest question answered with this entry."""
-        cur = await self.db.execute(
-            """UPDATE questions SET feedback = ? WHERE id = (
-                   SELECT id FROM questions WHERE channel = ? AND chat_id = ? AND entry_id = ?
-                   ORDER BY asked_at DESC, id DESC LIMIT 1)""",
-            (int(helpful), channel, chat_id, entry_id))
+        cur = await self.db.execute(RECORD_FEEDBACK, (int(helpful), channel, chat_id, entry_id))
         await self.db.commit()
         return cur.rowcount == 1
 
     async def record_feedback_note(self, channel: str, chat_id: str, note: str) -> bool:
         """Attach what the user was looking for to their latest 👎."""
-        cur = await self.db.execute(
-            """UPDATE questions SET note = ? WHERE id = (
-                   SELECT id FROM questions WHERE channel = ? AND chat_id = ? AND feedback = 0
-                   ORDER BY asked_at DESC, id DESC LIMIT 1)""", (note, channel, chat_id))
+        cur = await self.db.execute(RECORD_NOTE, (note, channel, chat_id))
         await self.db.commit()
         return cur.rowcount == 1
 
@@ -930,6 +981,15 @@ class Store:
                    WHERE asked_at >= ? AND outcome IN ('refuse', 'off_topic', 'suggest')
                    GROUP BY q ORDER BY n DESC, MAX(asked_at) DESC LIMIT ?""", (since, limit)) as cur:
             return [(r[0], r[1]) for r in await cur.fetchall()]
+
+
+def _user_args(channel: str, chat_id: str, state: UserState, now: float, inbound: bool) -> tuple[Any, ...]:
+    return (channel, chat_id, state.lang, state.district, state.sector, state.product, state.step, state.subscription,
+            _topic_json(state.topic), now, now, now if inbound else None, inbound, inbound)
+
+
+def _question_args(channel: str, chat_id: str, q: Logged, now: float) -> tuple[Any, ...]:
+    return channel, chat_id, now, q.question, q.lang, q.entry_id, q.score, q.outcome
 
 
 def _topic_json(topic: Topic | None) -> str | None:

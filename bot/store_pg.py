@@ -200,6 +200,34 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
+# What one turn of the conversation writes: one statement at a time (save_user, log_question, ...) or all of them
+# in one transaction (save_turn).
+SAVE_USER = """
+    INSERT INTO users (channel, chat_id, lang, district, sector, product, step, subscription, topic,
+                       blocked, first_seen, last_seen, last_inbound_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $10, $11)
+    ON CONFLICT (channel, chat_id) DO UPDATE SET
+        lang = excluded.lang, district = excluded.district, sector = excluded.sector,
+        product = excluded.product, step = excluded.step, subscription = excluded.subscription,
+        topic = excluded.topic, last_seen = excluded.last_seen,
+        blocked = CASE WHEN $12 THEN 0 ELSE users.blocked END,
+        last_inbound_at = CASE WHEN $12 THEN excluded.last_inbound_at ELSE users.last_inbound_at END"""
+LOG_QUESTION = """
+    INSERT INTO questions (channel, chat_id, asked_at, text, lang, entry_id, score, outcome)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"""
+RECORD_FEEDBACK = """
+    UPDATE questions SET feedback = $1 WHERE id = (
+        SELECT id FROM questions WHERE channel = $2 AND chat_id = $3 AND entry_id = $4
+        ORDER BY asked_at DESC, id DESC LIMIT 1)"""
+RECORD_NOTE = """
+    UPDATE questions SET note = $1 WHERE id = (
+        SELECT id FROM questions WHERE channel = $2 AND chat_id = $3 AND feedback = 0
+        ORDER BY asked_at DESC, id DESC LIMIT 1)"""
+FOLLOW_EVENT = ("INSERT INTO event_follows (channel, chat_id, event_id, created_at) VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT DO NOTHING")
+UNFOLLOW_ALL = "DELETE FROM event_follows WHERE channel = $1 AND chat_id = $2"
+SET_REPLIES = "UPDATE inbox SET replies = $1, sent = 0 WHERE channel = $2 AND message_id = $3"
+
 # What the server or the connection can raise; each becomes a StoreError (the callers' "database failed").
 FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError)
 POOL_SIZE = 10                # connections per process (the inbox workers, the sender's 8 sends, the webhooks)
@@ -422,16 +450,7 @@ class PgStore:
         """Create or update the user; an inbound message also means they are reachable again."""
         now = self.clock()
         await self._execute(
-            """INSERT INTO users (channel, chat_id, lang, district, sector, product, step, subscription, topic,
-                                  blocked, first_seen, last_seen, last_inbound_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $10, $11)
-               ON CONFLICT (channel, chat_id) DO UPDATE SET
-                   lang = excluded.lang, district = excluded.district, sector = excluded.sector,
-                   product = excluded.product, step = excluded.step, subscription = excluded.subscription,
-                   topic = excluded.topic, last_seen = excluded.last_seen,
-                   blocked = CASE WHEN $12 THEN 0 ELSE users.blocked END,
-                   last_inbound_at = CASE WHEN $12 THEN excluded.last_inbound_at ELSE users.last_inbound_at END""",
-            channel, chat_id, state.lang, state.district, state.sector, state.product, state.step,
+            SAVE_USER, channel, chat_id, state.lang, state.district, state.sector, state.product, state.step,
             state.subscription, _topic_json(state.topic), now, now if inbound else None, inbound)
 
     async def set_blocked(self, channel: str, chat_id: str, blocked: bool) -> None:
@@ -529,8 +548,7 @@ class PgStore:
                             self.clock() + delay, error, channel, message_id)
 
     async def inbox_set_replies(self, channel: str, message_id: str, replies: str) -> None:
-        await self._execute("UPDATE inbox SET replies = $1, sent = 0 WHERE channel = $2 AND message_id = $3",
-                            replies, channel, message_id)
+        await self._execute(SET_REPLIES, replies, channel, message_id)
 
     async def inbox_sent(self, channel: str, message_id: str, sent: int) -> None:
         await self._execute("UPDATE inbox SET sent = $1 WHERE channel = $2 AND message_id = $3",
@@ -564,11 +582,10 @@ class PgStore:
     # ------------------------------------------------------------ subscribers, follows
 
     async def follow_event(self, channel: str, chat_id: str, event_id: str) -> None:
-        await self._execute("INSERT INTO event_follows (channel, chat_id, event_id, created_at) "
-                            "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", channel, chat_id, event_id, self.clock())
+        await self._execute(FOLLOW_EVENT, channel, chat_id, event_id, self.clock())
 
     async def unfollow_all(self, channel: str, chat_id: str) -> None:
-        await self._execute("DELETE FROM event_follows WHERE channel = $1 AND chat_id = $2", channel, chat_id)
+        await self._execute(UNFOLLOW_ALL, channel, chat_id)
 
     async def reachable(self, channel: str, chat_id: str, campaign_kind: str,
                         event_id: str | None) -> OutboxState | None:
@@ -734,25 +751,42 @@ class PgStore:
 
     # ------------------------------------------------------------ questions
 
+    async def save_turn(self, channel: str, chat_id: str, state: UserState, *, logged: Logged | None = None,
+                        feedback: tuple[str, bool] | None = None, follow: str | None = None, stop: bool = False,
+                        note: str | None = None, replies: tuple[str, str] | None = None) -> None:
+        """Everything one turn of the conversation changes, in one transaction (as the SQLite store's save_turn):
+        the user's state, the question asked, 👍/👎, an event followed, every follow dropped, the note after a 👎
+        and the replies worked out for a stored update."""
+        now = self.clock()
+        async with self._con(transaction=True) as con:
+            await con.execute(SAVE_USER, channel, chat_id, state.lang, state.district, state.sector, state.product,
+                              state.step, state.subscription, _topic_json(state.topic), now, now, True)
+            if logged is not None:
+                await con.execute(LOG_QUESTION, channel, chat_id, now, logged.question, logged.lang, logged.entry_id,
+                                  logged.score, logged.outcome)
+            if feedback is not None:
+                await con.execute(RECORD_FEEDBACK, int(feedback[1]), channel, chat_id, feedback[0])
+            if follow is not None:
+                await con.execute(FOLLOW_EVENT, channel, chat_id, follow, now)
+            if stop:
+                await con.execute(UNFOLLOW_ALL, channel, chat_id)
+            if note is not None:
+                await con.execute(RECORD_NOTE, note, channel, chat_id)
+            if replies is not None:
+                await con.execute(SET_REPLIES, replies[1], channel, replies[0])
+
     async def log_question(self, channel: str, chat_id: str, q: Logged) -> int:
         return int(await self._fetchval(
-            """INSERT INTO questions (channel, chat_id, asked_at, text, lang, entry_id, score, outcome)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id""",
+            LOG_QUESTION + " RETURNING id",
             channel, chat_id, self.clock(), q.question, q.lang, q.entry_id, q.score, q.outcome))
 
     async def record_feedback(self, channel: str, chat_id: str, entry_id: str, helpful: bool) -> bool:
         """Attach 👍/👎 to the user's latest question answered with this entry."""
-        return await self._execute(
-            """UPDATE questions SET feedback = $1 WHERE id = (
-                   SELECT id FROM questions WHERE channel = $2 AND chat_id = $3 AND entry_id = $4
-                   ORDER BY asked_at DESC, id DESC LIMIT 1)""", int(helpful), channel, chat_id, entry_id) == 1
+        return await self._execute(RECORD_FEEDBACK, int(helpful), channel, chat_id, entry_id) == 1
 
     async def record_feedback_note(self, channel: str, chat_id: str, note: str) -> bool:
         """Attach what the user was looking for to their latest 👎."""
-        return await self._execute(
-            """UPDATE questions SET note = $1 WHERE id = (
-                   SELECT id FROM questions WHERE channel = $2 AND chat_id = $3 AND feedback = 0
-                   ORDER BY asked_at DESC, id DESC LIMIT 1)""", note, channel, chat_id) == 1
+        return await self._execute(RECORD_NOTE, note, channel, chat_id) == 1
 
     async def last_question(self, channel: str, chat_id: str) -> dict[str, Any] | None:
         """The user's latest typed question (not a browsed entry), with its 👎 note if any."""

@@ -196,10 +196,10 @@ async def test_a_handler_that_breaks_is_logged_once_the_user_told_once_and_the_r
 
     real = conversation.Conversation.handle
 
-    async def broken(self, chat_id, event, lang_hint=None):
+    async def broken(self, chat_id, event, lang_hint=None, **kw):
         if event.text == "boom":
             raise RuntimeError("a bug")
-        return await real(self, chat_id, event, lang_hint)
+        return await real(self, chat_id, event, lang_hint, **kw)
 
     monkeypatch.setattr(conversation.Conversation, "handle", broken)
     await tg.hook(tg.fake.make_message_update(8, "boom"))
@@ -355,36 +355,31 @@ async def test_forged_buttons_and_out_of_range_admin_arguments_get_a_polite_line
 
 # ---------------------------------------------------------------- disk full, locked database, the log file
 
-def fill_disk(store: Store) -> dict:
-    """Make every write fail as on a full disk (SQLITE_FULL), until ``state['full']`` is cleared."""
+def fill_disk(store: Store, only: str = "") -> dict:
+    """Make every write (or those whose SQL holds ``only``) fail as on a full disk (SQLITE_FULL), until
+    ``state['full']`` is cleared.
+
+    The store's sqlite3 connection (inside aiosqlite, which runs it on its own thread) is wrapped, so every
+    write fails however the store reaches the connection: one statement at a time or several in one trip."""
     state = {"full": True}
-    real = store.db.execute
-
-    def execute(sql, *args, **kw):
-        if state["full"] and sql.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
-            async def fail():
-                raise sqlite3.OperationalError("database or disk is full")
-            return _Awaitable(fail())
-        return real(sql, *args, **kw)
-
-    store.db.execute = execute          # type: ignore[method-assign]
+    store.db._connection = _FullDisk(store.db._connection, state, only)
     return state
 
 
-class _Awaitable:
-    """Stands in for aiosqlite's awaitable-and-context-manager cursor."""
+class _FullDisk:
+    """A sqlite3 connection whose INSERT, UPDATE and DELETE statements fail while ``state['full']``."""
 
-    def __init__(self, coro):
-        self.coro = coro
+    def __init__(self, connection: sqlite3.Connection, state: dict, only: str = ""):
+        self._real, self._state, self._only = connection, state, only
 
-    def __await__(self):
-        return self.coro.__await__()
+    def execute(self, sql, *args):
+        write = sql.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE", "REPLACE")
+        if self._state["full"] and write and self._only in " ".join(sql.split()):
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._real.execute(sql, *args)
 
-    async def __aenter__(self):
-        return await self.coro
-
-    async def __aexit__(self, *exc):
-        return False
+    def __getattr__(self, name):
+        return getattr(self._real, name)
 
 
 async def test_disk_full_one_apology_in_the_users_language_back_off_then_recovery(tg):
@@ -415,6 +410,47 @@ async def test_disk_full_one_apology_in_the_users_language_back_off_then_recover
     assert [m["text"][:12] for m in tg.fake.sent_to(41)][1:] == ["HS code 4201"]     # one apology, one answer
     assert len(tg.fake.sent_to(42)) == 2
     assert await tg.store.integrity() == "ok"
+
+
+async def test_a_turn_is_saved_with_its_replies_or_not_at_all(tg):
+    """The user's state, the question and the replies worked out for it are one transaction: when the replies
+    cannot be recorded nothing of the turn is kept, and the question answered afterwards is logged once."""
+    await tg.hook(tg.fake.make_message_update(61, "HS code for saddlery"))
+    state = fill_disk(tg.store, only="UPDATE inbox SET replies")
+    with pytest.raises(sqlite3.OperationalError):
+        await tg.inbox.worker.run_once()
+    await tg.store.rollback()
+    assert await tg.store.get_user("telegram", "61") is None and await tg.store.asked(0) == []
+    assert tg.fake.sent_to(61) == []
+    state["full"] = False
+    await tg.inbox.worker.run_once()
+    assert [m["text"][:12] for m in tg.fake.sent_to(61)] == ["HS code 4201"]
+    assert [q["text"] for q in await tg.store.asked(0)] == ["HS code for saddlery"]
+    assert await tg.store.inbox_counts("telegram") == {"done": 1}
+
+
+async def test_an_error_after_the_answer_went_out_does_not_send_it_again(tg, monkeypatch):
+    from telegram.error import NetworkError
+
+    from bot.channels.telegram import handlers
+
+    real = handlers.send_replies
+    failed: list[bool] = []
+
+    async def then_fail(context, chat_id, replies, recorded=False):
+        await real(context, chat_id, replies, recorded)
+        if not failed:
+            failed.append(True)
+            raise NetworkError("connection reset after the answer went out")
+
+    monkeypatch.setattr(handlers, "send_replies", then_fail)
+    await tg.hook(tg.fake.make_message_update(62, "HS code for saddlery"))
+    await tg.inbox.worker.run_once()                   # answered, then the error: the update waits for a retry
+    assert failed and await tg.store.inbox_counts("telegram") == {"pending": 1}
+    tg.clock.now += 5
+    await tg.inbox.worker.run_once()
+    assert [m["text"][:12] for m in tg.fake.sent_to(62)] == ["HS code 4201"]
+    assert await tg.store.inbox_counts("telegram") == {"done": 1}
 
 
 async def test_a_short_lock_by_another_process_is_waited_out(tg, tmp_path):

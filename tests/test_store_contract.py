@@ -116,6 +116,32 @@ async def test_the_inbox_keeps_each_message_once_in_order_until_done(store, cloc
     assert await store.inbox_pending("whatsapp") == [("wamid.2", "92", '{"n": 2}')]
 
 
+async def test_a_turn_saves_the_state_the_question_feedback_follows_and_the_replies_together(store, clock):
+    assert await store.inbox_add("telegram", "u1", "5", '{"n": 1}')
+    replies = '{"chat_id": "5", "replies": [{"text": "HS code 6403", "buttons": [], "attachment": null}]}'
+    await store.save_turn("telegram", "5", UserState(lang="en", district="agra"),
+                          logged=Logged("HS code for shoes", "en", "hs-6403", 0.9, "answer"), follow="camp-hathras",
+                          replies=("u1", replies))
+    record = await store.get_user("telegram", "5")
+    assert record is not None and record.state == UserState(lang="en", district="agra")
+    asked = await store.last_question("telegram", "5")
+    assert asked is not None and (asked["text"], asked["entry_id"], asked["feedback"]) == ("HS code for shoes",
+                                                                                            "hs-6403", None)
+    assert {(s.chat_id, s.follows) for s in await store.subscribers()} == {("5", frozenset({"camp-hathras"}))}
+    (row,) = await store.inbox_due("telegram")
+    assert (row.message_id, row.replies, row.sent) == ("u1", replies, 0)
+    clock.now += 1
+    await store.save_turn("telegram", "5", UserState(lang="en", district="agra", step="fb_note"),
+                          feedback=("hs-6403", False))
+    clock.now += 1
+    await store.save_turn("telegram", "5", UserState(lang="en", district="agra"), note="export subsidy", stop=True)
+    asked = await store.last_question("telegram", "5")
+    assert asked is not None and (asked["feedback"], asked["note"]) == (0, "export subsidy")
+    assert await store.subscribers() == []
+    record = await store.get_user("telegram", "5")
+    assert record is not None and record.state.step is None
+
+
 # ---------------------------------------------------------------- the 24-hour window
 
 async def test_the_window_opens_with_a_message_and_closes_after_a_day_or_when_told(store, clock):

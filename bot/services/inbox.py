@@ -110,6 +110,7 @@ class InboxWorker:
         self._last_prune = 0.0
         self._waiting: list[Any] = []
         self._paused_until = 0.0                # the platform failed a send: the whole channel waits, in order
+        self._retries = True                    # rows may wait for a retry (only this worker schedules them)
 
     def wake(self) -> None:
         self._wake.set()
@@ -157,6 +158,7 @@ class InboxWorker:
             log.warning("%s: a reply could not be sent (%s); the channel waits %.0fs and tries again",
                         self.channel, exc.reason, delay)
             await self.store.inbox_retry(self.channel, row.message_id, delay, exc.reason)
+            self._retries = True
             self._paused_until = time.monotonic() + delay
             return -1
         except DATABASE_ERRORS:
@@ -199,7 +201,8 @@ class InboxWorker:
                 await self._maybe_prune()
                 await self.run_once()
                 self._db_failures = 0
-                nxt = await self.store.inbox_next_due(self.channel)
+                nxt = await self.store.inbox_next_due(self.channel) if self._retries else None
+                self._retries = nxt is not None
                 if nxt is not None:
                     timeout = max(0.05, nxt - self.store.clock())
                 if self.store.poll_seconds is not None:     # other processes share this inbox: look again soon

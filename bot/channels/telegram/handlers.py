@@ -11,6 +11,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update)
@@ -22,7 +23,7 @@ from telegram.ext import (Application, ApplicationHandlerStop, CallbackQueryHand
 from ...core.campaigns import CampaignStatus
 from ...services.staff import Scope, resolve_segment
 from . import staff as staff_handlers
-from ...core.dialogue import COMMANDS, Incoming, Reply
+from ...core.dialogue import COMMANDS, Button, Incoming, Reply
 from ...core.events import IST
 from ...core.normalise import has_devanagari
 from ...core.texts import t
@@ -60,10 +61,13 @@ def runtime_of(context: Context) -> Runtime:
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-                                 for row in reply.buttons])
+    return _markup(reply.buttons) if reply.buttons else None
+
+
+@lru_cache(maxsize=4096)
+def _markup(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup:
+    """The same buttons make the same keyboard (python-telegram-bot's objects are immutable): built once."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons])
 
 
 @dataclass
@@ -73,6 +77,7 @@ class RowContext:
     row: Any
     error: BaseException | None = None
     planned: int = 0            # messages of this update already planned (a handler may reply more than once)
+    sent: int = 0               # of those, how many went out (the last one is not counted in the store: see deliver)
 
 
 CURRENT: contextvars.ContextVar[RowContext | None] = contextvars.ContextVar("telegram_inbox_row", default=None)
@@ -91,15 +96,17 @@ def messages_of(replies: tuple[Reply, ...]) -> list[tuple[str, Any, Any]]:
 
 
 async def deliver(bot: Any, store: Any, row: Any | None, chat_id: int, replies: tuple[Reply, ...],
-                  start: int = 0) -> None:
-    """Send the messages from ``start`` on, counting each one sent against the stored update (when there is one).
+                  start: int = 0) -> int:
+    """Send the messages from ``start`` on; return how many have gone out (``start`` included).
 
-    A 429 is waited out once; other send errors propagate (the inbox retries the rest later). A user who
+    For a stored update each message sent is counted against it, except the last: the worker marks the update
+    done right after (a crash in between sends that one message again, as a crash during its send would). A
+    429 is waited out once; other send errors propagate (the inbox retries the rest later). A user who
     blocked the bot is marked and sent nothing more.
     """
-    for index, (kind, first, second) in enumerate(messages_of(replies)):
-        if index < start:
-            continue
+    messages = messages_of(replies)
+    for index in range(start, len(messages)):
+        kind, first, second = messages[index]
         try:
             try:
                 await _send_one(bot, chat_id, kind, first, second)
@@ -109,9 +116,10 @@ async def deliver(bot: Any, store: Any, row: Any | None, chat_id: int, replies: 
         except Forbidden:
             await store.set_blocked(CHANNEL, str(chat_id), True)
             log.info("user=%s blocked the bot; marked", anonymise(CHANNEL, str(chat_id)))
-            return
-        if row is not None:
+            return index
+        if row is not None and index + 1 < len(messages):
             await store.inbox_sent(CHANNEL, row.message_id, index + 1)
+    return len(messages)
 
 
 async def _send_one(bot: Any, chat_id: int, kind: str, first: Any, second: Any) -> None:
@@ -121,20 +129,19 @@ async def _send_one(bot: Any, chat_id: int, kind: str, first: Any, second: Any) 
         await bot.send_document(chat_id, InputFile(second, filename=first))
 
 
-async def send_replies(context: Context, chat_id: int, replies: tuple[Reply, ...]) -> None:
-    """Send replies; for a stored update, record them first so a failed send is retried, not recomputed."""
+async def send_replies(context: Context, chat_id: int, replies: tuple[Reply, ...], recorded: bool = False) -> None:
+    """Send replies; for a stored update, record them first (unless ``recorded`` with the turn already) so that
+    a failed send is retried, not worked out again."""
     store = runtime_of(context).store
     row_context = CURRENT.get()
-    if row_context is None:
+    if row_context is None or row_context.planned:      # not from the inbox, or a second reply: send as it comes
         await deliver(context.bot, store, None, chat_id, replies)
         return
     row = row_context.row
-    if row_context.planned:        # a second reply for the same update: send it as it comes
-        await deliver(context.bot, store, None, chat_id, replies)
-        return
-    await store.inbox_set_replies(CHANNEL, row.message_id, replies_to_json(str(chat_id), replies))
+    if not recorded:
+        await store.inbox_set_replies(CHANNEL, row.message_id, replies_to_json(str(chat_id), replies))
     row_context.planned = len(messages_of(replies))
-    await deliver(context.bot, store, row, chat_id, replies)
+    row_context.sent = await deliver(context.bot, store, row, chat_id, replies)
 
 
 async def converse(update: Update, context: Context, event: Incoming) -> None:
@@ -142,8 +149,17 @@ async def converse(update: Update, context: Context, event: Incoming) -> None:
     assert chat is not None, "message handlers only run for updates with a chat"
     user = update.effective_user
     hint = "hi" if user and (user.language_code or "").startswith("hi") else None
-    replies = await runtime_of(context).conversation(CHANNEL).handle(str(chat.id), event, lang_hint=hint)
-    await send_replies(context, chat.id, replies)
+    row_context = CURRENT.get()
+    keep = None
+    if row_context is not None and not row_context.planned:
+        message_id = row_context.row.message_id
+
+        def keep(replies: tuple[Reply, ...]) -> tuple[str, str]:
+            """The replies are recorded with the stored update in the turn's own transaction."""
+            return message_id, replies_to_json(str(chat.id), replies)
+
+    replies = await runtime_of(context).conversation(CHANNEL).handle(str(chat.id), event, lang_hint=hint, keep=keep)
+    await send_replies(context, chat.id, replies, recorded=keep is not None)
 
 
 # ---------------------------------------------------------------- handlers

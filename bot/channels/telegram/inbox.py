@@ -280,6 +280,8 @@ class TelegramInbox:
             return "done"
         if isinstance(error, DATABASE_ERRORS):
             raise error
+        if context.sent:          # the replies went out before the error: count the last one too (see deliver)
+            await self.store.inbox_sent(CHANNEL, row.message_id, context.sent)
         if isinstance(error, (RetryAfter, NetworkError)):
             raise _retry(error)
         log.error("update %s broke a handler (%s); the user was told and it was skipped", row.message_id,

@@ -271,9 +271,9 @@ class WhatsAppChannel:
             incoming = to_incoming(json.loads(row.payload))
             if incoming is None:
                 return "done"
-            replies = await self.runtime.conversation(CHANNEL).handle(row.chat_id, incoming)
             to = row.chat_id
-            await self.store.inbox_set_replies(CHANNEL, row.message_id, replies_to_json(to, replies))
+            replies = await self.runtime.conversation(CHANNEL).handle(
+                row.chat_id, incoming, keep=lambda replies: (row.message_id, replies_to_json(to, replies)))
         await self.send(to, replies, row=row, start=row.sent)
         return "done"
 
@@ -297,8 +297,9 @@ class WhatsAppChannel:
     async def send(self, wa_id: str, replies: tuple[Reply, ...], *, row: Any = None, start: int = 0) -> bool:
         """Send replies from message ``start`` on; False if the user's window is closed (nothing more is sent).
 
-        For a stored message each message sent is counted, so a retry (or a restart) sends only the rest;
-        a failure the Graph API may get over (5xx, no answer, network) raises :class:`Retry`."""
+        For a stored message each message sent is counted, so a retry (or a restart) sends only the rest; the
+        last is not (the worker marks the message done right after it); a failure the Graph API may get over
+        (5xx, no answer, network) raises :class:`Retry`."""
         messages = [m for reply in replies for m in render(reply)]
         for index, message in enumerate(messages):
             if index < start:
@@ -326,6 +327,6 @@ class WhatsAppChannel:
                     raise Retry(f"Graph API {exc.code}") from None
                 log.warning("user=%s: message not sent: Graph API %s", anonymise(CHANNEL, wa_id), exc.code)
                 return False
-            if row is not None:
+            if row is not None and index + 1 < len(messages):
                 await self.store.inbox_sent(CHANNEL, row.message_id, index + 1)
         return True
