@@ -240,3 +240,28 @@ async def test_accounts_need_a_staff_member_and_a_long_password(site):
         await set_password(site.store, kb, frozenset({ADMIN}), "dic-hathras", HATHRAS_CLERK, "short")
     row = await site.store.console_account("dic-hathras")
     assert row["password_hash"].startswith("$argon2id$") and PASSWORD not in row["password_hash"]
+
+
+async def test_odd_input_gets_a_page_never_a_server_error(site):
+    await site.sign_in("dic-hathras")
+    # forged numbers: too big for the database, digits that are not 0-9
+    for path in ("/console/broadcasts/99999999999999999999999", "/console/broadcasts/²", "/console/broadcasts/١٢"):
+        page = await site.client.get(path)
+        assert page.status_code == 404 and "Not found among your district" in page.text, path
+    for path in ("/console/unanswered/99999999999999999999999/todo", "/console/unanswered/²/dismiss",
+                 "/console/handoffs/99999999999999999999999/answer", "/console/handoffs/³/todo",
+                 "/console/reminders/99999999999999999999/pause"):
+        assert (await site.post(path, {"answer": "x"})).status_code == 404, path
+    assert [q["resolved"] for q in await site.store.asked(0)] == [None, None]
+    # empty and very long forms
+    assert "Write an answer first." in (await site.post("/console/handoffs/1/answer", {"answer": "  "})).text
+    assert (await site.store.handoff(1))["status"] == "open"
+    page = await site.client.get("/console/try", params={"q": "x" * 5000})
+    assert page.status_code == 200 and "xxxxxxxx" in page.text
+    listed = await site.client.get("/console/knowledge", params={"q": "क" * 3000, "kind": "zzz", "district": "zzz"})
+    assert listed.status_code == 200 and "0 entries" in listed.text
+    # text pasted with control characters (a PDF, a word processor): saved without them
+    saved = await site.post("/console/knowledge/gi-status-plans", {"title.en": "GI tag\x00 status\x07 of products",
+                                                                   "action": "save"})
+    assert saved.status_code == 200 and "Saved to faq.yaml" in saved.text
+    assert site.console.runtime.kb.entries["gi-status-plans"].title.en == "GI tag status of products"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import (DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString,
                                       SingleQuotedScalarString)
@@ -177,8 +178,13 @@ def _styled(old: Any, new: str) -> Any:
     return new
 
 
+# Characters a YAML file may not hold (control characters but tab and newline, lone surrogates, U+FFFE/U+FFFF):
+# a form that carries them (pasted from a PDF or a word processor) loses them instead of failing.
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
 def _clean(text: str, multiline: bool) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = UNWRITABLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     if not multiline:
         text = " ".join(text.split())
     return "\n".join(line.rstrip() for line in text.strip().split("\n"))
@@ -315,7 +321,10 @@ def edit(knowledge_dir: Path, item_id: str, values: Mapping[str, str], *, write:
     changed = _apply(item, form, values)
     if changed:
         out = io.StringIO()
-        y.dump(data, out)
+        try:
+            y.dump(data, out)
+        except YAMLError as exc:
+            raise EditError(f"the text cannot be written into {path.name}: {exc}") from None
         edited = _splice(text, out.getvalue(), section, index)
     else:
         edited = text

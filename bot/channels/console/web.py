@@ -180,7 +180,8 @@ def _field(ctx: Ctx, name: str) -> str:
 
 
 def _int(value: str) -> int:
-    if not value.isdigit():
+    """A number from a URL: ASCII digits that fit the database's integers, else nothing of theirs (404)."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise NotYours()
     return int(value)
 
