@@ -128,7 +128,7 @@ async def test_a_district_clerk_cannot_change_another_districts_data_by_editing_
     assert [q["resolved"] for q in await site.store.asked(0)] == [None, None]
     # its own group, but an alias for another district's entry slipped into the form field
     own = await site.post("/console/unanswered/1/alias", {"entry": "agra-testing-lab"})
-    assert "no entry &#39;agra-testing-lab&#39; among yours" in own.text
+    assert "Not added: that entry is not among yours." in own.text
     assert HATHRAS_Q not in (site.knowledge / "faq.yaml").read_text(encoding="utf-8")
     # another district's entry texts
     before = (site.knowledge / "faq.yaml").read_bytes()
@@ -265,3 +265,56 @@ async def test_odd_input_gets_a_page_never_a_server_error(site):
                                                                    "action": "save"})
     assert saved.status_code == 200 and "Saved to faq.yaml" in saved.text
     assert site.console.runtime.kb.entries["gi-status-plans"].title.en == "GI tag status of products"
+
+
+class Sender:
+    """A channel that records what it sends and answers with the given status."""
+
+    def __init__(self, status: str = "sent"):
+        self.status, self.sent = status, []
+
+    async def send(self, chat_id, text, lang, kind, params):
+        from bot.services.outbox import SendResult
+
+        self.sent.append((chat_id, text))
+        return SendResult(self.status, message_id="1" if self.status == "sent" else None)
+
+
+async def _htmx(site, path: str, data: dict | None = None, status: int = 200) -> str:
+    """What an htmx action puts in place on the page, as text."""
+    response = await site.client.post(path, data={**(data or {}), "csrf": site.csrf}, headers={"HX-Request": "true"})
+    assert response.status_code == status, response.text
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.text)).strip()
+
+
+async def test_what_an_action_did_is_said_in_the_clerks_language(site):
+    await site.sign_in("dic-hathras")
+    await site.client.get("/console/lang/hi")
+    await site.store.log_question("telegram", "4242", Logged("hathras hing ka bhav kya hai", "hi", None, 0.1, "refuse"))
+    own = next(q["id"] for q in await site.store.asked(0) if q["text"] == "hathras hing ka bhav kya hai")
+    assert await _htmx(site, "/console/unanswered/1/alias", {"entry": "how-to-start-exporting"}) == (
+        f"“{HATHRAS_Q}” ✓ जोड़ दिया। अब बॉट “{HATHRAS_Q}” का जवाब “निर्यात कैसे शुरू करें: एक-एक कदम” से देता है।")
+    assert await _htmx(site, "/console/unanswered/1/todo", status=404) == (
+        "इस पर पहले ही काम हो चुका है (आपने या किसी साथी ने)। ताज़ा सूची के लिए पेज फिर से खोलें।")
+    assert await _htmx(site, f"/console/unanswered/{own}/dismiss") == (
+        "“hathras hing ka bhav kya hai” ✓ “hathras hing ka bhav kya hai” (1 बार) सूची से हटा दिया: इस पर कुछ नहीं करना।")
+    # a hand-off: this console runs without the bot's channels; then with a Telegram that delivers
+    said = await _htmx(site, "/console/handoffs/1/answer", {"answer": "चैंबर ऑफ़ कॉमर्स"})
+    assert said.startswith(f"#1 “{HATHRAS_HANDOFF}” नहीं भेजा: यह पेज बॉट के बिना अकेला चल रहा है, इसलिए Telegram पर")
+    assert "चैंबर ऑफ़ कॉमर्स" in said                             # kept in the box, to send again
+    site.console.desk.senders["telegram"] = telegram = Sender()
+    said = await _htmx(site, "/console/handoffs/1/answer", {"answer": "चैंबर ऑफ़ कॉमर्स"})
+    assert said.startswith(f"#1 “{HATHRAS_HANDOFF}” ✓ उपयोगकर्ता को Telegram पर भेज दिया। ताकि अगली बार बॉट ख़ुद "
+                           "जवाब दे:")
+    assert telegram.sent[0][0] == "4242" and "चैंबर ऑफ़ कॉमर्स" in telegram.sent[0][1]
+    assert (await _htmx(site, "/console/handoffs/1/answer", {"answer": "again"})).startswith(
+        f"#1 “{HATHRAS_HANDOFF}” इसका जवाब DIC Hathras desk पहले ही दे चुके हैं।")
+    assert await _htmx(site, "/console/handoffs/1/todo") == (
+        f"#1 “{HATHRAS_HANDOFF}” ✓ “{HATHRAS_HANDOFF}” काम की सूची में जुड़ गया (नंबर 1): इसका नया जवाब लिखना है।")
+    # the same words in English; a form whose token has expired says so in place
+    await site.client.get("/console/lang/en")
+    assert await _htmx(site, "/console/handoffs/1/alias", {"entry": "iec"}) == (
+        f"#1 “{HATHRAS_HANDOFF}” Question #1 was dealt with already.")
+    site.csrf = "stale"
+    assert await _htmx(site, f"/console/unanswered/{own}/todo", status=403) == (
+        "This form has expired. Reload the page and try again.")

@@ -148,7 +148,8 @@ async def test_an_unanswered_question_becomes_an_alias_and_the_bot_answers_it(wo
     await group.get_by_label("Or find another entry").fill("how to start exporting")
     choice = group.locator("button.choice", has_text="(how-to-start-exporting)")
     await choice.click()
-    await group.get_by_text("is now an alias of how-to-start-exporting").wait_for()
+    await group.get_by_text(f"✓ Added. The bot now answers “{DECLINED}” with “How to start exporting: step by "
+                            "step”.").wait_for()
     assert DECLINED in (world.knowledge / "faq.yaml").read_text(encoding="utf-8")
     answered = await world.user_says(HATHRAS_USER, DECLINED)
     assert answered["text"].startswith("How to start exporting: step by step")
@@ -170,7 +171,7 @@ async def test_a_hand_off_answered_in_the_page_reaches_the_user_on_telegram(worl
     await card.get_by_label("Your answer").fill("The chamber of commerce signs it.")
     before = len(world.tg.sent_to(ASKER))
     await card.get_by_role("button", name="Send answer").click()
-    await card.get_by_text("✓ Sent to the user").wait_for()
+    await card.get_by_text("✓ Sent to the user on Telegram.").wait_for()
     (answer,) = (await world.tg.wait_for_sent(before + 1, timeout=10, chat_id=ASKER))[before:]
     assert answer["text"] == ('Answer from the district office (Hathras) to your question "who signs the '
                               'certificate of origin":\n\nThe chamber of commerce signs it.')

@@ -1,6 +1,8 @@
 """Every word of the staff console, in English and Hindi (the page's language is the clerk's choice)."""
 from __future__ import annotations
 
+from typing import Callable
+
 TEXTS: dict[str, tuple[str, str]] = {
     "console": ("Export helpdesk · staff console", "निर्यात हेल्पडेस्क · स्टाफ़ कंसोल"),
     "sign_in": ("Sign in", "साइन इन करें"),
@@ -50,8 +52,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "your_answer": ("Your answer (goes to the user on their channel)", "आपका जवाब (उपयोगकर्ता को उसी चैनल पर जाएगा)"),
     "send_answer": ("Send answer", "जवाब भेजें"),
     "answered_recent": ("Answered recently", "हाल में दिए गए जवाब"),
-    "make_alias": ("Make the bot answer it next time: add as a question to “{title}”",
-                   "अगली बार बॉट ख़ुद जवाब दे: “{title}” में सवाल जोड़ें"),
+    "teach_next_time": ("So that the bot answers it itself next time:", "ताकि अगली बार बॉट ख़ुद जवाब दे:"),
     "search": ("Search", "खोजें"),
     "kind": ("Kind", "प्रकार"),
     "district": ("District", "ज़िला"),
@@ -114,6 +115,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                    "अंग्रेज़ी में संदेश लिखें (हो सके तो हिन्दी में भी)।"),
     "empty_answer": ("Write an answer first.", "पहले जवाब लिखें।"),
     "not_found": ("Page not found.", "पेज नहीं मिला।"),
+    "server_error": ("Something went wrong on the server. Please reload the page and try again; if it happens again, "
+                     "tell the state office what you were doing.",
+                     "सर्वर पर कुछ गड़बड़ हो गई। पेज फिर से खोलकर दोबारा कोशिश करें; फिर भी हो, तो राज्य कार्यालय "
+                     "को बताएँ कि आप क्या कर रहे थे।"),
 }
 
 FIELD_NAMES: dict[str, tuple[str, str]] = {
@@ -136,3 +141,101 @@ def text(key: str, lang: str, /, **values: object) -> str:
     en, hi = TEXTS[key]
     chosen = hi if lang == "hi" else en
     return chosen.format(**values) if values else chosen
+
+
+CHANNEL_NAMES = {"telegram": "Telegram", "whatsapp": "WhatsApp", "terminal": "the terminal chat"}
+
+ACTION_TEXTS: dict[str, tuple[str, str]] = {
+    "alias_answers": ("✓ Added. The bot now answers “{question}” with “{title}”.",
+                      "✓ जोड़ दिया। अब बॉट “{question}” का जवाब “{title}” से देता है।"),
+    "alias_was_there": ("✓ “{question}” was already a question of “{title}”, and the bot answers it.",
+                        "✓ “{question}” पहले से “{title}” में था, और बॉट इसका जवाब देता है।"),
+    "alias_other": ("Added to “{title}”, but the bot still answers “{question}” with “{other}”. A synonym or "
+                    "keyword may be needed: please tell the state office.",
+                    "“{title}” में जोड़ दिया, पर बॉट “{question}” का जवाब अब भी “{other}” से देता है। शायद कोई "
+                    "और शब्द (synonym) भी जोड़ना होगा: राज्य कार्यालय को बताएँ।"),
+    "alias_none": ("Added to “{title}”, but the bot still does not answer “{question}”. A synonym or keyword may be "
+                   "needed: please tell the state office.",
+                   "“{title}” में जोड़ दिया, पर बॉट अब भी “{question}” का जवाब नहीं देता। शायद कोई और शब्द "
+                   "(synonym) भी जोड़ना होगा: राज्य कार्यालय को बताएँ।"),
+    "alias_reload": ("Written into {file}, but the bot could not load the knowledge after it, so it keeps answering "
+                     "from the last good version. Please tell the state office:",
+                     "{file} में लिख दिया, पर उसके बाद बॉट जानकारी लोड नहीं कर पाया, इसलिए पिछली सही जानकारी से ही "
+                     "जवाब दे रहा है। राज्य कार्यालय को बताएँ:"),
+    "no_entry": ("Not added: that entry is not among yours.", "नहीं जुड़ा: यह जानकारी आपकी सूची में नहीं है।"),
+    "refused": ("Not added: the question would break the file of “{title}”, so nothing was changed. Please tell "
+                "the state office:",
+                "नहीं जुड़ा: इससे “{title}” की फ़ाइल में गड़बड़ी होती, इसलिए कुछ नहीं बदला। राज्य कार्यालय को "
+                "बताएँ:"),
+    "todo": ("✓ “{question}” is on the to-do list (number {number}): it needs a new answer.",
+             "✓ “{question}” काम की सूची में जुड़ गया (नंबर {number}): इसका नया जवाब लिखना है।"),
+    "dismissed": ("✓ “{question}” ({count}×) taken off the list: nothing to do.",
+                  "✓ “{question}” ({count} बार) सूची से हटा दिया: इस पर कुछ नहीं करना।"),
+    "gone_group": ("Already dealt with (by you or a colleague). Reload the page to see the list as it is now.",
+                   "इस पर पहले ही काम हो चुका है (आपने या किसी साथी ने)। ताज़ा सूची के लिए पेज फिर से खोलें।"),
+    "gone_handoff": ("Question #{number} was dealt with already.", "सवाल #{number} पर पहले ही काम हो चुका है।"),
+    "sent": ("✓ Sent to the user on {channel}.", "✓ उपयोगकर्ता को {channel} पर भेज दिया।"),
+    "answered_already": ("Already answered by {by}.", "इसका जवाब {by} पहले ही दे चुके हैं।"),
+    "no_channel": ("Not sent: this console runs on its own, without the bot's {channel} connection, so it cannot "
+                   "reach the user. Open the console of the running bot instead (whoever runs the server knows its "
+                   "address). Your text is kept below.",
+                   "नहीं भेजा: यह पेज बॉट के बिना अकेला चल रहा है, इसलिए {channel} पर उपयोगकर्ता तक नहीं पहुँच "
+                   "सकता। चल रहे बॉट वाला पेज खोलकर जवाब दें (सर्वर चलाने वाले को उसका पता मालूम है)। आपका लिखा "
+                   "नीचे रखा है।"),
+    "window_closed": ("Not delivered: the user last wrote over 24 hours ago, and after that WhatsApp lets a reply "
+                      "through only as an approved template, which is not set up here. The question stays open.",
+                      "नहीं पहुँचा: उपयोगकर्ता ने 24 घंटे से ज़्यादा पहले लिखा था, और उसके बाद WhatsApp सिर्फ़ "
+                      "मंज़ूर किए गए टेम्पलेट से जवाब जाने देता है, जो यहाँ सेट नहीं है। सवाल खुला रहेगा।"),
+    "blocked": ("Not delivered: the user has blocked the bot. The question stays open.",
+                "नहीं पहुँचा: उपयोगकर्ता ने बॉट को ब्लॉक कर दिया है। सवाल खुला रहेगा।"),
+    "not_delivered": ("Not delivered ({why}). The question stays open: try again in a while.",
+                      "नहीं पहुँचा ({why})। सवाल खुला रहेगा: थोड़ी देर बाद फिर भेजें।"),
+}
+
+
+def _say(key: str, lang: str, **values: object) -> str:
+    en, hi = ACTION_TEXTS[key]
+    return (hi if lang == "hi" else en).format(**values)
+
+
+def action_text(action, lang: str, title: Callable[[str], str]) -> str:
+    """What a staff action (bot.services.staff.Action) did, in the clerk's language; ``title`` names an entry."""
+    values = {"question": action.question, "title": title(action.entry_id) if action.entry_id else "",
+              "count": action.count, "number": action.number if action.number is not None else action.handoff_id}
+    if action.kind == "alias" and action.taught is not None:
+        taught = action.taught
+        if taught.problems:
+            return _say("alias_reload", lang, file=taught.file) + "\n" + "\n".join(taught.problems[:10])
+        if taught.answered_by == action.entry_id:
+            return _say("alias_answers" if taught.added else "alias_was_there", lang, **values)
+        if taught.answered_by:
+            return _say("alias_other", lang, other=title(taught.answered_by), **values)
+        return _say("alias_none", lang, **values)
+    if action.kind in ("todo", "dismissed"):
+        return _say(action.kind, lang, **values)
+    if action.kind == "gone":
+        return _say("gone_group" if action.reason == "group" else "gone_handoff", lang, **values)
+    if action.reason == "refused":
+        return _say("refused", lang, **values) + "\n" + action.detail
+    return _say("no_entry", lang)
+
+
+def delivery_text(delivery, lang: str) -> str:
+    """What became of an answer to a hand-off (bot.services.staff.Delivery), in the clerk's language."""
+    channel = CHANNEL_NAMES.get(delivery.channel, delivery.channel)
+    if delivery.status == "sent":
+        return _say("sent", lang, channel=channel)
+    if delivery.status == "answered_already":
+        return _say("answered_already", lang, by=staff_name(delivery.answered_by))
+    if delivery.status == "no_channel":
+        return _say("no_channel", lang, channel=channel)
+    if delivery.why in ("window_closed", "blocked"):
+        return _say(delivery.why, lang)
+    return _say("not_delivered", lang, why=delivery.why)
+
+
+def staff_name(label: str) -> str:
+    """A staff member as people know them: 'DIC Hathras desk (501)' (how the store records who did it) without
+    the Telegram number."""
+    name, _, rest = (label or "").rpartition(" (")
+    return name if name and rest.rstrip(")").isdigit() else label

@@ -35,7 +35,7 @@ from ...services.staff import (Action, HandoffDesk, Scope, entry_districts, grou
                                handoff_alias, handoff_nearest_entry, handoff_question, handoff_todo, may_edit_entry,
                                resolve_segment, sees_campaign, sees_entry)
 from .sessions import COOKIE, PRE_COOKIE, Session, Sessions, fingerprint, new_token
-from .texts import FIELD_NAMES, KIND_NAMES, text
+from .texts import FIELD_NAMES, KIND_NAMES, action_text, delivery_text, text
 
 log = logging.getLogger("exportbot.console")
 HERE = Path(__file__).parent
@@ -153,13 +153,15 @@ def page(console: Console, handler: Handler) -> Callable[[Request], Awaitable[Re
             token = form.get("csrf") or request.headers.get("X-CSRF-Token")
             if not console.sessions.csrf_ok(session, str(token) if token else None):
                 log.warning("console: a form without a valid CSRF token was refused")
-                return _html("message.html", 403, t=lambda k, **v: text(k, lang, **v), lang=lang, prefix=PREFIX,
+                return _html("_done.html" if request.headers.get("HX-Request") else "message.html", 403,
+                             t=lambda k, **v: text(k, lang, **v), lang=lang, prefix=PREFIX, ok=False,
                              message=text("form_expired", lang))
         ctx = Ctx(request, console, account, session, lang, form)
         try:
             response = await handler(ctx)
         except NotYours:
-            response = render(ctx, "message.html", 404, message=ctx.t("not_yours"))
+            response = render(ctx, "_done.html" if request.headers.get("HX-Request") else "message.html", 404,
+                              ok=False, message=ctx.t("not_yours"))
         if console.sessions.needs_renewal(session):
             _set_session(request, response, console.sessions.issue(account.login, account.password_hash,
                                                                     session.issued))
@@ -275,6 +277,12 @@ async def chart(ctx: Ctx) -> Response:
 
 # ---------------------------------------------------------------- unanswered
 
+def _teachable(ctx: Ctx, entry_id: str | None) -> bool:
+    """An entry the clerk may add a question to: theirs to see, with aliases (an HS code has product words)."""
+    entry = ctx.kb.entries.get(entry_id) if entry_id else None
+    return entry is not None and entry.kind != "hs_code" and sees_entry(ctx.scope, entry)
+
+
 def _title(ctx: Ctx, entry_id: str) -> str:
     entry = ctx.kb.entries.get(entry_id)
     return entry.title.get(ctx.lang) if entry is not None else entry_id
@@ -287,8 +295,7 @@ async def unanswered(ctx: Ctx) -> Response:
                                       ctx.scope.districts)
     groups = []
     for g in report.groups:
-        closest = [(e, _title(ctx, e)) for e, _ in g.closest
-                   if e in ctx.kb.entries and sees_entry(ctx.scope, ctx.kb.entries[e])]
+        closest = [(e, _title(ctx, e)) for e, _ in g.closest if _teachable(ctx, e)]
         groups.append({"key": g.key, "text": g.text, "count": g.count, "variants": g.variants[:3],
                        "notes": g.notes[:3], "closest": closest,
                        "kinds": ", ".join(f"{reports.KIND_LABEL[k]} {n}" for k, n in g.tally("kind")),
@@ -297,11 +304,13 @@ async def unanswered(ctx: Ctx) -> Response:
     return render(ctx, "unanswered.html", groups=groups, todo=report.todo, days=days)
 
 
-def _action_response(ctx: Ctx, action: Action, back: str) -> Response:
+def _action_response(ctx: Ctx, action: Action, back: str, status: int = 200) -> Response:
     ok = action.kind in ("alias", "todo", "dismissed") and not (action.taught and action.taught.problems)
+    message = action_text(action, ctx.lang, lambda e: _title(ctx, e))
     if ctx.request.headers.get("HX-Request"):
-        return render(ctx, "_done.html", ok=ok, message=action.text)
-    return render(ctx, "message.html", message=action.text, back=back)
+        return render(ctx, "_done.html", status, ok=ok, message=message, question=action.question,
+                      number=action.handoff_id)
+    return render(ctx, "message.html", status, message=message, back=back, ok=ok)
 
 
 async def unanswered_action(ctx: Ctx) -> Response:
@@ -317,16 +326,15 @@ async def unanswered_action(ctx: Ctx) -> Response:
     else:
         raise NotYours()
     log.info("console: staff=%d unanswered %s -> %s", ctx.scope.telegram_id, what, action.kind)
-    if action.kind == "gone":
-        raise NotYours()
-    return _action_response(ctx, action, f"{PREFIX}/unanswered")
+    # gone: dealt with already, or never theirs (another district's group answers the same, as a 404)
+    return _action_response(ctx, action, f"{PREFIX}/unanswered", 404 if action.kind == "gone" else 200)
 
 
 async def entry_search(ctx: Ctx) -> Response:
     """Entries to add a question to, as the clerk types (htmx)."""
     params = ctx.request.query_params
     found = find_entries(ctx.kb, ctx.console.runtime.engine, params.get("q", ""),
-                         visible=lambda e: sees_entry(ctx.scope, e), limit=8) if params.get("q", "").strip() else []
+                         visible=lambda e: _teachable(ctx, e.id), limit=8) if params.get("q", "").strip() else []
     target = params.get("target", "")
     if not (target.startswith(f"{PREFIX}/unanswered/") or target.startswith(f"{PREFIX}/handoffs/")):
         target = ""
@@ -372,13 +380,13 @@ async def handoff_answer(ctx: Ctx) -> Response:
     if not answer:
         return render(ctx, "_handoff_answered.html", ok=False, message=ctx.t("empty_answer"), h=handoff, near=None,
                       near_title="", question=handoff_question(handoff), answer="")
-    reply = await ctx.console.desk.answer(ctx.scope, handoff["id"], answer)
+    done = await ctx.console.desk.deliver(ctx.scope, handoff["id"], answer)
     after = await ctx.console.store.handoff(handoff["id"])
-    sent = after is not None and after["status"] == "answered" and after["answer"] == answer
-    near = handoff_nearest_entry(ctx.console.runtime.engine, handoff) if sent else None
-    log.info("console: staff=%d answered handoff=%d sent=%s", ctx.scope.telegram_id, handoff["id"], sent)
-    return render(ctx, "_handoff_answered.html", ok=sent, message=reply.text, h=after or handoff, near=near,
-                  question=handoff_question(handoff), answer=answer,
+    sent = done.status == "sent"
+    near = done.entry_id if sent and _teachable(ctx, done.entry_id) else None
+    log.info("console: staff=%d answered handoff=%d: %s", ctx.scope.telegram_id, handoff["id"], done.status)
+    return render(ctx, "_handoff_answered.html", ok=sent, message=delivery_text(done, ctx.lang), h=after or handoff,
+                  near=near, question=handoff_question(handoff), answer=answer if not sent else "",
                   near_title=_title(ctx, near) if near else "")
 
 
@@ -621,6 +629,13 @@ def make_console_app(console: Console) -> Starlette:
     def p(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         return page(console, handler)
 
+    async def failed(request: Request, exc: Exception) -> Response:
+        """Anything unforeseen: a plain page (or, for htmx, a line in place) instead of 'Internal Server Error'."""
+        lang = _lang(request)
+        template = "_done.html" if request.headers.get("HX-Request") else "message.html"
+        return _html(template, 500, t=lambda k, **v: text(k, lang, **v), lang=lang, prefix=PREFIX, ok=False,
+                     message=text("server_error", lang))
+
     routes = login_routes(console) + [
         Route("/", p(today), methods=["GET"]),
         Route("/chart.png", p(chart), methods=["GET"]),
@@ -644,7 +659,7 @@ def make_console_app(console: Console) -> Starlette:
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
         Route("/{rest:path}", p(not_found), methods=["GET", "POST"]),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, exception_handlers={Exception: failed})
 
 
 def mount(console: Console) -> Mount:
