@@ -318,3 +318,44 @@ async def test_what_an_action_did_is_said_in_the_clerks_language(site):
     site.csrf = "stale"
     assert await _htmx(site, f"/console/unanswered/{own}/todo", status=403) == (
         "This form has expired. Reload the page and try again.")
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+async def test_pages_speak_plain_words_not_codes(site):
+    await site.sign_in("dic-hathras")
+    unanswered = _text((await site.client.get("/console/unanswered")).text)
+    assert f"“{HATHRAS_Q}” asked 1× not answered 1 · Hathras 1 · English 1" in unanswered
+    handoffs = await site.client.get("/console/handoffs")
+    assert "From a user in Hathras · on Telegram · writes in English · 1 min ago" in _text(handoffs.text)
+    assert "Your answer, in English (the user gets it on Telegram)" in handoffs.text
+    assert "answers typed here cannot reach users" in handoffs.text       # `exportbot console`: no channels here
+    site.console.desk.senders["telegram"] = Sender()
+    await _htmx(site, "/console/handoffs/1/answer", {"answer": "The chamber of commerce."})
+    await _htmx(site, "/console/handoffs/1/todo")
+    answered = _text((await site.client.get("/console/handoffs")).text)
+    assert (f"#1 “{HATHRAS_HANDOFF}” → The chamber of commerce. (answered by DIC Hathras desk; on the to-do list "
+            "(number 1))") in answered
+    assert str(HATHRAS_CLERK) not in answered and "cannot reach users" not in answered
+    # what the bot would answer, by its kind in words; a match in another district is named, not linked
+    tried = (await site.client.get("/console/try", params={"q": "agra testing lab"})).text
+    assert _text(tried).startswith("The bot would reply with an answer: Agra footwear testing lab")
+    assert "(agra-testing-lab)" in tried and 'href="/console/knowledge/agra-testing-lab"' not in tried
+    tried = _text((await site.client.get("/console/try", params={"q": "hing prices in tokyo today"})).text)
+    assert tried.startswith("The bot would reply with “I only answer questions about exports”:")
+    # the knowledge list starts with the clerk's own district
+    listed = (await site.client.get("/console/knowledge")).text
+    wheres = re.findall(r"</td><td>[^<]+</td><td>([^<]+)</td></tr>", listed)
+    assert wheres[:3] == ["Hathras"] * 3 and "State-wide" in wheres
+    # a broadcast's status and tally in Hindi
+    await site.client.get("/console/lang/hi")
+    await site.post("/console/broadcasts", {"text_en": "Camp on Friday", "segment": "all"})
+    campaign = next(c for c in await site.store.campaigns() if c.kind == "broadcast")
+    await site.post(f"/console/broadcasts/{campaign.id}/confirm")
+    page = _text((await site.client.get(f"/console/broadcasts/{campaign.id}")).text)
+    assert "भेजने की स्थिति भेजा जा रहा है · भेजे गए 0 · नहीं गए 0 · छोड़े गए 0 · पक्का पता नहीं 0 · बाकी 1" in page
+    assert "हिन्दी वाले सदस्यों को अंग्रेज़ी संदेश जाएगा" in page and page.count("Camp on Friday") == 1
+    unanswered = _text((await site.client.get("/console/unanswered")).text)
+    assert f"“{HATHRAS_Q}” 1 बार पूछा जवाब नहीं मिला 1 · हाथरस 1 · अंग्रेज़ी 1" in unanswered

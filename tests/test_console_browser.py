@@ -184,7 +184,7 @@ async def test_a_district_broadcast_goes_out_through_both_doubles(world):
     await page.get_by_label("Text in English").fill("IEC camp at the DIC on Friday, 11 am.")
     await page.get_by_label("Text in Hindi").fill("शुक्रवार सुबह 11 बजे DIC में IEC कैंप।")
     await page.get_by_role("button", name="Preview and count recipients").click()
-    assert await page.locator("#recipients").inner_text() == "telegram: 1\nwhatsapp: 1\ntotal: 2"
+    assert await page.locator("#recipients").inner_text() == "Telegram: 1\nWhatsApp: 1\ntotal: 2"
     tg_before, wa_before = len(world.tg.sent_to(HATHRAS_USER)), len(world.wa.sent)
     await page.get_by_role("button", name="Send to 2 subscriber(s)").click()
     await page.locator("#tally", has_text="sent 2 · failed 0").wait_for(timeout=15000)

@@ -374,13 +374,14 @@ def _near_item(problem: Problem, data: CommentedMap, section: str, index: int, t
 
 
 def find_entries(kb: KnowledgeBase, engine: AnswerEngine, text: str, visible: Callable[[Entry], bool],
-                 limit: int = 50) -> list[Entry]:
+                 limit: int = 50, first: Callable[[Entry], bool] | None = None) -> list[Entry]:
     """Entries for a search box: best matches of the words first, then ids and titles containing them; with no
-    words, every visible entry by kind and title."""
+    words, every visible entry by kind and title (those ``first`` picks, e.g. the reader's district's, before the
+    others)."""
     text = text.strip()
     entries = [e for e in kb.entries.values() if visible(e)]
     if not text:
-        return sorted(entries, key=lambda e: (e.kind, e.title.en.lower()))[:limit]
+        return sorted(entries, key=lambda e: (first is not None and not first(e), e.kind, e.title.en.lower()))[:limit]
     low = text.lower()
     _, matches = engine.index.rank(text, limit=limit)
     found = {m.entry.id: m.entry for m in matches if visible(m.entry)}

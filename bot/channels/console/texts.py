@@ -47,20 +47,29 @@ TEXTS: dict[str, tuple[str, str]] = {
     "add": ("Add", "जोड़ें"),
     "waiting_handoffs": ("Questions waiting for your answer", "आपके जवाब का इंतज़ार कर रहे सवाल"),
     "no_handoffs": ("No question is waiting for the district office.", "ज़िला कार्यालय के लिए कोई सवाल बाकी नहीं है।"),
-    "from_user": ("From a user in {district} · {channel} · language {lang} · product {product} · {ago} ago",
-                  "{district} के उपयोगकर्ता से · {channel} · भाषा {lang} · उत्पाद {product} · {ago} पहले"),
-    "your_answer": ("Your answer (goes to the user on their channel)", "आपका जवाब (उपयोगकर्ता को उसी चैनल पर जाएगा)"),
+    "from_user": ("From a user in {district} · on {channel} · writes in {lang}",
+                  "{district} के उपयोगकर्ता से · {channel} पर · भाषा: {lang}"),
+    "product": ("product: {product}", "उत्पाद: {product}"),
+    "your_answer": ("Your answer, in {lang} (the user gets it on {channel})",
+                    "आपका जवाब, {lang} में (उपयोगकर्ता को {channel} पर मिलेगा)"),
+    "answered_by": ("answered by {name}", "जवाब दिया: {name}"),
+    "cannot_send": ("This console runs on its own, without the bot's {channels} connection: answers typed here "
+                    "cannot reach users. Open the console of the running bot to answer (whoever runs the server knows "
+                    "its address).",
+                    "यह पेज बॉट के बिना अकेला चल रहा है ({channels} से जुड़ा नहीं): यहाँ लिखे जवाब उपयोगकर्ता तक "
+                    "नहीं पहुँचेंगे। जवाब देने के लिए चल रहे बॉट वाला पेज खोलें (सर्वर चलाने वाले को उसका पता मालूम है)।"),
     "send_answer": ("Send answer", "जवाब भेजें"),
     "answered_recent": ("Answered recently", "हाल में दिए गए जवाब"),
     "teach_next_time": ("So that the bot answers it itself next time:", "ताकि अगली बार बॉट ख़ुद जवाब दे:"),
     "search": ("Search", "खोजें"),
     "kind": ("Kind", "प्रकार"),
+    "entry": ("Entry", "जानकारी"),
     "district": ("District", "ज़िला"),
     "any": ("Any", "कोई भी"),
     "statewide": ("State-wide", "पूरे राज्य के लिए"),
     "entries_found": ("{count} entries", "{count} जानकारियाँ"),
-    "more_entries": ("Showing the first {shown}; narrow the search to see the others.",
-                     "पहली {shown} दिखाई गई हैं; बाकी देखने के लिए खोज छोटी करें।"),
+    "more_entries": ("Showing the first {shown}: type more words or choose a kind or district to find the others.",
+                     "पहली {shown} दिखाई गई हैं: बाकी ढूँढने के लिए खोज में और शब्द लिखें, या प्रकार या ज़िला चुनें।"),
     "edit": ("Edit", "बदलें"),
     "view": ("View", "देखें"),
     "english": ("English", "अंग्रेज़ी"),
@@ -82,7 +91,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "try": ("Try a question", "सवाल आज़माएँ"),
     "try_placeholder": ("Type a question as a user would", "उपयोगकर्ता की तरह सवाल लिखें"),
     "ask": ("Ask", "पूछें"),
-    "bot_would": ("The bot would reply ({kind})", "बॉट यह जवाब देगा ({kind})"),
+    "bot_would": ("The bot would reply with {kind}:", "बॉट का जवाब: {kind}"),
     "top_matches": ("Top matches and scores", "सबसे नज़दीकी जानकारियाँ और अंक"),
     "understood": ("Words understood", "समझे गए शब्द"),
     "unknown_words": ("Words it does not know", "अनजान शब्द"),
@@ -94,6 +103,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sector": ("Sector", "क्षेत्र"),
     "preview_recipients": ("Preview and count recipients", "देखें और प्राप्तकर्ता गिनें"),
     "recipients": ("Recipients", "प्राप्तकर्ता"),
+    "no_hindi": ("No Hindi text: subscribers who chose Hindi get the English one.",
+                 "हिन्दी में संदेश नहीं लिखा: हिन्दी वाले सदस्यों को अंग्रेज़ी संदेश जाएगा।"),
     "total": ("total", "कुल"),
     "confirm_send": ("Send to {total} subscriber(s)", "{total} सदस्यों को भेजें"),
     "discard": ("Discard", "रद्द करें"),
@@ -110,7 +121,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "edit_text": ("Change text", "संदेश बदलें"),
     "calendar_text": ("(the calendar's own text)", "(कैलेंडर का अपना संदेश)"),
     "status": ("Status", "स्थिति"),
-    "due": ("Due", "कब"),
+    "due": ("Goes out", "भेजा जाएगा:"),
     "empty_text": ("Write the English text (the Hindi one too, if you can).",
                    "अंग्रेज़ी में संदेश लिखें (हो सके तो हिन्दी में भी)।"),
     "empty_answer": ("Write an answer first.", "पहले जवाब लिखें।"),
@@ -239,3 +250,69 @@ def staff_name(label: str) -> str:
     the Telegram number."""
     name, _, rest = (label or "").rpartition(" (")
     return name if name and rest.rstrip(")").isdigit() else label
+
+
+LANG_NAMES = {"en": ("English", "अंग्रेज़ी"), "hi": ("Hindi", "हिन्दी"), "hinglish": ("Hinglish", "हिंग्लिश")}
+ASKED_KINDS = {"declined": ("not answered", "जवाब नहीं मिला"), "unpicked": ("no suggestion picked", "कोई सुझाव नहीं चुना"),
+               "thumbs_down": ("marked 👎", "👎 मिला")}
+OUTCOME_NAMES = {"answer": ("an answer", "जवाब"), "partial": ("part of an answer", "अधूरा जवाब"),
+                 "suggest": ("“did you mean…?” choices", "“क्या आप यह पूछ रहे हैं…?” वाले सुझाव"),
+                 "refuse": ("“I don't know that yet”", "“यह जानकारी अभी मेरे पास नहीं है”"),
+                 "off_topic": ("“I only answer questions about exports”", "“मैं सिर्फ़ निर्यात के सवालों के जवाब देता हूँ”"),
+                 "smalltalk": ("a greeting or help message", "नमस्ते या मदद वाला संदेश"),
+                 "empty": ("nothing (an empty message)", "कुछ नहीं (खाली संदेश)"),
+                 "too_long": ("“your message is too long”", "“आपका संदेश बहुत लंबा है”")}
+STATUS_NAMES = {"draft": ("draft, not sent yet", "ड्राफ़्ट, अभी नहीं भेजा"), "scheduled": ("scheduled", "तय है"),
+                "active": ("sending", "भेजा जा रहा है"), "paused": ("paused", "रुका हुआ"),
+                "cancelled": ("cancelled", "रद्द"), "done": ("done", "पूरा हुआ")}
+SKIP_REASONS_HI = {"blocked": "बॉट को ब्लॉक किया", "window closed": "WhatsApp की 24 घंटे की सीमा",
+                   "stopped": "सदस्यता बंद की", "no channel": "यहाँ वह चैनल नहीं"}
+
+
+def named(table: dict[str, tuple[str, str]], key: str | None, lang: str) -> str:
+    """A code (a language, a kind, a status) in words of the reader's language; an unknown code as it is."""
+    if key in table:
+        return table[key][lang == "hi"]
+    return key or "—"
+
+
+def tally_text(tally, lang: str) -> str:
+    """A campaign's delivery counts (bot.core.campaigns.Tally): in English the words `reminders status` prints."""
+    if lang != "hi":
+        return tally.line()
+    why = (" (" + ", ".join(f"{SKIP_REASONS_HI.get(r, r)} {n}" for r, n in tally.skipped) + ")"
+           if tally.skipped else "")
+    cancelled = f" · रद्द {tally.cancelled}" if tally.cancelled else ""
+    return (f"भेजे गए {tally.sent} · नहीं गए {tally.failed} · छोड़े गए {tally.skipped_total}{why} · पक्का पता नहीं "
+            f"{tally.uncertain}{cancelled} · बाकी {tally.left}")
+
+
+def ago(seconds: float, lang: str) -> str:
+    hours = seconds / 3600
+    if hours < 1:
+        n = max(1, round(hours * 60))
+        return f"{n} min ago" if lang != "hi" else f"{n} मिनट पहले"
+    if hours < 48:
+        return f"{hours:.0f} h ago" if lang != "hi" else f"{hours:.0f} घंटे पहले"
+    return f"{hours / 24:.0f} days ago" if lang != "hi" else f"{hours / 24:.0f} दिन पहले"
+
+
+def reminder_text(offset_kind: str | None, lang: str) -> str:
+    """'start-7d' -> 'reminder 7 days before it starts' (or in Hindi)."""
+    kind, _, days = (offset_kind or "").partition("-")
+    days = days.removesuffix("d")
+    if lang == "hi":
+        before = {"start": "शुरू होने से", "deadline": "रजिस्ट्रेशन बंद होने से"}.get(kind, kind)
+        return f"{before} {days} दिन पहले का रिमाइंडर"
+    when = "1 day" if days == "1" else f"{days} days"
+    return f"reminder {when} " + {"start": "before it starts", "deadline": "before registration closes"}.get(kind, kind)
+
+
+def resolved_text(resolved: str | None, lang: str, title: Callable[[str], str]) -> str:
+    """What was done with a hand-off after its answer ('alias:iec', 'todo:3'), in words."""
+    how, _, what = (resolved or "").partition(":")
+    if how == "alias":
+        return f"added as a question to “{title(what)}”" if lang != "hi" else f"“{title(what)}” में सवाल जोड़ा"
+    if how == "todo":
+        return f"on the to-do list (number {what})" if lang != "hi" else f"काम की सूची में (नंबर {what})"
+    return ""

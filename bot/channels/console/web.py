@@ -35,7 +35,8 @@ from ...services.staff import (Action, HandoffDesk, Scope, entry_districts, grou
                                handoff_alias, handoff_nearest_entry, handoff_question, handoff_todo, may_edit_entry,
                                resolve_segment, sees_campaign, sees_entry)
 from .sessions import COOKIE, PRE_COOKIE, Session, Sessions, fingerprint, new_token
-from .texts import FIELD_NAMES, KIND_NAMES, action_text, delivery_text, text
+from .texts import (ASKED_KINDS, CHANNEL_NAMES, FIELD_NAMES, KIND_NAMES, LANG_NAMES, OUTCOME_NAMES, STATUS_NAMES, ago,
+                    action_text, delivery_text, named, reminder_text, resolved_text, staff_name, tally_text, text)
 
 log = logging.getLogger("exportbot.console")
 HERE = Path(__file__).parent
@@ -114,7 +115,10 @@ def render(ctx: Ctx, template: str, status: int = 200, **values: Any) -> HTMLRes
                            for d in sorted(ctx.scope.districts)))
     return _html(template, status, t=ctx.t, lang=ctx.lang, csrf=ctx.console.sessions.csrf(ctx.session),
                  scope=ctx.scope, scope_text=districts or ctx.t("scope_all"), path=ctx.request.url.path,
-                 prefix=PREFIX, district_name=lambda d: _district(kb, d, ctx.lang), **values)
+                 prefix=PREFIX, district_name=lambda d: _district(kb, d, ctx.lang),
+                 channel_name=lambda c: CHANNEL_NAMES.get(c, c), lang_name=lambda code: named(LANG_NAMES, code, ctx.lang),
+                 status_name=lambda code: named(STATUS_NAMES, code, ctx.lang),
+                 tally_line=lambda tally: tally_text(tally, ctx.lang), may_open=lambda e: _may_open(ctx, e), **values)
 
 
 def _district(kb: Any, district: str | None, lang: str) -> str:
@@ -263,7 +267,7 @@ async def today(ctx: Ctx) -> Response:
     stats = await store.stats(districts=ctx.scope.districts)
     week = await reports.usage(store, now - 7 * 86400, ctx.scope.districts)
     waiting = await store.handoffs(status="open", districts=ctx.scope.districts)
-    top = [(e, ctx.kb.entries[e].title.get(ctx.lang) if e in ctx.kb.entries else e, n) for e, n in week.top_entries[:5]]
+    top = [(e, _title(ctx, e), n) for e, n in week.top_entries[:5]]
     return render(ctx, "today.html", stats=stats, week=week, waiting=len(waiting), top=top,
                   rate=f"{100 * week.decline_rate:.0f}%" if week.questions else "—")
 
@@ -276,6 +280,12 @@ async def chart(ctx: Ctx) -> Response:
 
 
 # ---------------------------------------------------------------- unanswered
+
+def _may_open(ctx: Ctx, entry_id: str | None) -> bool:
+    """An entry whose page the clerk may open (a link to another district's entry would only say 'not found')."""
+    entry = ctx.kb.entries.get(entry_id) if entry_id else None
+    return entry is not None and sees_entry(ctx.scope, entry)
+
 
 def _teachable(ctx: Ctx, entry_id: str | None) -> bool:
     """An entry the clerk may add a question to: theirs to see, with aliases (an HS code has product words)."""
@@ -298,9 +308,9 @@ async def unanswered(ctx: Ctx) -> Response:
         closest = [(e, _title(ctx, e)) for e, _ in g.closest if _teachable(ctx, e)]
         groups.append({"key": g.key, "text": g.text, "count": g.count, "variants": g.variants[:3],
                        "notes": g.notes[:3], "closest": closest,
-                       "kinds": ", ".join(f"{reports.KIND_LABEL[k]} {n}" for k, n in g.tally("kind")),
+                       "kinds": ", ".join(f"{named(ASKED_KINDS, k, ctx.lang)} {n}" for k, n in g.tally("kind")),
                        "districts": ", ".join(f"{_district(ctx.kb, d, ctx.lang)} {n}" for d, n in g.tally("district")),
-                       "langs": ", ".join(f"{lang} {n}" for lang, n in g.tally("lang"))})
+                       "langs": ", ".join(f"{named(LANG_NAMES, code, ctx.lang)} {n}" for code, n in g.tally("lang"))})
     return render(ctx, "unanswered.html", groups=groups, todo=report.todo, days=days)
 
 
@@ -344,27 +354,19 @@ async def entry_search(ctx: Ctx) -> Response:
 
 # ---------------------------------------------------------------- hand-offs
 
-def _ago(now: float, then: float, lang: str) -> str:
-    hours = (now - then) / 3600
-    if hours < 1:
-        return f"{max(1, round(hours * 60))} min"
-    if hours < 48:
-        return f"{hours:.0f} h" if lang == "en" else f"{hours:.0f} घंटे"
-    return f"{hours / 24:.0f} days" if lang == "en" else f"{hours / 24:.0f} दिन"
-
-
 async def handoffs(ctx: Ctx) -> Response:
     store = ctx.console.store
     now = store.clock()
     waiting = await store.handoffs(status="open", districts=ctx.scope.districts)
     answered = [h for h in await store.handoffs(status="answered", since=now - 7 * 86400,
                                                 districts=ctx.scope.districts)][-20:]
-    engine = ctx.console.runtime.engine
-    rows = [{**h, "ago": _ago(now, h["created_at"], ctx.lang), "district_name": _district(ctx.kb, h["district"], ctx.lang),
-             "user_question": handoff_question(h), "near": handoff_nearest_entry(engine, h)} for h in waiting]
-    done = [{**h, "user_question": handoff_question(h), "near": handoff_nearest_entry(engine, h)}
-            for h in reversed(answered)]
-    return render(ctx, "handoffs.html", waiting=rows, answered=done, title_of=lambda e: _title(ctx, e))
+    rows = [{**h, "ago": ago(now - h["created_at"], ctx.lang), "district_name": _district(ctx.kb, h["district"], ctx.lang),
+             "user_question": handoff_question(h)} for h in waiting]
+    done = [{**h, "user_question": handoff_question(h), "by": staff_name(h["answered_by"]),
+             "then": resolved_text(h["resolved"], ctx.lang, lambda e: _title(ctx, e))} for h in reversed(answered)]
+    cannot = sorted({CHANNEL_NAMES.get(h["channel"], h["channel"]) for h in waiting
+                     if h["channel"] not in ctx.console.desk.senders})
+    return render(ctx, "handoffs.html", waiting=rows, answered=done, cannot_send=", ".join(cannot))
 
 
 async def _own_handoff(ctx: Ctx, handoff_id: int) -> dict[str, Any]:
@@ -415,7 +417,9 @@ async def knowledge(ctx: Ctx) -> Response:
         about = entry_districts(entry)
         return not district or (district == "state" and not about) or district in about
 
-    found = find_entries(kb, ctx.console.runtime.engine, q, visible=visible, limit=100)
+    own = ctx.scope.districts
+    found = find_entries(kb, ctx.console.runtime.engine, q, visible=visible, limit=100,
+                         first=(lambda e: bool(entry_districts(e) & own)) if own is not None else None)
     kinds = sorted({e.kind for e in kb.entries.values()})
     districts = sorted(ctx.scope.districts if ctx.scope.districts is not None else kb.districts,
                        key=lambda d: _district(kb, d, ctx.lang))
@@ -505,7 +509,8 @@ async def try_question(ctx: Ctx) -> Response:
     outcome = engine.ask(question, lang=lang if lang in ("en", "hi") else None)
     query, matches = engine.analyse(question)
     top = [(m.entry.id, m.entry.title.get(ctx.lang), round(m.score, 3)) for m in matches[:5]]
-    return render(ctx, "_try.html", outcome=outcome, top=top, query=query)
+    return render(ctx, "_try.html", outcome=outcome, top=top, query=query,
+                  kind=named(OUTCOME_NAMES, outcome.kind, ctx.lang))
 
 
 # ---------------------------------------------------------------- broadcasts and reminders
@@ -521,6 +526,14 @@ def _segments(ctx: Ctx) -> list[tuple[str, str]]:
     return out
 
 
+def _reminder_label(ctx: Ctx, campaign: Any) -> str:
+    """Which event a reminder is about and when it goes, in the clerk's language."""
+    event = next((e for e in ctx.kb.events if e.id == campaign.event_id), None)
+    if event is None:
+        return campaign_label(campaign, ctx.kb)
+    return f"{event.title.get(ctx.lang)}, {campaign.occurrence}: {reminder_text(campaign.offset_kind, ctx.lang)}"
+
+
 def _segment_text(ctx: Ctx, segment: str | None) -> str:
     return dict(_segments(ctx)).get(segment or "all", segment or "all")
 
@@ -531,12 +544,12 @@ async def broadcasts(ctx: Ctx, error: str = "", text_en: str = "", text_hi: str 
     await ctx.console.broadcaster.plan(now)
     campaigns = [c for c in await store.campaigns() if sees_campaign(ctx.kb, ctx.scope, c)]
     recent = [c for c in campaigns if c.kind == "broadcast" and c.status != CampaignStatus.CANCELLED][-15:]
-    tallies = {c.id: (await store.tally(c.id)).line() for c in recent}
+    tallies = {c.id: tally_text(await store.tally(c.id), ctx.lang) for c in recent}
     horizon = now.timestamp() + 30 * 86400
     reminders = [c for c in campaigns if c.kind == "reminder" and c.due_at <= horizon and c.status in (
         CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE, CampaignStatus.PAUSED)]
     return render(ctx, "broadcasts.html", segments=_segments(ctx), recent=list(reversed(recent)), tallies=tallies,
-                  reminders=reminders, label=lambda c: campaign_label(c, ctx.kb), error=error, text_en=text_en,
+                  reminders=reminders, label=lambda c: _reminder_label(ctx, c), error=error, text_en=text_en,
                   text_hi=text_hi, segment=segment, segment_text=lambda s: _segment_text(ctx, s),
                   when=lambda ts: datetime.fromtimestamp(ts, IST).strftime("%Y-%m-%d %H:%M"))
 
@@ -566,7 +579,8 @@ async def broadcast_page(ctx: Ctx) -> Response:
     counts = (await ctx.console.broadcaster.recipients(campaign.segment or "all")
               if campaign.status == CampaignStatus.DRAFT else {})
     tally = await ctx.console.store.tally(campaign.id)
-    return render(ctx, "broadcast.html", c=campaign, counts=sorted(counts.items()), total=sum(counts.values()),
+    return render(ctx, "broadcast.html", c=campaign, counts=[(CHANNEL_NAMES.get(c, c), n) for c, n in sorted(counts.items())],
+                  total=sum(counts.values()),
                   tally=tally, segment=_segment_text(ctx, campaign.segment), sending=_sending(campaign, tally),
                   queued_only=not (ctx.console.may_send and ctx.console.broadcaster.senders))
 
