@@ -141,8 +141,11 @@ async def test_a_district_clerk_cannot_change_another_districts_data_by_editing_
     assert (site.knowledge / "faq.yaml").read_bytes() == before
     # a broadcast to another district, the segment typed into the form
     composed = await site.post("/console/broadcasts", {"text_en": "Camp", "segment": "district:agra"})
-    assert "you can broadcast only to your district(s): hathras" in composed.text
-    composed = await site.post("/console/broadcasts", {"text_en": "Camp", "segment": "all"})     # 'all' = Hathras
+    assert "Choose who gets it from the list (you can send only to your district&#39;s subscribers)." in composed.text
+    for forged in ("all", "sector:leather", "district:Agra"):
+        composed = await site.post("/console/broadcasts", {"text_en": "Camp", "segment": forged})
+        assert composed.status_code == 200 and "Choose who gets it from the list" in composed.text
+    composed = await site.post("/console/broadcasts", {"text_en": "Camp", "segment": "district:hathras"})
     assert composed.status_code == 303
     assert [c.segment for c in await site.store.campaigns() if c.kind == "broadcast"] == ["district:hathras"]
     # another district's broadcast and a reminder of another district's event, by number
@@ -351,7 +354,7 @@ async def test_pages_speak_plain_words_not_codes(site):
     assert wheres[:3] == ["Hathras"] * 3 and "State-wide" in wheres
     # a broadcast's status and tally in Hindi
     await site.client.get("/console/lang/hi")
-    await site.post("/console/broadcasts", {"text_en": "Camp on Friday", "segment": "all"})
+    await site.post("/console/broadcasts", {"text_en": "Camp on Friday", "segment": "district:hathras"})
     campaign = next(c for c in await site.store.campaigns() if c.kind == "broadcast")
     await site.post(f"/console/broadcasts/{campaign.id}/confirm")
     page = _text((await site.client.get(f"/console/broadcasts/{campaign.id}")).text)
@@ -359,3 +362,40 @@ async def test_pages_speak_plain_words_not_codes(site):
     assert "हिन्दी वाले सदस्यों को अंग्रेज़ी संदेश जाएगा" in page and page.count("Camp on Friday") == 1
     unanswered = _text((await site.client.get("/console/unanswered")).text)
     assert f"“{HATHRAS_Q}” 1 बार पूछा जवाब नहीं मिला 1 · हाथरस 1 · अंग्रेज़ी 1" in unanswered
+
+
+async def test_a_reminder_paused_resumed_edited_and_cancelled_says_what_happened(site):
+    await site.sign_in("admin")
+    await site.client.get("/console/broadcasts")                     # plans the calendar's reminders
+    reminder = next(c for c in await site.store.campaigns() if c.kind == "reminder" and c.event_id and
+                    "kanpur" in c.event_id and c.status == "scheduled")
+    card = f'id="campaign-{reminder.id}"'
+
+    async def act(what: str, data: dict | None = None) -> str:
+        response = await site.post(f"/console/reminders/{reminder.id}/{what}", data)
+        assert response.status_code == 303
+        page = await site.client.get(response.headers["location"])
+        return _text(re.search(r'<p class="notice" role="status" id="done">(.*?)</p>', page.text).group(1)), page.text
+
+    said, page = await act("pause")
+    assert said == f"✓ Reminder #{reminder.id} is paused: it does not go out until you resume it."
+    assert re.search(card + r".*?<span class=\"status\">paused</span>", page, re.S)
+    assert (await site.store.campaign(reminder.id)).status == "paused"
+    said, _ = await act("resume")
+    assert said == f"✓ Reminder #{reminder.id} goes out as planned again."
+    said, page = await act("text", {"text_en": "IEC camp next week: bring your PAN card.", "text_hi": ""})
+    assert said == f"✓ Reminder #{reminder.id}: the new text is saved; it goes out with it."
+    assert "Text: IEC camp next week: bring your PAN card." in _text(page)
+    said, _ = await act("text", {"text_en": "", "text_hi": ""})
+    assert said == f"Reminder #{reminder.id}: nothing changed (the text is the same, or empty)."
+    # cancelling asks first (a second button inside a closed box), then says it is done
+    assert f'<summary>Cancel</summary>\n      <p>Cancel this reminder? Nobody will get it' in page
+    said, page = await act("cancel")
+    assert said == f"✓ #{reminder.id} is cancelled: nobody gets it."
+    assert card not in page and (await site.store.campaign(reminder.id)).status == "cancelled"
+    said, _ = await act("pause")
+    assert said == f"#{reminder.id} could not be changed: it has gone out already, or was cancelled meanwhile."
+    # in Hindi
+    await site.client.get("/console/lang/hi")
+    said, _ = await act("resume")
+    assert said == f"#{reminder.id} नहीं बदला जा सका: यह जा चुका है, या इस बीच रद्द हो गया।"

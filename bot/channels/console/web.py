@@ -538,8 +538,16 @@ def _segment_text(ctx: Ctx, segment: str | None) -> str:
     return dict(_segments(ctx)).get(segment or "all", segment or "all")
 
 
+DONE = ("paused", "resumed", "cancelled", "text", "unchanged", "discarded", "not_pending")
+
+
 async def broadcasts(ctx: Ctx, error: str = "", text_en: str = "", text_hi: str = "", segment: str = "") -> Response:
     store = ctx.console.store
+    params = ctx.request.query_params
+    done = params.get("done", "")
+    number = params.get("c", "")
+    notice = ctx.t(f"done_{done}", number=number if number.isascii() and number.isdigit() else "") if (
+        done in DONE and not error) else ""
     now = datetime.now(IST)
     await ctx.console.broadcaster.plan(now)
     campaigns = [c for c in await store.campaigns() if sees_campaign(ctx.kb, ctx.scope, c)]
@@ -550,7 +558,7 @@ async def broadcasts(ctx: Ctx, error: str = "", text_en: str = "", text_hi: str 
         CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE, CampaignStatus.PAUSED)]
     return render(ctx, "broadcasts.html", segments=_segments(ctx), recent=list(reversed(recent)), tallies=tallies,
                   reminders=reminders, label=lambda c: _reminder_label(ctx, c), error=error, text_en=text_en,
-                  text_hi=text_hi, segment=segment, segment_text=lambda s: _segment_text(ctx, s),
+                  text_hi=text_hi, segment=segment, segment_text=lambda s: _segment_text(ctx, s), notice=notice,
                   when=lambda ts: datetime.fromtimestamp(ts, IST).strftime("%Y-%m-%d %H:%M"))
 
 
@@ -558,9 +566,9 @@ async def broadcast_compose(ctx: Ctx) -> Response:
     text_en, text_hi, raw = _field(ctx, "text_en").strip(), _field(ctx, "text_hi").strip(), _field(ctx, "segment")
     if not text_en:
         return await broadcasts(ctx, ctx.t("empty_text"), text_en, text_hi, raw)
-    segment, why = resolve_segment(ctx.kb, ctx.scope, raw)
-    if segment is None:
-        return await broadcasts(ctx, why, text_en, text_hi, raw)
+    segment, why = resolve_segment(ctx.kb, ctx.scope, raw) if raw in dict(_segments(ctx)) else (None, "")
+    if segment is None:         # only a forged form names a segment that is not in the list
+        return await broadcasts(ctx, ctx.t("choose_segment"), text_en, text_hi, raw)
     campaign_id, _ = await ctx.console.broadcaster.create_broadcast(text_en, segment, f"{ctx.scope.label} console",
                                                                     datetime.now(IST), text_hi=text_hi or None)
     log.info("console: staff=%d drafted broadcast #%d", ctx.scope.telegram_id, campaign_id)
@@ -611,9 +619,11 @@ async def broadcast_confirm(ctx: Ctx) -> Response:
 
 async def broadcast_discard(ctx: Ctx) -> Response:
     campaign = await _own_campaign(ctx, "broadcast")
-    await ctx.console.store.set_campaign_status(campaign.id, CampaignStatus.CANCELLED,
-                                                only_from=(CampaignStatus.DRAFT,))
-    return RedirectResponse(f"{PREFIX}/broadcasts", status_code=303, headers=SECURITY_HEADERS)
+    discarded = await ctx.console.store.set_campaign_status(campaign.id, CampaignStatus.CANCELLED,
+                                                            only_from=(CampaignStatus.DRAFT,))
+    done = "discarded" if discarded else "not_pending"
+    return RedirectResponse(f"{PREFIX}/broadcasts?done={done}&c={campaign.id}", status_code=303,
+                            headers=SECURITY_HEADERS)
 
 
 async def reminder_action(ctx: Ctx) -> Response:
@@ -621,14 +631,20 @@ async def reminder_action(ctx: Ctx) -> Response:
     what = ctx.request.path_params["what"]
     if what == "text":
         en, hi = _field(ctx, "text_en").strip(), _field(ctx, "text_hi").strip()
-        if en or hi:
-            await ctx.console.store.set_campaign_text(campaign.id, en or None, hi or None)
+        changed = (en or None, hi or None) != (campaign.text_en or None, campaign.text_hi or None) and bool(en or hi)
+        if changed:
+            changed = await ctx.console.store.set_campaign_text(campaign.id, en or None, hi or None)
+            done = "text" if changed else "not_pending"
+        else:
+            done = "unchanged"
     elif what in ("pause", "resume", "cancel"):
-        await change_campaign(ctx.console.store, campaign.id, what)
+        changed, _ = await change_campaign(ctx.console.store, campaign.id, what)
+        done = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[what] if changed else "not_pending"
     else:
         raise NotYours()
-    log.info("console: staff=%d %s campaign #%d", ctx.scope.telegram_id, what, campaign.id)
-    return RedirectResponse(f"{PREFIX}/broadcasts", status_code=303, headers=SECURITY_HEADERS)
+    log.info("console: staff=%d %s campaign #%d: %s", ctx.scope.telegram_id, what, campaign.id, done)
+    return RedirectResponse(f"{PREFIX}/broadcasts?done={done}&c={campaign.id}#done", status_code=303,
+                            headers=SECURITY_HEADERS)
 
 
 async def not_found(ctx: Ctx) -> Response:
