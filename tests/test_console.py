@@ -399,3 +399,24 @@ async def test_a_reminder_paused_resumed_edited_and_cancelled_says_what_happened
     await site.client.get("/console/lang/hi")
     said, _ = await act("resume")
     assert said == f"#{reminder.id} नहीं बदला जा सका: यह जा चुका है, या इस बीच रद्द हो गया।"
+
+
+async def test_the_unanswered_list_and_usage_download_as_spreadsheets_of_the_clerks_district(site):
+    await site.sign_in("dic-hathras")
+    page = (await site.client.get("/console/unanswered?days=30")).text
+    assert 'href="/console/unanswered.csv?days=30" download>Download this list as a spreadsheet (CSV)' in page
+    sheet = await site.client.get("/console/unanswered.csv?days=30")
+    assert sheet.headers["content-type"] == "text/csv; charset=utf-8"
+    assert re.fullmatch(r'attachment; filename="unanswered-30d-hathras-\d{4}-\d\d-\d\d\.csv"',
+                        sheet.headers["content-disposition"])
+    assert sheet.content.startswith("\ufeff".encode())               # Excel reads the Devanagari as UTF-8
+    rows = list(__import__("csv").DictReader(sheet.text.lstrip("\ufeff").splitlines()))
+    assert [(r["type"], r["question"], r["districts"]) for r in rows] == [
+        ("group", HATHRAS_Q, "hathras 1"), ("handoff", HATHRAS_HANDOFF, "hathras")]      # nothing of Agra
+    assert 'href="/console/usage.csv?days=30" download>' in (await site.client.get("/console/")).text
+    usage = await site.client.get("/console/usage.csv")
+    lines = usage.text.lstrip("\ufeff").splitlines()
+    assert lines[0] == "section,name,count,declined" and "district,hathras,1," in lines
+    assert not [line for line in lines if "agra" in line]
+    site.client.cookies.clear()
+    assert (await site.client.get("/console/unanswered.csv")).status_code == 303       # no session, no download

@@ -31,6 +31,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "users": ("Users", "उपयोगकर्ता"),
     "chart_alt": ("Questions and declines per day, last 30 days", "पिछले 30 दिन: हर दिन के सवाल और बिना जवाब वाले सवाल"),
     "top_answers": ("Most used answers", "सबसे ज़्यादा दिए गए जवाब"),
+    "usage_csv": ("Download the last 30 days as a spreadsheet (CSV)", "पिछले 30 दिन स्प्रेडशीट (CSV) में डाउनलोड करें"),
+    "unanswered_csv": ("Download this list as a spreadsheet (CSV)", "यह सूची स्प्रेडशीट (CSV) में डाउनलोड करें"),
     "last_days": ("Last {days} days", "पिछले {days} दिन"),
     "nothing_unanswered": ("Nothing to do: every question got an answer nobody marked 👎.",
                            "कोई काम बाकी नहीं: हर सवाल का जवाब मिला और किसी ने 👎 नहीं किया।"),

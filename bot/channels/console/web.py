@@ -279,6 +279,21 @@ async def chart(ctx: Ctx) -> Response:
     return Response(png, media_type="image/png", headers=SECURITY_HEADERS)
 
 
+def _csv(ctx: Ctx, name: str, body: str) -> Response:
+    """A spreadsheet download; the byte-order mark makes Excel read the Devanagari as UTF-8."""
+    scope = "state" if ctx.scope.districts is None else "-".join(sorted(ctx.scope.districts))
+    day = datetime.fromtimestamp(ctx.console.store.clock(), IST).date().isoformat()
+    return Response("\ufeff" + body, media_type="text/csv; charset=utf-8", headers={
+        **SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}-{scope}-{day}.csv"'})
+
+
+async def usage_csv(ctx: Ctx) -> Response:
+    store = ctx.console.store
+    days = 7 if ctx.request.query_params.get("days") == "7" else 30
+    used = await reports.usage(store, store.clock() - days * 86400, ctx.scope.districts)
+    return _csv(ctx, f"usage-{days}d", reports.usage_csv(used))
+
+
 # ---------------------------------------------------------------- unanswered
 
 def _may_open(ctx: Ctx, entry_id: str | None) -> bool:
@@ -312,6 +327,14 @@ async def unanswered(ctx: Ctx) -> Response:
                        "districts": ", ".join(f"{_district(ctx.kb, d, ctx.lang)} {n}" for d, n in g.tally("district")),
                        "langs": ", ".join(f"{named(LANG_NAMES, code, ctx.lang)} {n}" for code, n in g.tally("lang"))})
     return render(ctx, "unanswered.html", groups=groups, todo=report.todo, days=days)
+
+
+async def unanswered_csv(ctx: Ctx) -> Response:
+    store = ctx.console.store
+    days = 30 if ctx.request.query_params.get("days") == "30" else 7
+    report = await reports.unanswered(store, ctx.console.runtime.engine, store.clock() - days * 86400,
+                                      ctx.scope.districts)
+    return _csv(ctx, f"unanswered-{days}d", reports.unanswered_csv(report, ctx.kb))
 
 
 def _action_response(ctx: Ctx, action: Action, back: str, status: int = 200) -> Response:
@@ -669,7 +692,9 @@ def make_console_app(console: Console) -> Starlette:
     routes = login_routes(console) + [
         Route("/", p(today), methods=["GET"]),
         Route("/chart.png", p(chart), methods=["GET"]),
+        Route("/usage.csv", p(usage_csv), methods=["GET"]),
         Route("/unanswered", p(unanswered), methods=["GET"]),
+        Route("/unanswered.csv", p(unanswered_csv), methods=["GET"]),
         Route("/unanswered/{key}/{what}", p(unanswered_action), methods=["POST"]),
         Route("/entries", p(entry_search), methods=["GET"]),
         Route("/handoffs", p(handoffs), methods=["GET"]),
