@@ -216,11 +216,16 @@ async def test_an_entry_with_a_mistake_is_not_saved_and_the_problem_stands_besid
     before = (site.knowledge / "schemes.yaml").read_bytes()
     page = await site.post("/console/knowledge/upepb-mda", {"answer.en": "Pays {{upepb-stal-cap}} back.",
                                                             "title.hi": "", "action": "save"})
-    assert "Not saved: please fix the problems shown beside the fields." in page.text
-    answer = re.search(r'id="f-answer-en-problem" data-field="answer.en">([^<]+)<', page.text).group(1)
-    assert "names the fact &#39;upepb-stal-cap&#39;, which is not written anywhere (did you mean" in answer
-    title = re.search(r'id="f-title-hi-problem" data-field="title.hi">([^<]+)<', page.text).group(1)
-    assert title == "scheme &#39;upepb-mda&#39;: field &#39;title&#39; has no Hindi text (hi)"
+    assert "Not saved: please fix the problems shown under the boxes in red." in page.text
+    answer = _text(re.search(r'id="f-answer-en-problem" data-field="answer.en">(.+?)</div>', page.text).group(1))
+    assert answer == ("There is no figure called {{upepb-stal-cap}}. Did you mean {{upepb-stall-cap}}? upepb-mda: "
+                      "answer (en) names the fact &#39;upepb-stal-cap&#39;, which is not written anywhere (did you mean "
+                      "&#39;{{upepb-stall-cap}}&#39;?)")           # in plain words, then as `kb check` says it
+    title = _text(re.search(r'id="f-title-hi-problem" data-field="title.hi">(.+?)</div>', page.text).group(1))
+    assert title == ("Write the Hindi text here: it may not be empty. scheme &#39;upepb-mda&#39;: field &#39;title&#39; "
+                     "has no Hindi text (hi)")
+    assert re.search(r'<input id="f-title-hi"[^>]*aria-invalid="true"[^>]* autofocus>', page.text)
+    assert page.text.count(" autofocus") == 1                     # the cursor waits in the first box to fix
     assert (site.knowledge / "schemes.yaml").read_bytes() == before
     # corrected: saved into the file, one line changed, live at once
     form = (await site.client.get("/console/knowledge/upepb-mda")).text

@@ -43,7 +43,12 @@ FIELD_NAMED = re.compile(r"field '(\w+)'")
 
 
 class EditError(Exception):
-    pass
+    """Why an item cannot be read or written; ``reason`` missing | unwritable | conflict (changed on disk)."""
+
+    def __init__(self, message: str, reason: str = "missing", file: str = ""):
+        super().__init__(message)
+        self.reason = reason
+        self.file = file
 
 
 @dataclass(frozen=True)
@@ -324,7 +329,7 @@ def edit(knowledge_dir: Path, item_id: str, values: Mapping[str, str], *, write:
         try:
             y.dump(data, out)
         except YAMLError as exc:
-            raise EditError(f"the text cannot be written into {path.name}: {exc}") from None
+            raise EditError(f"the text cannot be written into {path.name}: {exc}", "unwritable", path.name) from None
         edited = _splice(text, out.getvalue(), section, index)
     else:
         edited = text
@@ -359,7 +364,7 @@ def edit(knowledge_dir: Path, item_id: str, values: Mapping[str, str], *, write:
         result.preview = {lang: engine.render(entry, lang) for lang in ("en", "hi")}
     if write and changed:
         if path.read_bytes() != original:
-            raise EditError(f"{path.name} was changed by someone else meanwhile; open the entry again")
+            raise EditError(f"{path.name} was changed by someone else meanwhile; open the entry again", "conflict", path.name)
         staged = path.with_name(f".{path.name}.editing")
         staged.write_text(edited, encoding="utf-8")
         os.replace(staged, path)

@@ -1,6 +1,7 @@
 """Every word of the staff console, in English and Hindi (the page's language is the clerk's choice)."""
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -83,8 +84,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "saved": ("Saved to {file}. The bot answers with it now.", "{file} में सहेजा गया। बॉट अब इसी से जवाब देता है।"),
     "checked": ("No problems found. Press Save to make it live.", "कोई गलती नहीं मिली। लागू करने के लिए सहेजें दबाएँ।"),
     "unchanged": ("Nothing was changed.", "कुछ नहीं बदला।"),
-    "problems": ("Not saved: please fix the problems shown beside the fields.",
-                 "सहेजा नहीं गया: फ़ील्ड के पास दिखी गलतियाँ ठीक करें।"),
+    "edit_conflict": ("Not saved: someone changed {file} while you were editing. Open the entry again (your changes "
+                      "are lost; copy them first) and make them once more.",
+                      "सेव नहीं हुआ: आपके बदलते समय किसी और ने {file} बदल दी। जानकारी फिर से खोलें (आपके बदलाव नहीं "
+                      "रहेंगे; पहले उन्हें कॉपी कर लें) और दोबारा बदलें।"),
+    "edit_unwritable": ("Not saved: the text has characters that cannot be written into {file}. Type it again instead "
+                        "of pasting it.",
+                        "सेव नहीं हुआ: इस लिखे में ऐसे अक्षर हैं जो {file} में नहीं लिखे जा सकते। चिपकाने की जगह "
+                        "दोबारा टाइप करें।"),
+    "saved_not_live": ("Saved to {file}, but the bot could not load the knowledge after it and keeps answering from "
+                       "the last good version. Please tell the state office:",
+                       "{file} में सेव हो गया, पर उसके बाद बॉट जानकारी लोड नहीं कर पाया और पिछली सही जानकारी से ही "
+                       "जवाब दे रहा है। राज्य कार्यालय को बताएँ:"),
+    "problems": ("Not saved: please fix the problems shown under the boxes in red.",
+                 "सेव नहीं हुआ: लाल रंग वाले खानों के नीचे लिखी गलतियाँ ठीक करें।"),
     "read_only": ("Only a state admin can change this entry's texts; you can add questions to it from the "
                   "Unanswered page.", "इस जानकारी के शब्द केवल राज्य एडमिन बदल सकते हैं; आप 'बिना जवाब' पेज से "
                                       "इसमें सवाल जोड़ सकते हैं।"),
@@ -335,4 +348,40 @@ def resolved_text(resolved: str | None, lang: str, title: Callable[[str], str]) 
         return f"added as a question to “{title(what)}”" if lang != "hi" else f"“{title(what)}” में सवाल जोड़ा"
     if how == "todo":
         return f"on the to-do list (number {what})" if lang != "hi" else f"काम की सूची में (नंबर {what})"
+    return ""
+
+
+# The validator's messages (those `kb check` prints) that a form can cause, each with a plain sentence for the
+# clerk in their language; the validator's own words are shown under it.
+PLAIN_PROBLEMS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"field '[\w.]+' has no English text"), "Write the English text here: it may not be empty.",
+     "यहाँ अंग्रेज़ी में लिखें: यह खाली नहीं रह सकता।"),
+    (re.compile(r"field '[\w.]+' has no Hindi text"), "Write the Hindi text here: it may not be empty.",
+     "यहाँ हिन्दी में लिखें: यह खाली नहीं रह सकता।"),
+    (re.compile(r"field '[\w.]+' has no Hindi \(Devanagari\) letters"), "Write this in Hindi, in Devanagari letters.",
+     "इसे हिन्दी में, देवनागरी अक्षरों में लिखें।"),
+    (re.compile(r"field '[\w.]+' is empty"), "This may not be empty.", "यह खाली नहीं रह सकता।"),
+    (re.compile(r"is (?P<n>\d+) characters; a button label may have at most (?P<m>\d+)"),
+     "Too long for a button: {n} letters, at most {m}.", "बटन के लिए बहुत लंबा: {n} अक्षर हैं, ज़्यादा से ज़्यादा {m} हो सकते हैं।"),
+    (re.compile(r"names the fact '(?P<fact>[^']+)', which is not written anywhere \(did you mean '(?P<close>[^']+)'\?\)"),
+     "There is no figure called {{{{{fact}}}}}. Did you mean {close}?",
+     "{{{{{fact}}}}} नाम का कोई आँकड़ा नहीं है। क्या आपका मतलब {close} था?"),
+    (re.compile(r"names the fact '(?P<fact>[^']+)', which is not written anywhere"),
+     "There is no figure called {{{{{fact}}}}} in facts.yaml.", "facts.yaml में {{{{{fact}}}}} नाम का कोई आँकड़ा नहीं है।"),
+    (re.compile(r"types out '(?P<value>[^']+)', the value of fact '(?P<fact>[^']+)'"),
+     "{value} is written once, in facts.yaml: write {{{{{fact}}}}} here instead, so it changes with it.",
+     "{value} एक ही जगह, facts.yaml में लिखा है: यहाँ उसकी जगह {{{{{fact}}}}} लिखें, ताकि वहाँ बदलने पर यहाँ भी बदले।"),
+    (re.compile(r"has '\{\{' without a fact id and '\}\}'"), "A {{{{ is not closed: write a figure as {{{{fact-id}}}}.",
+     "{{{{ खोला पर बंद नहीं किया: आँकड़ा {{{{fact-id}}}} की तरह लिखें।"),
+    (re.compile(r"holds a placeholder; write the value itself"), "Write the value itself here, not another {{{{…}}}}.",
+     "यहाँ सीधे मान लिखें, कोई दूसरा {{{{…}}}} नहीं।"),
+)
+
+
+def plain_problem(message: str, lang: str) -> str:
+    """A plain sentence for a validator's message ('' when there is none: the message is then shown alone)."""
+    for pattern, en, hi in PLAIN_PROBLEMS:
+        found = pattern.search(message)
+        if found:
+            return (hi if lang == "hi" else en).format(**found.groupdict())
     return ""

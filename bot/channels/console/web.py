@@ -36,7 +36,7 @@ from ...services.staff import (Action, HandoffDesk, Scope, entry_districts, grou
                                resolve_segment, sees_campaign, sees_entry)
 from .sessions import COOKIE, PRE_COOKIE, Session, Sessions, fingerprint, new_token
 from .texts import (ASKED_KINDS, CHANNEL_NAMES, FIELD_NAMES, KIND_NAMES, LANG_NAMES, OUTCOME_NAMES, STATUS_NAMES, ago,
-                    action_text, delivery_text, named, reminder_text, resolved_text, staff_name, tally_text, text)
+                    action_text, delivery_text, named, plain_problem, reminder_text, resolved_text, staff_name, tally_text, text)
 
 log = logging.getLogger("exportbot.console")
 HERE = Path(__file__).parent
@@ -489,6 +489,9 @@ async def entry_page(ctx: Ctx, result: Any = None, message: str = "", ok: bool =
             pairs.append((f.name, [f]))
     title = entry.title.get(ctx.lang) if entry is not None else item_id
     return render(ctx, "entry.html", item_id=item_id, title=title, form=form, pairs=pairs, editable=editable,
+                  plain=lambda message: plain_problem(message, ctx.lang),
+                  first_problem=next((f.key for f in form.fields if result is not None and f.key in result.problems),
+                                     None),
                   facts=facts, preview=preview, field_names=FIELD_NAMES, message=message, ok=ok,
                   problems=result.problems if result is not None else {},
                   general=result.general if result is not None else [],
@@ -508,7 +511,8 @@ async def entry_save(ctx: Ctx) -> Response:
         result = await asyncio.to_thread(edit, runtime.knowledge_dir, item_id, values, write=write,
                                          hint=entry.location if entry is not None else None)
     except EditError as exc:
-        return await entry_page(ctx, None, str(exc), ok=False)
+        return await entry_page(ctx, None, ctx.t(f"edit_{exc.reason}", file=exc.file)
+                                if exc.reason in ("conflict", "unwritable") else str(exc), ok=False)
     if not result.ok:
         return await entry_page(ctx, result, ctx.t("problems"), ok=False)
     if not result.changed:
@@ -517,7 +521,8 @@ async def entry_save(ctx: Ctx) -> Response:
         problems = await runtime.reload()
         log.info("console: staff=%d saved %s (%s)", ctx.scope.telegram_id, item_id, result.form.file)
         if problems:
-            return await entry_page(ctx, result, "\n".join(map(str, problems[:10])), ok=False)
+            return await entry_page(ctx, result, ctx.t("saved_not_live", file=result.form.file) + "\n" +
+                                    "\n".join(map(str, problems[:10])), ok=False)
         return await entry_page(ctx, result, ctx.t("saved", file=result.form.file))
     return await entry_page(ctx, result, ctx.t("checked"))
 
