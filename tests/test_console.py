@@ -425,3 +425,14 @@ async def test_the_unanswered_list_and_usage_download_as_spreadsheets_of_the_cle
     assert not [line for line in lines if "agra" in line]
     site.client.cookies.clear()
     assert (await site.client.get("/console/unanswered.csv")).status_code == 303       # no session, no download
+
+
+async def test_a_figure_says_which_answers_show_it(site):
+    await site.sign_in("dic-hathras")
+    page = (await site.client.get("/console/knowledge/hathras-brass-exports")).text
+    assert "<h1>Figure {{hathras-brass-exports}}</h1>" in page
+    used = _text(re.search(r'<ul class="used-in">(.*?)</ul>', page, re.S).group(1))
+    assert used == ("HS code 741999: Other: Articles of Brass (listed as 741999(30)) Major export products of Hathras "
+                    "(FY 2020-21) Hathras brass articles and ghungroo-ghanti")
+    assert 'href="/console/knowledge/hathras-brass-ghungroo"' in page
+    assert "Only a state admin can change this entry" in page and "readonly" in page    # a figure is the state's

@@ -166,7 +166,7 @@ async def test_a_hand_off_answered_in_the_page_reaches_the_user_on_telegram(worl
     (confirm,) = await world.user_presses(ASKER, "ho")
     assert confirm["text"].startswith("Your question has gone to the district office (Hathras)")
     page = await world.signed_in()
-    await page.get_by_role("link", name="Hand-offs", exact=True).click()
+    await page.get_by_role("link", name="Questions for the office", exact=True).click()
     card = page.locator("article.handoff", has_text="who signs the certificate of origin")
     await card.get_by_label("Your answer").fill("The chamber of commerce signs it.")
     before = len(world.tg.sent_to(ASKER))

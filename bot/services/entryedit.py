@@ -414,3 +414,33 @@ def fact_values(knowledge_dir: Path, ids: tuple[str, ...]) -> dict[str, tuple[st
             if isinstance(fact, dict) and fact.get("id") in wanted and isinstance(fact.get("value"), dict):
                 out[fact["id"]] = (str(fact["value"].get("en", "")), str(fact["value"].get("hi", "")))
     return out
+
+
+def fact_users(knowledge_dir: Path, fact_id: str) -> list[str]:
+    """The ids of the entries whose texts name ``{{fact_id}}`` (the answers that change with the fact)."""
+    import yaml
+
+    token = "{{" + fact_id + "}}"
+
+    def names(value: Any) -> bool:
+        if isinstance(value, str):
+            return token in value
+        if isinstance(value, dict):
+            return any(names(v) for v in value.values())
+        if isinstance(value, list):
+            return any(names(v) for v in value)
+        return False
+
+    out: list[str] = []
+    for path in sorted(knowledge_dir.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        if token not in text:
+            continue
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        for section, items in (data or {}).items() if isinstance(data, dict) else ():
+            for item in items if isinstance(items, list) and section != "facts" else ():
+                if isinstance(item, dict) and names(item):
+                    ident = item.get("id") or (f"hs-{item['code']}" if "code" in item else None)
+                    if ident:
+                        out.append(str(ident))
+    return out

@@ -29,7 +29,7 @@ from ...services import reports
 from ...services.accounts import Account, Throttle, account_scope, verify
 from ...services.admin import campaign_label, change_campaign
 from ...services.charts import usage_chart
-from ...services.entryedit import EditError, edit, fact_values, find_entries, read_form
+from ...services.entryedit import EditError, edit, fact_users, fact_values, find_entries, read_form
 from ...services.outbox import Broadcaster
 from ...services.staff import (Action, HandoffDesk, Scope, entry_districts, group_alias, group_dismiss, group_todo,
                                handoff_alias, handoff_nearest_entry, handoff_question, handoff_todo, may_edit_entry,
@@ -487,15 +487,17 @@ async def entry_page(ctx: Ctx, result: Any = None, message: str = "", ok: bool =
             pairs[-1][1].append(f)
         else:
             pairs.append((f.name, [f]))
-    title = entry.title.get(ctx.lang) if entry is not None else item_id
-    return render(ctx, "entry.html", item_id=item_id, title=title, form=form, pairs=pairs, editable=editable,
+    title = entry.title.get(ctx.lang) if entry is not None else ctx.t("fact_title", fact="{{" + item_id + "}}")
+    used_in = [] if entry is not None else [
+        (e, _title(ctx, e), _may_open(ctx, e)) for e in await asyncio.to_thread(fact_users, knowledge_dir, item_id)]
+    return render(ctx, "entry.html", used_in=used_in, item_id=item_id, title=title, form=form, pairs=pairs, editable=editable,
                   plain=lambda message: plain_problem(message, ctx.lang),
                   first_problem=next((f.key for f in form.fields if result is not None and f.key in result.problems),
                                      None),
                   facts=facts, preview=preview, field_names=FIELD_NAMES, message=message, ok=ok,
                   problems=result.problems if result is not None else {},
                   general=result.general if result is not None else [],
-                  kind=KIND_NAMES.get(entry.kind, (entry.kind,) * 2)[ctx.lang == "hi"] if entry else "fact")
+                  kind=KIND_NAMES.get(entry.kind, (entry.kind,) * 2)[ctx.lang == "hi"] if entry else ctx.t("fact"))
 
 
 async def entry_save(ctx: Ctx) -> Response:
