@@ -236,3 +236,38 @@ async def test_a_hindi_page_renders_devanagari_without_tofu(world):
     assert len(set(widths["letters"])) >= 4, widths          # boxes would all be as wide as one another
     assert abs(widths["word"] - 4 * widths["tofu"]) > 1, widths
     await page.context.close()
+
+
+async def test_every_page_fits_a_phone_in_hindi_and_works_by_keyboard(world):
+    await world.user_says(HATHRAS_USER, "meri bhains ka doodh kam ho gaya")
+    page = await world.signed_in()
+    await page.get_by_role("link", name="हिन्दी").click()
+    await page.set_viewport_size({"width": 390, "height": 844})
+    for path, heading in (("/", "आज"), ("/unanswered", "बिना जवाब"), ("/handoffs", "कार्यालय को सवाल"),
+                          ("/knowledge", "जानकारी"), ("/knowledge/gi-status-plans", None),
+                          ("/broadcasts", "संदेश और रिमाइंडर")):
+        await page.goto(f"{world.base}/console{path}")
+        if heading:
+            assert await page.locator("h1").inner_text() == heading
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)                       # nothing wider than the phone: no sideways scroll
+    await page.screenshot(path=str(world.shots / "broadcasts-hi-phone.png"), full_page=True)
+    # on a laptop the search box, the kind and the district stand side by side, each under its label
+    await page.set_viewport_size({"width": 1366, "height": 768})
+    await page.goto(f"{world.base}/console/knowledge")
+    boxes = [await page.locator(f"#{name}").bounding_box() for name in ("q", "kind", "district")]
+    labels = [await page.locator(f"label[for={name}]").bounding_box() for name in ("q", "kind", "district")]
+    ys = [b["y"] for b in boxes]
+    assert boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"] and max(ys) - min(ys) < 3, boxes
+    assert all(abs(label["x"] - box["x"]) < 2 and label["y"] < box["y"] for label, box in zip(labels, boxes))
+    # by keyboard alone: Tab to a question's "dismiss", Enter; the cursor lands on what happened, in Hindi
+    await page.goto(f"{world.base}/console/unanswered")
+    group = page.locator("li.group", has_text="meri bhains ka doodh kam ho gaya")
+    await group.get_by_role("button", name="हटाएँ (कुछ करना नहीं)").focus()
+    await page.keyboard.press("Enter")
+    said = page.locator("li.group p.said", has_text="सूची से हटा दिया")
+    await said.wait_for()
+    assert await said.evaluate("el => el === document.activeElement")
+    assert await said.inner_text() == ("✓ “meri bhains ka doodh kam ho gaya” (1 बार) सूची से हटा दिया: इस पर कुछ नहीं "
+                                       "करना।")
+    await page.context.close()
