@@ -93,7 +93,7 @@ async def test_every_route_is_refused_without_a_session(site):
         for secret in (HATHRAS_Q, AGRA_Q, HATHRAS_HANDOFF, AGRA_HANDOFF):
             assert secret not in response.text
     htmx = await site.client.get("/console/handoffs", headers={"HX-Request": "true"})
-    assert htmx.status_code == 401 and htmx.headers["HX-Redirect"] == "/console/login"
+    assert htmx.status_code == 401 and htmx.headers["HX-Retarget"] == "#alert" and "Sign in again" in htmx.text
     site.client.cookies.set("exportbot_console", "eyJsIjoiYWRtaW4ifQ.deadbeef", path="/console")
     assert (await site.client.get("/console/")).status_code == 303          # a forged cookie is no session
     assert (await site.store.handoff(1))["status"] == "open"          # nothing was done by any of them
@@ -436,3 +436,42 @@ async def test_a_figure_says_which_answers_show_it(site):
                     "(FY 2020-21) Hathras brass articles and ghungroo-ghanti")
     assert 'href="/console/knowledge/hathras-brass-ghungroo"' in page
     assert "Only a state admin can change this entry" in page and "readonly" in page    # a figure is the state's
+
+
+async def test_a_session_that_ends_mid_work_loses_nothing_typed(site):
+    clock = [1_000_000.0]
+    site.console.sessions.clock = lambda: clock[0]
+    await site.sign_in("admin")
+    old_csrf = site.csrf
+    clock[0] += 3601                                  # the clerk went for lunch with the page open
+    # a page: the sign-in says why
+    page = await site.client.get("/console/unanswered", follow_redirects=True)
+    assert "Your session has ended; please sign in again." in page.text
+    # an htmx action: said above the page (the typed text stays in its box), not done
+    said = await site.client.post("/console/handoffs/1/answer", data={"answer": "x", "csrf": old_csrf},
+                                  headers={"HX-Request": "true"})
+    assert said.status_code == 401 and said.headers["HX-Retarget"] == "#alert"
+    assert _text(said.text).startswith("Your session has ended, so this was not done. Sign in again in a new tab")
+    # an entry's form: not saved; the sign-in page keeps what was typed, and afterwards shows it as a check
+    before = (site.knowledge / "schemes.yaml").read_bytes()
+    typed = {"title.en": "MDA: market help from UPEPB", "answer.hi": "नया जवाब", "action": "save", "csrf": old_csrf}
+    login = await site.client.post("/console/knowledge/upepb-mda", data=typed)
+    assert login.status_code == 401 and (site.knowledge / "schemes.yaml").read_bytes() == before
+    assert "Your session ended before this was sent, so nothing was changed." in login.text
+    assert '<input type="hidden" name="r:title.en" value="MDA: market help from UPEPB">' in login.text
+    assert 'name="csrf"' in login.text and old_csrf not in login.text
+    token = re.search(r'name="csrf" value="([^"]+)"', login.text).group(1)
+    kept = dict(re.findall(r'name="(r:[^"]+)" value="([^"]*)"', login.text))
+    resumed = await site.client.post("/console/login", data={"csrf": token, "login": "admin", "password": PASSWORD,
+                                                             "next": "/console/knowledge/upepb-mda", **kept})
+    assert resumed.status_code == 200 and "What you typed was kept" in resumed.text
+    again = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', resumed.text))
+    assert again["action"] == "check" and again["title.en"] == "MDA: market help from UPEPB"
+    shown = await site.client.post("/console/knowledge/upepb-mda", data=again)
+    assert "No problems found. Press Save to make it live." in shown.text
+    assert 'value="MDA: market help from UPEPB"' in shown.text and (site.knowledge / "schemes.yaml").read_bytes() == before
+    # the page left open works again once signed in (its form token belongs to the account, not the session)
+    site.console.desk.senders["telegram"] = Sender()
+    done = await site.client.post("/console/handoffs/1/answer", data={"answer": "The chamber.", "csrf": old_csrf},
+                                  headers={"HX-Request": "true"})
+    assert done.status_code == 200 and "✓ Sent to the user on Telegram." in done.text

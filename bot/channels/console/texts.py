@@ -14,6 +14,22 @@ TEXTS: dict[str, tuple[str, str]] = {
     "throttled": ("Too many failed sign-ins. Try again in {minutes} minutes.",
                   "बहुत बार गलत साइन-इन हुआ। {minutes} मिनट बाद फिर कोशिश करें।"),
     "expired": ("Your session has ended; please sign in again.", "आपका लॉगिन समय ख़त्म हो गया; कृपया फिर से साइन इन करें।"),
+    "ended_htmx": ("Your session has ended, so this was not done. Sign in again in a new tab, then come back and press "
+                   "the button here once more: what you typed is still here.",
+                   "आपका लॉगिन समय ख़त्म हो गया, इसलिए यह नहीं हुआ। नए टैब में फिर से साइन इन करें, फिर यहाँ लौटकर बटन "
+                   "दोबारा दबाएँ: आपका लिखा यहीं है।"),
+    "sign_in_new_tab": ("Sign in again (opens a new tab)", "फिर से साइन इन करें (नया टैब खुलेगा)"),
+    "ended_post": ("Your session ended before this was sent, so nothing was changed. Sign in again: what you typed "
+                   "is kept.",
+                   "भेजने से पहले आपका लॉगिन समय ख़त्म हो गया, इसलिए कुछ नहीं बदला। फिर से साइन इन करें: आपका लिखा "
+                   "रखा हुआ है।"),
+    "ended_nothing": ("Your session ended before this was sent, so nothing was done. Sign in again and do it once more.",
+                      "भेजने से पहले आपका लॉगिन समय ख़त्म हो गया, इसलिए कुछ नहीं हुआ। फिर से साइन इन करके दोबारा करें।"),
+    "resumed": ("You are signed in again. What you typed was kept: look at it once more before it is saved or sent.",
+                "आप फिर से साइन इन हो गए। आपका लिखा रखा हुआ है: सेव करने या भेजने से पहले एक बार फिर देख लें।"),
+    "resume_entry": ("Show my changes (not saved yet)", "मेरे बदलाव दिखाएँ (अभी सेव नहीं हुए)"),
+    "resume_broadcast": ("Show my message and who gets it (nothing is sent yet)",
+                         "मेरा संदेश और किसे जाएगा, दिखाएँ (अभी कुछ नहीं भेजा)"),
     "form_expired": ("This form has expired. Reload the page and try again.",
                      "यह फ़ॉर्म पुराना हो गया है। पेज फिर से खोलें और दोबारा कोशिश करें।"),
     "not_yours": ("Not found among your district's data.", "आपके ज़िले के डेटा में यह नहीं मिला।"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -127,14 +128,40 @@ def _district(kb: Any, district: str | None, lang: str) -> str:
     return "—"
 
 
-def _refuse(request: Request) -> Response:
-    """No session: a page asks to sign in; htmx is told to go there; anything else is 401."""
+# Forms whose typed text is kept through a new sign-in, and sent again only as a check (an entry) or a draft (a
+# broadcast): nothing is saved or sent without the clerk seeing it first.
+RESUMABLE = re.compile(rf"^{PREFIX}/(knowledge/[^/]+|broadcasts)$")
+KEPT_FIELDS = 40
+
+
+def _login_page(request: Request, message: str = "", status: int = 200, next_path: str = "",
+                kept: list[tuple[str, str]] | None = None) -> Response:
+    lang = _lang(request)
+    token = request.cookies.get(PRE_COOKIE) or new_token()
+    response = _html("login.html", status, t=lambda k, **v: text(k, lang, **v), lang=lang, prefix=PREFIX, csrf=token,
+                     message=message, next=_local(next_path), path=request.url.path, kept=kept or [])
+    response.set_cookie(PRE_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                        path=PREFIX)
+    return response
+
+
+async def _refuse(request: Request) -> Response:
+    """No session (never had one, or it ended). A page asks to sign in (saying the session ended, when it did); an
+    htmx action says so above the page, leaving what was typed in place; a form's text is kept through signing in."""
+    lang = _lang(request)
     login = f"{PREFIX}/login"
+    ended = COOKIE in request.cookies
     if request.headers.get("HX-Request"):
-        return Response("sign in", status_code=401, headers={"HX-Redirect": login, **SECURITY_HEADERS})
+        response = _html("_expired.html", 401, t=lambda k, **v: text(k, lang, **v), lang=lang, prefix=PREFIX)
+        response.headers["HX-Retarget"], response.headers["HX-Reswap"] = "#alert", "innerHTML"
+        return response
     if request.method == "GET":
-        return RedirectResponse(f"{login}?next={request.url.path}", status_code=303, headers=SECURITY_HEADERS)
-    return Response("sign in first", status_code=401, headers=SECURITY_HEADERS)
+        return RedirectResponse(f"{login}?next={request.url.path}" + ("&ended=1" if ended else ""), status_code=303,
+                                headers=SECURITY_HEADERS)
+    form = await request.form()
+    kept = ([(str(k), v) for k, v in form.multi_items() if k != "csrf" and isinstance(v, str)][:KEPT_FIELDS]
+            if RESUMABLE.match(request.url.path) else [])
+    return _login_page(request, text("ended_post" if kept else "ended_nothing", lang), 401, request.url.path, kept)
 
 
 Handler = Callable[[Ctx], Awaitable[Response]]
@@ -150,7 +177,7 @@ def page(console: Console, handler: Handler) -> Callable[[Request], Awaitable[Re
         if session is not None:
             account = await account_scope(console.store, console.runtime.kb, console.admin_ids, session.login)
         if session is None or account is None or fingerprint(account.password_hash) != session.fingerprint:
-            return _refuse(request)
+            return await _refuse(request)
         form = None
         if request.method == "POST":
             form = await request.form()
@@ -195,43 +222,50 @@ def _int(value: str) -> int:
 # ---------------------------------------------------------------- signing in and out
 
 def login_routes(console: Console) -> list[Route]:
-    async def login_page(request: Request, message: str = "", status: int = 200) -> Response:
-        lang = _lang(request)
-        token = request.cookies.get(PRE_COOKIE) or new_token()
-        response = _html("login.html", status, t=lambda k, **v: text(k, lang, **v), lang=lang, prefix=PREFIX,
-                         csrf=token, message=message, next=_local(request.query_params.get("next", "")),
-                         path=request.url.path)
-        response.set_cookie(PRE_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                            path=PREFIX)
-        return response
-
     async def login_get(request: Request) -> Response:
-        return await login_page(request)
+        ended = request.query_params.get("ended") == "1"
+        return _login_page(request, text("expired", _lang(request)) if ended else "",
+                           next_path=request.query_params.get("next", ""))
 
     async def login_post(request: Request) -> Response:
         lang = _lang(request)
         form = await request.form()
+        next_path = _local(str(form.get("next", "")))
+        kept = [(str(k)[2:], v) for k, v in form.multi_items() if str(k).startswith("r:") and isinstance(v, str)]
+        kept = kept[:KEPT_FIELDS] if RESUMABLE.match(next_path) else []
+
+        def login_page(message: str, status: int) -> Response:
+            return _login_page(request, message, status, next_path, kept)
+
         pre = request.cookies.get(PRE_COOKIE)
         if not pre or form.get("csrf") != pre:
-            return await login_page(request, text("form_expired", lang), 403)
+            return login_page(text("form_expired", lang), 403)
         login = str(form.get("login", "")).strip().lower()[:64]
         address = request.client.host if request.client else "?"
         wait = max(console.by_login.wait(login), console.by_address.wait(address))
         if wait > 0:
             log.warning("console: sign-in refused by the throttle")
-            return await login_page(request, text("throttled", lang, minutes=max(1, round(wait / 60))), 429)
+            return login_page(text("throttled", lang, minutes=max(1, round(wait / 60))), 429)
         account = await verify(console.store, console.runtime.kb, console.admin_ids, login,
                                str(form.get("password", "")))
         if account is None:
             console.by_login.failed(login)
             console.by_address.failed(address)
             log.info("console: a sign-in failed")
-            return await login_page(request, text("bad_login", lang), 401)
+            return login_page(text("bad_login", lang), 401)
         console.by_login.succeeded(login)
         log.info("console: staff=%d signed in", account.scope.telegram_id)
-        response = RedirectResponse(_local(str(form.get("next", ""))) or f"{PREFIX}/", status_code=303,
-                                    headers=SECURITY_HEADERS)
-        _set_session(request, response, console.sessions.issue(account.login, account.password_hash))
+        cookie = console.sessions.issue(account.login, account.password_hash)
+        if kept:                # what was typed when the session ended: one press sends it again, as a check or draft
+            session = console.sessions.read(cookie)
+            assert session is not None, "a session just issued is valid"
+            entry = next_path.startswith(f"{PREFIX}/knowledge/")
+            response = _html("resume.html", 200, t=lambda k, **v: text(k, lang, **v), lang=lang, prefix=PREFIX,
+                             target=next_path, csrf=console.sessions.csrf(session), entry=entry,
+                             kept=[(k, "check" if entry and k == "action" else v) for k, v in kept])
+        else:
+            response = RedirectResponse(next_path or f"{PREFIX}/", status_code=303, headers=SECURITY_HEADERS)
+        _set_session(request, response, cookie)
         response.delete_cookie(PRE_COOKIE, path=PREFIX)
         return response
 
