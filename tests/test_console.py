@@ -361,10 +361,22 @@ async def test_pages_speak_plain_words_not_codes(site):
     await site.client.get("/console/lang/hi")
     await site.post("/console/broadcasts", {"text_en": "Camp on Friday", "segment": "district:hathras"})
     campaign = next(c for c in await site.store.campaigns() if c.kind == "broadcast")
+    draft = _text((await site.client.get(f"/console/broadcasts/{campaign.id}")).text)
+    assert "हिन्दी में संदेश नहीं लिखा: हिन्दी वाले सदस्यों को अंग्रेज़ी संदेश जाएगा।" in draft
+    assert draft.count("Camp on Friday") == 1
     await site.post(f"/console/broadcasts/{campaign.id}/confirm")
     page = _text((await site.client.get(f"/console/broadcasts/{campaign.id}")).text)
     assert "भेजने की स्थिति भेजा जा रहा है · भेजे गए 0 · नहीं गए 0 · छोड़े गए 0 · पक्का पता नहीं 0 · बाकी 1" in page
-    assert "हिन्दी वाले सदस्यों को अंग्रेज़ी संदेश जाएगा" in page and page.count("Camp on Friday") == 1
+    # a clerk who writes in Hindi only: everybody gets the Hindi text, and the draft says so
+    composed = await site.post("/console/broadcasts", {"text_en": " ", "text_hi": "शुक्रवार को IEC कैंप",
+                                                       "segment": "district:hathras"})
+    hindi = await site.store.campaign(int(composed.headers["location"].rsplit("/", 1)[1]))
+    assert (hindi.text_en, hindi.text_hi) == ("शुक्रवार को IEC कैंप", "शुक्रवार को IEC कैंप")
+    draft = _text((await site.client.get(composed.headers["location"])).text)
+    assert "अंग्रेज़ी में संदेश नहीं लिखा: अंग्रेज़ी वाले सदस्यों को भी हिन्दी संदेश जाएगा।" in draft
+    assert draft.count("शुक्रवार को IEC कैंप") == 1
+    empty = _text((await site.post("/console/broadcasts", {"text_en": "", "text_hi": "", "segment": "all"})).text)
+    assert "संदेश लिखें, अंग्रेज़ी या हिन्दी में (हो सके तो दोनों में)।" in empty
     unanswered = _text((await site.client.get("/console/unanswered")).text)
     assert f"“{HATHRAS_Q}” 1 बार पूछा जवाब नहीं मिला 1 · हाथरस 1 · अंग्रेज़ी 1" in unanswered
 

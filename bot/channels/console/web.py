@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 
 from ...core.campaigns import CampaignStatus
 from ...core.events import IST
+from ...core.normalise import has_devanagari
 from ...services import reports
 from ...services.accounts import Account, Throttle, account_scope, verify
 from ...services.admin import campaign_label, change_campaign
@@ -628,13 +629,15 @@ async def broadcasts(ctx: Ctx, error: str = "", text_en: str = "", text_hi: str 
 
 async def broadcast_compose(ctx: Ctx) -> Response:
     text_en, text_hi, raw = _field(ctx, "text_en").strip(), _field(ctx, "text_hi").strip(), _field(ctx, "segment")
-    if not text_en:
+    if not text_en and not text_hi:
         return await broadcasts(ctx, ctx.t("empty_text"), text_en, text_hi, raw)
     segment, why = resolve_segment(ctx.kb, ctx.scope, raw) if raw in dict(_segments(ctx)) else (None, "")
     if segment is None:         # only a forged form names a segment that is not in the list
         return await broadcasts(ctx, ctx.t("choose_segment"), text_en, text_hi, raw)
-    campaign_id, _ = await ctx.console.broadcaster.create_broadcast(text_en, segment, f"{ctx.scope.label} console",
-                                                                    datetime.now(IST), text_hi=text_hi or None)
+    # Hindi only: everyone gets the Hindi text (the draft page says so); English only: Hindi users get the English one
+    campaign_id, _ = await ctx.console.broadcaster.create_broadcast(text_en or text_hi, segment,
+                                                                    f"{ctx.scope.label} console", datetime.now(IST),
+                                                                    text_hi=text_hi or None)
     log.info("console: staff=%d drafted broadcast #%d", ctx.scope.telegram_id, campaign_id)
     return RedirectResponse(f"{PREFIX}/broadcasts/{campaign_id}", status_code=303, headers=SECURITY_HEADERS)
 
@@ -651,7 +654,9 @@ async def broadcast_page(ctx: Ctx) -> Response:
     counts = (await ctx.console.broadcaster.recipients(campaign.segment or "all")
               if campaign.status == CampaignStatus.DRAFT else {})
     tally = await ctx.console.store.tally(campaign.id)
-    return render(ctx, "broadcast.html", c=campaign, counts=[(CHANNEL_NAMES.get(c, c), n) for c, n in sorted(counts.items())],
+    one_text = not campaign.text_hi or campaign.text_hi == campaign.text_en
+    only = ("hi" if has_devanagari(campaign.text_en or "") else "en") if one_text else ""
+    return render(ctx, "broadcast.html", c=campaign, only=only, counts=[(CHANNEL_NAMES.get(c, c), n) for c, n in sorted(counts.items())],
                   total=sum(counts.values()),
                   tally=tally, segment=_segment_text(ctx, campaign.segment), sending=_sending(campaign, tally),
                   queued_only=not (ctx.console.may_send and ctx.console.broadcaster.senders))
