@@ -301,11 +301,11 @@ async def test_what_an_action_did_is_said_in_the_clerks_language(site):
     await site.store.log_question("telegram", "4242", Logged("hathras hing ka bhav kya hai", "hi", None, 0.1, "refuse"))
     own = next(q["id"] for q in await site.store.asked(0) if q["text"] == "hathras hing ka bhav kya hai")
     assert await _htmx(site, "/console/unanswered/1/alias", {"entry": "how-to-start-exporting"}) == (
-        f"“{HATHRAS_Q}” ✓ जोड़ दिया। अब बॉट “{HATHRAS_Q}” का जवाब “निर्यात कैसे शुरू करें: एक-एक कदम” से देता है।")
+        f"✓ जोड़ दिया। अब बॉट “{HATHRAS_Q}” का जवाब “निर्यात कैसे शुरू करें: एक-एक कदम” से देता है।")
     assert await _htmx(site, "/console/unanswered/1/todo", status=404) == (
         "इस पर पहले ही काम हो चुका है (आपने या किसी साथी ने)। ताज़ा सूची के लिए पेज फिर से खोलें।")
     assert await _htmx(site, f"/console/unanswered/{own}/dismiss") == (
-        "“hathras hing ka bhav kya hai” ✓ “hathras hing ka bhav kya hai” (1 बार) सूची से हटा दिया: इस पर कुछ नहीं करना।")
+        "✓ “hathras hing ka bhav kya hai” (1 बार) सूची से हटा दिया: इस पर कुछ नहीं करना।")
     # a hand-off: this console runs without the bot's channels; then with a Telegram that delivers
     said = await _htmx(site, "/console/handoffs/1/answer", {"answer": "चैंबर ऑफ़ कॉमर्स"})
     assert said.startswith(f"#1 “{HATHRAS_HANDOFF}” नहीं भेजा: यह पेज बॉट के बिना अकेला चल रहा है, इसलिए Telegram पर")

@@ -126,7 +126,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "try_placeholder": ("Type a question as a user would", "उपयोगकर्ता की तरह सवाल लिखें"),
     "ask": ("Ask", "पूछें"),
     "bot_would": ("The bot would reply with {kind}:", "बॉट का जवाब: {kind}"),
-    "top_matches": ("Top matches and scores", "सबसे नज़दीकी जानकारियाँ और अंक"),
+    "top_matches": ("Top matches and scores", "सबसे मिलती-जुलती जानकारियाँ और उनके अंक"),
     "understood": ("Words understood", "बॉट ने ये शब्द समझे"),
     "unknown_words": ("Words it does not know", "जो शब्द बॉट नहीं जानता"),
     "compose": ("New broadcast", "नया संदेश"),

@@ -376,8 +376,9 @@ def _action_response(ctx: Ctx, action: Action, back: str, status: int = 200) -> 
     ok = action.kind in ("alias", "todo", "dismissed") and not (action.taught and action.taught.problems)
     message = action_text(action, ctx.lang, lambda e: _title(ctx, e))
     if ctx.request.headers.get("HX-Request"):
-        return render(ctx, "_done.html", status, ok=ok, message=message, question=action.question,
-                      number=action.handoff_id)
+        # a hand-off's card keeps its heading; an unanswered group's message names the question itself
+        return render(ctx, "_done.html", status, ok=ok, message=message,
+                      question=action.question if action.handoff_id else "", number=action.handoff_id)
     return render(ctx, "message.html", status, message=message, back=back, ok=ok)
 
 
