@@ -372,6 +372,13 @@ async def test_pages_speak_plain_words_not_codes(site):
                                                        "segment": "district:hathras"})
     hindi = await site.store.campaign(int(composed.headers["location"].rsplit("/", 1)[1]))
     assert (hindi.text_en, hindi.text_hi) == ("शुक्रवार को IEC कैंप", "शुक्रवार को IEC कैंप")
+    assert 'id="confirm"' in (await site.client.get(composed.headers["location"])).text      # 1 subscriber
+    await site.client.get("/console/lang/en")
+    await site.sign_in("admin")
+    nobody = await site.post("/console/broadcasts", {"text_en": "Leather fair", "segment": "sector:leather"})
+    page = (await site.client.get(nobody.headers["location"])).text
+    assert 'id="confirm"' not in page and "Nobody has subscribed in this group yet" in page
+    await site.client.get("/console/lang/hi")
     draft = _text((await site.client.get(composed.headers["location"])).text)
     assert "अंग्रेज़ी में संदेश नहीं लिखा: अंग्रेज़ी वाले सदस्यों को भी हिन्दी संदेश जाएगा।" in draft
     assert draft.count("शुक्रवार को IEC कैंप") == 1

@@ -142,6 +142,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no_hindi": ("No Hindi text: subscribers who chose Hindi get the English one.",
                  "हिन्दी में संदेश नहीं लिखा: हिन्दी वाले सदस्यों को अंग्रेज़ी संदेश जाएगा।"),
     "total": ("total", "कुल"),
+    "nobody": ("Nobody has subscribed in this group yet, so there is no one to send it to.",
+               "इस समूह में अभी किसी ने सदस्यता नहीं ली, इसलिए भेजने के लिए कोई नहीं है।"),
     "confirm_send": ("Send to {total} subscriber(s)", "{total} सदस्यों को भेजें"),
     "discard": ("Throw away (do not send)", "हटा दें (न भेजें)"),
     "queued_elsewhere": ("Ready to go: the running bot sends it within a minute.",
