@@ -148,7 +148,8 @@ async def test_an_unanswered_question_becomes_an_alias_and_the_bot_answers_it(wo
     await group.get_by_label("Or find another entry").fill("how to start exporting")
     choice = group.locator("button.choice", has_text="(how-to-start-exporting)")
     await choice.click()
-    await group.get_by_text("is now an alias of how-to-start-exporting").wait_for()
+    await group.get_by_text(f"✓ Added. The bot now answers “{DECLINED}” with “How to start exporting: step by "
+                            "step”.").wait_for()
     assert DECLINED in (world.knowledge / "faq.yaml").read_text(encoding="utf-8")
     answered = await world.user_says(HATHRAS_USER, DECLINED)
     assert answered["text"].startswith("How to start exporting: step by step")
@@ -165,12 +166,12 @@ async def test_a_hand_off_answered_in_the_page_reaches_the_user_on_telegram(worl
     (confirm,) = await world.user_presses(ASKER, "ho")
     assert confirm["text"].startswith("Your question has gone to the district office (Hathras)")
     page = await world.signed_in()
-    await page.get_by_role("link", name="Hand-offs", exact=True).click()
+    await page.get_by_role("link", name="Questions for the office", exact=True).click()
     card = page.locator("article.handoff", has_text="who signs the certificate of origin")
     await card.get_by_label("Your answer").fill("The chamber of commerce signs it.")
     before = len(world.tg.sent_to(ASKER))
     await card.get_by_role("button", name="Send answer").click()
-    await card.get_by_text("✓ Sent to the user").wait_for()
+    await card.get_by_text("✓ Sent to the user on Telegram.").wait_for()
     (answer,) = (await world.tg.wait_for_sent(before + 1, timeout=10, chat_id=ASKER))[before:]
     assert answer["text"] == ('Answer from the district office (Hathras) to your question "who signs the '
                               'certificate of origin":\n\nThe chamber of commerce signs it.')
@@ -183,7 +184,7 @@ async def test_a_district_broadcast_goes_out_through_both_doubles(world):
     await page.get_by_label("Text in English").fill("IEC camp at the DIC on Friday, 11 am.")
     await page.get_by_label("Text in Hindi").fill("शुक्रवार सुबह 11 बजे DIC में IEC कैंप।")
     await page.get_by_role("button", name="Preview and count recipients").click()
-    assert await page.locator("#recipients").inner_text() == "telegram: 1\nwhatsapp: 1\ntotal: 2"
+    assert await page.locator("#recipients").inner_text() == "Telegram: 1\nWhatsApp: 1\ntotal: 2"
     tg_before, wa_before = len(world.tg.sent_to(HATHRAS_USER)), len(world.wa.sent)
     await page.get_by_role("button", name="Send to 2 subscriber(s)").click()
     await page.locator("#tally", has_text="sent 2 · failed 0").wait_for(timeout=15000)
@@ -234,4 +235,39 @@ async def test_a_hindi_page_renders_devanagari_without_tofu(world):
     assert widths["heading"] == "आज"
     assert len(set(widths["letters"])) >= 4, widths          # boxes would all be as wide as one another
     assert abs(widths["word"] - 4 * widths["tofu"]) > 1, widths
+    await page.context.close()
+
+
+async def test_every_page_fits_a_phone_in_hindi_and_works_by_keyboard(world):
+    await world.user_says(HATHRAS_USER, "meri bhains ka doodh kam ho gaya")
+    page = await world.signed_in()
+    await page.get_by_role("link", name="हिन्दी").click()
+    await page.set_viewport_size({"width": 390, "height": 844})
+    for path, heading in (("/", "आज"), ("/unanswered", "बिना जवाब"), ("/handoffs", "कार्यालय को सवाल"),
+                          ("/knowledge", "जानकारी"), ("/knowledge/gi-status-plans", None),
+                          ("/broadcasts", "संदेश और रिमाइंडर")):
+        await page.goto(f"{world.base}/console{path}")
+        if heading:
+            assert await page.locator("h1").inner_text() == heading
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)                       # nothing wider than the phone: no sideways scroll
+    await page.screenshot(path=str(world.shots / "broadcasts-hi-phone.png"), full_page=True)
+    # on a laptop the search box, the kind and the district stand side by side, each under its label
+    await page.set_viewport_size({"width": 1366, "height": 768})
+    await page.goto(f"{world.base}/console/knowledge")
+    boxes = [await page.locator(f"#{name}").bounding_box() for name in ("q", "kind", "district")]
+    labels = [await page.locator(f"label[for={name}]").bounding_box() for name in ("q", "kind", "district")]
+    ys = [b["y"] for b in boxes]
+    assert boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"] and max(ys) - min(ys) < 3, boxes
+    assert all(abs(label["x"] - box["x"]) < 2 and label["y"] < box["y"] for label, box in zip(labels, boxes))
+    # by keyboard alone: Tab to a question's "dismiss", Enter; the cursor lands on what happened, in Hindi
+    await page.goto(f"{world.base}/console/unanswered")
+    group = page.locator("li.group", has_text="meri bhains ka doodh kam ho gaya")
+    await group.get_by_role("button", name="हटाएँ (कुछ करना नहीं)").focus()
+    await page.keyboard.press("Enter")
+    said = page.locator("li.group p.said", has_text="सूची से हटा दिया")
+    await said.wait_for()
+    assert await said.evaluate("el => el === document.activeElement")
+    assert await said.inner_text() == ("✓ “meri bhains ka doodh kam ho gaya” (1 बार) सूची से हटा दिया: इस पर कुछ नहीं "
+                                       "करना।")
     await page.context.close()

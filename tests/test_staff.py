@@ -69,6 +69,28 @@ def test_add_alias_changes_one_line_and_the_question_is_answered(tmp_path, dialo
     assert add_alias(knowledge, "how-to-start-exporting", DECLINED.upper()).added is False
 
 
+def test_add_alias_to_a_list_written_on_one_line(tmp_path):
+    """The district profiles write aliases as one-line lists: the question joins its line, quoted like the others."""
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, knowledge)
+    before = (knowledge / "profiles.yaml").read_text(encoding="utf-8").split("\n")
+    edit = add_alias(knowledge, "hathras-hing", 'hathras ki hing ka "bhav", kitna hai')
+    after = (knowledge / "profiles.yaml").read_text(encoding="utf-8").split("\n")
+    assert (edit.lang, edit.added, len(after)) == ("hinglish", True, len(before))
+    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    assert changed == [('      hinglish: ["hathras ki heeng", "hathras hing ka business", "hing export hathras se"]',
+                        '      hinglish: ["hathras ki heeng", "hathras hing ka business", "hing export hathras se", '
+                        '"hathras ki hing ka \\"bhav\\", kitna hai"]')]
+    assert after[edit.line - 1] == changed[0][1]
+    hindi = add_alias(knowledge, "hathras-hing", "हाथरस की हींग कहाँ मिलेगी")
+    assert after[hindi.line - 1].endswith('"हाथरस हींग उद्योग"]')
+    assert (knowledge / "profiles.yaml").read_text(encoding="utf-8").split("\n")[hindi.line - 1].endswith(
+        '"हाथरस हींग उद्योग", "हाथरस की हींग कहाँ मिलेगी"]')
+    kb = load_knowledge(knowledge)
+    assert {'hathras ki hing ka "bhav", kitna hai', "हाथरस की हींग कहाँ मिलेगी"} <= set(
+        kb.entries["hathras-hing"].aliases)
+
+
 @pytest.fixture
 async def desk_bot(tmp_path):
     knowledge = tmp_path / "knowledge"

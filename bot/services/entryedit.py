@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import (DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString,
                                       SingleQuotedScalarString)
@@ -42,7 +43,12 @@ FIELD_NAMED = re.compile(r"field '(\w+)'")
 
 
 class EditError(Exception):
-    pass
+    """Why an item cannot be read or written; ``reason`` missing | unwritable | conflict (changed on disk)."""
+
+    def __init__(self, message: str, reason: str = "missing", file: str = ""):
+        super().__init__(message)
+        self.reason = reason
+        self.file = file
 
 
 @dataclass(frozen=True)
@@ -177,8 +183,13 @@ def _styled(old: Any, new: str) -> Any:
     return new
 
 
+# Characters a YAML file may not hold (control characters but tab and newline, lone surrogates, U+FFFE/U+FFFF):
+# a form that carries them (pasted from a PDF or a word processor) loses them instead of failing.
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
 def _clean(text: str, multiline: bool) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = UNWRITABLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     if not multiline:
         text = " ".join(text.split())
     return "\n".join(line.rstrip() for line in text.strip().split("\n"))
@@ -315,7 +326,10 @@ def edit(knowledge_dir: Path, item_id: str, values: Mapping[str, str], *, write:
     changed = _apply(item, form, values)
     if changed:
         out = io.StringIO()
-        y.dump(data, out)
+        try:
+            y.dump(data, out)
+        except YAMLError as exc:
+            raise EditError(f"the text cannot be written into {path.name}: {exc}", "unwritable", path.name) from None
         edited = _splice(text, out.getvalue(), section, index)
     else:
         edited = text
@@ -350,7 +364,7 @@ def edit(knowledge_dir: Path, item_id: str, values: Mapping[str, str], *, write:
         result.preview = {lang: engine.render(entry, lang) for lang in ("en", "hi")}
     if write and changed:
         if path.read_bytes() != original:
-            raise EditError(f"{path.name} was changed by someone else meanwhile; open the entry again")
+            raise EditError(f"{path.name} was changed by someone else meanwhile; open the entry again", "conflict", path.name)
         staged = path.with_name(f".{path.name}.editing")
         staged.write_text(edited, encoding="utf-8")
         os.replace(staged, path)
@@ -365,13 +379,14 @@ def _near_item(problem: Problem, data: CommentedMap, section: str, index: int, t
 
 
 def find_entries(kb: KnowledgeBase, engine: AnswerEngine, text: str, visible: Callable[[Entry], bool],
-                 limit: int = 50) -> list[Entry]:
+                 limit: int = 50, first: Callable[[Entry], bool] | None = None) -> list[Entry]:
     """Entries for a search box: best matches of the words first, then ids and titles containing them; with no
-    words, every visible entry by kind and title."""
+    words, every visible entry by kind and title (those ``first`` picks, e.g. the reader's district's, before the
+    others)."""
     text = text.strip()
     entries = [e for e in kb.entries.values() if visible(e)]
     if not text:
-        return sorted(entries, key=lambda e: (e.kind, e.title.en.lower()))[:limit]
+        return sorted(entries, key=lambda e: (first is not None and not first(e), e.kind, e.title.en.lower()))[:limit]
     low = text.lower()
     _, matches = engine.index.rank(text, limit=limit)
     found = {m.entry.id: m.entry for m in matches if visible(m.entry)}
@@ -398,4 +413,34 @@ def fact_values(knowledge_dir: Path, ids: tuple[str, ...]) -> dict[str, tuple[st
         for fact in (data or {}).get("facts") or []:
             if isinstance(fact, dict) and fact.get("id") in wanted and isinstance(fact.get("value"), dict):
                 out[fact["id"]] = (str(fact["value"].get("en", "")), str(fact["value"].get("hi", "")))
+    return out
+
+
+def fact_users(knowledge_dir: Path, fact_id: str) -> list[str]:
+    """The ids of the entries whose texts name ``{{fact_id}}`` (the answers that change with the fact)."""
+    import yaml
+
+    token = "{{" + fact_id + "}}"
+
+    def names(value: Any) -> bool:
+        if isinstance(value, str):
+            return token in value
+        if isinstance(value, dict):
+            return any(names(v) for v in value.values())
+        if isinstance(value, list):
+            return any(names(v) for v in value)
+        return False
+
+    out: list[str] = []
+    for path in sorted(knowledge_dir.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        if token not in text:
+            continue
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        for section, items in (data or {}).items() if isinstance(data, dict) else ():
+            for item in items if isinstance(items, list) and section != "facts" else ():
+                if isinstance(item, dict) and names(item):
+                    ident = item.get("id") or (f"hs-{item['code']}" if "code" in item else None)
+                    if ident:
+                        out.append(str(ident))
     return out

@@ -60,11 +60,12 @@ def find_entry_file(knowledge_dir: Path, entry_id: str) -> Path | None:
     return None
 
 
-def _scalar(text: str, like: str) -> str:
-    """The question as YAML, quoted like its neighbour when that is safe, else in double quotes."""
+def _scalar(text: str, like: str, flow: bool = False) -> str:
+    """The question as YAML, quoted like its neighbour when that is safe, else in double quotes (always quoted in a
+    one-line ``[...]`` list)."""
     if like == "'" and "'" not in text:
         return f"'{text}'"
-    if like != '"':
+    if like != '"' and not flow:
         try:
             if yaml.safe_load(f"- {text}") == [text] and not text.startswith(("'", '"')):
                 return text
@@ -84,8 +85,9 @@ def _entry(data: object, entry_id: str) -> CommentedMap | None:
     return None
 
 
-def _insertion(lines: list[str], entry: CommentedMap, lang: str, question: str) -> tuple[int, list[str]] | str:
-    """(index to insert at, new lines), or the reason it cannot be done."""
+def _insertion(lines: list[str], entry: CommentedMap, lang: str,
+               question: str) -> tuple[int, list[str]] | tuple[int, list[str], int] | str:
+    """(index to insert at, new lines[, how many old lines they replace]), or the reason it cannot be done."""
     aliases = entry.get("aliases")
     if aliases is None:
         anchor = next((k for k in ("keywords", "source") if k in entry), None)
@@ -97,9 +99,9 @@ def _insertion(lines: list[str], entry: CommentedMap, lang: str, question: str) 
     if not isinstance(aliases, CommentedMap) or aliases.fa.flow_style():
         return "its aliases are written on one line; add the alias by hand (knowledge/README.md section 6)"
     seq = aliases.get(lang)
+    if isinstance(seq, CommentedSeq) and seq.fa.flow_style():
+        return _flow_insertion(lines, aliases, lang, seq, question)
     if isinstance(seq, CommentedSeq) and len(seq):
-        if seq.fa.flow_style():
-            return f"its '{lang}' aliases are written on one line; add the alias by hand"
         line, col = seq.lc.item(len(seq) - 1)
         if lines[line][col:col + 1] in ("|", ">") or line + 1 < len(lines) and _continues(lines[line + 1], col):
             return "its last alias spans several lines; add the alias by hand"
@@ -119,6 +121,57 @@ def _insertion(lines: list[str], entry: CommentedMap, lang: str, question: str) 
     if seq is not None:                 # an empty "hi: []" or "hi:" line: leave it and write the list below it
         return f"its '{lang}' list is empty or written on one line; add the alias by hand"
     return end, [f"{' ' * key_col}{lang}:", f"{' ' * (key_col + dash)}- {_scalar(question, '')}"]
+
+
+def _flow_insertion(lines: list[str], aliases: CommentedMap, lang: str, seq: CommentedSeq,
+                    question: str) -> tuple[int, list[str], int] | str:
+    """A one-line list (``en: ["a", "b"]``): the same line with the question added before its closing bracket,
+    quoted like the alias before it. (line index, [the new line], 1 line replaced), or why it cannot be done."""
+    line, col = aliases.lc.value(lang)
+    text = lines[line]
+    if text[col:col + 1] != "[":
+        return f"its '{lang}' aliases are not a plain list; add the alias by hand"
+    if len(seq):
+        item_line, item_col = seq.lc.item(len(seq) - 1)
+        if item_line != line:
+            return f"its '{lang}' list spans several lines; add the alias by hand"
+        end = _scalar_end(text, item_col)
+        like = text[item_col:item_col + 1]
+        separator = ", "
+    else:
+        end, like, separator = col + 1, '"', ""
+    rest = text[end:]
+    if end < 0 or not rest.lstrip(" ").startswith("]"):
+        return f"its '{lang}' list spans several lines; add the alias by hand"
+    new = _scalar(question, like if like in ("'", '"') else '"', flow=True)
+    return line, [text[:end] + separator + new + rest], 1
+
+
+def _scalar_end(text: str, start: int) -> int:
+    """Where a flow-list item that begins at ``start`` ends (-1 when it cannot be told)."""
+    quote = text[start:start + 1]
+    if quote == '"':
+        i = start + 1
+        while i < len(text):
+            if text[i] == "\\":
+                i += 2
+                continue
+            if text[i] == '"':
+                return i + 1
+            i += 1
+        return -1
+    if quote == "'":
+        i = start + 1
+        while i < len(text):
+            if text[i] == "'":
+                if text[i + 1:i + 2] == "'":
+                    i += 2
+                    continue
+                return i + 1
+            i += 1
+        return -1
+    m = re.compile(r"[^,\]]*").match(text, start)
+    return len(m.group(0).rstrip(" ")) + start if m else -1
 
 
 def _continues(line: str, col: int) -> bool:
@@ -151,8 +204,8 @@ def add_alias(knowledge_dir: Path, entry_id: str, question: str) -> AliasEdit:
     found = _insertion(lines, entry, lang, question)
     if isinstance(found, str):
         raise AliasError(f"{path.name}: entry '{entry_id}': {found}")
-    at, new = found
-    edited = "\n".join(lines[:at] + new + lines[at:])
+    at, new, replaced = found if len(found) == 3 else (*found, 0)
+    edited = "\n".join(lines[:at] + new + lines[at + replaced:])
     staging = path.with_name(f".{path.name}.editing")
     staging.write_text(edited, encoding="utf-8")
     os.replace(staging, path)

@@ -107,6 +107,19 @@ def district_name(kb: KnowledgeBase, district: str | None, lang: str = "en") -> 
 Notify = Callable[[int, Reply], Awaitable[int | None]]     # staff Telegram id, message -> message id (None: failed)
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """What became of a staff answer to a hand-off: ``status`` sent | not_yours | answered_already | no_channel
+    (that channel is not running in this process) | not_delivered (``why``: window_closed, blocked or the error)."""
+
+    status: str
+    handoff_id: int
+    channel: str = ""
+    why: str = ""
+    answered_by: str = ""
+    entry_id: str | None = None        # sent: the entry nearest to the question, to teach it in one step
+
+
 class HandoffDesk:
     """A user's question goes to their district's staff; a staff reply goes back to the user on their channel."""
 
@@ -151,34 +164,48 @@ class HandoffDesk:
                 told += 1
         return told
 
-    async def answer(self, staff: Scope, handoff_id: int, text: str) -> Reply:
-        """Deliver a staff member's answer to the user on their channel; the reply says what happened."""
+    async def deliver(self, staff: Scope, handoff_id: int, text: str) -> Delivery:
+        """Deliver a staff member's answer to the user on their channel; what happened, for any channel to word."""
         h = await self.store.handoff(handoff_id)
         if h is None or not staff.sees(h["district"]):
-            return Reply(f"Hand-off #{handoff_id} is not one of your district's questions.")
+            return Delivery("not_yours", handoff_id)
         if h["status"] != "open":
-            return Reply(f"Hand-off #{handoff_id} was already answered by {h['answered_by']}.")
+            return Delivery("answered_already", handoff_id, h["channel"], answered_by=h["answered_by"] or "")
         kb = self.kb()
         lang = h["lang"] if h["lang"] in ("en", "hi") else "en"
         office = district_name(kb, h["district"], lang) if h["district"] in kb.districts else t("dic_generic", lang)
         body = t("handoff_answer", lang, office=office, question=clip(h["question"], 300), answer=text.strip())
         sender = self.senders.get(h["channel"])
         if sender is None:
-            return Reply(f"Hand-off #{handoff_id}: the {h['channel']} channel is not running here; nothing was sent.")
+            return Delivery("no_channel", handoff_id, h["channel"])
         result = await sender.send(h["chat_id"], body, lang, "handoff", [clip(h["question"], 60), clip(text, 900)])
         if result.status != "sent":
-            why = {"window_closed": "the user last wrote over 24 hours ago (WhatsApp's window) and no 'handoff' "
-                                    "template is configured in WHATSAPP_TEMPLATES",
-                   "blocked": "the user has blocked the bot"}.get(result.status, result.error or result.status)
             log.warning("handoff=%d not delivered: %s", handoff_id, result.status)
             await self.store.handoff_set(handoff_id, delivery=result.status)
-            return Reply(f"Hand-off #{handoff_id} could NOT be delivered: {why}. It stays open.")
+            why = result.status if result.status in ("window_closed", "blocked") else (result.error or result.status)
+            return Delivery("not_delivered", handoff_id, h["channel"], why=why)
         await self.store.handoff_answer(handoff_id, staff.label, text.strip(), "sent")
         log.info("handoff=%d answered by staff=%d", handoff_id, staff.telegram_id)
+        return Delivery("sent", handoff_id, h["channel"], entry_id=handoff_nearest_entry(self.engine(), h))
+
+    async def answer(self, staff: Scope, handoff_id: int, text: str) -> Reply:
+        """Deliver a staff member's answer to the user on their channel; the reply (for Telegram) says what
+        happened."""
+        done = await self.deliver(staff, handoff_id, text)
+        if done.status == "not_yours":
+            return Reply(f"Hand-off #{handoff_id} is not one of your district's questions.")
+        if done.status == "answered_already":
+            return Reply(f"Hand-off #{handoff_id} was already answered by {done.answered_by}.")
+        if done.status == "no_channel":
+            return Reply(f"Hand-off #{handoff_id}: the {done.channel} channel is not running here; nothing was sent.")
+        if done.status == "not_delivered":
+            why = {"window_closed": "the user last wrote over 24 hours ago (WhatsApp's window) and no 'handoff' "
+                                    "template is configured in WHATSAPP_TEMPLATES",
+                   "blocked": "the user has blocked the bot"}.get(done.why, done.why)
+            return Reply(f"Hand-off #{handoff_id} could NOT be delivered: {why}. It stays open.")
         rows: tuple[tuple[Button, ...], ...] = ()
-        entry = handoff_nearest_entry(self.engine(), h)     # the entry nearest to the question, for one tap
-        if entry is not None:
-            rows += ((Button(clip(f"➕ alias of {entry}", 40), f"hoa:{handoff_id}:{entry}"),),)
+        if done.entry_id is not None:      # the entry nearest to the question, for one tap
+            rows += ((Button(clip(f"➕ alias of {done.entry_id}", 40), f"hoa:{handoff_id}:{done.entry_id}"),),)
         rows += ((Button("📝 needs a new answer (to-do)", f"hot:{handoff_id}"),),)
         return Reply(f"✓ Sent to the user (hand-off #{handoff_id}). Make the bot answer it next time:", rows)
 
@@ -277,12 +304,22 @@ GROUP_WINDOW = 30 * 86400          # a group shown in an older report (or page) 
 
 @dataclass(frozen=True)
 class Action:
-    """What a staff action did: ``kind`` alias | todo | dismissed | gone | error; ``text`` says it in English."""
+    """What a staff action did: ``kind`` alias | todo | dismissed | gone | error; ``text`` says it in English (for
+    Telegram); the other fields let a channel say it in the reader's language."""
 
     kind: str
     text: str
     taught: Taught | None = None
     number: int | None = None          # the to-do's number
+    question: str = ""                 # the user's question it was about
+    entry_id: str = ""                 # alias: the entry taught (error: the entry asked for)
+    count: int = 0                     # how many questions it dealt with
+    handoff_id: int | None = None
+    reason: str = ""                   # gone: group | handoff_scope | handoff_done; error: no_entry | refused
+    detail: str = ""                   # error: the validator's own words (file:line problems)
+
+
+_GROUP_GONE = Action("gone", "That question was dealt with already (or is not in your district).", reason="group")
 
 
 async def scoped_group(runtime: Any, scope: Scope, key: int) -> Group | None:
@@ -295,47 +332,53 @@ async def scoped_group(runtime: Any, scope: Scope, key: int) -> Group | None:
 
 async def _teach(runtime: Any, scope: Scope, entry_id: str, question: str, question_ids: Sequence[int] = (),
                  handoff_id: int | None = None) -> Action:
+    about = {"question": question, "entry_id": entry_id, "count": len(question_ids) or 1, "handoff_id": handoff_id}
     entry = runtime.kb.entries.get(entry_id)
     if entry is None or not sees_entry(scope, entry):
-        return Action("error", f"Could not add the alias: there is no entry '{entry_id}' among yours.")
+        return Action("error", f"Could not add the alias: there is no entry '{entry_id}' among yours.",
+                      reason="no_entry", **about)
     try:
         taught = await teach_alias(runtime, entry_id, question, question_ids, handoff_id=handoff_id)
     except AliasError as exc:
-        return Action("error", "Could not add the alias: " + exc.message + "".join(f"\n{p}" for p in exc.problems[:10]))
-    return Action("alias", taught_text(entry_id, question, taught), taught=taught)
+        detail = exc.message + "".join(f"\n{p}" for p in exc.problems[:10])
+        return Action("error", "Could not add the alias: " + detail, reason="refused", detail=detail, **about)
+    return Action("alias", taught_text(entry_id, question, taught), taught=taught, **about)
 
 
 async def group_alias(runtime: Any, scope: Scope, key: int, entry_id: str) -> Action:
     group = await scoped_group(runtime, scope, key)
     if group is None:
-        return Action("gone", "That question was dealt with already (or is not in your district).")
+        return _GROUP_GONE
     return await _teach(runtime, scope, entry_id, group.text, [a.id for a in group.items])
 
 
 async def group_todo(runtime: Any, scope: Scope, key: int) -> Action:
     group = await scoped_group(runtime, scope, key)
     if group is None:
-        return Action("gone", "That question was dealt with already (or is not in your district).")
+        return _GROUP_GONE
     todo_id = await todo_from_group(runtime.store, group, scope.label)
     return Action("todo", f"📝 \"{group.text}\" is on the to-do list as #{todo_id}; it shows in the unanswered "
-                          "report.", number=todo_id)
+                          "report.", number=todo_id, question=group.text, count=group.count)
 
 
 async def group_dismiss(runtime: Any, scope: Scope, key: int) -> Action:
     """Nothing to do about these questions (a joke, a test, spam): they leave the unanswered list."""
     group = await scoped_group(runtime, scope, key)
     if group is None:
-        return Action("gone", "That question was dealt with already (or is not in your district).")
+        return _GROUP_GONE
     await runtime.store.resolve_questions([a.id for a in group.items], f"dismissed:{scope.label}")
-    return Action("dismissed", f"\"{group.text}\" ({group.count}) dismissed: it leaves the unanswered list.")
+    return Action("dismissed", f"\"{group.text}\" ({group.count}) dismissed: it leaves the unanswered list.",
+                  question=group.text, count=group.count)
 
 
 async def _scoped_handoff(runtime: Any, scope: Scope, handoff_id: int) -> tuple[dict[str, Any] | None, Action | None]:
     handoff = await runtime.store.handoff(handoff_id)
     if handoff is None or not scope.sees(handoff["district"]):
-        return None, Action("gone", "That hand-off is not one of your district's questions.")
+        return None, Action("gone", "That hand-off is not one of your district's questions.", reason="handoff_scope",
+                            handoff_id=handoff_id)
     if handoff["resolved"]:
-        return None, Action("gone", f"Hand-off #{handoff['id']} was dealt with already ({handoff['resolved']}).")
+        return None, Action("gone", f"Hand-off #{handoff['id']} was dealt with already ({handoff['resolved']}).",
+                            reason="handoff_done", handoff_id=handoff_id, question=handoff_question(handoff))
     return handoff, None
 
 
@@ -355,7 +398,8 @@ async def handoff_todo(runtime: Any, scope: Scope, handoff_id: int) -> Action:
     todo_id = await add_todo(runtime.store, handoff_question(handoff), note=f"answered: {handoff['answer']}",
                              district=handoff["district"], lang=handoff["lang"], count=1, by=scope.label,
                              handoff_id=handoff["id"])
-    return Action("todo", f"📝 Hand-off #{handoff['id']} is on the to-do list as #{todo_id}.", number=todo_id)
+    return Action("todo", f"📝 Hand-off #{handoff['id']} is on the to-do list as #{todo_id}.", number=todo_id,
+                  question=handoff_question(handoff), count=1, handoff_id=handoff["id"])
 
 
 def handoff_nearest_entry(engine: AnswerEngine, handoff: dict[str, Any]) -> str | None:

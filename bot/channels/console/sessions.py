@@ -6,7 +6,10 @@ CONSOLE_SECRET (a random key per process when it is not set). It is refused when
 the signature is wrong, after ``idle`` seconds without a request, after
 ``MAX_AGE`` whatever happens, once the password changes, and after signing out
 (remembered until it would have expired). Every form carries a CSRF token
-derived from the session, so another site cannot post in a clerk's name.
+derived from the account (its login and password fingerprint, signed), so
+another site cannot post in a clerk's name; a page left open while its
+session ended keeps working once the clerk signs in again (in another tab),
+and a new password makes every old page's token useless.
 """
 from __future__ import annotations
 
@@ -85,7 +88,7 @@ class Sessions:
         self._ended[session.key] = session.issued + MAX_AGE
 
     def csrf(self, session: Session) -> str:
-        return self._sign(f"csrf|{session.key}".encode())[:40]
+        return self._sign(f"csrf|{session.login}|{session.fingerprint}".encode())[:40]
 
     def csrf_ok(self, session: Session, token: str | None) -> bool:
         return bool(token) and hmac.compare_digest(str(token), self.csrf(session))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,17 +26,19 @@ from starlette.staticfiles import StaticFiles
 
 from ...core.campaigns import CampaignStatus
 from ...core.events import IST
+from ...core.normalise import has_devanagari
 from ...services import reports
 from ...services.accounts import Account, Throttle, account_scope, verify
 from ...services.admin import campaign_label, change_campaign
 from ...services.charts import usage_chart
-from ...services.entryedit import EditError, edit, fact_values, find_entries, read_form
+from ...services.entryedit import EditError, edit, fact_users, fact_values, find_entries, read_form
 from ...services.outbox import Broadcaster
 from ...services.staff import (Action, HandoffDesk, Scope, entry_districts, group_alias, group_dismiss, group_todo,
                                handoff_alias, handoff_nearest_entry, handoff_question, handoff_todo, may_edit_entry,
                                resolve_segment, sees_campaign, sees_entry)
 from .sessions import COOKIE, PRE_COOKIE, Session, Sessions, fingerprint, new_token
-from .texts import FIELD_NAMES, KIND_NAMES, text
+from .texts import (ASKED_KINDS, CHANNEL_NAMES, FIELD_NAMES, KIND_NAMES, LANG_NAMES, OUTCOME_NAMES, STATUS_NAMES, ago,
+                    action_text, delivery_text, named, plain_problem, reminder_text, resolved_text, staff_name, tally_text, text)
 
 log = logging.getLogger("exportbot.console")
 HERE = Path(__file__).parent
@@ -114,7 +117,10 @@ def render(ctx: Ctx, template: str, status: int = 200, **values: Any) -> HTMLRes
                            for d in sorted(ctx.scope.districts)))
     return _html(template, status, t=ctx.t, lang=ctx.lang, csrf=ctx.console.sessions.csrf(ctx.session),
                  scope=ctx.scope, scope_text=districts or ctx.t("scope_all"), path=ctx.request.url.path,
-                 prefix=PREFIX, district_name=lambda d: _district(kb, d, ctx.lang), **values)
+                 prefix=PREFIX, district_name=lambda d: _district(kb, d, ctx.lang),
+                 channel_name=lambda c: CHANNEL_NAMES.get(c, c), lang_name=lambda code: named(LANG_NAMES, code, ctx.lang),
+                 status_name=lambda code: named(STATUS_NAMES, code, ctx.lang),
+                 tally_line=lambda tally: tally_text(tally, ctx.lang), may_open=lambda e: _may_open(ctx, e), **values)
 
 
 def _district(kb: Any, district: str | None, lang: str) -> str:
@@ -123,14 +129,40 @@ def _district(kb: Any, district: str | None, lang: str) -> str:
     return "—"
 
 
-def _refuse(request: Request) -> Response:
-    """No session: a page asks to sign in; htmx is told to go there; anything else is 401."""
+# Forms whose typed text is kept through a new sign-in, and sent again only as a check (an entry) or a draft (a
+# broadcast): nothing is saved or sent without the clerk seeing it first.
+RESUMABLE = re.compile(rf"^{PREFIX}/(knowledge/[^/]+|broadcasts)$")
+KEPT_FIELDS = 40
+
+
+def _login_page(request: Request, message: str = "", status: int = 200, next_path: str = "",
+                kept: list[tuple[str, str]] | None = None) -> Response:
+    lang = _lang(request)
+    token = request.cookies.get(PRE_COOKIE) or new_token()
+    response = _html("login.html", status, t=lambda k, **v: text(k, lang, **v), lang=lang, prefix=PREFIX, csrf=token,
+                     message=message, next=_local(next_path), path=request.url.path, kept=kept or [])
+    response.set_cookie(PRE_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                        path=PREFIX)
+    return response
+
+
+async def _refuse(request: Request) -> Response:
+    """No session (never had one, or it ended). A page asks to sign in (saying the session ended, when it did); an
+    htmx action says so above the page, leaving what was typed in place; a form's text is kept through signing in."""
+    lang = _lang(request)
     login = f"{PREFIX}/login"
+    ended = COOKIE in request.cookies
     if request.headers.get("HX-Request"):
-        return Response("sign in", status_code=401, headers={"HX-Redirect": login, **SECURITY_HEADERS})
+        response = _html("_expired.html", 401, t=lambda k, **v: text(k, lang, **v), lang=lang, prefix=PREFIX)
+        response.headers["HX-Retarget"], response.headers["HX-Reswap"] = "#alert", "innerHTML"
+        return response
     if request.method == "GET":
-        return RedirectResponse(f"{login}?next={request.url.path}", status_code=303, headers=SECURITY_HEADERS)
-    return Response("sign in first", status_code=401, headers=SECURITY_HEADERS)
+        return RedirectResponse(f"{login}?next={request.url.path}" + ("&ended=1" if ended else ""), status_code=303,
+                                headers=SECURITY_HEADERS)
+    form = await request.form()
+    kept = ([(str(k), v) for k, v in form.multi_items() if k != "csrf" and isinstance(v, str)][:KEPT_FIELDS]
+            if RESUMABLE.match(request.url.path) else [])
+    return _login_page(request, text("ended_post" if kept else "ended_nothing", lang), 401, request.url.path, kept)
 
 
 Handler = Callable[[Ctx], Awaitable[Response]]
@@ -146,20 +178,22 @@ def page(console: Console, handler: Handler) -> Callable[[Request], Awaitable[Re
         if session is not None:
             account = await account_scope(console.store, console.runtime.kb, console.admin_ids, session.login)
         if session is None or account is None or fingerprint(account.password_hash) != session.fingerprint:
-            return _refuse(request)
+            return await _refuse(request)
         form = None
         if request.method == "POST":
             form = await request.form()
             token = form.get("csrf") or request.headers.get("X-CSRF-Token")
             if not console.sessions.csrf_ok(session, str(token) if token else None):
                 log.warning("console: a form without a valid CSRF token was refused")
-                return _html("message.html", 403, t=lambda k, **v: text(k, lang, **v), lang=lang, prefix=PREFIX,
+                return _html("_done.html" if request.headers.get("HX-Request") else "message.html", 403,
+                             t=lambda k, **v: text(k, lang, **v), lang=lang, prefix=PREFIX, ok=False,
                              message=text("form_expired", lang))
         ctx = Ctx(request, console, account, session, lang, form)
         try:
             response = await handler(ctx)
         except NotYours:
-            response = render(ctx, "message.html", 404, message=ctx.t("not_yours"))
+            response = render(ctx, "_done.html" if request.headers.get("HX-Request") else "message.html", 404,
+                              ok=False, message=ctx.t("not_yours"))
         if console.sessions.needs_renewal(session):
             _set_session(request, response, console.sessions.issue(account.login, account.password_hash,
                                                                     session.issued))
@@ -180,7 +214,8 @@ def _field(ctx: Ctx, name: str) -> str:
 
 
 def _int(value: str) -> int:
-    if not value.isdigit():
+    """A number from a URL: ASCII digits that fit the database's integers, else nothing of theirs (404)."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise NotYours()
     return int(value)
 
@@ -188,43 +223,50 @@ def _int(value: str) -> int:
 # ---------------------------------------------------------------- signing in and out
 
 def login_routes(console: Console) -> list[Route]:
-    async def login_page(request: Request, message: str = "", status: int = 200) -> Response:
-        lang = _lang(request)
-        token = request.cookies.get(PRE_COOKIE) or new_token()
-        response = _html("login.html", status, t=lambda k, **v: text(k, lang, **v), lang=lang, prefix=PREFIX,
-                         csrf=token, message=message, next=_local(request.query_params.get("next", "")),
-                         path=request.url.path)
-        response.set_cookie(PRE_COOKIE, token, httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                            path=PREFIX)
-        return response
-
     async def login_get(request: Request) -> Response:
-        return await login_page(request)
+        ended = request.query_params.get("ended") == "1"
+        return _login_page(request, text("expired", _lang(request)) if ended else "",
+                           next_path=request.query_params.get("next", ""))
 
     async def login_post(request: Request) -> Response:
         lang = _lang(request)
         form = await request.form()
+        next_path = _local(str(form.get("next", "")))
+        kept = [(str(k)[2:], v) for k, v in form.multi_items() if str(k).startswith("r:") and isinstance(v, str)]
+        kept = kept[:KEPT_FIELDS] if RESUMABLE.match(next_path) else []
+
+        def login_page(message: str, status: int) -> Response:
+            return _login_page(request, message, status, next_path, kept)
+
         pre = request.cookies.get(PRE_COOKIE)
         if not pre or form.get("csrf") != pre:
-            return await login_page(request, text("form_expired", lang), 403)
+            return login_page(text("form_expired", lang), 403)
         login = str(form.get("login", "")).strip().lower()[:64]
         address = request.client.host if request.client else "?"
         wait = max(console.by_login.wait(login), console.by_address.wait(address))
         if wait > 0:
             log.warning("console: sign-in refused by the throttle")
-            return await login_page(request, text("throttled", lang, minutes=max(1, round(wait / 60))), 429)
+            return login_page(text("throttled", lang, minutes=max(1, round(wait / 60))), 429)
         account = await verify(console.store, console.runtime.kb, console.admin_ids, login,
                                str(form.get("password", "")))
         if account is None:
             console.by_login.failed(login)
             console.by_address.failed(address)
             log.info("console: a sign-in failed")
-            return await login_page(request, text("bad_login", lang), 401)
+            return login_page(text("bad_login", lang), 401)
         console.by_login.succeeded(login)
         log.info("console: staff=%d signed in", account.scope.telegram_id)
-        response = RedirectResponse(_local(str(form.get("next", ""))) or f"{PREFIX}/", status_code=303,
-                                    headers=SECURITY_HEADERS)
-        _set_session(request, response, console.sessions.issue(account.login, account.password_hash))
+        cookie = console.sessions.issue(account.login, account.password_hash)
+        if kept:                # what was typed when the session ended: one press sends it again, as a check or draft
+            session = console.sessions.read(cookie)
+            assert session is not None, "a session just issued is valid"
+            entry = next_path.startswith(f"{PREFIX}/knowledge/")
+            response = _html("resume.html", 200, t=lambda k, **v: text(k, lang, **v), lang=lang, prefix=PREFIX,
+                             target=next_path, csrf=console.sessions.csrf(session), entry=entry,
+                             kept=[(k, "check" if entry and k == "action" else v) for k, v in kept])
+        else:
+            response = RedirectResponse(next_path or f"{PREFIX}/", status_code=303, headers=SECURITY_HEADERS)
+        _set_session(request, response, cookie)
         response.delete_cookie(PRE_COOKIE, path=PREFIX)
         return response
 
@@ -260,7 +302,7 @@ async def today(ctx: Ctx) -> Response:
     stats = await store.stats(districts=ctx.scope.districts)
     week = await reports.usage(store, now - 7 * 86400, ctx.scope.districts)
     waiting = await store.handoffs(status="open", districts=ctx.scope.districts)
-    top = [(e, ctx.kb.entries[e].title.get(ctx.lang) if e in ctx.kb.entries else e, n) for e, n in week.top_entries[:5]]
+    top = [(e, _title(ctx, e), n) for e, n in week.top_entries[:5]]
     return render(ctx, "today.html", stats=stats, week=week, waiting=len(waiting), top=top,
                   rate=f"{100 * week.decline_rate:.0f}%" if week.questions else "—")
 
@@ -272,7 +314,34 @@ async def chart(ctx: Ctx) -> Response:
     return Response(png, media_type="image/png", headers=SECURITY_HEADERS)
 
 
+def _csv(ctx: Ctx, name: str, body: str) -> Response:
+    """A spreadsheet download; the byte-order mark makes Excel read the Devanagari as UTF-8."""
+    scope = "state" if ctx.scope.districts is None else "-".join(sorted(ctx.scope.districts))
+    day = datetime.fromtimestamp(ctx.console.store.clock(), IST).date().isoformat()
+    return Response("\ufeff" + body, media_type="text/csv; charset=utf-8", headers={
+        **SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}-{scope}-{day}.csv"'})
+
+
+async def usage_csv(ctx: Ctx) -> Response:
+    store = ctx.console.store
+    days = 7 if ctx.request.query_params.get("days") == "7" else 30
+    used = await reports.usage(store, store.clock() - days * 86400, ctx.scope.districts)
+    return _csv(ctx, f"usage-{days}d", reports.usage_csv(used))
+
+
 # ---------------------------------------------------------------- unanswered
+
+def _may_open(ctx: Ctx, entry_id: str | None) -> bool:
+    """An entry whose page the clerk may open (a link to another district's entry would only say 'not found')."""
+    entry = ctx.kb.entries.get(entry_id) if entry_id else None
+    return entry is not None and sees_entry(ctx.scope, entry)
+
+
+def _teachable(ctx: Ctx, entry_id: str | None) -> bool:
+    """An entry the clerk may add a question to: theirs to see, with aliases (an HS code has product words)."""
+    entry = ctx.kb.entries.get(entry_id) if entry_id else None
+    return entry is not None and entry.kind != "hs_code" and sees_entry(ctx.scope, entry)
+
 
 def _title(ctx: Ctx, entry_id: str) -> str:
     entry = ctx.kb.entries.get(entry_id)
@@ -286,21 +355,31 @@ async def unanswered(ctx: Ctx) -> Response:
                                       ctx.scope.districts)
     groups = []
     for g in report.groups:
-        closest = [(e, _title(ctx, e)) for e, _ in g.closest
-                   if e in ctx.kb.entries and sees_entry(ctx.scope, ctx.kb.entries[e])]
+        closest = [(e, _title(ctx, e)) for e, _ in g.closest if _teachable(ctx, e)]
         groups.append({"key": g.key, "text": g.text, "count": g.count, "variants": g.variants[:3],
                        "notes": g.notes[:3], "closest": closest,
-                       "kinds": ", ".join(f"{reports.KIND_LABEL[k]} {n}" for k, n in g.tally("kind")),
+                       "kinds": ", ".join(f"{named(ASKED_KINDS, k, ctx.lang)} {n}" for k, n in g.tally("kind")),
                        "districts": ", ".join(f"{_district(ctx.kb, d, ctx.lang)} {n}" for d, n in g.tally("district")),
-                       "langs": ", ".join(f"{lang} {n}" for lang, n in g.tally("lang"))})
+                       "langs": ", ".join(f"{named(LANG_NAMES, code, ctx.lang)} {n}" for code, n in g.tally("lang"))})
     return render(ctx, "unanswered.html", groups=groups, todo=report.todo, days=days)
 
 
-def _action_response(ctx: Ctx, action: Action, back: str) -> Response:
+async def unanswered_csv(ctx: Ctx) -> Response:
+    store = ctx.console.store
+    days = 30 if ctx.request.query_params.get("days") == "30" else 7
+    report = await reports.unanswered(store, ctx.console.runtime.engine, store.clock() - days * 86400,
+                                      ctx.scope.districts)
+    return _csv(ctx, f"unanswered-{days}d", reports.unanswered_csv(report, ctx.kb))
+
+
+def _action_response(ctx: Ctx, action: Action, back: str, status: int = 200) -> Response:
     ok = action.kind in ("alias", "todo", "dismissed") and not (action.taught and action.taught.problems)
+    message = action_text(action, ctx.lang, lambda e: _title(ctx, e))
     if ctx.request.headers.get("HX-Request"):
-        return render(ctx, "_done.html", ok=ok, message=action.text)
-    return render(ctx, "message.html", message=action.text, back=back)
+        # a hand-off's card keeps its heading; an unanswered group's message names the question itself
+        return render(ctx, "_done.html", status, ok=ok, message=message,
+                      question=action.question if action.handoff_id else "", number=action.handoff_id)
+    return render(ctx, "message.html", status, message=message, back=back, ok=ok)
 
 
 async def unanswered_action(ctx: Ctx) -> Response:
@@ -316,16 +395,15 @@ async def unanswered_action(ctx: Ctx) -> Response:
     else:
         raise NotYours()
     log.info("console: staff=%d unanswered %s -> %s", ctx.scope.telegram_id, what, action.kind)
-    if action.kind == "gone":
-        raise NotYours()
-    return _action_response(ctx, action, f"{PREFIX}/unanswered")
+    # gone: dealt with already, or never theirs (another district's group answers the same, as a 404)
+    return _action_response(ctx, action, f"{PREFIX}/unanswered", 404 if action.kind == "gone" else 200)
 
 
 async def entry_search(ctx: Ctx) -> Response:
     """Entries to add a question to, as the clerk types (htmx)."""
     params = ctx.request.query_params
     found = find_entries(ctx.kb, ctx.console.runtime.engine, params.get("q", ""),
-                         visible=lambda e: sees_entry(ctx.scope, e), limit=8) if params.get("q", "").strip() else []
+                         visible=lambda e: _teachable(ctx, e.id), limit=8) if params.get("q", "").strip() else []
     target = params.get("target", "")
     if not (target.startswith(f"{PREFIX}/unanswered/") or target.startswith(f"{PREFIX}/handoffs/")):
         target = ""
@@ -335,27 +413,19 @@ async def entry_search(ctx: Ctx) -> Response:
 
 # ---------------------------------------------------------------- hand-offs
 
-def _ago(now: float, then: float, lang: str) -> str:
-    hours = (now - then) / 3600
-    if hours < 1:
-        return f"{max(1, round(hours * 60))} min"
-    if hours < 48:
-        return f"{hours:.0f} h" if lang == "en" else f"{hours:.0f} घंटे"
-    return f"{hours / 24:.0f} days" if lang == "en" else f"{hours / 24:.0f} दिन"
-
-
 async def handoffs(ctx: Ctx) -> Response:
     store = ctx.console.store
     now = store.clock()
     waiting = await store.handoffs(status="open", districts=ctx.scope.districts)
     answered = [h for h in await store.handoffs(status="answered", since=now - 7 * 86400,
                                                 districts=ctx.scope.districts)][-20:]
-    engine = ctx.console.runtime.engine
-    rows = [{**h, "ago": _ago(now, h["created_at"], ctx.lang), "district_name": _district(ctx.kb, h["district"], ctx.lang),
-             "user_question": handoff_question(h), "near": handoff_nearest_entry(engine, h)} for h in waiting]
-    done = [{**h, "user_question": handoff_question(h), "near": handoff_nearest_entry(engine, h)}
-            for h in reversed(answered)]
-    return render(ctx, "handoffs.html", waiting=rows, answered=done, title_of=lambda e: _title(ctx, e))
+    rows = [{**h, "ago": ago(now - h["created_at"], ctx.lang), "district_name": _district(ctx.kb, h["district"], ctx.lang),
+             "user_question": handoff_question(h)} for h in waiting]
+    done = [{**h, "user_question": handoff_question(h), "by": staff_name(h["answered_by"]),
+             "then": resolved_text(h["resolved"], ctx.lang, lambda e: _title(ctx, e))} for h in reversed(answered)]
+    cannot = sorted({CHANNEL_NAMES.get(h["channel"], h["channel"]) for h in waiting
+                     if h["channel"] not in ctx.console.desk.senders})
+    return render(ctx, "handoffs.html", waiting=rows, answered=done, cannot_send=", ".join(cannot))
 
 
 async def _own_handoff(ctx: Ctx, handoff_id: int) -> dict[str, Any]:
@@ -371,13 +441,13 @@ async def handoff_answer(ctx: Ctx) -> Response:
     if not answer:
         return render(ctx, "_handoff_answered.html", ok=False, message=ctx.t("empty_answer"), h=handoff, near=None,
                       near_title="", question=handoff_question(handoff), answer="")
-    reply = await ctx.console.desk.answer(ctx.scope, handoff["id"], answer)
+    done = await ctx.console.desk.deliver(ctx.scope, handoff["id"], answer)
     after = await ctx.console.store.handoff(handoff["id"])
-    sent = after is not None and after["status"] == "answered" and after["answer"] == answer
-    near = handoff_nearest_entry(ctx.console.runtime.engine, handoff) if sent else None
-    log.info("console: staff=%d answered handoff=%d sent=%s", ctx.scope.telegram_id, handoff["id"], sent)
-    return render(ctx, "_handoff_answered.html", ok=sent, message=reply.text, h=after or handoff, near=near,
-                  question=handoff_question(handoff), answer=answer,
+    sent = done.status == "sent"
+    near = done.entry_id if sent and _teachable(ctx, done.entry_id) else None
+    log.info("console: staff=%d answered handoff=%d: %s", ctx.scope.telegram_id, handoff["id"], done.status)
+    return render(ctx, "_handoff_answered.html", ok=sent, message=delivery_text(done, ctx.lang), h=after or handoff,
+                  near=near, question=handoff_question(handoff), answer=answer if not sent else "",
                   near_title=_title(ctx, near) if near else "")
 
 
@@ -406,7 +476,9 @@ async def knowledge(ctx: Ctx) -> Response:
         about = entry_districts(entry)
         return not district or (district == "state" and not about) or district in about
 
-    found = find_entries(kb, ctx.console.runtime.engine, q, visible=visible, limit=100)
+    own = ctx.scope.districts
+    found = find_entries(kb, ctx.console.runtime.engine, q, visible=visible, limit=100,
+                         first=(lambda e: bool(entry_districts(e) & own)) if own is not None else None)
     kinds = sorted({e.kind for e in kb.entries.values()})
     districts = sorted(ctx.scope.districts if ctx.scope.districts is not None else kb.districts,
                        key=lambda d: _district(kb, d, ctx.lang))
@@ -451,12 +523,17 @@ async def entry_page(ctx: Ctx, result: Any = None, message: str = "", ok: bool =
             pairs[-1][1].append(f)
         else:
             pairs.append((f.name, [f]))
-    title = entry.title.get(ctx.lang) if entry is not None else item_id
-    return render(ctx, "entry.html", item_id=item_id, title=title, form=form, pairs=pairs, editable=editable,
+    title = entry.title.get(ctx.lang) if entry is not None else ctx.t("fact_title", fact="{{" + item_id + "}}")
+    used_in = [] if entry is not None else [
+        (e, _title(ctx, e), _may_open(ctx, e)) for e in await asyncio.to_thread(fact_users, knowledge_dir, item_id)]
+    return render(ctx, "entry.html", used_in=used_in, item_id=item_id, title=title, form=form, pairs=pairs, editable=editable,
+                  plain=lambda message: plain_problem(message, ctx.lang),
+                  first_problem=next((f.key for f in form.fields if result is not None and f.key in result.problems),
+                                     None),
                   facts=facts, preview=preview, field_names=FIELD_NAMES, message=message, ok=ok,
                   problems=result.problems if result is not None else {},
                   general=result.general if result is not None else [],
-                  kind=KIND_NAMES.get(entry.kind, (entry.kind,) * 2)[ctx.lang == "hi"] if entry else "fact")
+                  kind=KIND_NAMES.get(entry.kind, (entry.kind,) * 2)[ctx.lang == "hi"] if entry else ctx.t("fact"))
 
 
 async def entry_save(ctx: Ctx) -> Response:
@@ -472,7 +549,8 @@ async def entry_save(ctx: Ctx) -> Response:
         result = await asyncio.to_thread(edit, runtime.knowledge_dir, item_id, values, write=write,
                                          hint=entry.location if entry is not None else None)
     except EditError as exc:
-        return await entry_page(ctx, None, str(exc), ok=False)
+        return await entry_page(ctx, None, ctx.t(f"edit_{exc.reason}", file=exc.file)
+                                if exc.reason in ("conflict", "unwritable") else str(exc), ok=False)
     if not result.ok:
         return await entry_page(ctx, result, ctx.t("problems"), ok=False)
     if not result.changed:
@@ -481,7 +559,8 @@ async def entry_save(ctx: Ctx) -> Response:
         problems = await runtime.reload()
         log.info("console: staff=%d saved %s (%s)", ctx.scope.telegram_id, item_id, result.form.file)
         if problems:
-            return await entry_page(ctx, result, "\n".join(map(str, problems[:10])), ok=False)
+            return await entry_page(ctx, result, ctx.t("saved_not_live", file=result.form.file) + "\n" +
+                                    "\n".join(map(str, problems[:10])), ok=False)
         return await entry_page(ctx, result, ctx.t("saved", file=result.form.file))
     return await entry_page(ctx, result, ctx.t("checked"))
 
@@ -496,7 +575,8 @@ async def try_question(ctx: Ctx) -> Response:
     outcome = engine.ask(question, lang=lang if lang in ("en", "hi") else None)
     query, matches = engine.analyse(question)
     top = [(m.entry.id, m.entry.title.get(ctx.lang), round(m.score, 3)) for m in matches[:5]]
-    return render(ctx, "_try.html", outcome=outcome, top=top, query=query)
+    return render(ctx, "_try.html", outcome=outcome, top=top, query=query,
+                  kind=named(OUTCOME_NAMES, outcome.kind, ctx.lang))
 
 
 # ---------------------------------------------------------------- broadcasts and reminders
@@ -512,35 +592,53 @@ def _segments(ctx: Ctx) -> list[tuple[str, str]]:
     return out
 
 
+def _reminder_label(ctx: Ctx, campaign: Any) -> str:
+    """Which event a reminder is about and when it goes, in the clerk's language."""
+    event = next((e for e in ctx.kb.events if e.id == campaign.event_id), None)
+    if event is None:
+        return campaign_label(campaign, ctx.kb)
+    return f"{event.title.get(ctx.lang)}, {campaign.occurrence}: {reminder_text(campaign.offset_kind, ctx.lang)}"
+
+
 def _segment_text(ctx: Ctx, segment: str | None) -> str:
     return dict(_segments(ctx)).get(segment or "all", segment or "all")
 
 
+DONE = ("paused", "resumed", "cancelled", "text", "unchanged", "discarded", "not_pending")
+
+
 async def broadcasts(ctx: Ctx, error: str = "", text_en: str = "", text_hi: str = "", segment: str = "") -> Response:
     store = ctx.console.store
+    params = ctx.request.query_params
+    done = params.get("done", "")
+    number = params.get("c", "")
+    notice = ctx.t(f"done_{done}", number=number if number.isascii() and number.isdigit() else "") if (
+        done in DONE and not error) else ""
     now = datetime.now(IST)
     await ctx.console.broadcaster.plan(now)
     campaigns = [c for c in await store.campaigns() if sees_campaign(ctx.kb, ctx.scope, c)]
     recent = [c for c in campaigns if c.kind == "broadcast" and c.status != CampaignStatus.CANCELLED][-15:]
-    tallies = {c.id: (await store.tally(c.id)).line() for c in recent}
+    tallies = {c.id: tally_text(await store.tally(c.id), ctx.lang) for c in recent}
     horizon = now.timestamp() + 30 * 86400
     reminders = [c for c in campaigns if c.kind == "reminder" and c.due_at <= horizon and c.status in (
         CampaignStatus.SCHEDULED, CampaignStatus.ACTIVE, CampaignStatus.PAUSED)]
     return render(ctx, "broadcasts.html", segments=_segments(ctx), recent=list(reversed(recent)), tallies=tallies,
-                  reminders=reminders, label=lambda c: campaign_label(c, ctx.kb), error=error, text_en=text_en,
-                  text_hi=text_hi, segment=segment, segment_text=lambda s: _segment_text(ctx, s),
+                  reminders=reminders, label=lambda c: _reminder_label(ctx, c), error=error, text_en=text_en,
+                  text_hi=text_hi, segment=segment, segment_text=lambda s: _segment_text(ctx, s), notice=notice,
                   when=lambda ts: datetime.fromtimestamp(ts, IST).strftime("%Y-%m-%d %H:%M"))
 
 
 async def broadcast_compose(ctx: Ctx) -> Response:
     text_en, text_hi, raw = _field(ctx, "text_en").strip(), _field(ctx, "text_hi").strip(), _field(ctx, "segment")
-    if not text_en:
+    if not text_en and not text_hi:
         return await broadcasts(ctx, ctx.t("empty_text"), text_en, text_hi, raw)
-    segment, why = resolve_segment(ctx.kb, ctx.scope, raw)
-    if segment is None:
-        return await broadcasts(ctx, why, text_en, text_hi, raw)
-    campaign_id, _ = await ctx.console.broadcaster.create_broadcast(text_en, segment, f"{ctx.scope.label} console",
-                                                                    datetime.now(IST), text_hi=text_hi or None)
+    segment, why = resolve_segment(ctx.kb, ctx.scope, raw) if raw in dict(_segments(ctx)) else (None, "")
+    if segment is None:         # only a forged form names a segment that is not in the list
+        return await broadcasts(ctx, ctx.t("choose_segment"), text_en, text_hi, raw)
+    # Hindi only: everyone gets the Hindi text (the draft page says so); English only: Hindi users get the English one
+    campaign_id, _ = await ctx.console.broadcaster.create_broadcast(text_en or text_hi, segment,
+                                                                    f"{ctx.scope.label} console", datetime.now(IST),
+                                                                    text_hi=text_hi or None)
     log.info("console: staff=%d drafted broadcast #%d", ctx.scope.telegram_id, campaign_id)
     return RedirectResponse(f"{PREFIX}/broadcasts/{campaign_id}", status_code=303, headers=SECURITY_HEADERS)
 
@@ -557,7 +655,10 @@ async def broadcast_page(ctx: Ctx) -> Response:
     counts = (await ctx.console.broadcaster.recipients(campaign.segment or "all")
               if campaign.status == CampaignStatus.DRAFT else {})
     tally = await ctx.console.store.tally(campaign.id)
-    return render(ctx, "broadcast.html", c=campaign, counts=sorted(counts.items()), total=sum(counts.values()),
+    one_text = not campaign.text_hi or campaign.text_hi == campaign.text_en
+    only = ("hi" if has_devanagari(campaign.text_en or "") else "en") if one_text else ""
+    return render(ctx, "broadcast.html", c=campaign, only=only, counts=[(CHANNEL_NAMES.get(c, c), n) for c, n in sorted(counts.items())],
+                  total=sum(counts.values()),
                   tally=tally, segment=_segment_text(ctx, campaign.segment), sending=_sending(campaign, tally),
                   queued_only=not (ctx.console.may_send and ctx.console.broadcaster.senders))
 
@@ -588,9 +689,11 @@ async def broadcast_confirm(ctx: Ctx) -> Response:
 
 async def broadcast_discard(ctx: Ctx) -> Response:
     campaign = await _own_campaign(ctx, "broadcast")
-    await ctx.console.store.set_campaign_status(campaign.id, CampaignStatus.CANCELLED,
-                                                only_from=(CampaignStatus.DRAFT,))
-    return RedirectResponse(f"{PREFIX}/broadcasts", status_code=303, headers=SECURITY_HEADERS)
+    discarded = await ctx.console.store.set_campaign_status(campaign.id, CampaignStatus.CANCELLED,
+                                                            only_from=(CampaignStatus.DRAFT,))
+    done = "discarded" if discarded else "not_pending"
+    return RedirectResponse(f"{PREFIX}/broadcasts?done={done}&c={campaign.id}", status_code=303,
+                            headers=SECURITY_HEADERS)
 
 
 async def reminder_action(ctx: Ctx) -> Response:
@@ -598,14 +701,20 @@ async def reminder_action(ctx: Ctx) -> Response:
     what = ctx.request.path_params["what"]
     if what == "text":
         en, hi = _field(ctx, "text_en").strip(), _field(ctx, "text_hi").strip()
-        if en or hi:
-            await ctx.console.store.set_campaign_text(campaign.id, en or None, hi or None)
+        changed = (en or None, hi or None) != (campaign.text_en or None, campaign.text_hi or None) and bool(en or hi)
+        if changed:
+            changed = await ctx.console.store.set_campaign_text(campaign.id, en or None, hi or None)
+            done = "text" if changed else "not_pending"
+        else:
+            done = "unchanged"
     elif what in ("pause", "resume", "cancel"):
-        await change_campaign(ctx.console.store, campaign.id, what)
+        changed, _ = await change_campaign(ctx.console.store, campaign.id, what)
+        done = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[what] if changed else "not_pending"
     else:
         raise NotYours()
-    log.info("console: staff=%d %s campaign #%d", ctx.scope.telegram_id, what, campaign.id)
-    return RedirectResponse(f"{PREFIX}/broadcasts", status_code=303, headers=SECURITY_HEADERS)
+    log.info("console: staff=%d %s campaign #%d: %s", ctx.scope.telegram_id, what, campaign.id, done)
+    return RedirectResponse(f"{PREFIX}/broadcasts?done={done}&c={campaign.id}#done", status_code=303,
+                            headers=SECURITY_HEADERS)
 
 
 async def not_found(ctx: Ctx) -> Response:
@@ -620,10 +729,19 @@ def make_console_app(console: Console) -> Starlette:
     def p(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         return page(console, handler)
 
+    async def failed(request: Request, exc: Exception) -> Response:
+        """Anything unforeseen: a plain page (or, for htmx, a line in place) instead of 'Internal Server Error'."""
+        lang = _lang(request)
+        template = "_done.html" if request.headers.get("HX-Request") else "message.html"
+        return _html(template, 500, t=lambda k, **v: text(k, lang, **v), lang=lang, prefix=PREFIX, ok=False,
+                     message=text("server_error", lang))
+
     routes = login_routes(console) + [
         Route("/", p(today), methods=["GET"]),
         Route("/chart.png", p(chart), methods=["GET"]),
+        Route("/usage.csv", p(usage_csv), methods=["GET"]),
         Route("/unanswered", p(unanswered), methods=["GET"]),
+        Route("/unanswered.csv", p(unanswered_csv), methods=["GET"]),
         Route("/unanswered/{key}/{what}", p(unanswered_action), methods=["POST"]),
         Route("/entries", p(entry_search), methods=["GET"]),
         Route("/handoffs", p(handoffs), methods=["GET"]),
@@ -643,7 +761,7 @@ def make_console_app(console: Console) -> Starlette:
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
         Route("/{rest:path}", p(not_found), methods=["GET", "POST"]),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, exception_handlers={Exception: failed})
 
 
 def mount(console: Console) -> Mount:
