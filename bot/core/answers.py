@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .entities import District, Entry, KnowledgeBase, OdopProduct
-from .followup import Topic, combine, has_subject, leans_on_previous
+from .followup import INTENT, Topic, combine, has_subject, leans_on_previous
 from .matching import Index, Match, Query, sentence_weights
 from .normalise import SUPPORT_WORDS, WEAK_OFF_TOPIC, has_devanagari
 from .texts import t
@@ -118,6 +118,10 @@ class AnswerEngine:
             tok for d in kb.districts.values()
             for name in (d.name.en, d.name.hi, d.id.replace("-", " "), *d.other_names)
             for tok in self.index.canon.content(name))
+        # Words of country names: in a follow-up ("and China?") they add a country, not a new subject.
+        self.country_tokens = frozenset(
+            tok for e in kb.entries.values() for c in e.countries for tok in self.index.canon.content(c)
+            if tok not in self.district_tokens and tok not in INTENT)
 
     # ------------------------------------------------------------ rendering
 
@@ -192,12 +196,14 @@ class AnswerEngine:
         outcome = self._decide(text, query, out_lang, district)
         if previous is None or not previous.tokens or query.off_topic:
             return outcome
-        subject = has_subject(query.tokens, self.district_tokens)
+        subject = has_subject(query.tokens, self.district_tokens, self.country_tokens)
         points_back = leans_on_previous(text)
+        spoken = self.index.speaks_of(previous.entry_id) if previous.entry_id in self.index.position else frozenset()
         # A short question about something the previous answer speaks of ("which airports?" after the air
-        # freight scheme) asks about that answer.
-        within = (previous.entry_id in self.index.position and 0 < len(query.tokens) <= 2 and subject
-                  and all(t in self.index.speaks_of(previous.entry_id) for t in query.tokens))
+        # freight scheme, "how many are under implementation?" after the CFC scheme) asks about that answer.
+        within = bool(spoken) and 0 < len(query.tokens) + len(query.unknown) <= 3 and (
+            (0 < len(query.tokens) and subject and all(t in spoken for t in query.tokens))
+            or (not query.tokens and all(u in spoken for u in query.unknown)))
         leans = points_back or within
         # A message that names its own subject, or nothing the bot knows, and does not point back stands on its own.
         if not leans and (not query.tokens or subject):
@@ -205,7 +211,7 @@ class AnswerEngine:
         # Asking about a part of the previous answer keeps its subject; otherwise the new words take the place
         # of the previous words of the same role ("and for saddlery?").
         tokens = (tuple(dict.fromkeys(previous.tokens + query.tokens)) if within and not points_back
-                  else combine(previous.tokens, query.tokens, self.district_tokens))
+                  else combine(previous.tokens, query.tokens, self.district_tokens, self.country_tokens))
         merged = replace(query, tokens=tokens, weights=(1.0,) * len(tokens))
         follow = self._decide(text, merged, out_lang, district)
         order = {"answer": 2, "suggest": 1}
@@ -241,7 +247,7 @@ class AnswerEngine:
         """The words of an answered question that its answer is about (plus the district it named)."""
         if outcome.query is None or outcome.entry is None:
             return ()
-        covered = self.index.entry_tokens[self.index.position[outcome.entry.id]]
+        covered = self.index.speaks_of(outcome.entry.id)
         kept = tuple(t for t in outcome.query.tokens if t in covered or t in self.district_tokens)
         return kept or outcome.query.tokens
 

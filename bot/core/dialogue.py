@@ -225,11 +225,12 @@ class Dialogue:
             replies = [Reply(t("language_set", chosen))]
             topic = self._topic_now(state)
             entry = self.kb.entries.get(topic.entry_id) if topic else None
-            if entry is not None:      # "hindi me batao" after an answer: that answer, in Hindi
-                replies.append(self.entry_reply(entry, chosen))
-            else:
-                replies.append(self.menu(chosen))
-            return Turn(state, tuple(replies))
+            if entry is None:
+                return Turn(state, (*replies, self.menu(chosen)))
+            # "hindi me batao" after an answer: that answer, in Hindi (the turn answers, as the question did).
+            shown = self.entry_reply(entry, chosen)
+            outcome = Outcome("answer", text, chosen, shown.text, entry=entry, score=1.0)
+            return Turn(state, (*replies, shown), outcome=outcome)
         key = {"thanks": "smalltalk_thanks", "bye": "smalltalk_bye"}.get(act, "smalltalk_ok")
         return Turn(state, (Reply(t(key, lang), self._menu_row(lang)),))
 
@@ -254,6 +255,10 @@ class Dialogue:
         last = outcomes[-1]
         if last.kind == "answer" and last.entry is not None:
             state = replace(state, topic=Topic(last.entry.id, self.engine.topic_of(last), self.clock()))
+        elif last.kind == "suggest" and last.query is not None and last.query.tokens:
+            # "Did you mean" answered nothing, but the next message may still lean on what was asked
+            # ("main hathras me bacchon ke kapde banata hu. hs code?" ... "ye kis desh me jaata hai?").
+            state = replace(state, topic=Topic("", last.query.tokens, self.clock()))
         replies = tuple(self._outcome_reply(o, state) for o in outcomes)
         return Turn(state, replies, logged=logged, kind=outcome.kind, outcome=outcome)
 
