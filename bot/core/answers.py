@@ -44,10 +44,28 @@ FEATURES = ("top", "lead", "runner_up_ratio", "known", "unknown_share", "one_wor
 CALIBRATION = Path(__file__).with_name("calibration.json")
 
 
+def without_context(index: Index, query: Query, match: Match) -> float:
+    """A match's score as if the words around the question that the entry does not speak of were not there.
+
+    In a long message the sentences about the user (who, where, what they make) count a little in the ranking;
+    an entry that answers the question should not look unsure because it says nothing about the rest.
+    """
+    if all(query.weight(i) == 1.0 for i in range(len(query.tokens))) and all(
+            query.unknown_weight(i) == 1.0 for i in range(len(query.unknown))):
+        return match.score
+    idf = index.idf
+    total = sum(idf[tok] * query.weight(i) for i, tok in enumerate(query.tokens)) + index.unknown_weight * sum(
+        query.unknown_weight(i) for i in range(len(query.unknown)))
+    own = index.entry_tokens[index.position[match.entry.id]]
+    missed = sum(idf[tok] * w for i, tok in enumerate(query.tokens) if (w := query.weight(i)) < 1.0 and tok not in own)
+    missed += index.unknown_weight * sum(w for i in range(len(query.unknown)) if (w := query.unknown_weight(i)) < 1.0)
+    return match.score * total / max(total - missed, 1e-9)
+
+
 def features(index: Index, query: Query, matches: list[Match], th: Thresholds = Thresholds()) -> tuple[float, ...]:
     """What the decision looks at: the best score, its lead, how much of the question the bot knows."""
-    top = matches[0].score if matches else 0.0
-    second = matches[1].score if len(matches) > 1 else 0.0
+    top = without_context(index, query, matches[0]) if matches else 0.0
+    second = without_context(index, query, matches[1]) if len(matches) > 1 else 0.0
     known = sum(query.weight(i) for i in range(len(query.tokens)))
     known = min(known, 6.0) / 6.0
     one_word = 1.0 if len(query.tokens) == 1 else 0.0

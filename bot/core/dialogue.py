@@ -17,7 +17,7 @@ from .answers import AnswerEngine, Outcome
 from .events import IST, Occurrence, find_occurrence, ics, upcoming
 from .entities import District, Entry, KnowledgeBase
 from .entities import clip as _clip
-from .followup import Topic
+from .followup import Topic, has_subject
 from .normalise import has_devanagari, normalise
 from .smalltalk import classify
 from .texts import t
@@ -255,7 +255,8 @@ class Dialogue:
         last = outcomes[-1]
         if last.kind == "answer" and last.entry is not None:
             state = replace(state, topic=Topic(last.entry.id, self.engine.topic_of(last), self.clock()))
-        elif last.kind == "suggest" and last.query is not None and last.query.tokens:
+        elif last.kind == "suggest" and last.query is not None and has_subject(
+                last.query.tokens, self.engine.district_tokens, self.engine.country_tokens):
             # "Did you mean" answered nothing, but the next message may still lean on what was asked
             # ("main hathras me bacchon ke kapde banata hu. hs code?" ... "ye kis desh me jaata hai?").
             state = replace(state, topic=Topic("", last.query.tokens, self.clock()))
