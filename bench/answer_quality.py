@@ -45,6 +45,7 @@ COST_DECLINE = 2.0          # a refusal of an answerable question
 COST_OOS_SUGGEST = 0.8      # "did you mean" for an out-of-scope question
 REALISTIC = ("dev_real", "real_")   # sets of messages as real users write them (long, Hinglish, SMS-speak)
 REALISTIC_WEIGHT = 3.0
+RULED = ("off_topic", "partial")     # outcomes a rule decides before the calibrated model is asked
 
 
 def normalise(text: str) -> str:
@@ -68,6 +69,7 @@ class Sample:
     feats: tuple[float, ...]
     top: float
     right: list[bool]          # per match, best first: does its answer hold the expected facts?
+    ruled: bool = False        # declined by a rule whatever the model says (off-topic words, a partial answer)
 
 
 HELD_OUT = "fresh_"   # our sets written to check the bot, never to fit it: reported, not calibrated on
@@ -100,8 +102,9 @@ def samples(engine: AnswerEngine, paths: list[Path]) -> list[Sample]:
             lang = "hi" if re.search("[\u0900-\u097F]", q) else "en"
             oos = bool(item.get("out_of_scope"))
             right = [False if oos else holds(engine.render(m.entry, lang), item["expect"]) for m in matches[:3]]
+            ruled = engine.ask(q).kind in RULED
             out.append(Sample(path.name, q, oos, features(engine.index, query, matches),
-                              matches[0].score if matches else 0.0, right))
+                              matches[0].score if matches else 0.0, right, ruled))
     return out
 
 
@@ -152,6 +155,8 @@ def cost(s: Sample, p: float, answer_at: float, suggest_at: float) -> float:
 
 
 def calibrate(data: list[Sample]) -> Decision:
+    # A question a rule declines whatever the model says teaches the model nothing and costs nothing.
+    data = [s for s in data if not s.ruled]
     bias, w = fit(data)
     model = Decision(bias, tuple(w), 0.5, 0.3)
     probs = [model.probability(s.feats) for s in data]

@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .entities import District, Entry, KnowledgeBase, OdopProduct
-from .followup import INTENT, Topic, combine, has_subject, leans_on_previous
+from .followup import GENERIC, INTENT, Topic, combine, has_subject, leans_on_previous
 from .matching import Index, Match, Query, sentence_weights
 from .normalise import SUPPORT_WORDS, WEAK_OFF_TOPIC, has_devanagari
 from .texts import t
 
 MAX_QUESTION = 1000
 MAX_SUGGESTIONS = 3
+# A question that asks what a word means ("what is IEC?") wants that word's own entry, not the previous answer.
+DEFINING = re.compile(r"^\s*(what is|what's|whats|what are|meaning|full form)\b|\b(kya hai|kya h|kya hota|matlab|मतलब|क्या है|क्या होता)\b",
+                      re.IGNORECASE)
+# A phone number or e-mail address: the documents give none, so one is never made up from an entry without it.
+CONTACT_DETAIL = re.compile(r"\b(phone|telephone|mobile|whatsapp|fax|e-?mail|mail id)\s*(no|number|num|id)?\b|"
+                            r"\b(contact|mob)\s*(no|number)\b|(फ़ोन|फोन|मोबाइल|ईमेल|ई-मेल|व्हाट्सएप)", re.IGNORECASE)
+# Words that say nothing about which product an HS code or markets are asked for.
+PARTIAL_IGNORED = frozenset("odop product make export district foreign world buy sell".split())
 
 
 @dataclass(frozen=True)
@@ -103,7 +112,7 @@ class Decision:
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str                  # answer | suggest | refuse | off_topic | empty | too_long
+    kind: str                  # answer | suggest | partial | refuse | off_topic | empty | too_long
     question: str
     lang: str
     text: str
@@ -132,10 +141,16 @@ class AnswerEngine:
         self.thresholds = thresholds or Thresholds()
         self.decision = decision or Decision.load()
         # Words of district names: in a follow-up they replace the district, not the subject.
-        self.district_tokens = frozenset(
-            tok for d in kb.districts.values()
-            for name in (d.name.en, d.name.hi, d.id.replace("-", " "), *d.other_names)
-            for tok in self.index.canon.content(name))
+        self.district_tokens_of = {
+            d.id: frozenset(tok for name in (d.name.en, d.name.hi, d.id.replace("-", " "), *d.other_names)
+                            for tok in self.index.canon.content(name) if tok != "district")
+            for d in kb.districts.values()}
+        self.district_tokens = frozenset().union(*self.district_tokens_of.values())
+        # The canonical words of each district's ODOP products (for the honest partial answer).
+        self.odop_words: list[tuple[District, OdopProduct, frozenset[str]]] = [
+            (d, p, frozenset(tok for text in (p.product.en, p.product.hi, *p.words)
+                             for tok in self.index.canon.content(text)))
+            for d in kb.districts.values() for p in d.odop]
         # Words of country names: in a follow-up ("and China?") they add a country, not a new subject.
         self.country_tokens = frozenset(
             tok for e in kb.entries.values() for c in e.countries for tok in self.index.canon.content(c)
@@ -199,6 +214,80 @@ class AnswerEngine:
         return Outcome("answer", query.text, lang, "\n".join(lines) + "\n\n" + source, entry=close[0].entry,
                        score=top, query=query, matches=tuple(matches))
 
+    def _districts_named(self, query: Query, matches: list[Match], lang: str) -> Outcome | None:
+        """'Baghpat aur Hapur ka ODOP?': the ODOP products of each district the question names, in one answer."""
+        if "odop" not in query.tokens:
+            return None
+        said: dict[str, frozenset[str]] = {}     # district -> the longest of its names the question holds
+        for d in self.kb.districts.values():
+            for name in (d.name.en, d.name.hi, *d.other_names):
+                words = frozenset(self.index.canon.content(name))
+                if words and words <= set(query.tokens) and len(words) > len(said.get(d.id, ())):
+                    said[d.id] = words
+        # "Kanpur Dehat" names Kanpur Dehat, not Kanpur Nagar too.
+        named = [self.kb.districts[d] for d, words in said.items() if not any(words < other for other in said.values())]
+        # Only the districts whose own cards lead the ranking (so "Kanpur" does not also name Kanpur Dehat).
+        ranked = [m.entry.id for m in matches[:len(named) + 1] if m.entry.kind == "district"]
+        named = [d for d in named if d.id in ranked]
+        if len(named) < 2:
+            return None
+        lines = [t("districts_odop", lang)]
+        for d in named:
+            lines.append(f"• {d.name.get(lang)}: " + "; ".join(p.product.get(lang) for p in d.odop))
+        lines.append(t("districts_making_help", lang))
+        plainest = min((self.kb.entries[d.id].source for d in named), key=len)
+        source = t("source", lang, source=self.kb.source_line(plainest, lang))
+        return Outcome("answer", query.text, lang, "\n".join(lines) + "\n\n" + source,
+                       entry=self.kb.entries[named[0].id], score=matches[0].score, query=query, matches=tuple(matches))
+
+    def _partial(self, query: Query, matches: list[Match], lang: str, district: str | None) -> Outcome | None:
+        """An HS code or markets asked for a product the documents know only as a district's ODOP product.
+
+        Says what is known (whose ODOP product it is), what is not (its code or countries), and where to ask,
+        instead of showing the district card as if it answered. Reported as ``partial``: not an answer.
+        """
+        asked = "hs" if "hs" in query.tokens else "market" if "market" in query.tokens else None
+        if asked is None or query.off_topic:
+            return None
+        named = [tok for tok in query.tokens if tok in self.district_tokens]
+        subject = [tok for tok in query.tokens if tok not in INTENT and tok not in GENERIC and tok not in named
+                   and tok not in PARTIAL_IGNORED and not tok.isdigit()]
+        if not subject:
+            return None
+        # An entry of the asked kind, or any entry that speaks of the product and of the code or countries:
+        # the documents know the answer, the ordinary decision takes it from here.
+        kind = "hs_code" if asked == "hs" else "market"
+        for m in matches:
+            if m.entry.kind == "district":
+                continue
+            spoken = self.index.speaks_of(m.entry.id)
+            if all(tok in spoken for tok in subject) and (m.entry.kind == kind or asked in spoken):
+                return None
+        found = [(d, p) for d, p, words in self.odop_words if all(tok in words for tok in subject)]
+        if named:
+            found = [(d, p) for d, p in found if any(tok in self.district_tokens_of[d.id] for tok in named)]
+        if not found:
+            return None
+        districts = list(dict.fromkeys(d for d, _ in found))
+        product = found[0][1].product.get(lang)
+        if len(districts) == 1:
+            head = t("partial_odop", lang, product=product, district=districts[0].name.get(lang))
+            office = self.district_office(districts[0].id, lang)
+        else:
+            head = t("partial_odop_many", lang, product=product,
+                     district=", ".join(d.name.get(lang) for d in districts))
+            office = self.district_office(district, lang)
+        missing = t("partial_no_hs" if asked == "hs" else "partial_no_markets", lang)
+        plainest = min((self.kb.entries[d.id].source for d in districts if d.id in self.kb.entries), key=len,
+                       default=districts[0].source)
+        text = "\n".join((head, missing, t("partial_ask", lang, office=office)))
+        text += "\n\n" + t("source", lang, source=self.kb.source_line(plainest, lang))
+        first = self.kb.entries.get(districts[0].id)
+        return Outcome("partial", query.text, lang, text, entry=first, score=matches[0].score if matches else 0.0,
+                       suggestions=tuple(self.kb.entries[d.id] for d in districts[:MAX_SUGGESTIONS]
+                                         if d.id in self.kb.entries),
+                       query=query, matches=tuple(matches))
+
     # ------------------------------------------------------------ deciding
 
     def ask(self, question: str, lang: str | None = None, district: str | None = None,
@@ -232,6 +321,11 @@ class AnswerEngine:
                   else combine(previous.tokens, query.tokens, self.district_tokens, self.country_tokens))
         merged = replace(query, tokens=tokens, weights=(1.0,) * len(tokens))
         follow = self._decide(text, merged, out_lang, district)
+        if within and not points_back and follow.entry != self.kb.entries[previous.entry_id] and not DEFINING.search(text):
+            # "which airports?": the previous answer holds it (a "what is ...?" asks for the word's own entry).
+            entry = self.kb.entries[previous.entry_id]
+            return Outcome("answer", text, out_lang, self.render(entry, out_lang), entry=entry,
+                           score=follow.score, query=merged, matches=follow.matches)
         order = {"answer": 2, "suggest": 1}
         if (leans and follow.kind in order) or order.get(follow.kind, 0) > order.get(outcome.kind, 0):
             return follow
@@ -267,11 +361,17 @@ class AnswerEngine:
             return ()
         covered = self.index.speaks_of(outcome.entry.id)
         kept = tuple(t for t in outcome.query.tokens if t in covered or t in self.district_tokens)
-        return kept or outcome.query.tokens
+        kept = kept or outcome.query.tokens
+        # The answer's own district, when the question did not name it ("which district makes black rice?").
+        place = outcome.entry.id if outcome.entry.kind == "district" else outcome.entry.district
+        if place in self.kb.districts and not any(t in self.district_tokens for t in kept):
+            kept += tuple(self.index.canon.content(self.kb.districts[place].name.en))
+        return kept
 
     def _decide(self, text: str, query: Query, out_lang: str, district: str | None) -> Outcome:
         matches = self._matches(query)
-        combined = self._districts_making(query, matches, out_lang)
+        combined = (self._districts_making(query, matches, out_lang) or self._districts_named(query, matches, out_lang)
+                    or self._partial(query, matches, out_lang, district))
         if combined is not None:
             return combined
         th = self.thresholds
@@ -286,6 +386,9 @@ class AnswerEngine:
         about_support = (all(w in WEAK_OFF_TOPIC for w in query.off_topic_words)
                          and bool(SUPPORT_WORDS.intersection(query.tokens)) and top.entry.kind == "scheme")
         if query.off_topic and top.score < th.off_topic_override and not on_topic_after_all and not about_support:
+            return Outcome("off_topic", text, out_lang, self.refusal(out_lang, district), score=top.score,
+                           query=query, matches=tuple(matches))
+        if CONTACT_DETAIL.search(text) and not any(kind in ("phone", "email") for kind, _ in top.entry.contacts):
             return Outcome("off_topic", text, out_lang, self.refusal(out_lang, district), score=top.score,
                            query=query, matches=tuple(matches))
         sure = self.decision.probability(features(self.index, query, matches, th))

@@ -71,7 +71,7 @@ class Logged:
     lang: str
     entry_id: str | None
     score: float
-    outcome: str                       # answer | suggest | refuse | off_topic | empty | too_long
+    outcome: str                       # answer | suggest | partial | refuse | off_topic | empty | too_long
 
 
 @dataclass(frozen=True)
@@ -270,6 +270,9 @@ class Dialogue:
         if outcome.kind == "suggest":
             rows = tuple((Button(e.short.get(lang), f"e:{e.id}"),) for e in outcome.suggestions)
             return Reply(outcome.text, rows)
+        if outcome.kind == "partial":      # what is known: the district cards, one tap away
+            rows = tuple((Button(e.short.get(lang), f"e:{e.id}"),) for e in outcome.suggestions)
+            return Reply(outcome.text, rows + self._menu_row(lang))
         if outcome.kind in ("refuse", "off_topic") and self.offer_handoff:
             return Reply(outcome.text, ((Button(t("b_ask_office", lang), "ho"),),) + self._menu_row(lang))
         return Reply(outcome.text, self._menu_row(lang))

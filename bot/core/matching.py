@@ -47,7 +47,8 @@ KIND_TOKENS = {
 }
 HS_NUMBER = re.compile(r"^\d{4,8}$")
 PREFIX_WEIGHT = 0.85
-KIND_BONUS = 0.08
+KIND_BONUS = 0.12
+KIND_STEP_BACK = 0.04   # an HS-code or market entry when the question asks for neither (see _score)
 TITLE_BONUS = 0.03
 UNKNOWN_SHARE = 0.6
 SKELETON_MIN = 3      # a consonant skeleton this long is specific enough to bridge scripts
@@ -622,7 +623,7 @@ class Index:
         if any(k in weights for k in intent):
             return KIND_BONUS
         if intent and intent[0] in INTENT_WORDS:
-            return -KIND_BONUS / 2
+            return -KIND_STEP_BACK
         return 0.0
 
     @staticmethod
@@ -664,10 +665,10 @@ class Index:
         if any(k in weights for k in intent):
             score += KIND_BONUS
         elif intent and intent[0] in INTENT_WORDS:
-            score -= KIND_BONUS / 2
+            score -= KIND_STEP_BACK
         # The question asks for a code or for countries, and this entry speaks of neither.
         if any(w in weights and w not in toks for w in INTENT_WORDS):
-            score -= KIND_BONUS / 2
+            score -= KIND_STEP_BACK
         return score
 
     def _finish(self, scores: dict[int, float], query: Query, limit: int) -> list[Match]:

@@ -87,7 +87,7 @@ music sing dance joke jokes funny bitcoin crypto cryptocurrency ethereum stock s
 astrology recipe recipes cook cooking girlfriend boyfriend love marry marriage diet weight lose exercise gym
 election vote politics game games play news
 mausam barish baarish barsaat garmi sardi thand gana gaana gane gaane film picture chutkula chutkule mazak majak
-shadi shaadi pyar khana recipe
+shadi shaadi pyar khana recipe wedding weddings vivah विवाह
 tatkal irctc pnr railway-ticket doctor hospital fever bukhar headache stomach pain dard bimari
 बुखार दर्द बीमारी डॉक्टर अस्पताल तत्काल
 प्रधानमंत्री मुख्यमंत्री राष्ट्रपति pradhanmantri mukhyamantri rashtrapati president minister pm cm
