@@ -62,6 +62,9 @@ def without_context(index: Index, query: Query, match: Match) -> float:
     if all(query.weight(i) == 1.0 for i in range(len(query.tokens))) and all(
             query.unknown_weight(i) == 1.0 for i in range(len(query.unknown))):
         return match.score
+    # A question of one word ("can I get training?") leans on who is asking: then the rest counts as it is.
+    if sum(1 for i in range(len(query.tokens)) if query.weight(i) == 1.0) < 2:
+        return match.score
     idf = index.idf
     total = sum(idf[tok] * query.weight(i) for i, tok in enumerate(query.tokens)) + index.unknown_weight * sum(
         query.unknown_weight(i) for i in range(len(query.unknown)))
