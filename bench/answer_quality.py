@@ -4,7 +4,8 @@
     python bench/answer_quality.py --calibrate  # fit the decision on the labelled sets, write bot/core/calibration.json
 
 Labelled sets: our own (tests/data/*.yaml, conversation files left out) and the shared development sets
-(../shared/eval/*.yaml) when they are beside the project. A question is labelled by its `expect` groups
+(../shared/eval/*.yaml) when they are beside the project; conversation files are played through the dialogue
+for the table (each turn judged like a question) but not fitted on. A question is labelled by its `expect` groups
 (the best entry is right when its answer holds every group) or `out_of_scope: true`; small-talk items are
 scored by the dialogue, not here. Our held-out sets (tests/data/fresh_*.yaml) are reported but never fitted on.
 
@@ -28,7 +29,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.core.answers import CALIBRATION, FEATURES, AnswerEngine, Decision, features  # noqa: E402
+from bot.core.answers import CALIBRATION, FEATURES, AnswerEngine, Decision, Outcome, features  # noqa: E402
+from bot.core.dialogue import Dialogue, Incoming, UserState  # noqa: E402
 from bot.core.knowledge import load_knowledge  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"
@@ -170,25 +172,43 @@ def calibrate(data: list[Sample]) -> Decision:
     return Decision(round(bias, 4), tuple(round(x, 4) for x in w), best[1], best[2])
 
 
+def conversation_turns(engine: AnswerEngine, path: Path) -> list[tuple[dict, Outcome | None, str]]:
+    """Every labelled turn of a conversation file with the outcome and text the dialogue gave it (each
+    conversation a new user, as `exportbot ask --json --dialog -` plays them)."""
+    items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    out: list[tuple[dict, Outcome | None, str]] = []
+    for conversation in items if isinstance(items, list) else []:
+        if not isinstance(conversation, dict) or "turns" not in conversation:
+            continue
+        dialogue, state = Dialogue(engine, clock=lambda: 0.0), UserState()
+        for item in conversation["turns"]:
+            turn = dialogue.handle(state, Incoming("text", str(item["q"])))
+            state = turn.state
+            if item.get("expect") or item.get("out_of_scope"):
+                out.append((item, turn.outcome, "\n\n".join(r.text for r in turn.replies)))
+    return out
+
+
 def table(engine: AnswerEngine, paths: list[Path]) -> str:
     rows = ["| set | in scope | right | wrong | did-you-mean, right first | did-you-mean, other | declined "
             "| out of scope | declined | answered |",
             "|---|---|---|---|---|---|---|---|---|---|"]
     for path in paths:
-        items = load_items(path)
-        if not items:
+        results = [(item, o, o.text) for item in load_items(path) for o in [engine.ask(str(item["q"]))]]
+        results = results or conversation_turns(engine, path)
+        if not results:
             continue
         c = dict.fromkeys(("in", "right", "wrong", "dym1", "dym", "decl", "oos", "oos_decl", "oos_ans"), 0)
-        for item in items:
-            o = engine.ask(str(item["q"]))
+        for item, o, text in results:
+            matched = o is not None and o.matched
             if item.get("out_of_scope"):
                 c["oos"] += 1
-                c["oos_ans" if o.matched else "oos_decl"] += 1
+                c["oos_ans" if matched else "oos_decl"] += 1
                 continue
             c["in"] += 1
-            if o.matched:
-                c["right" if holds(o.text, item["expect"]) else "wrong"] += 1
-            elif o.kind == "suggest":
+            if matched:
+                c["right" if holds(text, item["expect"]) else "wrong"] += 1
+            elif o is not None and o.kind == "suggest":
                 first = o.suggestions[0] if o.suggestions else None
                 ok = first is not None and holds(engine.render(first, o.lang), item["expect"])
                 c["dym1" if ok else "dym"] += 1

@@ -83,6 +83,8 @@ def test_language_switch_in_words_says_so_and_repeats_the_last_answer(talk):
     assert switch.replies[0].text == "भाषा: हिन्दी।"
     assert switch.replies[1].text.startswith("HS कोड 4201")
     assert back.state.lang == "en" and back.replies[0].text == "Language: English."
+    # The answer shown again in the new language is an answer (matched), and the turn is small talk.
+    assert switch.kind == "smalltalk" and switch.outcome.matched and switch.outcome.entry.id == "hs-4201"
     # Without an answer before it, the switch shows the menu in the new language.
     (alone,) = talk("हिंदी में")
     assert [r.text for r in alone.replies] == ["भाषा: हिन्दी।", "मुख्य मेन्यू: कोई विषय चुनें या सीधे अपना सवाल लिखें।"]
@@ -99,6 +101,29 @@ def test_follow_ups_borrow_what_they_do_not_say(talk):
     assert airports.outcome.entry.id == "upepb-air-freight" and "Varanasi and Lucknow" in airports.replies[0].text
     port, small = talk("gateway port scheme 40 ft container kitna milta hai", "aur 20 feet pe?")
     assert small.outcome.entry.id == "upepb-gateway-port" and "₹6,000" in small.replies[0].text
+
+
+def test_follow_ups_keep_what_the_new_words_do_not_replace(talk):
+    share, china = talk("What share of world saddlery exports does India have?", "and China?")
+    assert china.outcome.entry.id == "kanpur-saddlery" and "39%" in china.replies[0].text     # a country alone
+    rail, air, airports = talk("How much does the state pay on rail freight to the port for a 40 ft container?",
+                               "what about air freight?", "which airports?")
+    assert air.outcome.entry.id == "upepb-air-freight"               # the 40 ft of the rail question is dropped
+    assert airports.outcome.entry.id == "upepb-air-freight"          # what the previous answer lists
+    assert "Varanasi and Lucknow" in airports.replies[0].text
+    areas, units = talk("What are the industrial areas in Hathras district?",
+                        "how many MSME units and how many jobs in the district?")
+    assert units.outcome.entry.id == "hathras-msme-landscape"        # "the district" is Hathras
+    cfc, building = talk("Tell me about the Common Facility Centre scheme of ODOP", "how many are under implementation?")
+    assert building.kind == "answer" and building.outcome.entry.id == "odop-cfc"
+
+
+def test_a_did_you_mean_keeps_the_question_for_the_next_message(talk):
+    menu, markets = talk("footwear", "which countries buy it?")
+    assert menu.kind == "suggest" and menu.state.topic is not None and menu.state.topic.entry_id == ""
+    assert markets.kind == "answer" and markets.outcome.entry.id == "market-kanpur-leather-footwear"
+    (fresh,) = talk("which countries buy it?")
+    assert fresh.kind != "answer"                    # without the question before it, "it" is nothing
 
 
 def test_a_standalone_question_after_a_follow_up_is_not_bent(talk):
@@ -143,6 +168,7 @@ def test_long_messages_find_the_question(talk):
 
 
 @pytest.mark.parametrize("message", [
+    "What is the phone number of the Kanpur DGFT office?", "DIC ka mobile number do", "best shoe shop in Kanpur for wedding shoes",
     "passport banwane ke liye kya documents chahiye", "What is the price of a leather belt in Kanpur?",
     "aaj dollar ka rate kya hai", "Agra ka mausam kal kaisa rahega", "कानपुर में चमड़े का बैग कितने रुपये का मिलेगा?",
     "driving licence kaise banega lucknow me", "What is the population of Ballia district?",
@@ -205,3 +231,44 @@ def test_hint_words_do_not_refuse_a_question_about_a_scheme(talk, message, entry
 def test_sms_speak_without_vowels_is_read(engine):
     query = engine.index.parse("lethr prdcts xport subsdy")
     assert query.tokens == ("leather", "product", "export", "subsidy")
+
+
+def test_an_hs_code_for_a_product_known_only_as_odop_gets_an_honest_partial_answer(talk):
+    (terracotta,) = talk("HS code for terracotta")
+    assert terracotta.kind == "partial" and not terracotta.outcome.matched
+    assert terracotta.replies[0].text == (
+        "Terracotta is the ODOP (One District One Product) product of Gorakhpur.\n"
+        "Its exact HS code is not in my documents, so I will not guess it.\n"
+        "Please ask the District Industries Centre (DIC / DIEPC), Gorakhpur: they can tell you.\n\n"
+        "Source: Lok Sabha starred question 155, Annexure-I (/source)")
+    assert [[b.data for b in row] for row in terracotta.replies[0].buttons] == [["e:gorakhpur"], ["menu"]]
+    (moonj,) = talk("which countries buy moonj products")
+    assert moonj.kind == "partial"
+    assert moonj.replies[0].text.startswith("Moonj Products is the ODOP (One District One Product) product of these "
+                                            "districts: Amethi, Prayagraj, Sultanpur.\nIts target countries are not in "
+                                            "my documents, so I will not guess them.")
+    (hindi,) = talk("मूंज के सामान का एचएस कोड", state=UserState(lang="hi"))
+    assert hindi.kind == "partial" and hindi.replies[0].text.startswith("मूंज के उत्पाद इन ज़िलों का ODOP")
+    # A product whose code the documents give is answered as always.
+    (saddlery,) = talk("hs code for saddlery")
+    assert saddlery.kind == "answer" and saddlery.outcome.entry.id == "hs-4201"
+
+
+def test_two_districts_in_one_odop_question_are_answered_together(talk):
+    (turn,) = talk("baghpat aur hapur dono ka odop same hai kya")
+    assert turn.kind == "answer"
+    assert turn.replies[0].text.splitlines()[:3] == [
+        "ODOP (One District One Product) products of these districts:",
+        "• Baghpat: Home Decorative Goods", "• Hapur: Home Decorative Goods"]
+    (one,) = talk("kanpur dehat ka odop")                     # "Kanpur Dehat" does not also name Kanpur Nagar
+    assert one.outcome.entry.id == "kanpur-dehat" and "Kanpur Nagar" not in one.replies[0].text
+
+
+def test_a_long_message_is_read_for_its_question_with_the_context_as_a_hint(talk):
+    (shoes,) = talk("I am a shoe maker in Kanpur. Which countries should I target?")
+    assert shoes.kind == "answer" and shoes.outcome.entry.id == "market-kanpur-leather-footwear"
+    (brass,) = talk("Main Moradabad me pital ka kaam karta hoon. Mere jile ka odop kya hai?")
+    assert brass.kind == "answer" and brass.outcome.entry.id == "moradabad"
+    # A one-word question leans on the context and is not answered from the word alone.
+    (training,) = talk("मैं फिरोजाबाद में चूड़ी बनाता हूँ। क्या मुझे ट्रेनिंग मिल सकती है?")
+    assert training.kind != "answer" or training.outcome.entry.id != "iistem"

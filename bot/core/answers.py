@@ -395,8 +395,11 @@ class AnswerEngine:
             return Outcome("off_topic", text, out_lang, self.refusal(out_lang, district), score=top.score,
                            query=query, matches=tuple(matches))
         sure = self.decision.probability(features(self.index, query, matches, th))
-        # One word that fits several entries ("footwear", "leather") is a menu, not a question.
-        ambiguous_word = len(query.tokens) == 1 and len(matches) > 1 and top.score - matches[1].score < th.margin
+        # One word that fits several entries ("footwear", "leather") is a menu, not a question; so is a question
+        # that names no subject of its own ("which countries buy it?" with nothing before it).
+        vague = len(query.tokens) == 1 or not (has_subject(query.tokens, self.district_tokens, self.country_tokens)
+                                               or any(tok in self.district_tokens or tok == "up" for tok in query.tokens))
+        ambiguous_word = vague and len(matches) > 1 and top.score - matches[1].score < th.margin
         # An HS code typed in full names its own entry.
         typed_code = top.entry.kind == "hs_code" and top.entry.codes[0] in query.tokens
         if (sure >= self.decision.answer_at and not ambiguous_word) or typed_code:
