@@ -47,7 +47,9 @@ def talk(engine, clock):
     ("hello", "greeting"), ("namaste ji", "greeting"), ("नमस्ते", "greeting"), ("good morning sir", "greeting"),
     ("help", "help"), ("madad chahiye", "help"), ("मदद", "help"), ("menu", "menu"), ("start again", "restart"),
     ("hindi me batao", "lang_hi"), ("हिंदी में", "lang_hi"), ("English please", "lang_en"), ("change language", "lang_ask"),
-    ("bye", "bye"),
+    ("bye", "bye"), ("मेनू दिखाओ", "menu"), ("how are you", "greeting"), ("आप कैसे हैं", "greeting"), ("hmm", "ack"),
+    ("no thanks", "ack"), ("hindi mein baat karo", "lang_hi"), ("speak in english", "lang_en"), ("back", "menu"),
+    ("are you a bot", "help"), ("wah, superb", "thanks"),
 ])
 def test_small_talk_is_recognised_in_three_scripts(message, act):
     assert classify(message) == act
@@ -56,6 +58,7 @@ def test_small_talk_is_recognised_in_three_scripts(message, act):
 @pytest.mark.parametrize("message", [
     "hello, what is the HS code for saddlery?", "thanks, and the gateway port scheme?", "help with export loan",
     "madad chahiye loan ke liye", "hindi me gateway port scheme batao", "ok what about air freight", "",
+    "no iec yet, how do I start?", "back to the gateway port scheme",
 ])
 def test_a_question_is_not_small_talk(message):
     assert classify(message) is None
