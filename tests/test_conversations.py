@@ -172,6 +172,9 @@ def test_long_messages_find_the_question(talk):
 
 @pytest.mark.parametrize("message", [
     "What is the phone number of the Kanpur DGFT office?", "DIC ka mobile number do", "best shoe shop in Kanpur for wedding shoes",
+    "pan card kaise banaye", "GST registration kaise kare online", "lucknow se dubai flight ka kiraya",
+    "kanpur me chamde ka godam kiraye pe chahiye", "how much does a container cost to buy",
+    "german market me ek leather bag kitne euro me bikta hai",
     "passport banwane ke liye kya documents chahiye", "What is the price of a leather belt in Kanpur?",
     "aaj dollar ka rate kya hai", "Agra ka mausam kal kaisa rahega", "कानपुर में चमड़े का बैग कितने रुपये का मिलेगा?",
     "driving licence kaise banega lucknow me", "What is the population of Ballia district?",
@@ -222,6 +225,9 @@ def test_hindi_hs_answers_name_countries_in_hindi(kb, talk):
 
 
 @pytest.mark.parametrize("message, entry_id", [
+    ("flight ka kiraya kitna wapas milega videsh mela ke liye", "upepb-mda-airfare"),
+    ("steel forging kaun se desh me bikti h", "market-engineering-steel-forging"),
+    ("IEC ke liye PAN card chahiye kya", "iec"),
     ("What is the rate of subsidy under gateway port scheme?", "upepb-gateway-port"),
     ("air freight scheme me kis rate se paisa milta hai", "upepb-air-freight"),
     ("ODOP margin money loan ka interest rate kya hai", "odop-margin-money"),

@@ -97,21 +97,33 @@ scholarship exam exams admission परीक्षा दाखिला itr �
 price prices pricing daam dam bhav bhaav keemat kimat kimmat कीमत क़ीमत दाम भाव rate rates
 today todays tomorrow aaj आज कल hotel hotels होटल sasta sasti सस्ता सस्ती
 cheap cheapest population jansankhya abadi aabadi जनसंख्या आबादी
+trademark trademarks patent patents copyright timing timings
 """.split())
 
 # Off-topic words that are only a hint: "the price of a jacket" is a shop's business, "the rate of the subsidy" is
 # ours. They refuse unless the question also asks about support (a scheme, subsidy, loan, fair...).
 WEAK_OFF_TOPIC: frozenset[str] = frozenset("""
 price prices pricing rate rates today todays tomorrow aaj आज कल hotel hotels होटल cheap cheapest sasta sasti सस्ता सस्ती
-""".split()) | {"kis rate", "किस रेट"}
+""".split()) | {"kis rate", "किस रेट", "flight ka kiraya", "flight ki kiraya", "flight ka kitna kiraya", "ticket ka kiraya",
+                 "flight fare", "फ्लाइट का किराया", "हवाई जहाज का किराया"}
 SUPPORT_WORDS: frozenset[str] = frozenset(
     "scheme subsidy assistance loan mda claim stall fair grant benefit margin cfc toolkit incentive".split())
 
 # Phrases that ask for something the documents cannot hold: today's prices, what a thing costs to buy.
 OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki ticket|train ka ticket|ticket book|"
                                r"ट्रेन टिकट|ट्रेन का टिकट|ट्रेन की टिकट|dukaan par|dukan par|dukaan pe|dukan pe|"
-                               r"दुकान पर|sell for|bikta|bikti|बिकता|बिकती|kitne rupaye|kitne rupay|kitne ka milta|kitne ki milti|kitne ka milega|kitne ki milegi|kitne ka hai|kitne ki hai|कितने का मिलता|कितने की मिलती|कितने का मिलेगा|कितने की मिलेगी|कितने का है|कितने की है|"
-                               r"कितने रुपये|कितने रुपए|किस रेट|kis rate|how much does .* cost|how much is a)(?!\S)")
+                               r"दुकान पर|sell for|kitne me bikta|kitne me bikti|kitne mein bikta|kitne mein bikti|kitne ka bikta|kitne ki bikti|"
+                               r"कितने में बिकता|कितने में बिकती|kitne rupaye|kitne rupay|kitne ka milta|kitne ki milti|kitne ka milega|kitne ki milegi|kitne ka hai|kitne ki hai|कितने का मिलता|कितने की मिलती|कितने का मिलेगा|कितने की मिलेगी|कितने का है|कितने की है|"
+                               r"कितने रुपये|कितने रुपए|किस रेट|kis rate|how much does .* cost|how much is a|"
+                               r"pan card kaise|pan card banwana|pan card banana|pan card apply|new pan card|पैन कार्ड कैसे|"
+                               r"kitne \S+ me bikta|kitne \S+ me bikti|kitne \S+ mein bikta|kitne \S+ mein bikti|"
+                               r"कितने \S+ में बिकता|कितने \S+ में बिकती|kitne euro|kitne dollar|कितने यूरो|कितने डॉलर|gst return|gst registration kaise|gst registration process|"
+                               r"register for gst|how to get gst|gst number kaise|gst no kaise|gst kaise|जीएसटी रिटर्न|"
+                               r"जीएसटी रजिस्ट्रेशन कैसे|company registration|pvt ltd|private limited|llp registration|"
+                               r"kiraye pe|kiraye par|kiraye per|on rent|for rent|किराये पर|किराए पर|किराये पे|"
+                               r"band hota|band hoti|band rehta|khulta hai|khulti hai|opening time|closing time|बंद होता|खुलता है|"
+                               r"flight ka kiraya|flight ki kiraya|flight ka kitna kiraya|ticket ka kiraya|flight fare|"
+                               r"फ्लाइट का किराया|हवाई जहाज का किराया)(?!\S)")
 
 
 # ---------------------------------------------------------------- consonant skeletons (Hinglish <-> Devanagari)
