@@ -385,6 +385,7 @@ class AnswerEngine:
         # ("hathras me kitni barish hoti hai" is about the district's climate; "kal barish hogi" is not).
         on_topic_after_all = (len(query.tokens) >= 2 and top.score >= th.answer
                               and not any(" " in w for w in query.off_topic_words)    # phrases are never excused
+                              and not all(w in WEAK_OFF_TOPIC for w in query.off_topic_words)   # hints: see below
                               and self.index.covers(top.entry.id, query.off_topic_words))
         # Only hint words ("rate", "today", "hotel") in a question about a scheme's support: ours after all.
         about_support = (all(w in WEAK_OFF_TOPIC for w in query.off_topic_words)

@@ -126,8 +126,16 @@ kin batao bataye bataiye bataen btao btaye bta bata milega milegi milenge hoga h
 _AUX_FIRST = frozenset("is are can could does do did should shall will would may any please pls plz".split())
 
 
+# "I want to know ...", "please tell me ...", "mujhe jaanna hai ...": a request is a question too.
+_REQUEST = re.compile(r"\b(want to know|like to know|need to know|wish to know|tell me|let me know|please tell|"
+                      r"jaanna hai|janna hai|jaanna chahta|janna chahta|jankari chahiye|jaankari chahiye)\b|"
+                      r"(जानना है|जानना चाहता|जानना चाहती|जानकारी चाहिए)")
+
+
 def _asks(sentence: str) -> bool:
     if sentence.rstrip().endswith("?"):
+        return True
+    if _REQUEST.search(sentence.lower()):
         return True
     words = normalise(sentence).split()
     while words and words[0] in ("and", "so", "but", "also", "then", "aur", "to", "toh", "और", "तो"):
@@ -453,9 +461,10 @@ class Index:
         if tokens and all(t.isdigit() and not HS_NUMBER.match(t) for t in tokens):
             tokens = {}   # a bare small number ("1", "20") is no question
         # "I make leather saddles in Kanpur. What HS code should I use?": when the question itself names only
-        # what is asked, its subject is in the sentences around it, which then count fully.
+        # what is asked (or one word: "What is it called?"), its subject is in the sentences around it, which then
+        # count fully.
         asked = [t for t, w in tokens.items() if w == 1.0]
-        if len(sentences) > 1 and all(t in ASKING for t in asked):
+        if len(sentences) > 1 and (len(asked) <= 1 or all(t in ASKING for t in asked)):
             tokens = dict.fromkeys(tokens, 1.0)
             unknown = dict.fromkeys(unknown, 1.0)
         # Keep order, drop repeats.

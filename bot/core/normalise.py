@@ -97,7 +97,7 @@ scholarship exam exams admission परीक्षा दाखिला itr �
 price prices pricing daam dam bhav bhaav keemat kimat kimmat कीमत क़ीमत दाम भाव rate rates
 today todays tomorrow aaj आज कल hotel hotels होटल sasta sasti सस्ता सस्ती
 cheap cheapest population jansankhya abadi aabadi जनसंख्या आबादी
-trademark trademarks patent patents copyright timing timings
+trademark trademarks patent patents copyright timing timings literacy saksharta साक्षरता
 """.split())
 
 # Off-topic words that are only a hint: "the price of a jacket" is a shop's business, "the rate of the subsidy" is
@@ -119,7 +119,7 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"kitne \S+ me bikta|kitne \S+ me bikti|kitne \S+ mein bikta|kitne \S+ mein bikti|"
                                r"कितने \S+ में बिकता|कितने \S+ में बिकती|kitne euro|kitne dollar|कितने यूरो|कितने डॉलर|gst return|gst registration kaise|gst registration process|"
                                r"register for gst|how to get gst|gst number kaise|gst no kaise|gst kaise|जीएसटी रिटर्न|"
-                               r"जीएसटी रजिस्ट्रेशन कैसे|company registration|pvt ltd|private limited|llp registration|"
+                               r"जीएसटी रजिस्ट्रेशन कैसे|udyam registration|udyam certificate|udyog aadhaar|company registration|pvt ltd|private limited|llp registration|"
                                r"kiraye pe|kiraye par|kiraye per|on rent|for rent|किराये पर|किराए पर|किराये पे|"
                                r"band hota|band hoti|band rehta|khulta hai|khulti hai|opening time|closing time|बंद होता|खुलता है|"
                                r"flight ka kiraya|flight ki kiraya|flight ka kitna kiraya|ticket ka kiraya|flight fare|"
