@@ -149,6 +149,10 @@ class AnswerEngine:
                             for tok in self.index.canon.content(name) if tok != "district")
             for d in kb.districts.values()}
         self.district_tokens = frozenset().union(*self.district_tokens_of.values())
+        # Each way of writing each district's name, as canonical words.
+        self.district_names = [(d.id, words) for d in kb.districts.values()
+                               for name in (d.name.en, d.name.hi, *d.other_names)
+                               if (words := frozenset(self.index.canon.content(name)))]
         # The canonical words of each district's ODOP products (for the honest partial answer).
         self.odop_words: list[tuple[District, OdopProduct, frozenset[str]]] = [
             (d, p, frozenset(tok for text in (p.product.en, p.product.hi, *p.words)
@@ -222,11 +226,10 @@ class AnswerEngine:
         if "odop" not in query.tokens:
             return None
         said: dict[str, frozenset[str]] = {}     # district -> the longest of its names the question holds
-        for d in self.kb.districts.values():
-            for name in (d.name.en, d.name.hi, *d.other_names):
-                words = frozenset(self.index.canon.content(name))
-                if words and words <= set(query.tokens) and len(words) > len(said.get(d.id, ())):
-                    said[d.id] = words
+        asked = set(query.tokens)
+        for d_id, words in self.district_names:
+            if words <= asked and len(words) > len(said.get(d_id, ())):
+                said[d_id] = words
         # "Kanpur Dehat" names Kanpur Dehat, not Kanpur Nagar too.
         named = [self.kb.districts[d] for d, words in said.items() if not any(words < other for other in said.values())]
         # Only the districts whose own cards lead the ranking (so "Kanpur" does not also name Kanpur Dehat).
