@@ -20,6 +20,7 @@ from .texts import t
 
 MAX_QUESTION = 1000
 MAX_SUGGESTIONS = 3
+ANSWER_TEXT_WEIGHT = 0.05    # credit for the share of the question an entry's answer text speaks of
 # A question that asks what a word means ("what is IEC?") wants that word's own entry, not the previous answer.
 DEFINING = re.compile(r"^\s*(what is|what's|whats|what are|meaning|full form)\b|\b(kya hai|kya h|kya hota|matlab|मतलब|क्या है|क्या होता)\b",
                       re.IGNORECASE)
@@ -430,7 +431,22 @@ class AnswerEngine:
         return query, self._matches(query)
 
     def _matches(self, query: Query) -> list[Match]:
-        return _fold_subheadings(self.index.rank_query(query, limit=12))
+        """The ranking, with a little credit for entries whose answer itself speaks of the question's words (the
+        aliases name a topic; a figure asked about may only be in the answer)."""
+        ranked = self.index.rank_query(query, limit=12)
+        if not ranked or not query.tokens:
+            return _fold_subheadings(ranked)
+        idf = self.index.idf
+        weights = [idf[tok] * query.weight(i) for i, tok in enumerate(query.tokens)]
+        total = sum(weights)
+        if not total:
+            return _fold_subheadings(ranked)
+        credit = {}
+        for m in ranked:
+            spoken = self.index.speaks_of(m.entry.id)
+            credit[m.entry.id] = ANSWER_TEXT_WEIGHT * sum(w for tok, w in zip(query.tokens, weights) if tok in spoken) / total
+        # Only the order changes: the scores the decision reads stay the matcher's (stable for equal keys).
+        return _fold_subheadings(sorted(ranked, key=lambda m: -(m.score + credit[m.entry.id])))
 
 
 def _fold_subheadings(matches: list[Match]) -> list[Match]:
