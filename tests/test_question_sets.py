@@ -30,9 +30,9 @@ def passes(item: dict, outcome) -> bool:
     return outcome.matched and all(any(normalise(alt) in answer for alt in group) for group in item["expect"])
 
 
-@pytest.mark.parametrize("name, floor", [("extra_questions.yaml", 0.95), ("hindi_hinglish_questions.yaml", 0.93),
-                                         ("blind_questions.yaml", 0.89), ("real_messages.yaml", 0.88),
-                                         ("fresh_messages.yaml", 0.92)])
+@pytest.mark.parametrize("name, floor", [("extra_questions.yaml", 0.96), ("hindi_hinglish_questions.yaml", 0.95),
+                                         ("blind_questions.yaml", 0.95), ("real_messages.yaml", 0.87),
+                                         ("fresh_messages.yaml", 0.95)])
 def test_question_set(engine, name, floor):
     items = [i for i in yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
              if not (i.get("kind") or i.get("expect_kind"))]        # small talk is scored by the dialogue

@@ -123,7 +123,9 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"kiraye pe|kiraye par|kiraye per|on rent|for rent|किराये पर|किराए पर|किराये पे|"
                                r"band hota|band hoti|band rehta|khulta hai|khulti hai|opening time|closing time|बंद होता|खुलता है|"
                                r"flight ka kiraya|flight ki kiraya|flight ka kitna kiraya|ticket ka kiraya|flight fare|"
-                               r"फ्लाइट का किराया|हवाई जहाज का किराया)(?!\S)")
+                               r"फ्लाइट का किराया|हवाई जहाज का किराया|should i buy|to buy for home|for home use|home use|personal use|"
+                               r"kaun sa kharidu|kaun sa kharide|kaunsa kharidu|kaunsa kharide|kon sa kharidu|"
+                               r"कौन सा खरीदूं|कौन सा खरीदें|कौनसा खरीदूं)(?!\S)")
 
 
 # ---------------------------------------------------------------- consonant skeletons (Hinglish <-> Devanagari)
