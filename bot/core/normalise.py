@@ -66,7 +66,7 @@ deti dijiye dijie do le lena lete leti lijiye lo milegi milega milenge milta mil
 mein pe par ne ye yeh wo woh vo is us kis kisi kaise kese kaisa kyu kyon kyun kya kyaa h hh ha haan han ji hello
 please pls plz sir madam bhai bhaiya didi aata aate aati aaye aaya yaha yahan yahaan wahan waha idhar udhar
 bheje bheja bhejna bhejne bhejte degi dega denge deti dete diya diye di chuke chuka chuki mila mili mile har
-इसमें उसमें इससे उससे इसी उसी इन्हें उन्हें इनमें उनमें ismein usmein isse usse सी सा मैं मै
+इसमें उसमें इससे उससे इसी उसी इन्हें उन्हें इनमें उनमें ismein usmein isse usse सी सा मैं मै ek एक
 bata bta sabke sabka sabki saare sare chal chalte chalti rahi rahe milke mil kar karwana karvana
 वालों वाले वाली वाला मेरा मेरी मेरे हमें हमको आपको उनको उनके उनकी इनको इसके उसके लिए रहा रही रहे हूँ हूं था थी थे
 सकते सकता सकती पड़ता पड़ती पड़ेगा लगती लगता चलेगा चाहिए दें देना दीजिए लें लेना लीजिए मिलेगी मिलेगा भाई साहब जाता जाती जाएं जाएँ जाये जाना करूं करूँ करे कहां अभी अब गया गई गए हुआ हुई हुए आता आते आती आया यहाँ यहां वहाँ वहां भेजे भेजा भेजना देगी देगा देंगे
@@ -125,7 +125,8 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"flight ka kiraya|flight ki kiraya|flight ka kitna kiraya|ticket ka kiraya|flight fare|"
                                r"फ्लाइट का किराया|हवाई जहाज का किराया|should i buy|to buy for home|for home use|home use|personal use|"
                                r"kaun sa kharidu|kaun sa kharide|kaunsa kharidu|kaunsa kharide|kon sa kharidu|"
-                               r"कौन सा खरीदूं|कौन सा खरीदें|कौनसा खरीदूं)(?!\S)")
+                               r"कौन सा खरीदूं|कौन सा खरीदें|कौनसा खरीदूं|courier company|courier service|courier charges|courier rate|"
+                               r"कूरियर कंपनी)(?!\S)")
 
 
 # ---------------------------------------------------------------- consonant skeletons (Hinglish <-> Devanagari)
