@@ -281,3 +281,16 @@ def test_a_long_message_is_read_for_its_question_with_the_context_as_a_hint(talk
     # A one-word question leans on the context and is not answered from the word alone.
     (training,) = talk("मैं फिरोजाबाद में चूड़ी बनाता हूँ। क्या मुझे ट्रेनिंग मिल सकती है?")
     assert training.kind != "answer" or training.outcome.entry.id != "iistem"
+
+
+def test_my_district_means_the_users_own_district(talk):
+    (agra,) = talk("What is the ODOP of my district?", state=UserState(lang="en", district="agra", subscription="none"))
+    assert agra.kind == "answer" and agra.outcome.entry.id == "agra"
+    (hindi,) = talk("मेरे ज़िले का ओडीओपी क्या है?", state=UserState(lang="hi", district="agra", subscription="none"))
+    assert hindi.outcome.entry.id == "agra" and hindi.replies[0].text.startswith("आगरा: ODOP उत्पाद")
+    (named,) = talk("mere jile hathras ka odop", state=UserState(lang="en", district="agra", subscription="none"))
+    assert named.outcome.entry.id == "hathras"                 # a district named in the message wins
+    # Before the user has chosen a district, the bot asks which one instead of guessing.
+    (unknown,) = talk("What is the ODOP of my district?")
+    assert unknown.kind == "need_district" and unknown.state.step == "district"
+    assert unknown.replies[0].text.startswith("Which district are you from?")

@@ -27,6 +27,11 @@ DEFINING = re.compile(r"^\s*(what is|what's|whats|what are|meaning|full form)\b|
 # A phone number or e-mail address: the documents give none, so one is never made up from an entry without it.
 CONTACT_DETAIL = re.compile(r"\b(phone|telephone|mobile|whatsapp|fax|e-?mail|mail id)\s*(no|number|num|id)?\b|"
                             r"\b(contact|mob)\s*(no|number)\b|(फ़ोन|फोन|मोबाइल|ईमेल|ई-मेल|व्हाट्सएप)", re.IGNORECASE)
+# "my district", "mere jile", "हमारे ज़िले": the user's own district (chosen in the settings) is meant.
+MY_DISTRICT = re.compile(r"\b(my|our) (own )?(district|city|town|area|zila|jila)\b|"
+                         r"\b(mere|mera|meri|hamare|hamara|humare|hamre|apne|apna) (jile|zile|jila|zila|district|shahar|sheher|"
+                         r"jilo|zilo|area|ilake)\b|(मेरे|मेरा|हमारे|हमारा|अपने|अपना) (ज़िले|जिले|ज़िला|जिला|शहर|इलाके)",
+                         re.IGNORECASE)
 # Words that say nothing about which product an HS code or markets are asked for.
 PARTIAL_IGNORED = frozenset("odop product make export district foreign world buy sell".split())
 
@@ -306,7 +311,7 @@ class AnswerEngine:
             return Outcome("empty", text, out_lang, t("empty", out_lang))
         if len(text) > MAX_QUESTION:
             return Outcome("too_long", text[:MAX_QUESTION], out_lang, t("too_long", out_lang, limit=MAX_QUESTION))
-        query = self.index.parse(text)
+        query = self._home(text, self.index.parse(text), district)
         outcome = self._decide(text, query, out_lang, district)
         if previous is None or not previous.tokens or query.off_topic:
             return outcome
@@ -351,7 +356,7 @@ class AnswerEngine:
         for i in asked:
             # This question, with what the user told about themselves around it (not the other questions).
             own = [(s, w) for j, (s, w) in enumerate(sentences) if j == i or w < 1.0]
-            query = self.index.parse(question, own)
+            query = self._home(question, self.index.parse(question, own), district)
             part = self._decide(question, query, out_lang, district)
             if part.kind != "answer" or any(p.entry == part.entry for p in parts):
                 continue
@@ -361,6 +366,19 @@ class AnswerEngine:
         if whole.kind == "answer" and whole.entry not in [p.entry for p in parts]:
             return (whole,)
         return tuple(parts)
+
+    def asks_own_district(self, text: str) -> bool:
+        """Does the message speak of "my district" without naming one?"""
+        return bool(MY_DISTRICT.search(text)) and not any(
+            tok in self.district_tokens for tok in self.index.canon.content(text))
+
+    def _home(self, text: str, query: Query, district: str | None) -> Query:
+        """"What is the ODOP of my district?": the user's own district, when they chose one, joins the question."""
+        if district not in self.kb.districts or not self.asks_own_district(text):
+            return query
+        extra = tuple(tok for tok in self.index.canon.content(self.kb.districts[district].name.en)
+                      if tok not in query.tokens)
+        return replace(query, tokens=query.tokens + extra, weights=tuple(query.weights) + (1.0,) * len(extra))
 
     def topic_of(self, outcome: Outcome) -> tuple[str, ...]:
         """The words of an answered question that its answer is about (plus the district it named)."""

@@ -250,6 +250,10 @@ class Dialogue:
     def question(self, state: UserState, text: str) -> Turn:
         outcomes = self.engine.ask_all(text, lang=state.lang, district=state.district, previous=self._topic_now(state))
         outcome = outcomes[0]
+        if state.district is None and self._about_some_district(outcome) and self.engine.asks_own_district(text):
+            # "What is the ODOP of my district?" before the user chose one: ask which, rather than guess.
+            return Turn(replace(state, step="district"), (self._district_prompt(outcome.lang, 0),), kind="need_district",
+                        logged=Logged(outcome.question, outcome.lang, None, 0.0, "need_district"))
         logged = Logged(outcome.question, outcome.lang, outcome.entry.id if outcome.entry else None,
                         outcome.score, outcome.kind)
         last = outcomes[-1]
@@ -262,6 +266,12 @@ class Dialogue:
             state = replace(state, topic=Topic("", last.query.tokens, self.clock()))
         replies = tuple(self._outcome_reply(o, state) for o in outcomes)
         return Turn(state, replies, logged=logged, kind=outcome.kind, outcome=outcome)
+
+    @staticmethod
+    def _about_some_district(outcome: Outcome) -> bool:
+        """Is the best entry about one particular district (its card, or a figure of that district)?"""
+        best = outcome.entry or (outcome.matches[0].entry if outcome.matches else None)
+        return best is not None and (best.kind == "district" or best.district is not None)
 
     def _outcome_reply(self, outcome: Outcome, state: UserState) -> Reply:
         lang = outcome.lang
