@@ -294,3 +294,16 @@ def test_my_district_means_the_users_own_district(talk):
     (unknown,) = talk("What is the ODOP of my district?")
     assert unknown.kind == "need_district" and unknown.state.step == "district"
     assert unknown.replies[0].text.startswith("Which district are you from?")
+
+
+def test_which_districts_make_a_product_lists_every_one(talk):
+    (carpets,) = talk("kis jile ka odop carpet hai")
+    lines = carpets.replies[0].text.splitlines()
+    assert lines[0] == "This is an ODOP (One District One Product) product of these districts:"
+    assert {"• Jaunpur: Woollen Carpets (Dari)", "• Mirzapur: Carpets", "• Sitapur: Carpets (Dari)",
+            "• Sonbhadra: Carpets"} <= set(lines)
+    # No product and no district named: which district is not said, so no district's card is guessed.
+    (vague,) = talk("district ka odop kya hai")
+    assert vague.kind == "need_district"
+    (agra,) = talk("district ka odop kya hai", state=UserState(lang="en", district="agra", subscription="none"))
+    assert agra.outcome.entry.id == "agra"

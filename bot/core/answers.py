@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .entities import District, Entry, KnowledgeBase, OdopProduct
-from .followup import GENERIC, INTENT, Topic, combine, has_subject, leans_on_previous
+from .followup import GENERIC, INTENT, Topic, combine, has_subject, leans_on_previous, points_to_place
 from .matching import Index, Match, Query, sentence_weights
 from .normalise import SUPPORT_WORDS, WEAK_OFF_TOPIC, has_devanagari
 from .texts import t
@@ -30,7 +30,8 @@ CONTACT_DETAIL = re.compile(r"\b(phone|telephone|mobile|whatsapp|fax|e-?mail|mai
 # "my district", "mere jile", "हमारे ज़िले": the user's own district (chosen in the settings) is meant.
 MY_DISTRICT = re.compile(r"\b(my|our) (own )?(district|city|town|area|zila|jila)\b|"
                          r"\b(mere|mera|meri|hamare|hamara|humare|hamre|apne|apna) (jile|zile|jila|zila|district|shahar|sheher|"
-                         r"jilo|zilo|area|ilake)\b|(मेरे|मेरा|हमारे|हमारा|अपने|अपना) (ज़िले|जिले|ज़िला|जिला|शहर|इलाके)",
+                         r"jilo|zilo|area|ilake)\b|(मेरे|मेरा|हमारे|हमारा|अपने|अपना) (ज़िले|जिले|ज़िला|जिला|शहर|इलाके)|"
+                         r"^\s*(district|jile|zile|jila|zila|ज़िले|जिले) (ka|ki|ke|का|की|के)(?=\s|$)",
                          re.IGNORECASE)
 # Words that say nothing about which product an HS code or markets are asked for.
 PARTIAL_IGNORED = frozenset("odop product make export district foreign world buy sell".split())
@@ -210,10 +211,16 @@ class AnswerEngine:
         if "district" not in query.tokens or not matches or matches[0].entry.kind != "district":
             return None
         top = matches[0].score
+        wanted = set(query.tokens) - {"district", "odop", "make", "product"}
+        if not wanted:                 # "district ka odop kya hai" names no product: which district is not said
+            return None
         close = [m for m in matches if m.entry.kind == "district" and m.score >= max(self.thresholds.answer, top - 0.08)]
+        # Every district whose ODOP product the question names, not only those the ranking put close.
+        making = [d for d, _, words in self.odop_words if wanted <= words and d.id in self.kb.entries]
+        close += [Match(self.kb.entries[d.id], top) for d in dict.fromkeys(making)
+                  if d.id not in [m.entry.id for m in close]]
         if len(close) < 2:
             return None
-        wanted = set(query.tokens) - {"district", "odop", "make", "product"}
         lines = [t("districts_making", lang)]
         for m in close:
             district = self.kb.districts[m.entry.id]
@@ -311,7 +318,7 @@ class AnswerEngine:
             return Outcome("empty", text, out_lang, t("empty", out_lang))
         if len(text) > MAX_QUESTION:
             return Outcome("too_long", text[:MAX_QUESTION], out_lang, t("too_long", out_lang, limit=MAX_QUESTION))
-        query = self._home(text, self.index.parse(text), district)
+        query = self._home(text, self.index.parse(text), district, previous)
         outcome = self._decide(text, query, out_lang, district)
         if previous is None or not previous.tokens or query.off_topic:
             return outcome
@@ -356,7 +363,7 @@ class AnswerEngine:
         for i in asked:
             # This question, with what the user told about themselves around it (not the other questions).
             own = [(s, w) for j, (s, w) in enumerate(sentences) if j == i or w < 1.0]
-            query = self._home(question, self.index.parse(question, own), district)
+            query = self._home(question, self.index.parse(question, own), district, previous)
             part = self._decide(question, query, out_lang, district)
             if part.kind != "answer" or any(p.entry == part.entry for p in parts):
                 continue
@@ -367,14 +374,19 @@ class AnswerEngine:
             return (whole,)
         return tuple(parts)
 
-    def asks_own_district(self, text: str) -> bool:
-        """Does the message speak of "my district" without naming one?"""
-        return bool(MY_DISTRICT.search(text)) and not any(
-            tok in self.district_tokens for tok in self.index.canon.content(text))
+    def asks_own_district(self, text: str, previous: Topic | None = None) -> bool:
+        """Does the message speak of "my district" (or "the district" / "is jile" with no district before it)
+        without naming one?"""
+        if any(tok in self.district_tokens for tok in self.index.canon.content(text)):
+            return False
+        if MY_DISTRICT.search(text):
+            return True
+        earlier = previous is not None and any(tok in self.district_tokens for tok in previous.tokens)
+        return not earlier and points_to_place(text)
 
-    def _home(self, text: str, query: Query, district: str | None) -> Query:
+    def _home(self, text: str, query: Query, district: str | None, previous: Topic | None = None) -> Query:
         """"What is the ODOP of my district?": the user's own district, when they chose one, joins the question."""
-        if district not in self.kb.districts or not self.asks_own_district(text):
+        if district not in self.kb.districts or not self.asks_own_district(text, previous):
             return query
         extra = tuple(tok for tok in self.index.canon.content(self.kb.districts[district].name.en)
                       if tok not in query.tokens)
@@ -423,6 +435,9 @@ class AnswerEngine:
         # that names no subject of its own ("which countries buy it?" with nothing before it).
         vague = len(query.tokens) == 1 or not (has_subject(query.tokens, self.district_tokens, self.country_tokens)
                                                or any(tok in self.district_tokens or tok == "up" for tok in query.tokens))
+        # A district's card for a question that names no district, with another district's card as close: a guess.
+        vague = vague or (top.entry.kind == "district" and len(matches) > 1 and matches[1].entry.kind == "district"
+                          and not any(tok in self.district_tokens for tok in query.tokens))
         ambiguous_word = vague and len(matches) > 1 and top.score - matches[1].score < th.margin
         # An HS code typed in full names its own entry.
         typed_code = top.entry.kind == "hs_code" and top.entry.codes[0] in query.tokens

@@ -250,7 +250,8 @@ class Dialogue:
     def question(self, state: UserState, text: str) -> Turn:
         outcomes = self.engine.ask_all(text, lang=state.lang, district=state.district, previous=self._topic_now(state))
         outcome = outcomes[0]
-        if state.district is None and self._about_some_district(outcome) and self.engine.asks_own_district(text):
+        if (state.district is None and self._about_some_district(outcome)
+                and self.engine.asks_own_district(text, self._topic_now(state))):
             # "What is the ODOP of my district?" before the user chose one: ask which, rather than guess.
             return Turn(replace(state, step="district"), (self._district_prompt(outcome.lang, 0),), kind="need_district",
                         logged=Logged(outcome.question, outcome.lang, None, 0.0, "need_district"))
