@@ -307,3 +307,11 @@ def test_which_districts_make_a_product_lists_every_one(talk):
     assert vague.kind == "need_district"
     (agra,) = talk("district ka odop kya hai", state=UserState(lang="en", district="agra", subscription="none"))
     assert agra.outcome.entry.id == "agra"
+
+
+def test_a_question_that_leans_on_the_one_before_it_in_the_same_message_is_not_answered_alone(talk):
+    (turn,) = talk("Hello sir, I am from Lucknow and do chikankari with 40 women. We want to take part in a fair in "
+                   "Paris. Will the government pay for our stall and flights? How many people can go?")
+    assert all("Skill Development" not in r.text for r in turn.replies)
+    (first_step,) = talk("Bhai hum Meerut me sports ka saman banate hai. Export shuru karna hai. Pehla kadam kya hoga?")
+    assert first_step.kind == "answer" and first_step.outcome.entry.id == "how-to-start-exporting"

@@ -361,6 +361,10 @@ class AnswerEngine:
         out_lang = whole.lang
         parts: list[Outcome] = []
         for i in asked:
+            # A question of less than two words of its own ("How many people can go?") leans on the one before it:
+            # the answer to the whole message covers it.
+            if sum(1 for tok in self.index.parse(sentences[i][0]).tokens if tok not in GENERIC) < 2:
+                continue
             # This question, with what the user told about themselves around it (not the other questions).
             own = [(s, w) for j, (s, w) in enumerate(sentences) if j == i or w < 1.0]
             query = self._home(question, self.index.parse(question, own), district, previous)

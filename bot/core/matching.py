@@ -112,6 +112,7 @@ ASKING = frozenset("hs market apply contact document eligible subsidy scheme reg
 # A long message: the sentences that ask count fully, the ones around them (who the user is, what they make)
 # count this much, so they can settle a tie but not drown the question.
 CONTEXT_WEIGHT = 0.35
+WEAK_QUESTION_CONTEXT = 0.8   # ... and this much when the question itself names only what is asked
 _SENTENCE_END = re.compile(r"(?<=[.?!।\n])\s*|\n+")
 QUESTION_WORDS = frozenset("""
 what whats which who whom whose where when why how tell explain
@@ -465,8 +466,8 @@ class Index:
         # count fully.
         asked = [t for t, w in tokens.items() if w == 1.0]
         if len(sentences) > 1 and (len(asked) <= 1 or all(t in ASKING for t in asked)):
-            tokens = dict.fromkeys(tokens, 1.0)
-            unknown = dict.fromkeys(unknown, 1.0)
+            tokens = {t: max(w, WEAK_QUESTION_CONTEXT) for t, w in tokens.items()}
+            unknown = {t: max(w, WEAK_QUESTION_CONTEXT) for t, w in unknown.items()}
         # Keep order, drop repeats.
         return Query(text, tuple(tokens), tuple(unknown), off, off_words, tuple(tokens.values()),
                      tuple(unknown.values()))
