@@ -258,6 +258,10 @@ def test_an_hs_code_for_a_product_known_only_as_odop_gets_an_honest_partial_answ
                                             "my documents, so I will not guess them.")
     (hindi,) = talk("मूंज के सामान का एचएस कोड", state=UserState(lang="hi"))
     assert hindi.kind == "partial" and hindi.replies[0].text.startswith("मूंज के उत्पाद इन ज़िलों का ODOP")
+    (brass,) = talk("pital ke bartan ka hs code")      # "Pital Nagri" (Moradabad) does not make brass a district
+    assert brass.kind == "partial" and brass.replies[0].text.startswith("Brass Utensils is the ODOP")
+    code, markets = talk("terracotta ka hs code", "aur market?")       # a follow-up of a partial answer
+    assert markets.kind == "partial" and "Its target countries are not in my documents" in markets.replies[0].text
     # A product whose code the documents give is answered as always.
     (saddlery,) = talk("hs code for saddlery")
     assert saddlery.kind == "answer" and saddlery.outcome.entry.id == "hs-4201"

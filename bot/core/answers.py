@@ -150,21 +150,24 @@ class AnswerEngine:
         self.index = Index(kb)
         self.thresholds = thresholds or Thresholds()
         self.decision = decision or Decision.load()
-        # Words of district names: in a follow-up they replace the district, not the subject.
+        # The canonical words of each district's ODOP products (for the honest partial answer).
+        self.odop_words: list[tuple[District, OdopProduct, frozenset[str]]] = [
+            (d, p, frozenset(tok for text in (p.product.en, p.product.hi, *p.words)
+                             for tok in self.index.canon.content(text)))
+            for d in kb.districts.values() for p in d.odop]
+        # Words of district names: in a follow-up they replace the district, not the subject. A nickname that is a
+        # product's word ("Pital Nagri": brass) names the product, not the district.
+        product_words = frozenset().union(*(words for _, _, words in self.odop_words))
         self.district_tokens_of = {
             d.id: frozenset(tok for name in (d.name.en, d.name.hi, d.id.replace("-", " "), *d.other_names)
-                            for tok in self.index.canon.content(name) if tok != "district")
+                            for tok in self.index.canon.content(name) if tok != "district"
+                            and (tok not in product_words or tok in self.index.canon.content(d.name.en)))
             for d in kb.districts.values()}
         self.district_tokens = frozenset().union(*self.district_tokens_of.values())
         # Each way of writing each district's name, as canonical words.
         self.district_names = [(d.id, words) for d in kb.districts.values()
                                for name in (d.name.en, d.name.hi, *d.other_names)
                                if (words := frozenset(self.index.canon.content(name)))]
-        # The canonical words of each district's ODOP products (for the honest partial answer).
-        self.odop_words: list[tuple[District, OdopProduct, frozenset[str]]] = [
-            (d, p, frozenset(tok for text in (p.product.en, p.product.hi, *p.words)
-                             for tok in self.index.canon.content(text)))
-            for d in kb.districts.values() for p in d.odop]
         # Words of country names: in a follow-up ("and China?") they add a country, not a new subject.
         self.country_tokens = frozenset(
             tok for e in kb.entries.values() for c in e.countries for tok in self.index.canon.content(c)
@@ -283,6 +286,8 @@ class AnswerEngine:
             if all(tok in spoken for tok in subject) and (m.entry.kind == kind or asked in spoken):
                 return None
         found = [(d, p) for d, p, words in self.odop_words if all(tok in words for tok in subject)]
+        # The product whose own name says it first ("Brass Utensils" before "Metal Industry (Brass)").
+        found.sort(key=lambda dp: not set(subject) <= set(self.index.canon.content(dp[1].product.en)))
         if named:
             found = [(d, p) for d, p in found if any(tok in self.district_tokens_of[d.id] for tok in named)]
         if not found:
@@ -345,7 +350,7 @@ class AnswerEngine:
             entry = self.kb.entries[previous.entry_id]
             return Outcome("answer", text, out_lang, self.render(entry, out_lang), entry=entry,
                            score=follow.score, query=merged, matches=follow.matches)
-        order = {"answer": 2, "suggest": 1}
+        order = {"answer": 2, "partial": 2, "suggest": 1}
         if (leans and follow.kind in order) or order.get(follow.kind, 0) > order.get(outcome.kind, 0):
             return follow
         return outcome

@@ -260,7 +260,7 @@ class Dialogue:
         last = outcomes[-1]
         if last.kind == "answer" and last.entry is not None:
             state = replace(state, topic=Topic(last.entry.id, self.engine.topic_of(last), self.clock()))
-        elif last.kind == "suggest" and last.query is not None and has_subject(
+        elif last.kind in ("suggest", "partial") and last.query is not None and has_subject(
                 last.query.tokens, self.engine.district_tokens, self.engine.country_tokens):
             # "Did you mean" answered nothing, but the next message may still lean on what was asked
             # ("main hathras me bacchon ke kapde banata hu. hs code?" ... "ye kis desh me jaata hai?").
