@@ -463,7 +463,7 @@ class Index:
             tokens = {}   # a bare small number ("1", "20") is no question
         # "I make leather saddles in Kanpur. What HS code should I use?": when the question itself names only
         # what is asked (or one word: "What is it called?"), its subject is in the sentences around it, which then
-        # count fully.
+        # count nearly as much (WEAK_QUESTION_CONTEXT).
         asked = [t for t, w in tokens.items() if w == 1.0]
         if len(sentences) > 1 and (len(asked) <= 1 or all(t in ASKING for t in asked)):
             tokens = {t: max(w, WEAK_QUESTION_CONTEXT) for t, w in tokens.items()}
