@@ -47,7 +47,9 @@ def talk(engine, clock):
     ("hello", "greeting"), ("namaste ji", "greeting"), ("नमस्ते", "greeting"), ("good morning sir", "greeting"),
     ("help", "help"), ("madad chahiye", "help"), ("मदद", "help"), ("menu", "menu"), ("start again", "restart"),
     ("hindi me batao", "lang_hi"), ("हिंदी में", "lang_hi"), ("English please", "lang_en"), ("change language", "lang_ask"),
-    ("bye", "bye"),
+    ("bye", "bye"), ("मेनू दिखाओ", "menu"), ("how are you", "greeting"), ("आप कैसे हैं", "greeting"), ("hmm", "ack"),
+    ("no thanks", "ack"), ("hindi mein baat karo", "lang_hi"), ("speak in english", "lang_en"), ("back", "menu"),
+    ("are you a bot", "help"), ("wah, superb", "thanks"),
 ])
 def test_small_talk_is_recognised_in_three_scripts(message, act):
     assert classify(message) == act
@@ -56,6 +58,7 @@ def test_small_talk_is_recognised_in_three_scripts(message, act):
 @pytest.mark.parametrize("message", [
     "hello, what is the HS code for saddlery?", "thanks, and the gateway port scheme?", "help with export loan",
     "madad chahiye loan ke liye", "hindi me gateway port scheme batao", "ok what about air freight", "",
+    "no iec yet, how do I start?", "back to the gateway port scheme",
 ])
 def test_a_question_is_not_small_talk(message):
     assert classify(message) is None
@@ -83,6 +86,8 @@ def test_language_switch_in_words_says_so_and_repeats_the_last_answer(talk):
     assert switch.replies[0].text == "भाषा: हिन्दी।"
     assert switch.replies[1].text.startswith("HS कोड 4201")
     assert back.state.lang == "en" and back.replies[0].text == "Language: English."
+    # The answer shown again in the new language is an answer (matched), and the turn is small talk.
+    assert switch.kind == "smalltalk" and switch.outcome.matched and switch.outcome.entry.id == "hs-4201"
     # Without an answer before it, the switch shows the menu in the new language.
     (alone,) = talk("हिंदी में")
     assert [r.text for r in alone.replies] == ["भाषा: हिन्दी।", "मुख्य मेन्यू: कोई विषय चुनें या सीधे अपना सवाल लिखें।"]
@@ -99,6 +104,29 @@ def test_follow_ups_borrow_what_they_do_not_say(talk):
     assert airports.outcome.entry.id == "upepb-air-freight" and "Varanasi and Lucknow" in airports.replies[0].text
     port, small = talk("gateway port scheme 40 ft container kitna milta hai", "aur 20 feet pe?")
     assert small.outcome.entry.id == "upepb-gateway-port" and "₹6,000" in small.replies[0].text
+
+
+def test_follow_ups_keep_what_the_new_words_do_not_replace(talk):
+    share, china = talk("What share of world saddlery exports does India have?", "and China?")
+    assert china.outcome.entry.id == "kanpur-saddlery" and "39%" in china.replies[0].text     # a country alone
+    rail, air, airports = talk("How much does the state pay on rail freight to the port for a 40 ft container?",
+                               "what about air freight?", "which airports?")
+    assert air.outcome.entry.id == "upepb-air-freight"               # the 40 ft of the rail question is dropped
+    assert airports.outcome.entry.id == "upepb-air-freight"          # what the previous answer lists
+    assert "Varanasi and Lucknow" in airports.replies[0].text
+    areas, units = talk("What are the industrial areas in Hathras district?",
+                        "how many MSME units and how many jobs in the district?")
+    assert units.outcome.entry.id == "hathras-msme-landscape"        # "the district" is Hathras
+    cfc, building = talk("Tell me about the Common Facility Centre scheme of ODOP", "how many are under implementation?")
+    assert building.kind == "answer" and building.outcome.entry.id == "odop-cfc"
+
+
+def test_a_did_you_mean_keeps_the_question_for_the_next_message(talk):
+    menu, markets = talk("footwear", "which countries buy it?")
+    assert menu.kind == "suggest" and menu.state.topic is not None and menu.state.topic.entry_id == ""
+    assert markets.kind == "answer" and markets.outcome.entry.id == "market-kanpur-leather-footwear"
+    (fresh,) = talk("which countries buy it?")
+    assert fresh.kind != "answer"                    # without the question before it, "it" is nothing
 
 
 def test_a_standalone_question_after_a_follow_up_is_not_bent(talk):
@@ -143,6 +171,10 @@ def test_long_messages_find_the_question(talk):
 
 
 @pytest.mark.parametrize("message", [
+    "What is the phone number of the Kanpur DGFT office?", "DIC ka mobile number do", "best shoe shop in Kanpur for wedding shoes",
+    "pan card kaise banaye", "GST registration kaise kare online", "lucknow se dubai flight ka kiraya",
+    "kanpur me chamde ka godam kiraye pe chahiye", "how much does a container cost to buy",
+    "german market me ek leather bag kitne euro me bikta hai",
     "passport banwane ke liye kya documents chahiye", "What is the price of a leather belt in Kanpur?",
     "aaj dollar ka rate kya hai", "Agra ka mausam kal kaisa rahega", "कानपुर में चमड़े का बैग कितने रुपये का मिलेगा?",
     "driving licence kaise banega lucknow me", "What is the population of Ballia district?",
@@ -193,6 +225,9 @@ def test_hindi_hs_answers_name_countries_in_hindi(kb, talk):
 
 
 @pytest.mark.parametrize("message, entry_id", [
+    ("flight ka kiraya kitna wapas milega videsh mela ke liye", "upepb-mda-airfare"),
+    ("steel forging kaun se desh me bikti h", "market-engineering-steel-forging"),
+    ("IEC ke liye PAN card chahiye kya", "iec"),
     ("What is the rate of subsidy under gateway port scheme?", "upepb-gateway-port"),
     ("air freight scheme me kis rate se paisa milta hai", "upepb-air-freight"),
     ("ODOP margin money loan ka interest rate kya hai", "odop-margin-money"),
@@ -205,3 +240,82 @@ def test_hint_words_do_not_refuse_a_question_about_a_scheme(talk, message, entry
 def test_sms_speak_without_vowels_is_read(engine):
     query = engine.index.parse("lethr prdcts xport subsdy")
     assert query.tokens == ("leather", "product", "export", "subsidy")
+
+
+def test_an_hs_code_for_a_product_known_only_as_odop_gets_an_honest_partial_answer(talk):
+    (terracotta,) = talk("HS code for terracotta")
+    assert terracotta.kind == "partial" and not terracotta.outcome.matched
+    assert terracotta.replies[0].text == (
+        "Terracotta is the ODOP (One District One Product) product of Gorakhpur.\n"
+        "Its exact HS code is not in my documents, so I will not guess it.\n"
+        "Please ask the District Industries Centre (DIC / DIEPC), Gorakhpur: they can tell you.\n\n"
+        "Source: Lok Sabha starred question 155, Annexure-I (/source)")
+    assert [[b.data for b in row] for row in terracotta.replies[0].buttons] == [["e:gorakhpur"], ["menu"]]
+    (moonj,) = talk("which countries buy moonj products")
+    assert moonj.kind == "partial"
+    assert moonj.replies[0].text.startswith("Moonj Products is the ODOP (One District One Product) product of these "
+                                            "districts: Amethi, Prayagraj, Sultanpur.\nIts target countries are not in "
+                                            "my documents, so I will not guess them.")
+    (hindi,) = talk("मूंज के सामान का एचएस कोड", state=UserState(lang="hi"))
+    assert hindi.kind == "partial" and hindi.replies[0].text.startswith("मूंज के उत्पाद इन ज़िलों का ODOP")
+    (brass,) = talk("pital ke bartan ka hs code")      # "Pital Nagri" (Moradabad) does not make brass a district
+    assert brass.kind == "partial" and brass.replies[0].text.startswith("Brass Utensils is the ODOP")
+    code, markets = talk("terracotta ka hs code", "aur market?")       # a follow-up of a partial answer
+    assert markets.kind == "partial" and "Its target countries are not in my documents" in markets.replies[0].text
+    # A product whose code the documents give is answered as always.
+    (saddlery,) = talk("hs code for saddlery")
+    assert saddlery.kind == "answer" and saddlery.outcome.entry.id == "hs-4201"
+
+
+def test_two_districts_in_one_odop_question_are_answered_together(talk):
+    (turn,) = talk("baghpat aur hapur dono ka odop same hai kya")
+    assert turn.kind == "answer"
+    assert turn.replies[0].text.splitlines()[:3] == [
+        "ODOP (One District One Product) products of these districts:",
+        "• Baghpat: Home Decorative Goods", "• Hapur: Home Decorative Goods"]
+    (one,) = talk("kanpur dehat ka odop")                     # "Kanpur Dehat" does not also name Kanpur Nagar
+    assert one.outcome.entry.id == "kanpur-dehat" and "Kanpur Nagar" not in one.replies[0].text
+
+
+def test_a_long_message_is_read_for_its_question_with_the_context_as_a_hint(talk):
+    (shoes,) = talk("I am a shoe maker in Kanpur. Which countries should I target?")
+    assert shoes.kind == "answer" and shoes.outcome.entry.id == "market-kanpur-leather-footwear"
+    (brass,) = talk("Main Moradabad me pital ka kaam karta hoon. Mere jile ka odop kya hai?")
+    assert brass.kind == "answer" and brass.outcome.entry.id == "moradabad"
+    # A one-word question leans on the context and is not answered from the word alone.
+    (training,) = talk("मैं फिरोजाबाद में चूड़ी बनाता हूँ। क्या मुझे ट्रेनिंग मिल सकती है?")
+    assert training.kind != "answer" or training.outcome.entry.id != "iistem"
+
+
+def test_my_district_means_the_users_own_district(talk):
+    (agra,) = talk("What is the ODOP of my district?", state=UserState(lang="en", district="agra", subscription="none"))
+    assert agra.kind == "answer" and agra.outcome.entry.id == "agra"
+    (hindi,) = talk("मेरे ज़िले का ओडीओपी क्या है?", state=UserState(lang="hi", district="agra", subscription="none"))
+    assert hindi.outcome.entry.id == "agra" and hindi.replies[0].text.startswith("आगरा: ODOP उत्पाद")
+    (named,) = talk("mere jile hathras ka odop", state=UserState(lang="en", district="agra", subscription="none"))
+    assert named.outcome.entry.id == "hathras"                 # a district named in the message wins
+    # Before the user has chosen a district, the bot asks which one instead of guessing.
+    (unknown,) = talk("What is the ODOP of my district?")
+    assert unknown.kind == "need_district" and unknown.state.step == "district"
+    assert unknown.replies[0].text.startswith("Which district are you from?")
+
+
+def test_which_districts_make_a_product_lists_every_one(talk):
+    (carpets,) = talk("kis jile ka odop carpet hai")
+    lines = carpets.replies[0].text.splitlines()
+    assert lines[0] == "This is an ODOP (One District One Product) product of these districts:"
+    assert {"• Jaunpur: Woollen Carpets (Dari)", "• Mirzapur: Carpets", "• Sitapur: Carpets (Dari)",
+            "• Sonbhadra: Carpets"} <= set(lines)
+    # No product and no district named: which district is not said, so no district's card is guessed.
+    (vague,) = talk("district ka odop kya hai")
+    assert vague.kind == "need_district"
+    (agra,) = talk("district ka odop kya hai", state=UserState(lang="en", district="agra", subscription="none"))
+    assert agra.outcome.entry.id == "agra"
+
+
+def test_a_question_that_leans_on_the_one_before_it_in_the_same_message_is_not_answered_alone(talk):
+    (turn,) = talk("Hello sir, I am from Lucknow and do chikankari with 40 women. We want to take part in a fair in "
+                   "Paris. Will the government pay for our stall and flights? How many people can go?")
+    assert all("Skill Development" not in r.text for r in turn.replies)
+    (first_step,) = talk("Bhai hum Meerut me sports ka saman banate hai. Export shuru karna hai. Pehla kadam kya hoga?")
+    assert first_step.kind == "answer" and first_step.outcome.entry.id == "how-to-start-exporting"

@@ -8,17 +8,33 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .entities import District, Entry, KnowledgeBase, OdopProduct
-from .followup import Topic, combine, has_subject, leans_on_previous
+from .followup import GENERIC, INTENT, Topic, combine, has_subject, leans_on_previous, points_to_place
 from .matching import Index, Match, Query, sentence_weights
 from .normalise import SUPPORT_WORDS, WEAK_OFF_TOPIC, has_devanagari
 from .texts import t
 
 MAX_QUESTION = 1000
 MAX_SUGGESTIONS = 3
+ANSWER_TEXT_WEIGHT = 0.05    # credit for the share of the question an entry's answer text speaks of
+# A question that asks what a word means ("what is IEC?") wants that word's own entry, not the previous answer.
+DEFINING = re.compile(r"^\s*(what is|what's|whats|what are|meaning|full form)\b|\b(kya hai|kya h|kya hota|matlab|मतलब|क्या है|क्या होता)\b",
+                      re.IGNORECASE)
+# A phone number or e-mail address: the documents give none, so one is never made up from an entry without it.
+CONTACT_DETAIL = re.compile(r"\b(phone|telephone|mobile|whatsapp|fax|e-?mail|mail id)\s*(no|number|num|id)?\b|"
+                            r"\b(contact|mob)\s*(no|number)\b|(फ़ोन|फोन|मोबाइल|ईमेल|ई-मेल|व्हाट्सएप)", re.IGNORECASE)
+# "my district", "mere jile", "हमारे ज़िले": the user's own district (chosen in the settings) is meant.
+MY_DISTRICT = re.compile(r"\b(my|our) (own )?(district|city|town|area|zila|jila)\b|"
+                         r"\b(mere|mera|meri|hamare|hamara|humare|hamre|apne|apna) (jile|zile|jila|zila|district|shahar|sheher|"
+                         r"jilo|zilo|area|ilake)\b|(मेरे|मेरा|हमारे|हमारा|अपने|अपना) (ज़िले|जिले|ज़िला|जिला|शहर|इलाके)|"
+                         r"^\s*(district|jile|zile|jila|zila|ज़िले|जिले) (ka|ki|ke|का|की|के)(?=\s|$)",
+                         re.IGNORECASE)
+# Words that say nothing about which product an HS code or markets are asked for.
+PARTIAL_IGNORED = frozenset("odop product make export district foreign world buy sell".split())
 
 
 @dataclass(frozen=True)
@@ -44,10 +60,31 @@ FEATURES = ("top", "lead", "runner_up_ratio", "known", "unknown_share", "one_wor
 CALIBRATION = Path(__file__).with_name("calibration.json")
 
 
+def without_context(index: Index, query: Query, match: Match) -> float:
+    """A match's score as if the words around the question that the entry does not speak of were not there.
+
+    In a long message the sentences about the user (who, where, what they make) count a little in the ranking;
+    an entry that answers the question should not look unsure because it says nothing about the rest.
+    """
+    if all(query.weight(i) == 1.0 for i in range(len(query.tokens))) and all(
+            query.unknown_weight(i) == 1.0 for i in range(len(query.unknown))):
+        return match.score
+    # A question of one word ("can I get training?") leans on who is asking: then the rest counts as it is.
+    if sum(1 for i in range(len(query.tokens)) if query.weight(i) == 1.0) < 2:
+        return match.score
+    idf = index.idf
+    total = sum(idf[tok] * query.weight(i) for i, tok in enumerate(query.tokens)) + index.unknown_weight * sum(
+        query.unknown_weight(i) for i in range(len(query.unknown)))
+    own = index.entry_tokens[index.position[match.entry.id]]
+    missed = sum(idf[tok] * w for i, tok in enumerate(query.tokens) if (w := query.weight(i)) < 1.0 and tok not in own)
+    missed += index.unknown_weight * sum(w for i in range(len(query.unknown)) if (w := query.unknown_weight(i)) < 1.0)
+    return match.score * total / max(total - missed, 1e-9)
+
+
 def features(index: Index, query: Query, matches: list[Match], th: Thresholds = Thresholds()) -> tuple[float, ...]:
     """What the decision looks at: the best score, its lead, how much of the question the bot knows."""
-    top = matches[0].score if matches else 0.0
-    second = matches[1].score if len(matches) > 1 else 0.0
+    top = without_context(index, query, matches[0]) if matches else 0.0
+    second = without_context(index, query, matches[1]) if len(matches) > 1 else 0.0
     known = sum(query.weight(i) for i in range(len(query.tokens)))
     known = min(known, 6.0) / 6.0
     one_word = 1.0 if len(query.tokens) == 1 else 0.0
@@ -85,7 +122,7 @@ class Decision:
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str                  # answer | suggest | refuse | off_topic | empty | too_long
+    kind: str                  # answer | suggest | partial | refuse | off_topic | empty | too_long
     question: str
     lang: str
     text: str
@@ -113,11 +150,28 @@ class AnswerEngine:
         self.index = Index(kb)
         self.thresholds = thresholds or Thresholds()
         self.decision = decision or Decision.load()
-        # Words of district names: in a follow-up they replace the district, not the subject.
-        self.district_tokens = frozenset(
-            tok for d in kb.districts.values()
-            for name in (d.name.en, d.name.hi, d.id.replace("-", " "), *d.other_names)
-            for tok in self.index.canon.content(name))
+        # The canonical words of each district's ODOP products (for the honest partial answer).
+        self.odop_words: list[tuple[District, OdopProduct, frozenset[str]]] = [
+            (d, p, frozenset(tok for text in (p.product.en, p.product.hi, *p.words)
+                             for tok in self.index.canon.content(text)))
+            for d in kb.districts.values() for p in d.odop]
+        # Words of district names: in a follow-up they replace the district, not the subject. A nickname that is a
+        # product's word ("Pital Nagri": brass) names the product, not the district.
+        product_words = frozenset().union(*(words for _, _, words in self.odop_words))
+        self.district_tokens_of = {
+            d.id: frozenset(tok for name in (d.name.en, d.name.hi, d.id.replace("-", " "), *d.other_names)
+                            for tok in self.index.canon.content(name) if tok != "district"
+                            and (tok not in product_words or tok in self.index.canon.content(d.name.en)))
+            for d in kb.districts.values()}
+        self.district_tokens = frozenset().union(*self.district_tokens_of.values())
+        # Each way of writing each district's name, as canonical words.
+        self.district_names = [(d.id, words) for d in kb.districts.values()
+                               for name in (d.name.en, d.name.hi, *d.other_names)
+                               if (words := frozenset(self.index.canon.content(name)))]
+        # Words of country names: in a follow-up ("and China?") they add a country, not a new subject.
+        self.country_tokens = frozenset(
+            tok for e in kb.entries.values() for c in e.countries for tok in self.index.canon.content(c)
+            if tok not in self.district_tokens and tok not in INTENT)
 
     # ------------------------------------------------------------ rendering
 
@@ -160,10 +214,16 @@ class AnswerEngine:
         if "district" not in query.tokens or not matches or matches[0].entry.kind != "district":
             return None
         top = matches[0].score
+        wanted = set(query.tokens) - {"district", "odop", "make", "product"}
+        if not wanted:                 # "district ka odop kya hai" names no product: which district is not said
+            return None
         close = [m for m in matches if m.entry.kind == "district" and m.score >= max(self.thresholds.answer, top - 0.08)]
+        # Every district whose ODOP product the question names, not only those the ranking put close.
+        making = [d for d, _, words in self.odop_words if wanted <= words and d.id in self.kb.entries]
+        close += [Match(self.kb.entries[d.id], top) for d in dict.fromkeys(making)
+                  if d.id not in [m.entry.id for m in close]]
         if len(close) < 2:
             return None
-        wanted = set(query.tokens) - {"district", "odop", "make", "product"}
         lines = [t("districts_making", lang)]
         for m in close:
             district = self.kb.districts[m.entry.id]
@@ -177,6 +237,81 @@ class AnswerEngine:
         return Outcome("answer", query.text, lang, "\n".join(lines) + "\n\n" + source, entry=close[0].entry,
                        score=top, query=query, matches=tuple(matches))
 
+    def _districts_named(self, query: Query, matches: list[Match], lang: str) -> Outcome | None:
+        """'Baghpat aur Hapur ka ODOP?': the ODOP products of each district the question names, in one answer."""
+        if "odop" not in query.tokens:
+            return None
+        said: dict[str, frozenset[str]] = {}     # district -> the longest of its names the question holds
+        asked = set(query.tokens)
+        for d_id, words in self.district_names:
+            if words <= asked and len(words) > len(said.get(d_id, ())):
+                said[d_id] = words
+        # "Kanpur Dehat" names Kanpur Dehat, not Kanpur Nagar too.
+        named = [self.kb.districts[d] for d, words in said.items() if not any(words < other for other in said.values())]
+        # Only the districts whose own cards lead the ranking (so "Kanpur" does not also name Kanpur Dehat).
+        ranked = [m.entry.id for m in matches[:len(named) + 1] if m.entry.kind == "district"]
+        named = [d for d in named if d.id in ranked]
+        if len(named) < 2:
+            return None
+        lines = [t("districts_odop", lang)]
+        for d in named:
+            lines.append(f"• {d.name.get(lang)}: " + "; ".join(p.product.get(lang) for p in d.odop))
+        lines.append(t("districts_making_help", lang))
+        plainest = min((self.kb.entries[d.id].source for d in named), key=len)
+        source = t("source", lang, source=self.kb.source_line(plainest, lang))
+        return Outcome("answer", query.text, lang, "\n".join(lines) + "\n\n" + source,
+                       entry=self.kb.entries[named[0].id], score=matches[0].score, query=query, matches=tuple(matches))
+
+    def _partial(self, query: Query, matches: list[Match], lang: str, district: str | None) -> Outcome | None:
+        """An HS code or markets asked for a product the documents know only as a district's ODOP product.
+
+        Says what is known (whose ODOP product it is), what is not (its code or countries), and where to ask,
+        instead of showing the district card as if it answered. Reported as ``partial``: not an answer.
+        """
+        asked = "hs" if "hs" in query.tokens else "market" if "market" in query.tokens else None
+        if asked is None or query.off_topic:
+            return None
+        named = [tok for tok in query.tokens if tok in self.district_tokens]
+        subject = [tok for tok in query.tokens if tok not in INTENT and tok not in GENERIC and tok not in named
+                   and tok not in PARTIAL_IGNORED and not tok.isdigit()]
+        if not subject:
+            return None
+        # An entry of the asked kind, or any entry that speaks of the product and of the code or countries:
+        # the documents know the answer, the ordinary decision takes it from here.
+        kind = "hs_code" if asked == "hs" else "market"
+        for m in matches:
+            if m.entry.kind == "district":
+                continue
+            spoken = self.index.speaks_of(m.entry.id)
+            if all(tok in spoken for tok in subject) and (m.entry.kind == kind or asked in spoken):
+                return None
+        found = [(d, p) for d, p, words in self.odop_words if all(tok in words for tok in subject)]
+        # The product whose own name says it first ("Brass Utensils" before "Metal Industry (Brass)").
+        found.sort(key=lambda dp: not set(subject) <= set(self.index.canon.content(dp[1].product.en)))
+        if named:
+            found = [(d, p) for d, p in found if any(tok in self.district_tokens_of[d.id] for tok in named)]
+        if not found:
+            return None
+        districts = list(dict.fromkeys(d for d, _ in found))
+        product = found[0][1].product.get(lang)
+        if len(districts) == 1:
+            head = t("partial_odop", lang, product=product, district=districts[0].name.get(lang))
+            office = self.district_office(districts[0].id, lang)
+        else:
+            head = t("partial_odop_many", lang, product=product,
+                     district=", ".join(d.name.get(lang) for d in districts))
+            office = self.district_office(district, lang)
+        missing = t("partial_no_hs" if asked == "hs" else "partial_no_markets", lang)
+        plainest = min((self.kb.entries[d.id].source for d in districts if d.id in self.kb.entries), key=len,
+                       default=districts[0].source)
+        text = "\n".join((head, missing, t("partial_ask", lang, office=office)))
+        text += "\n\n" + t("source", lang, source=self.kb.source_line(plainest, lang))
+        first = self.kb.entries.get(districts[0].id)
+        return Outcome("partial", query.text, lang, text, entry=first, score=matches[0].score if matches else 0.0,
+                       suggestions=tuple(self.kb.entries[d.id] for d in districts[:MAX_SUGGESTIONS]
+                                         if d.id in self.kb.entries),
+                       query=query, matches=tuple(matches))
+
     # ------------------------------------------------------------ deciding
 
     def ask(self, question: str, lang: str | None = None, district: str | None = None,
@@ -188,16 +323,18 @@ class AnswerEngine:
             return Outcome("empty", text, out_lang, t("empty", out_lang))
         if len(text) > MAX_QUESTION:
             return Outcome("too_long", text[:MAX_QUESTION], out_lang, t("too_long", out_lang, limit=MAX_QUESTION))
-        query = self.index.parse(text)
+        query = self._home(text, self.index.parse(text), district, previous)
         outcome = self._decide(text, query, out_lang, district)
         if previous is None or not previous.tokens or query.off_topic:
             return outcome
-        subject = has_subject(query.tokens, self.district_tokens)
+        subject = has_subject(query.tokens, self.district_tokens, self.country_tokens)
         points_back = leans_on_previous(text)
+        spoken = self.index.speaks_of(previous.entry_id) if previous.entry_id in self.index.position else frozenset()
         # A short question about something the previous answer speaks of ("which airports?" after the air
-        # freight scheme) asks about that answer.
-        within = (previous.entry_id in self.index.position and 0 < len(query.tokens) <= 2 and subject
-                  and all(t in self.index.speaks_of(previous.entry_id) for t in query.tokens))
+        # freight scheme, "how many are under implementation?" after the CFC scheme) asks about that answer.
+        within = bool(spoken) and 0 < len(query.tokens) + len(query.unknown) <= 3 and (
+            (0 < len(query.tokens) and subject and all(t in spoken for t in query.tokens))
+            or (not query.tokens and all(u in spoken for u in query.unknown)))
         leans = points_back or within
         # A message that names its own subject, or nothing the bot knows, and does not point back stands on its own.
         if not leans and (not query.tokens or subject):
@@ -205,10 +342,15 @@ class AnswerEngine:
         # Asking about a part of the previous answer keeps its subject; otherwise the new words take the place
         # of the previous words of the same role ("and for saddlery?").
         tokens = (tuple(dict.fromkeys(previous.tokens + query.tokens)) if within and not points_back
-                  else combine(previous.tokens, query.tokens, self.district_tokens))
+                  else combine(previous.tokens, query.tokens, self.district_tokens, self.country_tokens))
         merged = replace(query, tokens=tokens, weights=(1.0,) * len(tokens))
         follow = self._decide(text, merged, out_lang, district)
-        order = {"answer": 2, "suggest": 1}
+        if within and not points_back and follow.entry != self.kb.entries[previous.entry_id] and not DEFINING.search(text):
+            # "which airports?": the previous answer holds it (a "what is ...?" asks for the word's own entry).
+            entry = self.kb.entries[previous.entry_id]
+            return Outcome("answer", text, out_lang, self.render(entry, out_lang), entry=entry,
+                           score=follow.score, query=merged, matches=follow.matches)
+        order = {"answer": 2, "partial": 2, "suggest": 1}
         if (leans and follow.kind in order) or order.get(follow.kind, 0) > order.get(outcome.kind, 0):
             return follow
         return outcome
@@ -224,9 +366,13 @@ class AnswerEngine:
         out_lang = whole.lang
         parts: list[Outcome] = []
         for i in asked:
+            # A question of less than two words of its own ("How many people can go?") leans on the one before it:
+            # the answer to the whole message covers it.
+            if sum(1 for tok in self.index.parse(sentences[i][0]).tokens if tok not in GENERIC) < 2:
+                continue
             # This question, with what the user told about themselves around it (not the other questions).
             own = [(s, w) for j, (s, w) in enumerate(sentences) if j == i or w < 1.0]
-            query = self.index.parse(question, own)
+            query = self._home(question, self.index.parse(question, own), district, previous)
             part = self._decide(question, query, out_lang, district)
             if part.kind != "answer" or any(p.entry == part.entry for p in parts):
                 continue
@@ -237,17 +383,41 @@ class AnswerEngine:
             return (whole,)
         return tuple(parts)
 
+    def asks_own_district(self, text: str, previous: Topic | None = None) -> bool:
+        """Does the message speak of "my district" (or "the district" / "is jile" with no district before it)
+        without naming one?"""
+        if any(tok in self.district_tokens for tok in self.index.canon.content(text)):
+            return False
+        if MY_DISTRICT.search(text):
+            return True
+        earlier = previous is not None and any(tok in self.district_tokens for tok in previous.tokens)
+        return not earlier and points_to_place(text)
+
+    def _home(self, text: str, query: Query, district: str | None, previous: Topic | None = None) -> Query:
+        """"What is the ODOP of my district?": the user's own district, when they chose one, joins the question."""
+        if district not in self.kb.districts or not self.asks_own_district(text, previous):
+            return query
+        extra = tuple(tok for tok in self.index.canon.content(self.kb.districts[district].name.en)
+                      if tok not in query.tokens)
+        return replace(query, tokens=query.tokens + extra, weights=tuple(query.weights) + (1.0,) * len(extra))
+
     def topic_of(self, outcome: Outcome) -> tuple[str, ...]:
         """The words of an answered question that its answer is about (plus the district it named)."""
         if outcome.query is None or outcome.entry is None:
             return ()
-        covered = self.index.entry_tokens[self.index.position[outcome.entry.id]]
+        covered = self.index.speaks_of(outcome.entry.id)
         kept = tuple(t for t in outcome.query.tokens if t in covered or t in self.district_tokens)
-        return kept or outcome.query.tokens
+        kept = kept or outcome.query.tokens
+        # The answer's own district, when the question did not name it ("which district makes black rice?").
+        place = outcome.entry.id if outcome.entry.kind == "district" else outcome.entry.district
+        if place in self.kb.districts and not any(t in self.district_tokens for t in kept):
+            kept += tuple(self.index.canon.content(self.kb.districts[place].name.en))
+        return kept
 
     def _decide(self, text: str, query: Query, out_lang: str, district: str | None) -> Outcome:
         matches = self._matches(query)
-        combined = self._districts_making(query, matches, out_lang)
+        combined = (self._districts_making(query, matches, out_lang) or self._districts_named(query, matches, out_lang)
+                    or self._partial(query, matches, out_lang, district))
         if combined is not None:
             return combined
         th = self.thresholds
@@ -257,6 +427,8 @@ class AnswerEngine:
         # Off-topic words refuse, unless the best entry itself covers them and the question says more
         # ("hathras me kitni barish hoti hai" is about the district's climate; "kal barish hogi" is not).
         on_topic_after_all = (len(query.tokens) >= 2 and top.score >= th.answer
+                              and not any(" " in w for w in query.off_topic_words)    # phrases are never excused
+                              and not all(w in WEAK_OFF_TOPIC for w in query.off_topic_words)   # hints: see below
                               and self.index.covers(top.entry.id, query.off_topic_words))
         # Only hint words ("rate", "today", "hotel") in a question about a scheme's support: ours after all.
         about_support = (all(w in WEAK_OFF_TOPIC for w in query.off_topic_words)
@@ -264,9 +436,18 @@ class AnswerEngine:
         if query.off_topic and top.score < th.off_topic_override and not on_topic_after_all and not about_support:
             return Outcome("off_topic", text, out_lang, self.refusal(out_lang, district), score=top.score,
                            query=query, matches=tuple(matches))
+        if CONTACT_DETAIL.search(text) and not any(kind in ("phone", "email") for kind, _ in top.entry.contacts):
+            return Outcome("off_topic", text, out_lang, self.refusal(out_lang, district), score=top.score,
+                           query=query, matches=tuple(matches))
         sure = self.decision.probability(features(self.index, query, matches, th))
-        # One word that fits several entries ("footwear", "leather") is a menu, not a question.
-        ambiguous_word = len(query.tokens) == 1 and len(matches) > 1 and top.score - matches[1].score < th.margin
+        # One word that fits several entries ("footwear", "leather") is a menu, not a question; so is a question
+        # that names no subject of its own ("which countries buy it?" with nothing before it).
+        vague = len(query.tokens) == 1 or not (has_subject(query.tokens, self.district_tokens, self.country_tokens)
+                                               or any(tok in self.district_tokens or tok == "up" for tok in query.tokens))
+        # A district's card for a question that names no district, with another district's card as close: a guess.
+        vague = vague or (top.entry.kind == "district" and len(matches) > 1 and matches[1].entry.kind == "district"
+                          and not any(tok in self.district_tokens for tok in query.tokens))
+        ambiguous_word = vague and len(matches) > 1 and top.score - matches[1].score < th.margin
         # An HS code typed in full names its own entry.
         typed_code = top.entry.kind == "hs_code" and top.entry.codes[0] in query.tokens
         if (sure >= self.decision.answer_at and not ambiguous_word) or typed_code:
@@ -292,7 +473,22 @@ class AnswerEngine:
         return query, self._matches(query)
 
     def _matches(self, query: Query) -> list[Match]:
-        return _fold_subheadings(self.index.rank_query(query, limit=12))
+        """The ranking, with a little credit for entries whose answer itself speaks of the question's words (the
+        aliases name a topic; a figure asked about may only be in the answer)."""
+        ranked = self.index.rank_query(query, limit=12)
+        if not ranked or not query.tokens:
+            return _fold_subheadings(ranked)
+        idf = self.index.idf
+        weights = [idf[tok] * query.weight(i) for i, tok in enumerate(query.tokens)]
+        total = sum(weights)
+        if not total:
+            return _fold_subheadings(ranked)
+        credit = {}
+        for m in ranked:
+            spoken = self.index.speaks_of(m.entry.id)
+            credit[m.entry.id] = ANSWER_TEXT_WEIGHT * sum(w for tok, w in zip(query.tokens, weights) if tok in spoken) / total
+        # Only the order changes: the scores the decision reads stay the matcher's (stable for equal keys).
+        return _fold_subheadings(sorted(ranked, key=lambda m: -(m.score + credit[m.entry.id])))
 
 
 def _fold_subheadings(matches: list[Match]) -> list[Match]:

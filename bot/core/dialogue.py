@@ -17,7 +17,7 @@ from .answers import AnswerEngine, Outcome
 from .events import IST, Occurrence, find_occurrence, ics, upcoming
 from .entities import District, Entry, KnowledgeBase
 from .entities import clip as _clip
-from .followup import Topic
+from .followup import Topic, has_subject
 from .normalise import has_devanagari, normalise
 from .smalltalk import classify
 from .texts import t
@@ -71,7 +71,7 @@ class Logged:
     lang: str
     entry_id: str | None
     score: float
-    outcome: str                       # answer | suggest | refuse | off_topic | empty | too_long
+    outcome: str                       # answer | suggest | partial | refuse | off_topic | empty | too_long
 
 
 @dataclass(frozen=True)
@@ -225,11 +225,12 @@ class Dialogue:
             replies = [Reply(t("language_set", chosen))]
             topic = self._topic_now(state)
             entry = self.kb.entries.get(topic.entry_id) if topic else None
-            if entry is not None:      # "hindi me batao" after an answer: that answer, in Hindi
-                replies.append(self.entry_reply(entry, chosen))
-            else:
-                replies.append(self.menu(chosen))
-            return Turn(state, tuple(replies))
+            if entry is None:
+                return Turn(state, (*replies, self.menu(chosen)))
+            # "hindi me batao" after an answer: that answer, in Hindi (the turn answers, as the question did).
+            shown = self.entry_reply(entry, chosen)
+            outcome = Outcome("answer", text, chosen, shown.text, entry=entry, score=1.0)
+            return Turn(state, (*replies, shown), outcome=outcome)
         key = {"thanks": "smalltalk_thanks", "bye": "smalltalk_bye"}.get(act, "smalltalk_ok")
         return Turn(state, (Reply(t(key, lang), self._menu_row(lang)),))
 
@@ -249,13 +250,29 @@ class Dialogue:
     def question(self, state: UserState, text: str) -> Turn:
         outcomes = self.engine.ask_all(text, lang=state.lang, district=state.district, previous=self._topic_now(state))
         outcome = outcomes[0]
+        if (state.district is None and self._about_some_district(outcome)
+                and self.engine.asks_own_district(text, self._topic_now(state))):
+            # "What is the ODOP of my district?" before the user chose one: ask which, rather than guess.
+            return Turn(replace(state, step="district"), (self._district_prompt(outcome.lang, 0),), kind="need_district",
+                        logged=Logged(outcome.question, outcome.lang, None, 0.0, "need_district"))
         logged = Logged(outcome.question, outcome.lang, outcome.entry.id if outcome.entry else None,
                         outcome.score, outcome.kind)
         last = outcomes[-1]
         if last.kind == "answer" and last.entry is not None:
             state = replace(state, topic=Topic(last.entry.id, self.engine.topic_of(last), self.clock()))
+        elif last.kind in ("suggest", "partial") and last.query is not None and has_subject(
+                last.query.tokens, self.engine.district_tokens, self.engine.country_tokens):
+            # "Did you mean" answered nothing, but the next message may still lean on what was asked
+            # ("main hathras me bacchon ke kapde banata hu. hs code?" ... "ye kis desh me jaata hai?").
+            state = replace(state, topic=Topic("", last.query.tokens, self.clock()))
         replies = tuple(self._outcome_reply(o, state) for o in outcomes)
         return Turn(state, replies, logged=logged, kind=outcome.kind, outcome=outcome)
+
+    @staticmethod
+    def _about_some_district(outcome: Outcome) -> bool:
+        """Is the best entry about one particular district (its card, or a figure of that district)?"""
+        best = outcome.entry or (outcome.matches[0].entry if outcome.matches else None)
+        return best is not None and (best.kind == "district" or best.district is not None)
 
     def _outcome_reply(self, outcome: Outcome, state: UserState) -> Reply:
         lang = outcome.lang
@@ -264,6 +281,9 @@ class Dialogue:
         if outcome.kind == "suggest":
             rows = tuple((Button(e.short.get(lang), f"e:{e.id}"),) for e in outcome.suggestions)
             return Reply(outcome.text, rows)
+        if outcome.kind == "partial":      # what is known: the district cards, one tap away
+            rows = tuple((Button(e.short.get(lang), f"e:{e.id}"),) for e in outcome.suggestions)
+            return Reply(outcome.text, rows + self._menu_row(lang))
         if outcome.kind in ("refuse", "off_topic") and self.offer_handoff:
             return Reply(outcome.text, ((Button(t("b_ask_office", lang), "ho"),),) + self._menu_row(lang))
         return Reply(outcome.text, self._menu_row(lang))

@@ -16,10 +16,12 @@ from .normalise import normalise
 
 TOPIC_TTL = 30 * 60       # seconds of silence after which the previous question is forgotten
 
-# What is asked, rather than what it is asked about (canonical tokens of the matcher).
+# What is asked, rather than what it is asked about (canonical tokens of the matcher): the kind of answer
+# (HS code, markets, how to apply) and the aspect of a subject (its exports, growth, units, share...).
 INTENT = frozenset("""
 hs market apply contact document eligible subsidy fta office scheme register certification export import loan
 training benefit assistance who process procedure
+growth turnover share employment unit population future expected target value total number history
 """.split())
 # Sizes, amounts and units: "aur 20 feet pe?" changes the size, not the scheme.
 MODIFIER = frozenset("ft feet foot kg ton tonne lakh crore percent year month day per".split())
@@ -35,9 +37,14 @@ people person unit business company firm start started
 OPENERS = ("and", "n", "&", "aur", "or", "also", "what about", "how about", "and for", "and what about", "same for",
            "what of", "then", "to", "toh", "और", "तो", "फिर", "or for", "but for")
 POINTERS = frozenset("""
-it its this that these those them same iska iske iski isme ismein iska isko uska uske uski usme usko inka inke inki
-unka unke unki yeh ye wahi vahi इसका इसके इसकी इसमें इसको उसका उसके उसकी उसमें उसको इनका इनके इनकी उनका उनके उनकी यह वह वही
+it its this that these those them same such iska iske iski isme ismein iska isko uska uske uski usme usko inka inke inki
+unka unke unki yeh ye wahi vahi aise aisi aisa इसका इसके इसकी इसमें इसको उसका उसके उसकी उसमें उसको इनका इनके इनकी उनका उनके
+उनकी यह वह वही ऐसे ऐसी ऐसा इनमें उनमें
 """.split())
+# Words that point back to the place of the previous question ("how many units in the district?", "वहाँ से").
+PLACE_POINTERS = ("the district", "this district", "that district", "the city", "wahan", "waha",
+                  "vahan", "vaha", "yahan", "yaha", "yahaan", "wahaan", "वहाँ", "वहां", "यहाँ", "यहां", "is jile",
+                  "is zile", "iss jile", "iss zile", "इस जिले", "इस ज़िले", "उस जिले", "उस ज़िले")
 
 
 @dataclass(frozen=True)
@@ -60,16 +67,26 @@ def leans_on_previous(text: str) -> bool:
         return False
     if any(norm == o or norm.startswith(o + " ") for o in OPENERS):
         return True
-    return bool(POINTERS.intersection(words))
+    return bool(POINTERS.intersection(words)) or points_to_place(text)
 
 
-def roles(tokens: tuple[str, ...], districts: frozenset[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {"intent": [], "district": [], "modifier": [], "subject": [], "generic": []}
+def points_to_place(text: str) -> bool:
+    """Does the message speak of "the district" / "there" without naming it?"""
+    norm = " " + normalise(text) + " "
+    return any(" " + normalise(p) + " " in norm for p in PLACE_POINTERS)
+
+
+def roles(tokens: tuple[str, ...], districts: frozenset[str],
+          countries: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {"intent": [], "district": [], "country": [], "modifier": [], "subject": [],
+                                 "generic": []}
     for t in tokens:
         if t in GENERIC:
             out["generic"].append(t)
         elif t in districts:
             out["district"].append(t)
+        elif t in countries:
+            out["country"].append(t)
         elif t in INTENT:
             out["intent"].append(t)
         elif t.isdigit() or t in MODIFIER:
@@ -79,15 +96,24 @@ def roles(tokens: tuple[str, ...], districts: frozenset[str]) -> dict[str, list[
     return out
 
 
-def has_subject(tokens: tuple[str, ...], districts: frozenset[str]) -> bool:
-    return bool(roles(tokens, districts)["subject"])
+def has_subject(tokens: tuple[str, ...], districts: frozenset[str], countries: frozenset[str] = frozenset()) -> bool:
+    found = roles(tokens, districts, countries)
+    return bool(found["subject"] or found["country"])
 
 
-def combine(previous: tuple[str, ...], new: tuple[str, ...], districts: frozenset[str]) -> tuple[str, ...]:
-    """The previous question with the new one's words put in place of the words of the same role."""
-    before, now = roles(previous, districts), roles(new, districts)
+def combine(previous: tuple[str, ...], new: tuple[str, ...], districts: frozenset[str],
+            countries: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The previous question with the new one's words put in place of the words of the same role.
+
+    A new subject also drops the previous sizes and amounts ("what about air freight?" after a question about
+    a 40 ft container); a country named alone ("and China?") keeps the previous subject.
+    """
+    before, now = roles(previous, districts, countries), roles(new, districts, countries)
     out: list[str] = []
-    for role in ("intent", "subject", "district", "modifier"):
-        out += now[role] if now[role] else before[role]
+    for role in ("intent", "subject", "country", "district", "modifier"):
+        if now[role]:
+            out += now[role]
+        elif not (role == "modifier" and now["subject"]):
+            out += before[role]
     out += now["generic"]
     return tuple(dict.fromkeys(out))

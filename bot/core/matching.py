@@ -47,7 +47,8 @@ KIND_TOKENS = {
 }
 HS_NUMBER = re.compile(r"^\d{4,8}$")
 PREFIX_WEIGHT = 0.85
-KIND_BONUS = 0.08
+KIND_BONUS = 0.12
+KIND_STEP_BACK = 0.04   # an HS-code or market entry when the question asks for neither (see _score)
 TITLE_BONUS = 0.03
 UNKNOWN_SHARE = 0.6
 SKELETON_MIN = 3      # a consonant skeleton this long is specific enough to bridge scripts
@@ -111,6 +112,7 @@ ASKING = frozenset("hs market apply contact document eligible subsidy scheme reg
 # A long message: the sentences that ask count fully, the ones around them (who the user is, what they make)
 # count this much, so they can settle a tie but not drown the question.
 CONTEXT_WEIGHT = 0.35
+WEAK_QUESTION_CONTEXT = 0.8   # ... and this much when the question itself names only what is asked
 _SENTENCE_END = re.compile(r"(?<=[.?!।\n])\s*|\n+")
 QUESTION_WORDS = frozenset("""
 what whats which who whom whose where when why how tell explain
@@ -125,8 +127,16 @@ kin batao bataye bataiye bataen btao btaye bta bata milega milegi milenge hoga h
 _AUX_FIRST = frozenset("is are can could does do did should shall will would may any please pls plz".split())
 
 
+# "I want to know ...", "please tell me ...", "mujhe jaanna hai ...": a request is a question too.
+_REQUEST = re.compile(r"\b(want to know|like to know|need to know|wish to know|tell me|let me know|please tell|"
+                      r"jaanna hai|janna hai|jaanna chahta|janna chahta|jankari chahiye|jaankari chahiye)\b|"
+                      r"(जानना है|जानना चाहता|जानना चाहती|जानकारी चाहिए)")
+
+
 def _asks(sentence: str) -> bool:
     if sentence.rstrip().endswith("?"):
+        return True
+    if _REQUEST.search(sentence.lower()):
         return True
     words = normalise(sentence).split()
     while words and words[0] in ("and", "so", "but", "also", "then", "aur", "to", "toh", "और", "तो"):
@@ -452,11 +462,12 @@ class Index:
         if tokens and all(t.isdigit() and not HS_NUMBER.match(t) for t in tokens):
             tokens = {}   # a bare small number ("1", "20") is no question
         # "I make leather saddles in Kanpur. What HS code should I use?": when the question itself names only
-        # what is asked, its subject is in the sentences around it, which then count fully.
+        # what is asked (or one word: "What is it called?"), its subject is in the sentences around it, which then
+        # count nearly as much (WEAK_QUESTION_CONTEXT).
         asked = [t for t, w in tokens.items() if w == 1.0]
-        if len(sentences) > 1 and all(t in ASKING for t in asked):
-            tokens = dict.fromkeys(tokens, 1.0)
-            unknown = dict.fromkeys(unknown, 1.0)
+        if len(sentences) > 1 and (len(asked) <= 1 or all(t in ASKING for t in asked)):
+            tokens = {t: max(w, WEAK_QUESTION_CONTEXT) for t, w in tokens.items()}
+            unknown = {t: max(w, WEAK_QUESTION_CONTEXT) for t, w in unknown.items()}
         # Keep order, drop repeats.
         return Query(text, tuple(tokens), tuple(unknown), off, off_words, tuple(tokens.values()),
                      tuple(unknown.values()))
@@ -622,7 +633,7 @@ class Index:
         if any(k in weights for k in intent):
             return KIND_BONUS
         if intent and intent[0] in INTENT_WORDS:
-            return -KIND_BONUS / 2
+            return -KIND_STEP_BACK
         return 0.0
 
     @staticmethod
@@ -664,10 +675,10 @@ class Index:
         if any(k in weights for k in intent):
             score += KIND_BONUS
         elif intent and intent[0] in INTENT_WORDS:
-            score -= KIND_BONUS / 2
+            score -= KIND_STEP_BACK
         # The question asks for a code or for countries, and this entry speaks of neither.
         if any(w in weights and w not in toks for w in INTENT_WORDS):
-            score -= KIND_BONUS / 2
+            score -= KIND_STEP_BACK
         return score
 
     def _finish(self, scores: dict[int, float], query: Query, limit: int) -> list[Match]:

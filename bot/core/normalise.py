@@ -38,7 +38,7 @@ def normalise(text: str) -> str:
 
 # Words that carry no topic on their own, in English, Hindi and Hinglish.
 STOPWORDS: frozenset[str] = frozenset("""
-a an the is are was were be been am do does did doing done have has had having i me my mine we our us you your
+a an the is are was were be been am do does did doing done have has had having i me my mine we our us you your n
 he she it its they them their this that these those there here what which who whom whose when where why how
 of in on at to for from by with about into onto over under than then so such as and or but if not no nor
 can could may might shall should will would must please pls plz tell give know want need get got let
@@ -66,7 +66,7 @@ deti dijiye dijie do le lena lete leti lijiye lo milegi milega milenge milta mil
 mein pe par ne ye yeh wo woh vo is us kis kisi kaise kese kaisa kyu kyon kyun kya kyaa h hh ha haan han ji hello
 please pls plz sir madam bhai bhaiya didi aata aate aati aaye aaya yaha yahan yahaan wahan waha idhar udhar
 bheje bheja bhejna bhejne bhejte degi dega denge deti dete diya diye di chuke chuka chuki mila mili mile har
-इसमें उसमें इससे उससे इसी उसी इन्हें उन्हें इनमें उनमें ismein usmein isse usse
+इसमें उसमें इससे उससे इसी उसी इन्हें उन्हें इनमें उनमें ismein usmein isse usse सी सा मैं मै ek एक
 bata bta sabke sabka sabki saare sare chal chalte chalti rahi rahe milke mil kar karwana karvana
 वालों वाले वाली वाला मेरा मेरी मेरे हमें हमको आपको उनको उनके उनकी इनको इसके उसके लिए रहा रही रहे हूँ हूं था थी थे
 सकते सकता सकती पड़ता पड़ती पड़ेगा लगती लगता चलेगा चाहिए दें देना दीजिए लें लेना लीजिए मिलेगी मिलेगा भाई साहब जाता जाती जाएं जाएँ जाये जाना करूं करूँ करे कहां अभी अब गया गई गए हुआ हुई हुए आता आते आती आया यहाँ यहां वहाँ वहां भेजे भेजा भेजना देगी देगा देंगे
@@ -87,7 +87,7 @@ music sing dance joke jokes funny bitcoin crypto cryptocurrency ethereum stock s
 astrology recipe recipes cook cooking girlfriend boyfriend love marry marriage diet weight lose exercise gym
 election vote politics game games play news
 mausam barish baarish barsaat garmi sardi thand gana gaana gane gaane film picture chutkula chutkule mazak majak
-shadi shaadi pyar khana recipe
+shadi shaadi pyar khana recipe wedding weddings vivah विवाह
 tatkal irctc pnr railway-ticket doctor hospital fever bukhar headache stomach pain dard bimari
 बुखार दर्द बीमारी डॉक्टर अस्पताल तत्काल
 प्रधानमंत्री मुख्यमंत्री राष्ट्रपति pradhanmantri mukhyamantri rashtrapati president minister pm cm
@@ -97,21 +97,36 @@ scholarship exam exams admission परीक्षा दाखिला itr �
 price prices pricing daam dam bhav bhaav keemat kimat kimmat कीमत क़ीमत दाम भाव rate rates
 today todays tomorrow aaj आज कल hotel hotels होटल sasta sasti सस्ता सस्ती
 cheap cheapest population jansankhya abadi aabadi जनसंख्या आबादी
+trademark trademarks patent patents copyright timing timings literacy saksharta साक्षरता
 """.split())
 
 # Off-topic words that are only a hint: "the price of a jacket" is a shop's business, "the rate of the subsidy" is
 # ours. They refuse unless the question also asks about support (a scheme, subsidy, loan, fair...).
 WEAK_OFF_TOPIC: frozenset[str] = frozenset("""
 price prices pricing rate rates today todays tomorrow aaj आज कल hotel hotels होटल cheap cheapest sasta sasti सस्ता सस्ती
-""".split()) | {"kis rate", "किस रेट"}
+""".split()) | {"kis rate", "किस रेट", "flight ka kiraya", "flight ki kiraya", "flight ka kitna kiraya", "ticket ka kiraya",
+                 "flight fare", "फ्लाइट का किराया", "हवाई जहाज का किराया"}
 SUPPORT_WORDS: frozenset[str] = frozenset(
     "scheme subsidy assistance loan mda claim stall fair grant benefit margin cfc toolkit incentive".split())
 
 # Phrases that ask for something the documents cannot hold: today's prices, what a thing costs to buy.
 OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki ticket|train ka ticket|ticket book|"
                                r"ट्रेन टिकट|ट्रेन का टिकट|ट्रेन की टिकट|dukaan par|dukan par|dukaan pe|dukan pe|"
-                               r"दुकान पर|sell for|bikta|bikti|बिकता|बिकती|kitne rupaye|kitne rupay|kitne ka milta|kitne ki milti|kitne ka milega|kitne ki milegi|kitne ka hai|kitne ki hai|कितने का मिलता|कितने की मिलती|कितने का मिलेगा|कितने की मिलेगी|कितने का है|कितने की है|"
-                               r"कितने रुपये|कितने रुपए|किस रेट|kis rate|how much does .* cost|how much is a)(?!\S)")
+                               r"दुकान पर|sell for|kitne me bikta|kitne me bikti|kitne mein bikta|kitne mein bikti|kitne ka bikta|kitne ki bikti|"
+                               r"कितने में बिकता|कितने में बिकती|kitne rupaye|kitne rupay|kitne ka milta|kitne ki milti|kitne ka milega|kitne ki milegi|kitne ka hai|kitne ki hai|कितने का मिलता|कितने की मिलती|कितने का मिलेगा|कितने की मिलेगी|कितने का है|कितने की है|"
+                               r"कितने रुपये|कितने रुपए|किस रेट|kis rate|how much does .* cost|how much is a|"
+                               r"pan card kaise|pan card banwana|pan card banana|pan card apply|new pan card|पैन कार्ड कैसे|"
+                               r"kitne \S+ me bikta|kitne \S+ me bikti|kitne \S+ mein bikta|kitne \S+ mein bikti|"
+                               r"कितने \S+ में बिकता|कितने \S+ में बिकती|kitne euro|kitne dollar|कितने यूरो|कितने डॉलर|gst return|gst registration kaise|gst registration process|"
+                               r"register for gst|how to get gst|gst number kaise|gst no kaise|gst kaise|जीएसटी रिटर्न|"
+                               r"जीएसटी रजिस्ट्रेशन कैसे|udyam registration|udyam certificate|udyog aadhaar|company registration|pvt ltd|private limited|llp registration|"
+                               r"kiraye pe|kiraye par|kiraye per|on rent|for rent|किराये पर|किराए पर|किराये पे|"
+                               r"band hota|band hoti|band rehta|khulta hai|khulti hai|opening time|closing time|बंद होता|खुलता है|"
+                               r"flight ka kiraya|flight ki kiraya|flight ka kitna kiraya|ticket ka kiraya|flight fare|"
+                               r"फ्लाइट का किराया|हवाई जहाज का किराया|should i buy|to buy for home|for home use|home use|personal use|"
+                               r"kaun sa kharidu|kaun sa kharide|kaunsa kharidu|kaunsa kharide|kon sa kharidu|"
+                               r"कौन सा खरीदूं|कौन सा खरीदें|कौनसा खरीदूं|courier company|courier service|courier charges|courier rate|"
+                               r"कूरियर कंपनी)(?!\S)")
 
 
 # ---------------------------------------------------------------- consonant skeletons (Hinglish <-> Devanagari)

@@ -17,47 +17,57 @@ ACTS: dict[str, tuple[str, ...]] = {
                 "hindi mein bataiye", "hindi me bolo", "hindi please", "in hindi", "hindi main", "switch to hindi",
                 "hindi language", "change language to hindi", "हिंदी", "हिन्दी", "हिंदी में", "हिन्दी में",
                 "हिंदी में बताओ", "हिंदी में बताइए", "हिंदी में बताइये", "हिन्दी में बताइए", "हिंदी में बताएं",
-                "हिंदी में बोलो", "हिंदी में लिखो", "हिंदी भाषा"),
+                "हिंदी में बोलो", "हिंदी में लिखो", "हिंदी भाषा",
+                "hindi me baat karo", "hindi mein baat karo", "reply in hindi", "speak hindi", "speak in hindi", "can you speak hindi", "hindi me likho", "hindi mein likho", "hindi me jawab do", "हिंदी में बात करें", "हिंदी में बात करो", "हिंदी में जवाब दो", "हिन्दी में बताइए"),
     "lang_en": ("english", "english please", "in english", "english me", "english mein", "english me batao",
                 "english mein batao", "angrezi", "angrezi me", "angrezi mein", "switch to english",
                 "english language", "change language to english", "reply in english", "अंग्रेज़ी", "अंग्रेजी",
-                "अंग्रेज़ी में", "अंग्रेजी में", "इंग्लिश", "इंग्लिश में", "अंग्रेजी में बताइए", "अंग्रेज़ी में बताइए"),
+                "अंग्रेज़ी में", "अंग्रेजी में", "इंग्लिश", "इंग्लिश में", "अंग्रेजी में बताइए", "अंग्रेज़ी में बताइए",
+                "speak in english", "speak english", "english me bolo", "english mein bolo", "english me baat karo", "english me likho", "english me jawab do", "in english please", "can you speak english"),
     "lang_ask": ("change language", "language", "language change", "bhasha", "bhasha badlo", "bhasha badle",
-                 "भाषा", "भाषा बदलें", "भाषा बदलो"),
+                 "भाषा", "भाषा बदलें", "भाषा बदलो",
+                "language badlo", "bhasha badlein", "change the language", "भाषा बदलिए"),
     "source": ("source", "sources", "full source", "reference", "show source", "source please", "source kya hai",
                "source batao", "kahan se liya", "स्रोत", "पूरा स्रोत", "स्रोत बताओ", "स्रोत बताइए"),
     "restart": ("start", "start again", "restart", "start over", "begin again", "reset", "shuru", "shuru karo",
                 "phir se shuru", "dobara shuru", "फिर से शुरू", "शुरू", "शुरू करें", "दोबारा शुरू"),
-    "menu": ("menu", "main menu", "show menu", "options", "menu dikhao", "menu batao", "मेन्यू", "मेनू", "मेन्यू दिखाओ"),
+    "menu": ("menu", "main menu", "show menu", "options", "menu dikhao", "menu batao", "मेन्यू", "मेनू", "मेन्यू दिखाओ",
+                "मेनू दिखाओ", "मेन्यू दिखाइए", "back", "go back", "wapas", "peeche", "पीछे", "home"),
     "help": ("help", "help me", "need help", "i need help", "help please", "please help", "madad", "madad chahiye",
              "madad karo", "madad kijiye", "help chahiye", "sahayata", "मदद", "मदद चाहिए", "मदद करें", "मदद कीजिए",
              "सहायता", "सहायता चाहिए", "what can you do", "how does this work", "how to use", "aap kya kar sakte ho",
              "tum kya kar sakte ho", "आप क्या कर सकते हैं", "who are you", "what are you", "aap kaun ho", "aap kon ho",
-             "tum kaun ho", "aap kaun hai", "आप कौन हैं", "आप कौन हो", "तुम कौन हो"),
+             "tum kaun ho", "aap kaun hai", "आप कौन हैं", "आप कौन हो", "तुम कौन हो",
+                "are you a bot", "are you human", "are you a robot", "who made you", "who built you", "kya tum bot ho", "kya aap bot ho", "tum kaun ho"),
     "thanks": ("thanks", "thank you", "thankyou", "thank u", "thanku", "thx", "thnx", "thnks", "tnx", "ty", "tq",
                "thanks a lot", "many thanks", "dhanyawad", "dhanyavad", "dhanyabad", "shukriya", "sukriya",
                "shukria", "dhanyawaad", "धन्यवाद", "शुक्रिया", "थैंक्स", "थैंक यू", "बहुत धन्यवाद", "आभार",
                "great", "very helpful", "helpful", "useful", "very useful", "thank you so much", "thanks so much",
                "it helped", "this helped", "that helped", "nice", "good", "very good", "super", "awesome", "badhiya",
-               "bahut badhiya", "accha laga", "बढ़िया", "बहुत बढ़िया", "अच्छा लगा", "madad mili", "मदद मिली"),
+               "bahut badhiya", "accha laga", "बढ़िया", "बहुत बढ़िया", "अच्छा लगा", "madad mili", "मदद मिली",
+                "dhanyavaad", "nice info", "good info", "great info", "good job", "wah", "waah", "superb", "excellent", "perfect", "bahut accha", "bahut achha", "बहुत अच्छा", "शानदार"),
     "ack": ("ok", "okay", "okk", "okkk", "k", "kk", "fine", "alright", "all right", "got it", "understood", "noted",
             "sure", "yes", "ya", "yeah", "haan", "han", "ha", "ji", "ji haan", "theek", "thik", "theek hai",
             "thik hai", "thik h", "accha", "acha", "achha", "samajh gaya", "samajh gayi", "ओके", "ठीक", "ठीक है",
-            "अच्छा", "हाँ", "हां", "जी", "जी हाँ", "समझ गया", "समझ गई"),
+            "अच्छा", "हाँ", "हां", "जी", "जी हाँ", "समझ गया", "समझ गई",
+                "hmm", "hmmm", "hm", "samjha", "samjhi", "samajh aa gaya", "समझ आ गया", "no", "nahi", "no thanks", "nahi chahiye", "bas", "that's all", "thats all", "naya sawal", "new question", "another question", "ek aur sawal", "नया सवाल"),
     "bye": ("bye", "goodbye", "good bye", "bye bye", "see you", "tata", "alvida", "chalo bye", "good night",
-            "अलविदा", "बाय", "शुभ रात्रि"),
+            "अलविदा", "बाय", "शुभ रात्रि",
+                "see you later", "later", "chalta hoon", "phir milte hai", "phir milenge", "फिर मिलते हैं"),
     "greeting": ("hi", "hii", "hiii", "hello", "helo", "hallo", "hey", "hlo", "namaste", "namaskar", "namaskaar",
                  "namastey", "pranam", "ram ram", "jai hind", "good morning", "good afternoon", "good evening",
                  "gm", "salaam", "salam", "adaab", "sat sri akal", "radhe radhe", "jai shri ram", "नमस्ते",
-                 "नमस्कार", "प्रणाम", "राम राम", "हेलो", "हाय", "सुप्रभात", "शुभ प्रभात", "जय हिंद"),
+                 "नमस्कार", "प्रणाम", "राम राम", "हेलो", "हाय", "सुप्रभात", "शुभ प्रभात", "जय हिंद",
+                "how are you", "kaise ho", "kaise hain", "aap kaise ho", "aap kaise hain", "कैसे हो", "आप कैसे हैं", "kya haal hai", "sat shri akal", "jai shree ram", "assalamualaikum", "good day"),
 }
 
 # Words that may surround any act without changing it ("thnx bhai", "namaste ji", "ok sir").
 COURTESY = frozenset("""
 ji sir madam maam mam bhai bhaiya bhaisahab didi dost friend bot please pls plz so very much lot bahut
 you u aapka aapko apka tumhara yaar dear all everyone team again once more now abhi toh to hi bhi
-this that it was is really truly indeed karo kare karein kijiye kariye do and aur now
-जी सर मैडम भाई भैया दीदी दोस्त आपका आपको बहुत सारा अब फिर से भी करो करें कीजिए करिए यह था
+this that it was is really truly indeed karo kare karein kijiye kariye do and aur now dikhao dikhaiye kholo
+bhejo
+जी सर मैडम भाई भैया दीदी दोस्त आपका आपको बहुत सारा अब फिर से भी करो करें कीजिए करिए यह था दिखाओ दिखाइए खोलो भेजो
 """.split())
 
 # Emoji and pictographs that mean "thanks" or "ok" when they stand alone.

@@ -136,6 +136,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                    "hi": "ठीक है: \"{title}\" शुरू होने से पहले मैं आपको याद दिलाऊँगा।"},
     "districts_making": {"en": "This is an ODOP (One District One Product) product of these districts:",
                          "hi": "यह इन ज़िलों का ODOP (एक ज़िला एक उत्पाद) उत्पाद है:"},
+    "districts_odop": {"en": "ODOP (One District One Product) products of these districts:",
+                       "hi": "इन ज़िलों के ODOP (एक ज़िला एक उत्पाद) उत्पाद:"},
     "districts_making_help": {"en": "Ask the District Industries Centre (DIC / DIEPC) of the district for help.",
                               "hi": "मदद के लिए उस ज़िले के ज़िला उद्योग केंद्र (DIC / DIEPC) से संपर्क करें।"},
     "partial_odop": {"en": "{product} is the ODOP (One District One Product) product of {district}.",
