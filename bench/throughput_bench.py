@@ -400,11 +400,11 @@ async def measure(api: LeanBotAPI, bots: list[tuple[str, Driver]], args: argpars
         await driver.saturate(args.in_flight, WARM_UP, Saturated(), settle=0)
     api.webhook_errors = 0
     slice_seconds = args.seconds / args.slices
-    steady: dict[str, list[float]] = {name: [] for name, _ in bots}
-    saturated = {name: Saturated() for name, _ in bots}
+    steady: list[list[float]] = [[] for _ in bots]              # by the bot's place: two rows may share a name
+    saturated = [Saturated() for _ in bots]
     for _ in range(args.slices):
-        for name, driver in bots:
-            steady[name] += await driver.steady(args.rate, slice_seconds)
+        for number, (_, driver) in enumerate(bots):
+            steady[number] += await driver.steady(args.rate, slice_seconds)
     spy = None
     if args.py_spy and len(bots) > 1:            # where the real bot's time goes at saturation
         spy = await asyncio.create_subprocess_exec(
@@ -412,19 +412,19 @@ async def measure(api: LeanBotAPI, bots: list[tuple[str, Driver]], args: argpars
             "-r", "250", "-o", args.py_spy, "-p", str(bots[1][1].pids[0]),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     for _ in range(args.slices):
-        for name, driver in bots:
-            await driver.saturate(args.in_flight, slice_seconds + SETTLE, saturated[name])
+        for number, (_, driver) in enumerate(bots):
+            await driver.saturate(args.in_flight, slice_seconds + SETTLE, saturated[number])
     if spy is not None:
         spy.send_signal(signal.SIGINT)            # py-spy writes what it has on Ctrl-C
         await spy.wait()
     await asyncio.sleep(0.5)
     rows = []
-    for name, driver in bots:
+    for number, (name, driver) in enumerate(bots):
         chats = range(driver.first_chat, driver.next_chat)
         answered = sum(1 for c in chats if api.messages.get(c))
-        sat = saturated[name]
+        sat = saturated[number]
         rows.append(Row(name, rate=sat.answers / sat.seconds, cpu_ms=1000 * sat.cpu / max(1, sat.answers),
-                        p50_steady=1000 * pct(steady[name], 50), p99_steady=1000 * pct(steady[name], 99),
+                        p50_steady=1000 * pct(steady[number], 50), p99_steady=1000 * pct(steady[number], 99),
                         p50_sat=1000 * pct(sat.latencies, 50), p99_sat=1000 * pct(sat.latencies, 99),
                         answered=answered, unanswered=len(chats) - answered,
                         messages_per_update=sum(api.messages.get(c, 0) for c in chats) / max(1, answered),
