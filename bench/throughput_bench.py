@@ -436,6 +436,16 @@ async def measure(api: LeanBotAPI, bots: list[tuple[str, Driver]], args: argpars
     return rows
 
 
+def ceiling(row: Row, cores: int) -> float:
+    """The most this bot could answer on this machine's cores with nothing else running, from the CPU each update
+    took: all of it (bot, server, driver and double) spread over every core, and each of the bot's processes on
+    one core at most (one Python process runs on one core at a time)."""
+    total = row.cpu_ms + row.database_cpu_ms + row.driver_cpu_ms
+    if not total or not row.cpu_ms:
+        return float("nan")
+    return min(1000 * cores / total, 1000 * min(row.workers, cores) / row.cpu_ms)
+
+
 def table(rows: list[Row], args: argparse.Namespace) -> str:
     echo = rows[0]
     lines = [f"Throughput and latency, Telegram webhook; each bot {args.seconds:g} s at {args.rate:g} msg/s and "
@@ -452,18 +462,22 @@ def table(rows: list[Row], args: argparse.Namespace) -> str:
                      f"| {row.p50_steady:.1f} / {row.p99_steady:.1f} ms | {row.p50_sat:.1f} / {row.p99_sat:.1f} ms |")
     pg = {r.workers: r for r in rows[1:] if "PostgreSQL" in r.name}
     if 1 in pg and 2 in pg and pg[1].rate:
+        cores = os.cpu_count() or 1
         lines += ["", f"2 workers / 1 worker on PostgreSQL: **{pg[2].rate / pg[1].rate:.2f}×** "
-                      f"({pg[2].rate:,.0f} / {pg[1].rate:,.0f} msg/s; target ≥ 1.6×)"]
+                      f"({pg[2].rate:,.0f} / {pg[1].rate:,.0f} msg/s; target ≥ 1.6×); the most these figures allow "
+                      f"on {cores} idle cores: {ceiling(pg[2], cores) / ceiling(pg[1], cores):.2f}× "
+                      f"({ceiling(pg[2], cores):,.0f} / {ceiling(pg[1], cores):,.0f} msg/s)"]
     cores = os.cpu_count() or 1
     lines += ["", "Where the cores go at saturation (CPU milliseconds per update answered):", "",
               f"| bot | its processes | PostgreSQL server | driver and double | all | cores busy: these / other work "
-              f"(of {cores}) | ceiling: {cores} cores / all |",
-              "|---|---|---|---|---|---|---|"]
+              f"(of {cores}) | rate per core these used | ceiling on {cores} idle cores |",
+              "|---|---|---|---|---|---|---|---|"]
     for row in rows:
         total = row.cpu_ms + row.database_cpu_ms + row.driver_cpu_ms
         lines.append(f"| {row.name} | {row.cpu_ms:.2f} | {row.database_cpu_ms:.2f} | {row.driver_cpu_ms:.2f} "
                      f"| {total:.2f} | {row.cores_ours:.2f} / {max(0.0, row.cores_busy - row.cores_ours):.2f} "
-                     f"| {1000 * cores / total if total else float('nan'):,.0f} msg/s |")
+                     f"| {row.rate / row.cores_ours if row.cores_ours else float('nan'):,.0f} msg/s "
+                     f"| {ceiling(row, cores):,.0f} msg/s |")
     lines.append("")
     for row in rows:
         lines.append(f"{row.name}: {row.answered:,} updates answered, {row.unanswered} unanswered, "
