@@ -49,6 +49,7 @@ import os
 import random
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -353,7 +354,16 @@ async def run(args: argparse.Namespace) -> list[Row]:
             if binaries is None:
                 raise SystemExit("PostgreSQL is not installed: no throwaway server for --bot N@postgresql")
             server = BenchPostgres(binaries)
-            server.start()
+            try:
+                server.start()
+            except (subprocess.SubprocessError, OSError, KeyError) as exc:
+                server.stop()
+                server = None
+                detail = (getattr(exc, "stderr", b"") or b"").decode(errors="replace")[-300:]
+                if not args.defaulted:
+                    raise SystemExit(f"the throwaway PostgreSQL server did not start: {exc} {detail}") from None
+                args.bot = [spec for spec in args.bot if parse_bot(spec)[1] != "postgresql"]
+                args.note = f"PostgreSQL rows skipped: the throwaway server did not start ({exc} {detail})"
         port = free_port()
         env = {**base_env, "PORT": str(port), "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook"}
         echo = await start_processes([([sys.executable, str(ROOT / "bench/echo_bot.py")], env)], [port], log)
@@ -505,7 +515,7 @@ def main() -> int:
                         "with py-spy (pip install py-spy) into FILE (collapsed stacks, samples holding the GIL)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    args.note = ""
+    args.note, args.defaulted = "", not args.bot
     if not args.bot:
         args.bot, args.note = default_bots()
     args.load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
