@@ -10,15 +10,16 @@ explains, weighted by how rare each word is.
 """
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 import re
 from array import array
 from collections import Counter
 from dataclasses import dataclass
-from functools import reduce
-from itertools import chain, filterfalse
-from operator import itemgetter, or_
+from functools import wraps
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Iterable
 
 from rapidfuzz import fuzz, process
@@ -176,19 +177,34 @@ class Canon:
             else:
                 self.words[stem(variant)] = canonical
         self.phrases = phrases
-        self._phrase_re = (
-            re.compile(r"(?<!\S)(" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")(?!\S)")
-            if phrases else None)
+        # A phrase is replaced word by word: at each word, the longest phrase that starts there (as a regex
+        # alternation of the phrases, longest first, between spaces would), then on after it.
+        self._phrases_at: dict[str, list[tuple[list[str], list[str]]]] = {}
+        for p in sorted(phrases, key=len, reverse=True):
+            self._phrases_at.setdefault(p.split(" ", 1)[0], []).append((p.split(" "), phrases[p].replace("-", "").split()))
         self._memo: dict[str, tuple[str, ...]] = {}
-        self._phrase_starts = frozenset(p.split(" ", 1)[0] for p in phrases)
+        self._phrase_starts = frozenset(self._phrases_at)
+
+    def _phrased(self, raws: list[str]) -> list[str]:
+        """The words with each synonym phrase in them replaced by its canonical words."""
+        out: list[str] = []
+        i, n = 0, len(raws)
+        while i < n:
+            for words, canonical in self._phrases_at.get(raws[i], ()):
+                if raws[i:i + len(words)] == words:
+                    out.extend(canonical)
+                    i += len(words)
+                    break
+            else:
+                out.append(raws[i])
+                i += 1
+        return out
 
     def tokens(self, text: str) -> list[str]:
-        norm = normalise(text)
-        raws = norm.split()
-        # A phrase starts at a word: without any phrase's first word the regex cannot match.
-        if self._phrase_re is not None and not self._phrase_starts.isdisjoint(raws):
-            norm = self._phrase_re.sub(lambda m: " " + self.phrases[m.group(1)].replace("-", "") + " ", norm)
-            raws = norm.split()
+        raws = normalise(text).split()
+        # Without any phrase's first word no phrase can match.
+        if not self._phrase_starts.isdisjoint(raws):
+            raws = self._phrased(raws)
         out: list[str] = []
         memo = self._memo
         for raw in raws:
@@ -216,6 +232,59 @@ class Canon:
     def content(self, text: str) -> list[str]:
         return [t for t in self.tokens(text) if t not in STOPWORDS]
 
+    def contents(self, texts: list[str]) -> list[tuple[str, ...]]:
+        """``tuple(self.content(text))`` of each text, for many texts at once (the index build).
+
+        White space ends a word for every step of :func:`normalise`, so each distinct word of the texts, as
+        written, is normalised and canonicalised once; a text with a phrase's first word is put together
+        word by word, as :meth:`tokens` does.
+        """
+        out: list[tuple[str, ...]] = []
+        normal: dict[str, tuple[str, ...]] = {}      # a word as written -> its normalised words
+        written: dict[str, tuple[str, ...]] = {}     # ... -> its content tokens
+        phrasing: set[str] = set()                   # ... that hold a phrase's first word
+        word: dict[str, tuple[str, ...]] = {}        # a normalised word -> its content tokens
+        starts = self._phrase_starts
+        for text in texts:
+            split = text.split()
+            try:
+                found = tuple(chain.from_iterable(map(written.__getitem__, split)))
+            except KeyError:
+                for w in split:
+                    if w in written:
+                        continue
+                    raws = normal[w] = tuple(normalise(w).split())
+                    if not starts.isdisjoint(raws):
+                        phrasing.add(w)
+                    for raw in raws:
+                        if raw not in word:
+                            word[raw] = tuple(t for t in self._word(raw) if t not in STOPWORDS)
+                    written[w] = tuple(chain.from_iterable(map(word.__getitem__, raws)))
+                found = tuple(chain.from_iterable(map(written.__getitem__, split)))
+            if phrasing and not phrasing.isdisjoint(split):
+                raws = self._phrased(list(chain.from_iterable(map(normal.__getitem__, split))))
+                for raw in raws:   # a phrase's canonical words
+                    if raw not in word:
+                        word[raw] = tuple(t for t in self._word(raw) if t not in STOPWORDS)
+                found = tuple(chain.from_iterable(map(word.__getitem__, raws)))
+            out.append(found)
+        return out
+
+
+def _without_gc(build):
+    """Runs an index build with the cyclic garbage collector paused: the build makes millions of small tuples
+    and sets that all stay alive, and would otherwise make the collector walk them all over and over."""
+    @wraps(build)
+    def run(*args, **kwargs):
+        if not gc.isenabled():
+            return build(*args, **kwargs)
+        gc.disable()
+        try:
+            return build(*args, **kwargs)
+        finally:
+            gc.enable()
+    return run
+
 
 class Index:
     """Postings over every entry's documents (title, aliases, keywords...), built once per knowledge base.
@@ -227,41 +296,41 @@ class Index:
     :data:`RERANK` (a threshold algorithm). The scores are the same as a walk over every document.
     """
 
+    @_without_gc
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         self.canon = Canon(dict(kb.synonyms))
         self.entries: list[Entry] = list(kb.entries.values())
         self.position = {e.id: i for i, e in enumerate(self.entries)}
         self._spoken: dict[str, frozenset[str]] = {}
-        # A text seen before (a keyword that repeats an alias, a glossary pattern) is canonicalised once.
-        seen_texts: dict[str, tuple[str, ...]] = {}
-
-        def content(text: str) -> tuple[str, ...]:
-            words = seen_texts.get(text)
-            if words is None:
-                words = seen_texts[text] = tuple(self.canon.content(text))
-            return words
-
+        # Every distinct text (a keyword that repeats an alias, a glossary pattern) is canonicalised once, all together.
+        groups = [self._text_groups(e) for e in self.entries]
+        distinct = list(dict.fromkeys(chain.from_iterable(texts for g in groups for texts, _ in g)))
+        content = dict(zip(distinct, self.canon.contents(distinct)))
+        del distinct
         self.title_tokens: list[tuple[str, ...]] = [
-            tuple(frozenset(content(e.title.en)) | frozenset(content(e.title.hi))) for e in self.entries]
+            tuple(frozenset(content[e.title.en]) | frozenset(content[e.title.hi])) for e in self.entries]
         # Each entry's documents, the same token set once at its highest weight (only the best one counts).
         entry_docs: list[tuple[tuple[tuple[str, ...], ...], tuple[float, ...]]] = []
-        self._phrases: list[str] = []      # an entry's weight-1 phrasings, one a line (for _shape)
+        self._phrases: dict[int, str] = {}      # an entry's weight-1 phrasings, one a line (for _shape; when first asked for)
         self.entry_tokens: list[frozenset[str]] = []
         df: Counter[str] = Counter()   # document frequency counted per entry, so a word in many aliases of one entry stays rare
-        for entry in self.entries:
+        no_words: frozenset[str] = frozenset()
+        for entry, entry_groups in zip(self.entries, groups):
             kind = frozenset(KIND_TOKENS.get(entry.kind, ()))
             docs: dict[frozenset[str], float] = {}
-            phrases: list[str] = []
-            union: set[str] = set()
-            for text, weight in self._texts(entry):
-                words = content(text)
-                if words and weight == 1.0:
-                    phrases.append(" ".join(words))
-                toks = frozenset(words).union(kind) if kind else frozenset(words)
-                if toks:
-                    docs[toks] = max(docs.get(toks, 0.0), weight)
-                    union.update(toks)
+            # The groups come heaviest first, so a token set's first document has its highest weight.
+            for texts, weight in entry_groups:
+                sets = map(frozenset, map(content.__getitem__, texts))
+                if kind:
+                    sets = map(frozenset.union, sets, repeat(kind))
+                if docs:
+                    for toks in sets:
+                        docs.setdefault(toks, weight)
+                else:
+                    docs = dict.fromkeys(sets, weight)
+            docs.pop(no_words, None)
+            union: set[str] = set().union(*docs)
             for code in entry.codes if entry.kind == "hs_code" else ():
                 toks = frozenset({code, "hs"})
                 docs[toks] = 1.0
@@ -271,10 +340,9 @@ class Index:
                     toks = frozenset(prefixes | {"hs"})
                     docs[toks] = max(docs.get(toks, 0.0), PREFIX_WEIGHT)
             entry_docs.append((tuple(map(tuple, docs)), tuple(docs.values())))
-            self._phrases.append("\n".join(phrases))
             self.entry_tokens.append(frozenset(union))
             df.update(union)
-        seen_texts.clear()
+        del groups, content
         n = max(len(self.entries), 1)
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
         # A word the knowledge base has never seen counts against a match, but less than a known word:
@@ -330,10 +398,7 @@ class Index:
         self._doc_own = array("d")
         self._doc_toks: list[tuple[str, ...]] = []
         postings: dict[str, array] = {t: array("i") for t in doc_freq if t not in bit}
-        postings_get = postings.get
         doc_toks = self._doc_toks
-        doc_entry_append, doc_weight_append = self._doc_entry.append, self._doc_weight.append
-        doc_own_append = self._doc_own.append
         # Per entry, its documents with a common word as (mask of common words, weight, own idf); of those
         # with the same mask and weight only the smallest own idf can score best.
         self._rows: list[tuple[int | float, ...]] = []
@@ -341,36 +406,51 @@ class Index:
         # score (per unit of the word's weight in the question).
         self._lists: dict[str, tuple[array, array]] = {t: (array("i"), array("d")) for t in common}
         masks: dict[int, int] = {}   # one int object per distinct mask
-        mask_words: dict[int, list[str]] = {}
-        # Every token of a document, with its idf (0 for a code prefix) and its bit (0 for a rare word), so that
-        # the loops below run in C (map, filterfalse, reduce); the sums add the same numbers in the same order.
-        idf0 = dict.fromkeys(doc_freq, 0.0)
-        idf0.update(idf)
-        bit0 = dict.fromkeys(doc_freq, 0)
-        bit0.update(bit)
-        for i, (docs, doc_weights) in enumerate(entry_docs):
+        # Per token: its idf (0 for a code prefix), its bit (0 for a rare word) and its postings (none for a
+        # common word). While the entries of a kind go through, the kind's words have an idf of 0 here: a
+        # document's sum is then the sum of its own words (adding 0.0 changes no sum).
+        token_info = {t: (idf.get(t, 0.0), bit.get(t, 0), postings.get(t)) for t in doc_freq}
+        zeroed: tuple[str, ...] = ()
+        doc_entry, doc_weight, doc_own = self._doc_entry, self._doc_weight, self._doc_own
+        mask_info: dict[tuple[str, ...], dict[int, tuple[list[str], float, float]]] = {}
+        inf = math.inf
+        d = 0
+        for i in range(len(entry_docs)):
+            docs, doc_weights = entry_docs[i]
+            entry_docs[i] = None   # its documents without a rare word are freed as we go
             kind_words = KIND_TOKENS.get(self.entries[i].kind, ())
-            is_kind = frozenset(kind_words).__contains__
+            if kind_words != zeroed:
+                for t in zeroed:
+                    if t in token_info:
+                        token_info[t] = (idf.get(t, 0.0), *token_info[t][1:])
+                for t in kind_words:
+                    if t in token_info:
+                        token_info[t] = (0.0, *token_info[t][1:])
+                zeroed = kind_words
             rows: dict[tuple[int, float], float] = {}
             for toks, weight in zip(docs, doc_weights):
-                own = sum(map(idf0.__getitem__, filterfalse(is_kind, toks)))
-                doc_bits = list(map(bit0.__getitem__, toks))
-                mask = reduce(or_, doc_bits, 0)
-                if not all(doc_bits):   # a rare word
-                    d = len(doc_toks)
-                    doc_entry_append(i)
-                    doc_weight_append(weight)
-                    doc_own_append(own)
+                own = 0.0
+                mask = 0
+                rare = False
+                for t in toks:
+                    x, b, ds = token_info[t]
+                    own += x
+                    if b:
+                        mask |= b
+                    else:
+                        ds.append(d)
+                        rare = True
+                if rare:
+                    d += 1
+                    doc_entry.append(i)
+                    doc_weight.append(weight)
+                    doc_own.append(own)
                     doc_toks.append(toks)
-                    for ds in map(postings_get, toks):
-                        if ds is not None:
-                            ds.append(d)
                 if mask:
-                    mask = masks.setdefault(mask, mask)
-                    key = (mask, weight)
-                    if key not in rows or own < rows[key]:
+                    key = (masks.setdefault(mask, mask), weight)
+                    if own < rows.get(key, inf):
                         rows[key] = own
-            self._rows.append(tuple(x for (m, w), own in rows.items() for x in (m, w, own)))   # flat: fewer objects
+            self._rows.append(tuple(chain.from_iterable(map(tuple.__add__, rows, zip(rows.values())))))   # flat
             if not rows:
                 continue
             # What each common word can add to the entry's best document, per unit of its query weight. A row
@@ -379,13 +459,15 @@ class Index:
             # / own (K: its kind words' idf), so a kind word adds at most 0.75 w and an own word
             # w * (0.75 + 0.25 * (rho + K / own)); with no own words cd is 1 and every word adds w.
             factor: dict[str, float] = {}
+            infos = mask_info.setdefault(kind_words, {})
             for (mask, weight), own in rows.items():
-                words = mask_words.get(mask)
-                if words is None:
-                    words = mask_words[mask] = self._words(mask)
+                info = infos.get(mask)
+                if info is None:
+                    words = self._words(mask)
+                    info = infos[mask] = (words, sum(idf.get(t, 0.0) for t in words if t not in kind_words),
+                                          sum(idf.get(t, 0.0) for t in words if t in kind_words))
+                words, own_common, kind_common = info
                 if own:
-                    own_common = sum(idf.get(t, 0.0) for t in words if t not in kind_words)
-                    kind_common = sum(idf.get(t, 0.0) for t in words if t in kind_words)
                     rho = min(1.0, own_common / own)
                     own_factor = weight * (0.75 + 0.25 * (rho + kind_common / own))
                     kind_factor = weight * 0.75
@@ -414,16 +496,28 @@ class Index:
 
     @staticmethod
     def _texts(entry: Entry) -> Iterable[tuple[str, float]]:
-        yield entry.title.en, 1.0
-        yield entry.title.hi, 1.0
-        for alias in entry.aliases:
-            yield alias, 1.0
-        for kw in entry.keywords:
-            yield kw, 0.9
+        for texts, weight in Index._text_groups(entry):
+            for text in texts:
+                yield text, weight
+
+    @staticmethod
+    def _text_groups(entry: Entry) -> list[tuple[tuple[str, ...], float]]:
+        """The texts an entry is found by, with their weight, heaviest first."""
+        groups = [((entry.title.en, entry.title.hi, *entry.aliases), 1.0), (entry.keywords, 0.9)]
         if entry.kind == "market":
-            yield " ".join(entry.countries), 0.8
+            groups.append(((" ".join(entry.countries),), 0.8))
         if entry.kind == "institution" and entry.district:
-            yield entry.district.replace("-", " "), 0.8
+            groups.append(((entry.district.replace("-", " "),), 0.8))
+        return groups
+
+    def _phrasings(self, entry_i: int) -> str:
+        """An entry's weight-1 texts as canonical words, one a line (worked out when first asked for)."""
+        found = self._phrases.get(entry_i)
+        if found is None:
+            texts = (text for text, weight in self._texts(self.entries[entry_i]) if weight == 1.0)
+            found = self._phrases[entry_i] = "\n".join(
+                " ".join(words) for words in map(self.canon.content, texts) if words)
+        return found
 
     # ------------------------------------------------------------ query side
 
@@ -679,7 +773,7 @@ class Index:
         return [Match(self.entries[i], round(s, 4)) for i, s in scored[:limit]]
 
     def _shape(self, entry_i: int, phrase: str) -> float:
-        texts = self._phrases[entry_i]
+        texts = self._phrasings(entry_i)
         if not texts or not phrase:
             return 0.0
         best = process.extractOne(phrase, texts.split("\n"), scorer=fuzz.token_set_ratio)
