@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import wraps
 from itertools import chain, repeat
-from operator import itemgetter
+from operator import itemgetter, neg
 from typing import Iterable
 
 from rapidfuzz import fuzz, process
@@ -184,9 +184,12 @@ class Canon:
             self._phrases_at.setdefault(p.split(" ", 1)[0], []).append((p.split(" "), phrases[p].replace("-", "").split()))
         self._memo: dict[str, tuple[str, ...]] = {}
         self._phrase_starts = frozenset(self._phrases_at)
+        self._phrase_pairs = frozenset(tuple(p.split(" ")[:2]) for p in phrases)
 
     def _phrased(self, raws: list[str]) -> list[str]:
-        """The words with each synonym phrase in them replaced by its canonical words."""
+        """The words with each synonym phrase in them replaced by its canonical words (``raws`` itself if none is)."""
+        if self._phrase_pairs.isdisjoint(zip(raws, raws[1:])):    # no phrase's first two words side by side
+            return raws
         out: list[str] = []
         i, n = 0, len(raws)
         while i < n:
@@ -262,11 +265,13 @@ class Canon:
                     written[w] = tuple(chain.from_iterable(map(word.__getitem__, raws)))
                 found = tuple(chain.from_iterable(map(written.__getitem__, split)))
             if phrasing and not phrasing.isdisjoint(split):
-                raws = self._phrased(list(chain.from_iterable(map(normal.__getitem__, split))))
-                for raw in raws:   # a phrase's canonical words
-                    if raw not in word:
-                        word[raw] = tuple(t for t in self._word(raw) if t not in STOPWORDS)
-                found = tuple(chain.from_iterable(map(word.__getitem__, raws)))
+                raws = list(chain.from_iterable(map(normal.__getitem__, split)))
+                phrased = self._phrased(raws)
+                if phrased is not raws:
+                    for raw in phrased:   # a phrase's canonical words
+                        if raw not in word:
+                            word[raw] = tuple(t for t in self._word(raw) if t not in STOPWORDS)
+                    found = tuple(chain.from_iterable(map(word.__getitem__, phrased)))
             out.append(found)
         return out
 
@@ -402,9 +407,10 @@ class Index:
         # Per entry, its documents with a common word as (mask of common words, weight, own idf); of those
         # with the same mask and weight only the smallest own idf can score best.
         self._rows: list[tuple[int | float, ...]] = []
-        # Per common word: the entries that have it, and an upper bound of what the word can add to each one's
-        # score (per unit of the word's weight in the question).
-        self._lists: dict[str, tuple[array, array]] = {t: (array("i"), array("d")) for t in common}
+        # Per common word and kind: the entries that have it, and upper bounds of what the word can add to each
+        # one's score (per unit of the word's weight in the question): base, per unit of the kind's words' weight,
+        # and when it is the only common word the entry has.
+        self._lists: dict[str, dict[int, tuple[array, array, array, array]]] = {t: {} for t in common}
         masks: dict[int, int] = {}   # one int object per distinct mask
         # Per token: its idf (0 for a code prefix), its bit (0 for a rare word) and its postings (none for a
         # common word). While the entries of a kind go through, the kind's words have an idf of 0 here: a
@@ -412,7 +418,8 @@ class Index:
         token_info = {t: (idf.get(t, 0.0), bit.get(t, 0), postings.get(t)) for t in doc_freq}
         zeroed: tuple[str, ...] = ()
         doc_entry, doc_weight, doc_own = self._doc_entry, self._doc_weight, self._doc_own
-        mask_info: dict[tuple[str, ...], dict[int, tuple[list[str], float, float]]] = {}
+        mask_info: dict[tuple[str, ...], dict[int, tuple[list[str], list[str], float]]] = {}
+        list_appends: dict[tuple[str, int], tuple] = {}
         inf = math.inf
         d = 0
         for i in range(len(entry_docs)):
@@ -455,34 +462,58 @@ class Index:
                 continue
             # What each common word can add to the entry's best document, per unit of its query weight. A row
             # scores w * G * (0.75 + 0.25 * cd) / total with G = Gk + Gown (kind and own words of the question
-            # in it), cd = min(1, Gown / own) <= rho (its common own words' share of own), and Gk * cd <= K * Gown
-            # / own (K: its kind words' idf), so a kind word adds at most 0.75 w and an own word
-            # w * (0.75 + 0.25 * (rho + K / own)); with no own words cd is 1 and every word adds w.
-            factor: dict[str, float] = {}
+            # in it), cd = min(1, Gown / own) <= rho (its common own words' share of own), and Gk * cd <= Gk * Gown
+            # / own, so a kind word adds at most 0.75 w and an own word w * (0.75 + 0.25 * rho) ("base") plus
+            # 0.25 * w / own ("per_kind") times Gk, the weight of the entry's kind words in the question (worked
+            # out per question); with no own words cd is 1 and every word adds w. When t is the only common word
+            # of the question the entry has, cd <= idf(t) / own ("alone").
+            base: dict[str, float] = {}
+            per_kind: dict[str, float] = {}
+            alone: dict[str, float] = {}
             infos = mask_info.setdefault(kind_words, {})
             for (mask, weight), own in rows.items():
                 info = infos.get(mask)
                 if info is None:
                     words = self._words(mask)
-                    info = infos[mask] = (words, sum(idf.get(t, 0.0) for t in words if t not in kind_words),
-                                          sum(idf.get(t, 0.0) for t in words if t in kind_words))
-                words, own_common, kind_common = info
+                    info = infos[mask] = ([t for t in words if t not in kind_words],
+                                          [t for t in words if t in kind_words],
+                                          sum(idf.get(t, 0.0) for t in words if t not in kind_words))
+                own_words, kinds_in, own_common = info
                 if own:
-                    rho = min(1.0, own_common / own)
-                    own_factor = weight * (0.75 + 0.25 * (rho + kind_common / own))
+                    own_factor = weight * (0.75 + 0.25 * min(1.0, own_common / own))
                     kind_factor = weight * 0.75
+                    kind_share = 0.25 * weight / own
+                    for t in own_words:
+                        if own_factor > base.get(t, -1.0):
+                            base[t] = own_factor
+                        if kind_share > per_kind.get(t, 0.0):
+                            per_kind[t] = kind_share
+                        f = weight * (0.75 + 0.25 * min(1.0, idf.get(t, 0.0) / own))
+                        if f > alone.get(t, -1.0):
+                            alone[t] = f
                 else:
                     own_factor = kind_factor = weight
-                for t in words:
-                    f = kind_factor if t in kind_words else own_factor
-                    if f > factor.get(t, -1.0):
-                        factor[t] = f
+                    for t in own_words:
+                        if own_factor > base.get(t, -1.0):
+                            base[t] = own_factor
+                        if own_factor > alone.get(t, -1.0):
+                            alone[t] = own_factor
+                for t in kinds_in:   # (alone, a kind word adds as much)
+                    if kind_factor > base.get(t, -1.0):
+                        base[t] = alone[t] = kind_factor
             toks, title = self.entry_tokens[i], self.title_tokens[i]
-            for t, f in factor.items():
-                bound = DOC_SHARE * f + (1 - DOC_SHARE) * (t in toks) + TITLE_BONUS * (t in title)
-                order, limits = self._lists[t]
-                order.append(i)
-                limits.append(bound)
+            kind_i = self._kind_of[i]
+            for t, f in base.items():
+                rest = (1 - DOC_SHARE) * (t in toks) + TITLE_BONUS * (t in title)
+                appends = list_appends.get((t, kind_i))
+                if appends is None:
+                    lists = self._lists[t][kind_i] = (array("i"), array("d"), array("d"), array("d"))
+                    appends = list_appends[t, kind_i] = tuple(a.append for a in lists)
+                add_entry, add_limit, add_per_kind, add_alone = appends
+                add_entry(i)
+                add_limit(DOC_SHARE * f + rest)
+                add_per_kind(DOC_SHARE * per_kind.get(t, 0.0))
+                add_alone(DOC_SHARE * alone[t] + rest)
         self.postings = postings
 
     def _words(self, mask: int) -> list[str]:
@@ -670,32 +701,38 @@ class Index:
         # word can add to the entry (precomputed); for an entry with rare words, its best document so far and
         # what those words can add. Entries are scored exactly, best bound first, until the best bound left
         # cannot reach the RERANK-th score; so most entries that share only a common word are never scored.
+        # The kind bonus or step back (see _score) of each kind, at most: a penalty for lacking an intent word is
+        # left out; and the weight of each kind's words in the question.
+        adjust = [self._kind_adjust(kind, weights) for kind in self._kinds]
+        kind_weight = [sum(weights.get(k, 0.0) for k in KIND_TOKENS.get(kind, ()) if k in self._bit) for kind in self._kinds]
         bound: dict[int, float] = {}
-        for t in common:
-            order, limits = self._lists[t]
+        for n, t in enumerate(common):
             gain = weights[t] / total
-            if not bound:
-                bound = dict(zip(order, map(gain.__mul__, limits)))
-                continue
-            for entry_i, b in zip(order, limits):
-                bound[entry_i] = bound.get(entry_i, 0.0) + gain * b
+            for kind_i, (order, limits, per_kind, alone) in self._lists[t].items():
+                if len(common) == 1:
+                    limits = alone
+                elif kind_weight[kind_i]:
+                    limits = [b + k * kind_weight[kind_i] for b, k in zip(limits, per_kind)]
+                a = adjust[kind_i]
+                if not n:
+                    bound.update(zip(order, map(a.__add__, map(gain.__mul__, limits))))
+                    continue
+                for entry_i, b in zip(order, limits):
+                    bound[entry_i] = bound.get(entry_i, a) + gain * b
+        kind_of = self._kind_of
         for entry_i, g in rare_hits.items():
-            bound[entry_i] = (bound.get(entry_i, 0.0) + DOC_SHARE * best[entry_i]
+            bound[entry_i] = (bound.get(entry_i, adjust[kind_of[entry_i]]) + DOC_SHARE * best[entry_i]
                               + (1 - DOC_SHARE + TITLE_BONUS) * g / total)
         for entry_i in exact_code:
             bound[entry_i] = math.inf
-        # The kind bonus or step back (see _score) of each kind, at most: a penalty for lacking an intent word is left out.
-        adjust = [self._kind_adjust(kind, weights) for kind in self._kinds]
-        if any(adjust):
-            kind_of = self._kind_of
-            bound = {i: b + adjust[kind_of[i]] for i, b in bound.items()}
         sums: dict[tuple[int, str], tuple[float, float]] = {}
         scores: dict[int, float] = {}
         top: list[tuple[float, int]] = []      # the RERANK best as (score, -entry): top[0] is the weakest
         batch = RERANK
         while bound:
             # Best bound first, and of equal bounds the first entry (ties are settled by position).
-            for entry_i, b in heapq.nlargest(batch, bound.items(), key=lambda kv: (kv[1], -kv[0])):
+            for b, entry_i in heapq.nlargest(batch, zip(bound.values(), map(neg, bound))):
+                entry_i = -entry_i
                 if len(top) == RERANK:
                     weakest, weakest_i = top[0][0], -top[0][1]
                     if b < weakest - 1e-9 or (b <= weakest + 1e-9 and entry_i > weakest_i):
