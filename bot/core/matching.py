@@ -256,7 +256,8 @@ class Canon:
                 for w in split:
                     if w in written:
                         continue
-                    raws = normal[w] = tuple(normalise(w).split())
+                    # (a word of ASCII letters only is just lower-cased)
+                    raws = normal[w] = (w.lower(),) if w.isalpha() and w.isascii() else tuple(normalise(w).split())
                     if not starts.isdisjoint(raws):
                         phrasing.add(w)
                     for raw in raws:
@@ -418,8 +419,9 @@ class Index:
         token_info = {t: (idf.get(t, 0.0), bit.get(t, 0), postings.get(t)) for t in doc_freq}
         zeroed: tuple[str, ...] = ()
         doc_entry, doc_weight, doc_own = self._doc_entry, self._doc_weight, self._doc_own
-        mask_info: dict[tuple[str, ...], dict[int, tuple[list[str], list[str], float]]] = {}
-        list_appends: dict[tuple[str, int], tuple] = {}
+        mask_info: dict[tuple[str, ...], dict[int, tuple[list[str], list[float], bool, float]]] = {}
+        list_appends: list[dict[str, tuple]] = [{} for _ in self._kinds]
+        kind_common_words = {k: tuple(t for t in k if t in bit) for k in set(KIND_TOKENS.values()) | {()}}
         inf = math.inf
         d = 0
         for i in range(len(entry_docs)):
@@ -467,53 +469,64 @@ class Index:
             # 0.25 * w / own ("per_kind") times Gk, the weight of the entry's kind words in the question (worked
             # out per question); with no own words cd is 1 and every word adds w. When t is the only common word
             # of the question the entry has, cd <= idf(t) / own ("alone").
-            base: dict[str, float] = {}
-            per_kind: dict[str, float] = {}
-            alone: dict[str, float] = {}
+            bounds: dict[str, list[float]] = {}    # per common word: [base, per_kind, alone]
             infos = mask_info.setdefault(kind_words, {})
+            kind_factor_max = -1.0   # every document of an entry has its kind's words: one maximum for them all
             for (mask, weight), own in rows.items():
                 info = infos.get(mask)
                 if info is None:
                     words = self._words(mask)
-                    info = infos[mask] = ([t for t in words if t not in kind_words],
-                                          [t for t in words if t in kind_words],
-                                          sum(idf.get(t, 0.0) for t in words if t not in kind_words))
-                own_words, kinds_in, own_common = info
+                    own_words = [t for t in words if t not in kind_words]
+                    info = infos[mask] = (own_words, [idf.get(t, 0.0) for t in own_words], len(own_words) < len(words),
+                                          sum(idf.get(t, 0.0) for t in own_words))
+                own_words, own_idfs, has_kind, own_common = info
                 if own:
-                    own_factor = weight * (0.75 + 0.25 * min(1.0, own_common / own))
+                    rho = own_common / own
+                    own_factor = weight * (0.75 + 0.25 * (rho if rho < 1.0 else 1.0))
                     kind_factor = weight * 0.75
                     kind_share = 0.25 * weight / own
-                    for t in own_words:
-                        if own_factor > base.get(t, -1.0):
-                            base[t] = own_factor
-                        if kind_share > per_kind.get(t, 0.0):
-                            per_kind[t] = kind_share
-                        f = weight * (0.75 + 0.25 * min(1.0, idf.get(t, 0.0) / own))
-                        if f > alone.get(t, -1.0):
-                            alone[t] = f
+                    for t, x in zip(own_words, own_idfs):
+                        x /= own
+                        f = weight * (0.75 + 0.25 * (x if x < 1.0 else 1.0))
+                        b = bounds.get(t)
+                        if b is None:
+                            bounds[t] = [own_factor, kind_share, f]
+                            continue
+                        if own_factor > b[0]:
+                            b[0] = own_factor
+                        if kind_share > b[1]:
+                            b[1] = kind_share
+                        if f > b[2]:
+                            b[2] = f
                 else:
                     own_factor = kind_factor = weight
                     for t in own_words:
-                        if own_factor > base.get(t, -1.0):
-                            base[t] = own_factor
-                        if own_factor > alone.get(t, -1.0):
-                            alone[t] = own_factor
-                for t in kinds_in:   # (alone, a kind word adds as much)
-                    if kind_factor > base.get(t, -1.0):
-                        base[t] = alone[t] = kind_factor
+                        b = bounds.get(t)
+                        if b is None:
+                            bounds[t] = [weight, 0.0, weight]
+                            continue
+                        if weight > b[0]:
+                            b[0] = weight
+                        if weight > b[2]:
+                            b[2] = weight
+                if has_kind and kind_factor > kind_factor_max:
+                    kind_factor_max = kind_factor
+            for t in kind_common_words[kind_words]:   # (alone, a kind word adds as much)
+                bounds[t] = [kind_factor_max, 0.0, kind_factor_max]
             toks, title = self.entry_tokens[i], self.title_tokens[i]
             kind_i = self._kind_of[i]
-            for t, f in base.items():
+            kind_appends = list_appends[kind_i]
+            for t, (f, per_kind, alone) in bounds.items():
                 rest = (1 - DOC_SHARE) * (t in toks) + TITLE_BONUS * (t in title)
-                appends = list_appends.get((t, kind_i))
+                appends = kind_appends.get(t)
                 if appends is None:
                     lists = self._lists[t][kind_i] = (array("i"), array("d"), array("d"), array("d"))
-                    appends = list_appends[t, kind_i] = tuple(a.append for a in lists)
+                    appends = kind_appends[t] = tuple(a.append for a in lists)
                 add_entry, add_limit, add_per_kind, add_alone = appends
                 add_entry(i)
                 add_limit(DOC_SHARE * f + rest)
-                add_per_kind(DOC_SHARE * per_kind.get(t, 0.0))
-                add_alone(DOC_SHARE * alone[t] + rest)
+                add_per_kind(DOC_SHARE * per_kind)
+                add_alone(DOC_SHARE * alone + rest)
         self.postings = postings
 
     def _words(self, mask: int) -> list[str]:
