@@ -28,9 +28,16 @@ All the bots run at once; after a warm-up each, they are driven in turn, in ``--
 "Ratio to echo" divides the saturated rates; the work ratio in brackets divides the echo bot's CPU per update
 by the bot's.
 
-``--bot`` chooses the real bot's store and workers: ``sqlite`` (default: a fresh SQLite file), or
-``N@DATABASE_URL`` for N ``serve`` processes sharing that database (the double then spreads the webhook posts
-over them round robin, as a load balancer would). Give it more than once for more rows.
+``--bot`` chooses the real bot's store and workers: ``sqlite`` (a fresh SQLite file), ``N@postgresql`` for N
+``serve`` processes sharing a schema of their own on a throwaway PostgreSQL server this bench starts and stops
+(tests/pgserver.py's, as the ``postgres`` user when run as root), or ``N@DATABASE_URL`` for N processes on a
+server of your own; with several processes the double spreads the webhook posts over them round robin, as a
+load balancer would. Give it more than once for more rows. Default: ``sqlite``, ``1@postgresql`` and
+``2@postgresql`` when PostgreSQL is installed (else ``sqlite`` alone, and the output says why).
+
+Where the cores go: beside each bot's own CPU per update, the PostgreSQL server's (all its processes, during
+that bot's saturation slices), this driver's and the double's (one process), and how busy the machine's cores
+were (/proc/stat, every process on the machine) during them.
 """
 from __future__ import annotations
 
@@ -54,6 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.botapi_double import LeanBotAPI  # noqa: E402
+from tests import pgserver  # noqa: E402
 from bot.core.dialogue import UserState  # noqa: E402
 from bot.core.knowledge import load_knowledge  # noqa: E402
 from bot.core.normalise import has_devanagari  # noqa: E402
@@ -90,6 +98,29 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS       # utime, stime
 
 
+def cpu_of_tree(root: int | None) -> float:
+    """CPU seconds of a process and its children now alive (the PostgreSQL server: postmaster and backends)."""
+    if root is None:
+        return 0.0
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        fields = tail.split()
+        if int(stat.parent.name) == root or int(fields[1]) == root:           # ppid
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of all cores since boot, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]                                               # idle, iowait
+    return float(sum(values[:8]) - idle), float(sum(values[:8]))
+
+
 def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -111,6 +142,11 @@ class Row:
     messages_per_update: float = 0.0
     repeated: int = 0                 # messages that repeated one already sent to the chat (answered twice)
     webhook_errors: int = 0
+    workers: int = 1
+    database_cpu_ms: float = 0.0      # the PostgreSQL server's CPU milliseconds per update at saturation
+    driver_cpu_ms: float = 0.0        # this driver's and the double's
+    cores_ours: float = 0.0           # cores busy with the bot, the server, the driver and the double (saturation)
+    cores_busy: float = 0.0           # cores busy on the whole machine meanwhile (other work included)
     extra: dict = field(default_factory=dict)
 
 
@@ -119,14 +155,20 @@ class Saturated:
     answers: int = 0
     seconds: float = 0.0
     cpu: float = 0.0
+    database_cpu: float = 0.0
+    driver_cpu: float = 0.0
+    busy: float = 0.0
+    ticks: float = 0.0
     latencies: list[float] = field(default_factory=list)
 
 
 class Driver:
     """Sends one bot its questions through the double, from chats of its own, and measures."""
 
-    def __init__(self, api: LeanBotAPI, texts: list[str], first_chat: int, urls: list[str], pids: list[int]):
+    def __init__(self, api: LeanBotAPI, texts: list[str], first_chat: int, urls: list[str], pids: list[int],
+                 database_pid: int | None = None):
         self.api, self.texts, self.urls, self.pids = api, texts, urls, pids
+        self.database_pid = database_pid
         self.first_chat = self.next_chat = first_chat
         self.turn = 0
 
@@ -157,7 +199,11 @@ class Driver:
         started = time.perf_counter()
         window_start, end = started + settle, started + seconds
         done: list[tuple[float, float]] = []
-        cpu: list[float] = []
+        cpu: list[tuple[float, float, float, tuple[float, float]]] = []
+
+        def mark() -> None:
+            cpu.append((sum(cpu_seconds(p) for p in self.pids), cpu_of_tree(self.database_pid), time.process_time(),
+                        machine_busy()))
 
         async def user() -> None:
             while time.perf_counter() < end:
@@ -170,15 +216,19 @@ class Driver:
 
         async def cpu_marks() -> None:
             await asyncio.sleep(max(0.0, window_start - time.perf_counter()))
-            cpu.append(sum(cpu_seconds(p) for p in self.pids))
+            mark()
             await asyncio.sleep(max(0.0, end - time.perf_counter()))
-            cpu.append(sum(cpu_seconds(p) for p in self.pids))
+            mark()
 
         await asyncio.gather(cpu_marks(), *(user() for _ in range(in_flight)))
         counted = [(p, a) for p, a in done if window_start <= a <= end]
         into.answers += len(counted)
         into.seconds += end - window_start
-        into.cpu += cpu[1] - cpu[0]
+        into.cpu += cpu[1][0] - cpu[0][0]
+        into.database_cpu += cpu[1][1] - cpu[0][1]
+        into.driver_cpu += cpu[1][2] - cpu[0][2]
+        into.busy += cpu[1][3][0] - cpu[0][3][0]
+        into.ticks += cpu[1][3][1] - cpu[0][3][1]
         into.latencies += [a - p for p, a in counted]
 
 
@@ -256,10 +306,32 @@ async def seed_users(env: dict[str, str], chats: range, texts: list[str]) -> Non
 
 
 def parse_bot(spec: str) -> tuple[int, str]:
-    """'sqlite' | 'N@DATABASE_URL' -> (workers, database url or '' for a fresh SQLite file)."""
+    """'sqlite' | 'N@postgresql' | 'N@DATABASE_URL' -> (workers, database url: '' for a fresh SQLite file,
+    'postgresql' for the throwaway server)."""
     head, sep, rest = spec.partition("@")
     workers, url = (int(head), rest) if sep and head.isdigit() else (1, spec)
     return workers, "" if url == "sqlite" else url
+
+
+def default_bots() -> tuple[list[str], str]:
+    """SQLite, then 1 and 2 workers on a throwaway PostgreSQL server when PostgreSQL is installed; and a note
+    saying why the PostgreSQL rows are missing when it is not."""
+    if pgserver.find_binaries() is None:
+        return ["sqlite"], ("PostgreSQL rows skipped: PostgreSQL is not installed (no initdb in "
+                            "/usr/lib/postgresql/*/bin or on the PATH; `make postgres` installs it)")
+    return ["sqlite", "1@postgresql", "2@postgresql"], ""
+
+
+class BenchPostgres(pgserver.ThrowawayPostgres):
+    """The tests' throwaway server with a production's durability: fsync on; commits not waiting for the disk
+    (synchronous_commit off, as SQLite's WAL with synchronous=NORMAL)."""
+
+    SETTINGS = ("synchronous_commit=off", "max_connections=100", "listen_addresses=127.0.0.1")
+
+    def postmaster_pid(self) -> int | None:
+        with contextlib.suppress(OSError, ValueError):
+            return int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+        return None
 
 
 async def run(args: argparse.Namespace) -> list[Row]:
@@ -274,7 +346,14 @@ async def run(args: argparse.Namespace) -> list[Row]:
     bots: list[tuple[str, Driver]] = []
     processes: list[asyncio.subprocess.Process] = []
     own_cpu = time.process_time()
+    server: BenchPostgres | None = None
     try:
+        if any(parse_bot(spec)[1] == "postgresql" for spec in args.bot):
+            binaries = pgserver.find_binaries()
+            if binaries is None:
+                raise SystemExit("PostgreSQL is not installed: no throwaway server for --bot N@postgresql")
+            server = BenchPostgres(binaries)
+            server.start()
         port = free_port()
         env = {**base_env, "PORT": str(port), "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook"}
         echo = await start_processes([([sys.executable, str(ROOT / "bench/echo_bot.py")], env)], [port], log)
@@ -283,6 +362,9 @@ async def run(args: argparse.Namespace) -> list[Row]:
                      Driver(api, texts, 10_000_000, [env["TELEGRAM_WEBHOOK_URL"]], [p.pid for p in echo])))
         for number, spec in enumerate(args.bot, start=1):
             workers, url = parse_bot(spec)
+            database_pid = None
+            if url == "postgresql" and server is not None:
+                url, database_pid = f"{server.url}?search_path=bench_{number}", server.postmaster_pid()
             bot_env = {**base_env, "EXPORTBOT_DB": str(tmp / f"bench-{number}.sqlite3")}
             if url:
                 bot_env["DATABASE_URL"] = url
@@ -294,13 +376,17 @@ async def run(args: argparse.Namespace) -> list[Row]:
                         for p, u in zip(ports, urls)]
             started = await start_processes(commands, ports, log)
             processes += started
-            store = "SQLite" if not url else url.split("://")[0]
+            store = "SQLite" if not url else "PostgreSQL" if url.startswith("postgres") else url.split("://")[0]
             bots.append((f"exportbot serve ({store}, {workers} worker{'s' if workers > 1 else ''})",
-                         Driver(api, texts, first_chat, urls, [p.pid for p in started])))
+                         Driver(api, texts, first_chat, urls, [p.pid for p in started], database_pid)))
         rows = await measure(api, bots, args)
+        for row, spec in zip(rows[1:], args.bot):
+            row.workers = parse_bot(spec)[0]
     finally:
         await stop_processes(processes)
         await api.stop()
+        if server is not None:
+            server.stop()
     own_cpu = time.process_time() - own_cpu
     tracebacks = log.read_text(errors="replace").count("Traceback") if log.exists() else 0
     for row in rows:
@@ -342,15 +428,19 @@ async def measure(api: LeanBotAPI, bots: list[tuple[str, Driver]], args: argpars
                         p50_sat=1000 * pct(sat.latencies, 50), p99_sat=1000 * pct(sat.latencies, 99),
                         answered=answered, unanswered=len(chats) - answered,
                         messages_per_update=sum(api.messages.get(c, 0) for c in chats) / max(1, answered),
-                        repeated=sum(api.repeated.get(c, 0) for c in chats), webhook_errors=api.webhook_errors))
+                        repeated=sum(api.repeated.get(c, 0) for c in chats), webhook_errors=api.webhook_errors,
+                        database_cpu_ms=1000 * sat.database_cpu / max(1, sat.answers),
+                        driver_cpu_ms=1000 * sat.driver_cpu / max(1, sat.answers),
+                        cores_ours=(sat.cpu + sat.database_cpu + sat.driver_cpu) / sat.seconds,
+                        cores_busy=sat.busy / TICKS / sat.seconds))
     return rows
 
 
 def table(rows: list[Row], args: argparse.Namespace) -> str:
     echo = rows[0]
     lines = [f"Throughput and latency, Telegram webhook; each bot {args.seconds:g} s at {args.rate:g} msg/s and "
-             f"{args.seconds:g} s at saturation, in {args.slices} slices taken in turn (load average before: "
-             f"{args.load_before})",
+             f"{args.seconds:g} s at saturation, in {args.slices} slices taken in turn ({os.cpu_count()} cores; "
+             f"load average before: {args.load_before})",
              "",
              f"| bot | saturated rate | ratio to echo | CPU per update (work ratio) | p50 / p99 at {args.rate:g} msg/s "
              f"| p50 / p99 at saturation ({args.in_flight} in flight) |",
@@ -360,13 +450,29 @@ def table(rows: list[Row], args: argparse.Namespace) -> str:
         work = echo.cpu_ms / row.cpu_ms if row.cpu_ms else float("nan")
         lines.append(f"| {row.name} | {row.rate:,.0f} msg/s | **{ratio:.2f}** | {row.cpu_ms:.2f} ms ({work:.2f}) "
                      f"| {row.p50_steady:.1f} / {row.p99_steady:.1f} ms | {row.p50_sat:.1f} / {row.p99_sat:.1f} ms |")
+    pg = {r.workers: r for r in rows[1:] if "PostgreSQL" in r.name}
+    if 1 in pg and 2 in pg and pg[1].rate:
+        lines += ["", f"2 workers / 1 worker on PostgreSQL: **{pg[2].rate / pg[1].rate:.2f}×** "
+                      f"({pg[2].rate:,.0f} / {pg[1].rate:,.0f} msg/s; target ≥ 1.6×)"]
+    cores = os.cpu_count() or 1
+    lines += ["", "Where the cores go at saturation (CPU milliseconds per update answered):", "",
+              f"| bot | its processes | PostgreSQL server | driver and double | all | cores busy: these / other work "
+              f"(of {cores}) | ceiling: {cores} cores / all |",
+              "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        total = row.cpu_ms + row.database_cpu_ms + row.driver_cpu_ms
+        lines.append(f"| {row.name} | {row.cpu_ms:.2f} | {row.database_cpu_ms:.2f} | {row.driver_cpu_ms:.2f} "
+                     f"| {total:.2f} | {row.cores_ours:.2f} / {max(0.0, row.cores_busy - row.cores_ours):.2f} "
+                     f"| {1000 * cores / total if total else float('nan'):,.0f} msg/s |")
     lines.append("")
     for row in rows:
         lines.append(f"{row.name}: {row.answered:,} updates answered, {row.unanswered} unanswered, "
                      f"{row.messages_per_update:.2f} messages each, {row.repeated} sent twice")
-    lines.append(f"webhook errors: {rows[0].webhook_errors}; the double and this driver: "
+    lines.append(f"webhook errors: {rows[0].webhook_errors}; the double and this driver over the whole run: "
                  f"{rows[0].extra['driver_cpu_ms']:.2f} ms CPU per update; load average after: {args.load_after}; "
                  f"tracebacks in the bots' log: {rows[0].extra['tracebacks_in_log']}")
+    if args.note:
+        lines.append(args.note)
     return "\n".join(lines)
 
 
@@ -377,13 +483,17 @@ def main() -> int:
     parser.add_argument("--in-flight", type=int, default=16, help="chats asking back to back at saturation")
     parser.add_argument("--slices", type=int, default=5, help="each phase in this many turns per bot")
     parser.add_argument("--bot", action="append", default=[],
-                        help="'sqlite' (default) or N@DATABASE_URL: N serve processes on that database")
+                        help="'sqlite', 'N@postgresql' (N serve processes on a throwaway PostgreSQL server) or "
+                             "N@DATABASE_URL (on that database); default: sqlite, 1@postgresql and 2@postgresql "
+                             "(the last two when PostgreSQL is installed)")
     parser.add_argument("--log-level", default="INFO", help="the real bot's LOG_LEVEL (production: INFO)")
     parser.add_argument("--py-spy", metavar="FILE", help="profile the first real bot's first process at saturation "
                         "with py-spy (pip install py-spy) into FILE (collapsed stacks, samples holding the GIL)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    args.bot = args.bot or ["sqlite"]
+    args.note = ""
+    if not args.bot:
+        args.bot, args.note = default_bots()
     args.load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     rows = asyncio.run(run(args))
     args.load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())

@@ -198,6 +198,16 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at DOUBLE PRECISION NOT NULL
     );
     """,
+    # 3: the inbox's pending rows indexed on their own (partial indexes), in arrival order and by chat: a claim
+    #    (inbox_due) walks the oldest pending rows and looks up the other pending rows of each one's chat, so it
+    #    costs the few rows it looks at, not every row of the week the inbox keeps; the two indexes they replace
+    #    held every row
+    """
+    CREATE INDEX inbox_pending ON inbox (channel, received_at, seq) WHERE state = 'pending';
+    CREATE INDEX inbox_pending_chat ON inbox (channel, chat_id, seq) WHERE state = 'pending';
+    DROP INDEX inbox_due;
+    DROP INDEX inbox_chat;
+    """,
 )
 
 # What one turn of the conversation writes: one statement at a time (save_user, log_question, ...) or all of them
@@ -228,6 +238,25 @@ FOLLOW_EVENT = ("INSERT INTO event_follows (channel, chat_id, event_id, created_
 UNFOLLOW_ALL = "DELETE FROM event_follows WHERE channel = $1 AND chat_id = $2"
 SET_REPLIES = "UPDATE inbox SET replies = $1, sent = 0 WHERE channel = $2 AND message_id = $3"
 
+
+def _numbered(sql: str, *numbers: int) -> str:
+    """``sql`` with its parameters $1, $2, ... renumbered to ``numbers`` (to put statements in one)."""
+    return re.sub(r"\$(\d+)\b", lambda m: f"${numbers[int(m.group(1)) - 1]}", sql)
+
+
+# A turn that only saves the user, logs the question and records the replies (nearly every answered message):
+# one statement, so one round trip, whose data-modifying WITH clauses commit together or not at all. The three
+# touch different rows (users, a new questions row, the inbox row), so none needs to see another's effect.
+# Parameters: SAVE_USER's $1..$12; then the question's text, lang, entry_id, score, outcome; then the replies and
+# the inbox row's message id.
+_TURN_USER = f"WITH u AS ({SAVE_USER})"
+_TURN_QUESTION = ", q AS ({})".format(_numbered(LOG_QUESTION, 1, 2, 10, 13, 14, 15, 16, 17))
+TURN_STATEMENTS = {
+    (logged, replies): _TURN_USER + (_TURN_QUESTION if logged else "")
+    + (", r AS ({})".format(_numbered(SET_REPLIES, *((18, 1, 19) if logged else (13, 1, 14)))) if replies else "")
+    + " SELECT 1"
+    for logged in (False, True) for replies in (False, True)}
+
 # What the server or the connection can raise; each becomes a StoreError (the callers' "database failed").
 FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError)
 POOL_SIZE = 10                # connections per process (the inbox workers, the sender's 8 sends, the webhooks)
@@ -236,6 +265,13 @@ CLAIM_BATCH = 10              # inbox rows an inbox worker takes at a time, so t
 SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # Advisory lock classes (the first key); the second key is the worker, 0, or the channel's hash.
 LOCKS = ("workers", "sender", "inbox", "migrate")
+
+
+async def _keep_session(con: asyncpg.Connection) -> None:
+    """What the pool does to a connection given back, besides rolling back a transaction left open (asyncpg always
+    does that): nothing. asyncpg's default sends one more query each time (unlock advisory locks, close cursors,
+    UNLISTEN, RESET ALL), a round trip per store call; this store leaves no such state on the pool's connections
+    (its session locks are on a connection of its own, its cursors and settings live in one transaction)."""
 
 
 def _count(status: str) -> int:
@@ -264,7 +300,8 @@ class PgStore:
     async def open(self) -> "PgStore":
         try:
             await self._connect_own()
-            self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=self.pool_size, timeout=10)
+            self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=self.pool_size, timeout=10,
+                                                   reset=_keep_session)
             await self._migrate()
         except FAILURES as exc:
             await self.close()
@@ -512,15 +549,15 @@ class PgStore:
             await con.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", self._keys["inbox"], channel)
             rows = await con.fetch(
                 f"""WITH live AS ({_LIVE}),
-                    busy AS (SELECT DISTINCT chat_id FROM inbox
-                             WHERE channel = $2 AND state = 'pending' AND claimed_by IS NOT NULL
-                               AND claimed_by <> $3 AND claimed_by IN (SELECT worker FROM live)),
+                    held AS MATERIALIZED (
+                        SELECT chat_id, MIN(seq) FILTER (WHERE next_try_at > $4) AS waiting,
+                               bool_or(claimed_by <> $3 AND claimed_by IN (SELECT worker FROM live)) AS busy
+                        FROM inbox WHERE channel = $2 AND state = 'pending' AND (next_try_at > $4 OR claimed_by <> $3)
+                        GROUP BY chat_id),
                     picked AS (SELECT channel, message_id FROM inbox i
                                WHERE channel = $2 AND state = 'pending' AND next_try_at <= $4
-                                 AND chat_id NOT IN (SELECT chat_id FROM busy)
-                                 AND NOT EXISTS (SELECT 1 FROM inbox o WHERE o.channel = i.channel
-                                                 AND o.chat_id = i.chat_id AND o.state = 'pending'
-                                                 AND o.next_try_at > $4 AND o.seq < i.seq)
+                                 AND NOT EXISTS (SELECT 1 FROM held h WHERE h.chat_id = i.chat_id
+                                                 AND (h.busy OR h.waiting < i.seq))
                                ORDER BY received_at, seq LIMIT $5
                                FOR UPDATE SKIP LOCKED)
                     UPDATE inbox SET claimed_by = $3 FROM picked
@@ -758,9 +795,19 @@ class PgStore:
         the user's state, the question asked, 👍/👎, an event followed, every follow dropped, the note after a 👎
         and the replies worked out for a stored update."""
         now = self.clock()
+        user = (channel, chat_id, state.lang, state.district, state.sector, state.product, state.step,
+                state.subscription, _topic_json(state.topic), now, now, True)
+        if feedback is None and follow is None and not stop and note is None:
+            args: tuple[Any, ...] = user
+            if logged is not None:
+                args += (logged.question, logged.lang, logged.entry_id, logged.score, logged.outcome)
+            if replies is not None:
+                args += (replies[1], replies[0])
+            async with self._con() as con:
+                await con.execute(TURN_STATEMENTS[logged is not None, replies is not None], *args)
+            return
         async with self._con(transaction=True) as con:
-            await con.execute(SAVE_USER, channel, chat_id, state.lang, state.district, state.sector, state.product,
-                              state.step, state.subscription, _topic_json(state.topic), now, now, True)
+            await con.execute(SAVE_USER, *user)
             if logged is not None:
                 await con.execute(LOG_QUESTION, channel, chat_id, now, logged.question, logged.lang, logged.entry_id,
                                   logged.score, logged.outcome)

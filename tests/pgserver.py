@@ -8,6 +8,9 @@ free port; as root it runs as the ``postgres`` user, which PostgreSQL insists on
 
 Point EXPORTBOT_TEST_DATABASE_URL at a server of your own to use it instead (a superuser or the owner of the
 database: tests create schemas). Without PostgreSQL the PostgreSQL tests are skipped, and the run says so.
+
+bench/throughput_bench.py starts its throwaway server with :class:`ThrowawayPostgres` too (this module imports
+pytest only when a test asks for a database).
 """
 from __future__ import annotations
 
@@ -22,8 +25,6 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-
-import pytest
 
 URL_ENV = "EXPORTBOT_TEST_DATABASE_URL"
 SKIP_ENV = "EXPORTBOT_TEST_POSTGRES_SKIPPED"      # why there is no server (set for the workers)
@@ -51,6 +52,8 @@ def free_port() -> int:
 class ThrowawayPostgres:
     """initdb + pg_ctl in a temporary folder; ``url`` once started."""
 
+    SETTINGS = SETTINGS
+
     def __init__(self, binaries: Path):
         self.binaries = binaries
         self.folder = Path(tempfile.mkdtemp(prefix="exportbot-pg-"))
@@ -72,7 +75,7 @@ class ThrowawayPostgres:
             os.chown(self.folder, user.pw_uid, user.pw_gid)
         self._run(str(self.binaries / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
                   "--encoding=UTF8", "--locale=C", "--no-sync")
-        options = " ".join([f"-p {self.port}", f"-k {self.folder}", *(f"-c {s}" for s in SETTINGS)])
+        options = " ".join([f"-p {self.port}", f"-k {self.folder}", *(f"-c {s}" for s in self.SETTINGS)])
         self._run(str(self.binaries / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "server.log"),
                   "-o", options, "-w", "-t", "60", "start")
         return self.url
@@ -115,6 +118,8 @@ def skip_reason() -> str | None:
 
 def database_url(key: str) -> str:
     """A PostgreSQL URL for this key (say, a test's tmp_path): its own schema; skips the test without a server."""
+    import pytest
+
     reason = skip_reason()
     if reason is not None:
         pytest.skip(reason)
