@@ -422,7 +422,6 @@ class Index:
         mask_info: dict[tuple[str, ...], dict[int, tuple[list[str], list[float], bool, float]]] = {}
         list_appends: list[dict[str, tuple]] = [{} for _ in self._kinds]
         kind_common_words = {k: tuple(t for t in k if t in bit) for k in set(KIND_TOKENS.values()) | {()}}
-        inf = math.inf
         d = 0
         for i in range(len(entry_docs)):
             docs, doc_weights = entry_docs[i]
@@ -437,6 +436,7 @@ class Index:
                         token_info[t] = (0.0, *token_info[t][1:])
                 zeroed = kind_words
             rows: dict[tuple[int, float], float] = {}
+            first = d
             for toks, weight in zip(docs, doc_weights):
                 own = 0.0
                 mask = 0
@@ -451,14 +451,17 @@ class Index:
                         rare = True
                 if rare:
                     d += 1
-                    doc_entry.append(i)
                     doc_weight.append(weight)
                     doc_own.append(own)
                     doc_toks.append(toks)
                 if mask:
-                    key = (masks.setdefault(mask, mask), weight)
-                    if own < rows.get(key, inf):
+                    key = (mask, weight)
+                    low = rows.get(key)
+                    if low is None:
+                        rows[masks.setdefault(mask, mask), weight] = own
+                    elif own < low:
                         rows[key] = own
+            doc_entry.extend(repeat(i, d - first))
             self._rows.append(tuple(chain.from_iterable(map(tuple.__add__, rows, zip(rows.values())))))   # flat
             if not rows:
                 continue
