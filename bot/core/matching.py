@@ -363,6 +363,12 @@ class Index:
         for i, e in enumerate(self.entries):
             if e.kind == "hs_code":
                 self._by_code.setdefault(e.codes[0], []).append(i)
+        self._corrections: dict[tuple[str, bool], str | None] = {}
+        self._typo_tables_built = False    # the tables below are made for the first word that needs correcting
+
+    def _typo_tables(self) -> None:
+        """The index's words by length and by consonant skeleton, for typo correction."""
+        self._typo_tables_built = True
         self.vocab = sorted(self.idf)
         # Typo candidates by length: an edit distance of k only reaches words within k letters of the length.
         self._latin_by_len: dict[int, list[str]] = {}
@@ -372,7 +378,6 @@ class Index:
                 self._deva_by_len.setdefault(len(t), []).append(t)
             elif not t.isdigit() and len(t) >= 3:
                 self._latin_by_len.setdefault(len(t), []).append(t)
-        self._corrections: dict[tuple[str, bool], str | None] = {}
         # Hinglish words that stand in the index only in Devanagari: matched by their consonants.
         by_skeleton: dict[str, set[str]] = {}
         for t in self.vocab:
@@ -615,6 +620,8 @@ class Index:
     def _correct_uncached(self, token: str, hinglish: bool) -> str | None:
         if HS_NUMBER.match(token) or token.isdigit():
             return None
+        if not self._typo_tables_built:
+            self._typo_tables()
         if token.isascii() and len(token) >= 4 and sum(ch in "aeiou" for ch in token) <= 1:
             sms = self._latin_skeletons.get(skeleton(token))
             # The first letter stays, or a first vowel went too ("xport").
