@@ -366,6 +366,7 @@ class Index:
         self._corrections: dict[tuple[str, bool], str | None] = {}
         self._typo_tables_built = False    # the tables below are made for the first word that needs correcting
 
+    @_without_gc
     def _typo_tables(self) -> None:
         """The index's words by length and by consonant skeleton, for typo correction."""
         self._typo_tables_built = True
