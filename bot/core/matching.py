@@ -752,6 +752,17 @@ class Index:
         sums: dict[tuple[int, str], tuple[float, float]] = {}
         scores: dict[int, float] = {}
         top: list[tuple[float, int]] = []      # the RERANK best as (score, -entry): top[0] is the weakest
+        # A first RERANK from the entries with a rare word (fewer than all candidates, and usually the best) gives
+        # a score that most candidates' bounds fall short of: those are dropped before the passes over them.
+        if len(bound) > 4 * len(rare_hits) and len(rare_hits) >= RERANK:
+            for b, entry_i in heapq.nlargest(RERANK, [(bound[i], -i) for i in rare_hits]):
+                entry_i = -entry_i
+                del bound[entry_i]
+                s = scores[entry_i] = self._score(entry_i, best.get(entry_i, 0.0), weights, total, common, qmask,
+                                                  sums, entry_i in exact_code)
+                self._keep(top, s, entry_i)
+            floor = top[0][0] - 1e-9
+            bound = {i: b for i, b in bound.items() if b >= floor}
         batch = RERANK
         while bound:
             # Best bound first, and of equal bounds the first entry (ties are settled by position).
