@@ -357,6 +357,7 @@ class Index:
         self.unknown_weight = UNKNOWN_SHARE * median
         self._kinds = sorted({e.kind for e in self.entries})
         self._kind_of = array("b", [self._kinds.index(e.kind) for e in self.entries])
+        self._kind_words = [KIND_TOKENS.get(kind, ()) for kind in self._kinds]
         self._build_postings(entry_docs)
         # An HS code typed in full names its own entry above any entry that merely mentions it.
         self._by_code: dict[str, list[int]] = {}
@@ -697,6 +698,7 @@ class Index:
         doc_entry, doc_weight, doc_own, doc_toks = self._doc_entry, self._doc_weight, self._doc_own, self._doc_toks
         seen_docs: set[int] = set()
         position = {t: k for k, t in enumerate(weights)}
+        kind_of, kind_words_of = self._kind_of, self._kind_words
         for t, g in weights.items():
             docs = self.postings.get(t, ()) if t not in self._bit else ()
             for entry_i in {doc_entry[d] for d in docs}:
@@ -713,8 +715,8 @@ class Index:
                 cq = got / total
                 # How much of the alias the question covers; the words every entry of its kind carries
                 # ("hs", "market", "odop") count neither for nor against it.
-                kind_words = KIND_TOKENS.get(self.entries[entry_i].kind, ())
-                got_own = sum(weights[t2] for t2 in hit if t2 not in kind_words)
+                kind_words = kind_words_of[kind_of[entry_i]]
+                got_own = sum(weights[t2] for t2 in hit if t2 not in kind_words) if kind_words else got
                 cd = min(1.0, got_own / own) if own else 1.0
                 score = doc_weight[d] * cq * (0.75 + 0.25 * cd)
                 if entry_i in exact_code:
@@ -743,7 +745,6 @@ class Index:
                     continue
                 for entry_i, b in zip(order, limits):
                     bound[entry_i] = bound.get(entry_i, a) + gain * b
-        kind_of = self._kind_of
         for entry_i, g in rare_hits.items():
             bound[entry_i] = (bound.get(entry_i, adjust[kind_of[entry_i]]) + DOC_SHARE * best[entry_i]
                               + (1 - DOC_SHARE + TITLE_BONUS) * g / total)
