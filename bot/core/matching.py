@@ -367,12 +367,20 @@ class Index:
         self.unknown_weight = UNKNOWN_SHARE * median
         self._kinds = sorted({e.kind for e in self.entries})
         self._kind_of = array("b", [self._kinds.index(e.kind) for e in self.entries])
+        self._kind_words = [KIND_TOKENS.get(kind, ()) for kind in self._kinds]
         self._build_postings(entry_docs)
         # An HS code typed in full names its own entry above any entry that merely mentions it.
         self._by_code: dict[str, list[int]] = {}
         for i, e in enumerate(self.entries):
             if e.kind == "hs_code":
                 self._by_code.setdefault(e.codes[0], []).append(i)
+        self._corrections: dict[tuple[str, bool], str | None] = {}
+        self._typo_tables_built = False    # the tables below are made for the first word that needs correcting
+
+    @_without_gc
+    def _typo_tables(self) -> None:
+        """The index's words by length and by consonant skeleton, for typo correction."""
+        self._typo_tables_built = True
         self.vocab = sorted(self.idf)
         # Typo candidates by length: an edit distance of k only reaches words within k letters of the length.
         self._latin_by_len: dict[int, list[str]] = {}
@@ -382,7 +390,6 @@ class Index:
                 self._deva_by_len.setdefault(len(t), []).append(t)
             elif not t.isdigit() and len(t) >= 3:
                 self._latin_by_len.setdefault(len(t), []).append(t)
-        self._corrections: dict[tuple[str, bool], str | None] = {}
         # Hinglish words that stand in the index only in Devanagari: matched by their consonants.
         by_skeleton: dict[str, set[str]] = {}
         for t in self.vocab:
@@ -432,7 +439,6 @@ class Index:
         mask_info: dict[tuple[str, ...], dict[int, tuple[list[str], list[float], bool, float]]] = {}
         list_appends: list[dict[str, tuple]] = [{} for _ in self._kinds]
         kind_common_words = {k: tuple(t for t in k if t in bit) for k in set(KIND_TOKENS.values()) | {()}}
-        inf = math.inf
         d = 0
         for i in range(len(entry_docs)):
             docs, doc_weights = entry_docs[i]
@@ -447,6 +453,7 @@ class Index:
                         token_info[t] = (0.0, *token_info[t][1:])
                 zeroed = kind_words
             rows: dict[tuple[int, float], float] = {}
+            first = d
             for toks, weight in zip(docs, doc_weights):
                 own = 0.0
                 mask = 0
@@ -461,14 +468,17 @@ class Index:
                         rare = True
                 if rare:
                     d += 1
-                    doc_entry.append(i)
                     doc_weight.append(weight)
                     doc_own.append(own)
                     doc_toks.append(toks)
                 if mask:
-                    key = (masks.setdefault(mask, mask), weight)
-                    if own < rows.get(key, inf):
+                    key = (mask, weight)
+                    low = rows.get(key)
+                    if low is None:
+                        rows[masks.setdefault(mask, mask), weight] = own
+                    elif own < low:
                         rows[key] = own
+            doc_entry.extend(repeat(i, d - first))
             self._rows.append(tuple(chain.from_iterable(map(tuple.__add__, rows, zip(rows.values())))))   # flat
             if not rows:
                 continue
@@ -623,6 +633,8 @@ class Index:
     def _correct_uncached(self, token: str, hinglish: bool) -> str | None:
         if HS_NUMBER.match(token) or token.isdigit():
             return None
+        if not self._typo_tables_built:
+            self._typo_tables()
         if token.isascii() and len(token) >= 4 and sum(ch in "aeiou" for ch in token) <= 1:
             sms = self._latin_skeletons.get(skeleton(token))
             # The first letter stays, or a first vowel went too ("xport").
@@ -697,6 +709,7 @@ class Index:
         doc_entry, doc_weight, doc_own, doc_toks = self._doc_entry, self._doc_weight, self._doc_own, self._doc_toks
         seen_docs: set[int] = set()
         position = {t: k for k, t in enumerate(weights)}
+        kind_of, kind_words_of = self._kind_of, self._kind_words
         for t, g in weights.items():
             docs = self.postings.get(t, ()) if t not in self._bit else ()
             for entry_i in {doc_entry[d] for d in docs}:
@@ -713,8 +726,8 @@ class Index:
                 cq = got / total
                 # How much of the alias the question covers; the words every entry of its kind carries
                 # ("hs", "market", "odop") count neither for nor against it.
-                kind_words = KIND_TOKENS.get(self.entries[entry_i].kind, ())
-                got_own = sum(weights[t2] for t2 in hit if t2 not in kind_words)
+                kind_words = kind_words_of[kind_of[entry_i]]
+                got_own = sum(weights[t2] for t2 in hit if t2 not in kind_words) if kind_words else got
                 cd = min(1.0, got_own / own) if own else 1.0
                 score = doc_weight[d] * cq * (0.75 + 0.25 * cd)
                 if entry_i in exact_code:
@@ -743,7 +756,6 @@ class Index:
                     continue
                 for entry_i, b in zip(order, limits):
                     bound[entry_i] = bound.get(entry_i, a) + gain * b
-        kind_of = self._kind_of
         for entry_i, g in rare_hits.items():
             bound[entry_i] = (bound.get(entry_i, adjust[kind_of[entry_i]]) + DOC_SHARE * best[entry_i]
                               + (1 - DOC_SHARE + TITLE_BONUS) * g / total)
@@ -752,6 +764,17 @@ class Index:
         sums: dict[tuple[int, str], tuple[float, float]] = {}
         scores: dict[int, float] = {}
         top: list[tuple[float, int]] = []      # the RERANK best as (score, -entry): top[0] is the weakest
+        # A first RERANK from the entries with a rare word (fewer than all candidates, and usually the best) gives
+        # a score that most candidates' bounds fall short of: those are dropped before the passes over them.
+        if len(bound) > 4 * len(rare_hits) and len(rare_hits) >= RERANK:
+            for b, entry_i in heapq.nlargest(RERANK, [(bound[i], -i) for i in rare_hits]):
+                entry_i = -entry_i
+                del bound[entry_i]
+                s = scores[entry_i] = self._score(entry_i, best.get(entry_i, 0.0), weights, total, common, qmask,
+                                                  sums, entry_i in exact_code)
+                self._keep(top, s, entry_i)
+            floor = top[0][0] - 1e-9
+            bound = {i: b for i, b in bound.items() if b >= floor}
         batch = RERANK
         while bound:
             # Best bound first, and of equal bounds the first entry (ties are settled by position).
