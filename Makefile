@@ -61,7 +61,8 @@ eval: install
 	@for set in ../shared/eval/*.yaml; do echo "$$set:"; $(BIN)/python ../shared/tools/eval_questions.py $$set --quiet | tail -n 3; done
 
 # Start-up and matcher speed (about 4 minutes, most of it the 50,000-entry knowledge base), then the real bot's
-# throughput and latency beside a bare python-telegram-bot echo bot (about 2 minutes; one table). The broadcast
+# throughput and latency beside a bare python-telegram-bot echo bot, on SQLite and (where PostgreSQL is installed,
+# on a throwaway server it starts and stops) with 1 and 2 workers on PostgreSQL (about 2 minutes; one table). The broadcast
 # benchmark is run by hand, see bench/README.md.
 bench: install
 	$(BIN)/python bench/startup_bench.py

@@ -49,6 +49,7 @@ import os
 import random
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -353,7 +354,16 @@ async def run(args: argparse.Namespace) -> list[Row]:
             if binaries is None:
                 raise SystemExit("PostgreSQL is not installed: no throwaway server for --bot N@postgresql")
             server = BenchPostgres(binaries)
-            server.start()
+            try:
+                server.start()
+            except (subprocess.SubprocessError, OSError, KeyError) as exc:
+                server.stop()
+                server = None
+                detail = (getattr(exc, "stderr", b"") or b"").decode(errors="replace")[-300:]
+                if not args.defaulted:
+                    raise SystemExit(f"the throwaway PostgreSQL server did not start: {exc} {detail}") from None
+                args.bot = [spec for spec in args.bot if parse_bot(spec)[1] != "postgresql"]
+                args.note = f"PostgreSQL rows skipped: the throwaway server did not start ({exc} {detail})"
         port = free_port()
         env = {**base_env, "PORT": str(port), "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook"}
         echo = await start_processes([([sys.executable, str(ROOT / "bench/echo_bot.py")], env)], [port], log)
@@ -400,11 +410,11 @@ async def measure(api: LeanBotAPI, bots: list[tuple[str, Driver]], args: argpars
         await driver.saturate(args.in_flight, WARM_UP, Saturated(), settle=0)
     api.webhook_errors = 0
     slice_seconds = args.seconds / args.slices
-    steady: dict[str, list[float]] = {name: [] for name, _ in bots}
-    saturated = {name: Saturated() for name, _ in bots}
+    steady: list[list[float]] = [[] for _ in bots]              # by the bot's place: two rows may share a name
+    saturated = [Saturated() for _ in bots]
     for _ in range(args.slices):
-        for name, driver in bots:
-            steady[name] += await driver.steady(args.rate, slice_seconds)
+        for number, (_, driver) in enumerate(bots):
+            steady[number] += await driver.steady(args.rate, slice_seconds)
     spy = None
     if args.py_spy and len(bots) > 1:            # where the real bot's time goes at saturation
         spy = await asyncio.create_subprocess_exec(
@@ -412,19 +422,19 @@ async def measure(api: LeanBotAPI, bots: list[tuple[str, Driver]], args: argpars
             "-r", "250", "-o", args.py_spy, "-p", str(bots[1][1].pids[0]),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     for _ in range(args.slices):
-        for name, driver in bots:
-            await driver.saturate(args.in_flight, slice_seconds + SETTLE, saturated[name])
+        for number, (_, driver) in enumerate(bots):
+            await driver.saturate(args.in_flight, slice_seconds + SETTLE, saturated[number])
     if spy is not None:
         spy.send_signal(signal.SIGINT)            # py-spy writes what it has on Ctrl-C
         await spy.wait()
     await asyncio.sleep(0.5)
     rows = []
-    for name, driver in bots:
+    for number, (name, driver) in enumerate(bots):
         chats = range(driver.first_chat, driver.next_chat)
         answered = sum(1 for c in chats if api.messages.get(c))
-        sat = saturated[name]
+        sat = saturated[number]
         rows.append(Row(name, rate=sat.answers / sat.seconds, cpu_ms=1000 * sat.cpu / max(1, sat.answers),
-                        p50_steady=1000 * pct(steady[name], 50), p99_steady=1000 * pct(steady[name], 99),
+                        p50_steady=1000 * pct(steady[number], 50), p99_steady=1000 * pct(steady[number], 99),
                         p50_sat=1000 * pct(sat.latencies, 50), p99_sat=1000 * pct(sat.latencies, 99),
                         answered=answered, unanswered=len(chats) - answered,
                         messages_per_update=sum(api.messages.get(c, 0) for c in chats) / max(1, answered),
@@ -434,6 +444,16 @@ async def measure(api: LeanBotAPI, bots: list[tuple[str, Driver]], args: argpars
                         cores_ours=(sat.cpu + sat.database_cpu + sat.driver_cpu) / sat.seconds,
                         cores_busy=sat.busy / TICKS / sat.seconds))
     return rows
+
+
+def ceiling(row: Row, cores: int) -> float:
+    """The most this bot could answer on this machine's cores with nothing else running, from the CPU each update
+    took: all of it (bot, server, driver and double) spread over every core, and each of the bot's processes on
+    one core at most (one Python process runs on one core at a time)."""
+    total = row.cpu_ms + row.database_cpu_ms + row.driver_cpu_ms
+    if not total or not row.cpu_ms:
+        return float("nan")
+    return min(1000 * cores / total, 1000 * min(row.workers, cores) / row.cpu_ms)
 
 
 def table(rows: list[Row], args: argparse.Namespace) -> str:
@@ -452,18 +472,22 @@ def table(rows: list[Row], args: argparse.Namespace) -> str:
                      f"| {row.p50_steady:.1f} / {row.p99_steady:.1f} ms | {row.p50_sat:.1f} / {row.p99_sat:.1f} ms |")
     pg = {r.workers: r for r in rows[1:] if "PostgreSQL" in r.name}
     if 1 in pg and 2 in pg and pg[1].rate:
+        cores = os.cpu_count() or 1
         lines += ["", f"2 workers / 1 worker on PostgreSQL: **{pg[2].rate / pg[1].rate:.2f}×** "
-                      f"({pg[2].rate:,.0f} / {pg[1].rate:,.0f} msg/s; target ≥ 1.6×)"]
+                      f"({pg[2].rate:,.0f} / {pg[1].rate:,.0f} msg/s; target ≥ 1.6×); the most these figures allow "
+                      f"on {cores} idle cores: {ceiling(pg[2], cores) / ceiling(pg[1], cores):.2f}× "
+                      f"({ceiling(pg[2], cores):,.0f} / {ceiling(pg[1], cores):,.0f} msg/s)"]
     cores = os.cpu_count() or 1
     lines += ["", "Where the cores go at saturation (CPU milliseconds per update answered):", "",
               f"| bot | its processes | PostgreSQL server | driver and double | all | cores busy: these / other work "
-              f"(of {cores}) | ceiling: {cores} cores / all |",
-              "|---|---|---|---|---|---|---|"]
+              f"(of {cores}) | rate per core these used | ceiling on {cores} idle cores |",
+              "|---|---|---|---|---|---|---|---|"]
     for row in rows:
         total = row.cpu_ms + row.database_cpu_ms + row.driver_cpu_ms
         lines.append(f"| {row.name} | {row.cpu_ms:.2f} | {row.database_cpu_ms:.2f} | {row.driver_cpu_ms:.2f} "
                      f"| {total:.2f} | {row.cores_ours:.2f} / {max(0.0, row.cores_busy - row.cores_ours):.2f} "
-                     f"| {1000 * cores / total if total else float('nan'):,.0f} msg/s |")
+                     f"| {row.rate / row.cores_ours if row.cores_ours else float('nan'):,.0f} msg/s "
+                     f"| {ceiling(row, cores):,.0f} msg/s |")
     lines.append("")
     for row in rows:
         lines.append(f"{row.name}: {row.answered:,} updates answered, {row.unanswered} unanswered, "
@@ -491,7 +515,7 @@ def main() -> int:
                         "with py-spy (pip install py-spy) into FILE (collapsed stacks, samples holding the GIL)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    args.note = ""
+    args.note, args.defaulted = "", not args.bot
     if not args.bot:
         args.bot, args.note = default_bots()
     args.load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())

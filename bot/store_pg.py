@@ -199,14 +199,47 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     # 3: the inbox's pending rows indexed on their own (partial indexes), in arrival order and by chat: a claim
-    #    (inbox_due) walks the oldest pending rows and looks up the other pending rows of each one's chat, so it
-    #    costs the few rows it looks at, not every row of the week the inbox keeps; the two indexes they replace
-    #    held every row
+    #    walks the oldest pending rows and looks up the other pending rows of their chats, so it costs the few rows
+    #    it looks at, not every row of the week the inbox keeps (the two indexes they replace held every row); and
+    #    the claim itself as a function, one round trip holding the claim lock only while the server works: the
+    #    lock first, then (a fresh snapshot, so every claim committed before it is seen) the rows of chats no
+    #    other live worker is answering and no retry holds back, oldest first, locked with SKIP LOCKED
     """
     CREATE INDEX inbox_pending ON inbox (channel, received_at, seq) WHERE state = 'pending';
     CREATE INDEX inbox_pending_chat ON inbox (channel, chat_id, seq) WHERE state = 'pending';
     DROP INDEX inbox_due;
     DROP INDEX inbox_chat;
+    CREATE FUNCTION inbox_claim(claim_lock INTEGER, workers_lock INTEGER, for_channel TEXT, me BIGINT,
+                                at_time DOUBLE PRECISION, most INTEGER)
+    RETURNS TABLE (message_id TEXT, chat_id TEXT, payload TEXT, received_at DOUBLE PRECISION, attempts INTEGER,
+                   replies TEXT, sent INTEGER, seq BIGINT)
+    LANGUAGE plpgsql VOLATILE AS $$
+    #variable_conflict use_column
+    BEGIN
+        PERFORM pg_advisory_xact_lock(claim_lock, hashtext(for_channel));
+        RETURN QUERY
+        WITH live AS (SELECT objid::bigint AS worker FROM pg_locks
+                      WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid::bigint = workers_lock
+                        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())),
+             held AS MATERIALIZED (
+                SELECT h.chat_id, MIN(h.seq) FILTER (WHERE h.next_try_at > at_time) AS waiting,
+                       bool_or(h.claimed_by <> me AND h.claimed_by IN (SELECT worker FROM live)) AS busy
+                FROM inbox h
+                WHERE h.channel = for_channel AND h.state = 'pending' AND (h.next_try_at > at_time OR h.claimed_by <> me)
+                GROUP BY h.chat_id),
+             picked AS (
+                SELECT i.channel, i.message_id FROM inbox i
+                WHERE i.channel = for_channel AND i.state = 'pending' AND i.next_try_at <= at_time
+                  AND NOT EXISTS (SELECT 1 FROM held WHERE held.chat_id = i.chat_id
+                                  AND (held.busy OR held.waiting < i.seq))
+                ORDER BY i.received_at, i.seq LIMIT most
+                FOR UPDATE OF i SKIP LOCKED)
+        UPDATE inbox SET claimed_by = me FROM picked
+        WHERE inbox.channel = picked.channel AND inbox.message_id = picked.message_id
+        RETURNING inbox.message_id, inbox.chat_id, inbox.payload, inbox.received_at, inbox.attempts, inbox.replies,
+                  inbox.sent, inbox.seq;
+    END
+    $$;
     """,
 )
 
@@ -542,29 +575,11 @@ class PgStore:
         Not taken: rows another live worker has claimed, and every row of a chat another live worker is
         answering (a chat is answered in order, by one worker at a time); a chat waiting for a retry keeps its
         later rows back. Claims are made one worker at a time (a transaction-level advisory lock per channel),
-        the rows locked with FOR UPDATE SKIP LOCKED."""
-        now = self.clock()
+        the rows locked with FOR UPDATE SKIP LOCKED: all of it in the function ``inbox_claim`` (migration 3), so
+        a claim is one round trip and holds the lock only while the server works."""
         await self._own_alive()                 # claims made without this worker's session would look abandoned
-        async with self._con(transaction=True) as con:
-            await con.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", self._keys["inbox"], channel)
-            rows = await con.fetch(
-                f"""WITH live AS ({_LIVE}),
-                    held AS MATERIALIZED (
-                        SELECT chat_id, MIN(seq) FILTER (WHERE next_try_at > $4) AS waiting,
-                               bool_or(claimed_by <> $3 AND claimed_by IN (SELECT worker FROM live)) AS busy
-                        FROM inbox WHERE channel = $2 AND state = 'pending' AND (next_try_at > $4 OR claimed_by <> $3)
-                        GROUP BY chat_id),
-                    picked AS (SELECT channel, message_id FROM inbox i
-                               WHERE channel = $2 AND state = 'pending' AND next_try_at <= $4
-                                 AND NOT EXISTS (SELECT 1 FROM held h WHERE h.chat_id = i.chat_id
-                                                 AND (h.busy OR h.waiting < i.seq))
-                               ORDER BY received_at, seq LIMIT $5
-                               FOR UPDATE SKIP LOCKED)
-                    UPDATE inbox SET claimed_by = $3 FROM picked
-                    WHERE inbox.channel = picked.channel AND inbox.message_id = picked.message_id
-                    RETURNING inbox.message_id, inbox.chat_id, inbox.payload, inbox.received_at, inbox.attempts,
-                              inbox.replies, inbox.sent, inbox.seq""",
-                self._keys["workers"], channel, self.worker, now, limit)
+        rows = await self._fetch("SELECT * FROM inbox_claim($1, $2, $3, $4, $5, $6)", self._keys["inbox"],
+                                 self._keys["workers"], channel, self.worker, self.clock(), limit)
         rows = sorted(rows, key=lambda r: (r["received_at"], r["seq"]))
         return [InboxRow(channel, *tuple(r)[:7]) for r in rows]
 

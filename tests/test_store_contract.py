@@ -142,6 +142,30 @@ async def test_a_turn_saves_the_state_the_question_feedback_follows_and_the_repl
     assert record is not None and record.state.step is None
 
 
+async def test_a_plain_turn_saves_the_state_with_or_without_a_question_and_replies(store, clock):
+    """The turns nearly every message makes (state; question; replies; no feedback, follow, note or stop)."""
+    for n in (1, 2, 3):
+        assert await store.inbox_add("telegram", f"p{n}", "7", "{}")
+    replies = '{"chat_id": "7", "replies": []}'
+    await store.save_turn("telegram", "7", UserState(lang="hi", district="agra", step="ask_district"))
+    await store.save_turn("telegram", "7", UserState(lang="hi", district="agra"), replies=("p1", replies))
+    clock.now += 1
+    await store.save_turn("telegram", "7", UserState(lang="hi", district="agra", product="leather-shoes"),
+                          logged=Logged("joote ka hs code", "hi", "hs-6403", 0.8, "answer"))
+    clock.now += 1
+    await store.save_turn("telegram", "7", UserState(lang="en", district="agra", product="leather-shoes"),
+                          logged=Logged("brass export", "en", None, 0.1, "refuse"), replies=("p3", replies))
+    record = await store.get_user("telegram", "7")
+    assert record is not None
+    assert record.state == UserState(lang="en", district="agra", product="leather-shoes")
+    assert (record.first_seen, record.last_seen) == (1_000_000.0, 1_000_002.0)
+    assert [(q["text"], q["lang"], q["entry_id"], q["score"], q["outcome"], q["asked_at"])
+            for q in await store.asked(0)] == [("joote ka hs code", "hi", "hs-6403", 0.8, "answer", 1_000_001.0),
+                                               ("brass export", "en", None, 0.1, "refuse", 1_000_002.0)]
+    rows = {r.message_id: r for r in await store.inbox_due("telegram")}
+    assert [(rows[m].replies, rows[m].sent) for m in ("p1", "p2", "p3")] == [(replies, 0), (None, 0), (replies, 0)]
+
+
 # ---------------------------------------------------------------- the 24-hour window
 
 async def test_the_window_opens_with_a_message_and_closes_after_a_day_or_when_told(store, clock):

@@ -123,6 +123,30 @@ async def test_workers_starting_together_migrate_once_and_reopening_changes_noth
         assert await sql.value(again, "SELECT COUNT(*) FROM schema_version") == len(MIGRATIONS)
 
 
+async def test_an_inbox_of_version_2_is_claimed_after_the_upgrade_oldest_first_a_dead_workers_rows_too(tmp_path):
+    import asyncpg
+
+    con = await asyncpg.connect(url(tmp_path))
+    try:
+        schema = (await con.fetchval("SELECT current_setting('search_path')")).split(",")[0].strip()
+        await con.execute(f'CREATE SCHEMA "{schema}"')
+        await con.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        for number, script in enumerate(MIGRATIONS[:2], start=1):
+            await con.execute(script)
+            await con.execute("INSERT INTO schema_version (version) VALUES ($1)", number)
+        await con.executemany(
+            "INSERT INTO inbox (channel, message_id, chat_id, payload, received_at, state, claimed_by) "
+            "VALUES ('telegram', $1, $2, '{}', $3, $4, $5)",
+            [("old", "5", 1.0, "done", None), ("a", "5", 2.0, "pending", 424242), ("b", "6", 3.0, "pending", None),
+             ("c", "5", 4.0, "pending", None)])
+    finally:
+        await con.close()
+    async with PgStore(url(tmp_path)) as store:                 # 424242 was a worker that is gone
+        assert await sql.schema_version(store) == len(MIGRATIONS)
+        assert [r.message_id for r in await store.inbox_due("telegram", limit=2)] == ["a", "b"]
+        assert [r.message_id for r in await store.inbox_due("telegram")] == ["a", "b", "c"]
+
+
 async def test_the_schema_has_every_table_and_column_of_the_sqlite_store(tmp_path):
     """A migration added to one store and not the other fails here."""
     async with Store(tmp_path / "s.sqlite3") as lite, PgStore(url(tmp_path)) as pg:
