@@ -35,6 +35,8 @@ MY_DISTRICT = re.compile(r"\b(my|our) (own )?(district|city|town|area|zila|jila)
                          re.IGNORECASE)
 # Words that say nothing about which product an HS code or markets are asked for.
 PARTIAL_IGNORED = frozenset("odop product make export district foreign world buy sell".split())
+# Words that say how a question is asked, not what it is about ("kaun kaun se": which ones).
+HOW_ASKED = frozenset({"list"})
 
 
 @dataclass(frozen=True)
@@ -332,8 +334,10 @@ class AnswerEngine:
         spoken = self.index.speaks_of(previous.entry_id) if previous.entry_id in self.index.position else frozenset()
         # A short question about something the previous answer speaks of ("which airports?" after the air
         # freight scheme, "how many are under implementation?" after the CFC scheme) asks about that answer.
+        # ("kaun kaun se airport?": "which ones" says how it is asked, not what about.)
+        asked = tuple(t for t in query.tokens if t not in HOW_ASKED)
         within = bool(spoken) and 0 < len(query.tokens) + len(query.unknown) <= 3 and (
-            (0 < len(query.tokens) and subject and all(t in spoken for t in query.tokens))
+            (0 < len(asked) and subject and all(t in spoken for t in asked))
             or (not query.tokens and all(u in spoken for u in query.unknown)))
         leans = points_back or within
         # A message that names its own subject, or nothing the bot knows, and does not point back stands on its own.

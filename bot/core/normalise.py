@@ -67,7 +67,7 @@ mein pe par ne ye yeh wo woh vo is us kis kisi kaise kese kaisa kyu kyon kyun ky
 please pls plz sir madam bhai bhaiya didi aata aate aati aaye aaya yaha yahan yahaan wahan waha idhar udhar
 bheje bheja bhejna bhejne bhejte degi dega denge deti dete diya diye di chuke chuka chuki mila mili mile har
 इसमें उसमें इससे उससे इसी उसी इन्हें उन्हें इनमें उनमें ismein usmein isse usse सी सा मैं मै ek एक
-bata bta sabke sabka sabki saare sare chal chalte chalti rahi rahe milke mil kar karwana karvana
+hone होने bata bta batayein bataiyen bataein sabke sabka sabki saare sare chal chalte chalti rahi rahe milke mil kar karwana karvana
 वालों वाले वाली वाला मेरा मेरी मेरे हमें हमको आपको उनको उनके उनकी इनको इसके उसके लिए रहा रही रहे हूँ हूं था थी थे
 सकते सकता सकती पड़ता पड़ती पड़ेगा लगती लगता चलेगा चाहिए दें देना दीजिए लें लेना लीजिए मिलेगी मिलेगा भाई साहब जाता जाती जाएं जाएँ जाये जाना करूं करूँ करे कहां अभी अब गया गई गए हुआ हुई हुए आता आते आती आया यहाँ यहां वहाँ वहां भेजे भेजा भेजना देगी देगा देंगे
 """.split())
@@ -119,6 +119,10 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"kitne \S+ me bikta|kitne \S+ me bikti|kitne \S+ mein bikta|kitne \S+ mein bikti|"
                                r"कितने \S+ में बिकता|कितने \S+ में बिकती|kitne euro|kitne dollar|कितने यूरो|कितने डॉलर|gst return|gst registration kaise|gst registration process|"
                                r"register for gst|how to get gst|gst number kaise|gst no kaise|gst kaise|जीएसटी रिटर्न|"
+                               r"gst registration ke liye|gst ke liye|gst registration documents|documents for gst|"
+                               r"documents for gst registration|जीएसटी रजिस्ट्रेशन के लिए|जीएसटी के लिए|"
+                               r"(?:customs|import) duty (?:does|do|in|of|at|charged by)|duty does|duty do they|tariff rates?|"
+                               r"(?:customs|import) duty (?:kitni|kitna) (?:lagti|lagta|hai)|"
                                r"जीएसटी रजिस्ट्रेशन कैसे|udyam registration|udyam certificate|udyog aadhaar|company registration|pvt ltd|private limited|llp registration|"
                                r"kiraye pe|kiraye par|kiraye per|on rent|for rent|किराये पर|किराए पर|किराये पे|"
                                r"band hota|band hoti|band rehta|khulta hai|khulti hai|opening time|closing time|बंद होता|खुलता है|"
@@ -153,3 +157,34 @@ def skeleton(token: str) -> str:
         out = "".join(_DEVA_CONSONANTS.get(ch, "") for ch in token)
     # doubled letters are one sound: "chadda" / "चड्डा"
     return "".join(ch for i, ch in enumerate(out) if i == 0 or ch != out[i - 1])
+
+
+# ---------------------------------------------------------------- romanised Hindi plurals
+
+# The endings romanised Hindi gives a noun's plural and oblique forms: sanstha -> sansthayein / sansthaon,
+# chudi -> chudiyon / chudiyan, karigar -> karigaron. Only the forms of a synonym a clerk listed are added.
+_PLURALS_AFTER_A = ("on", "en", "ein", "yein", "yen", "aen", "o")
+_PLURALS_AFTER_I = ("yon", "yan", "yaan", "yo", "on")
+_PLURALS_AFTER_CONSONANT = ("on", "o")
+
+
+def hinglish_plurals(word: str) -> tuple[str, ...]:
+    """The plural and oblique forms of a romanised Hindi noun (none for a phrase, a number or a short word)."""
+    if not word.isascii() or not word.isalpha() or " " in word or len(word) < 4:
+        return ()
+    if word.endswith("a"):
+        return tuple(word + end for end in _PLURALS_AFTER_A) if len(word) >= 5 else ()
+    if word.endswith("i"):
+        return tuple(word + end for end in _PLURALS_AFTER_I)
+    if word[-1] not in "aeiouy":
+        return tuple(word + end for end in _PLURALS_AFTER_CONSONANT)
+    return ()
+
+
+def with_plurals(synonyms: dict[str, str]) -> dict[str, str]:
+    """The synonyms, plus the romanised Hindi plural forms of each listed word that is not listed itself."""
+    out = dict(synonyms)
+    for variant, canonical in synonyms.items():
+        for form in hinglish_plurals(variant):
+            out.setdefault(form, canonical)
+    return out
