@@ -19,6 +19,14 @@ _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d)")
 
 
+# Initials joined by "&" are one word ("R&D" -> "rnd"), so "wht r d ..." (what are the) is not read as R&D.
+INITIALS = re.compile(r"(?<![A-Za-z])([A-Za-z])\s*&\s*([A-Za-z])(?![A-Za-z])")
+
+
+def join_initials(text: str) -> str:
+    return INITIALS.sub(r"\1n\2", text) if "&" in text else text
+
+
 def has_devanagari(text: str) -> bool:
     return bool(DEVANAGARI.search(text))
 
@@ -28,7 +36,7 @@ def normalise(text: str) -> str:
 
     Unlike ``rapidfuzz.utils.default_process`` this keeps Devanagari vowel signs.
     """
-    text = unicodedata.normalize("NFC", text).lower().translate(_DEVANAGARI_DIGITS)
+    text = unicodedata.normalize("NFC", join_initials(text)).lower().translate(_DEVANAGARI_DIGITS)
     text = unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).translate(_FOLD))
     text = _THOUSANDS.sub("", text)
     text = _NON_WORD.sub(" ", text)
@@ -42,7 +50,7 @@ a an the is are was were be been am do does did doing done have has had having i
 he she it its they them their this that these those there here what which who whom whose when where why how
 of in on at to for from by with about into onto over under than then so such as and or but if not no nor
 can could may might shall should will would must please pls plz tell give know want need get got let
-any some all each every much many more most very also just only own same too s t ok okay hi hello dear sir madam
+any some all each every much many more most very also just only own same too s t r d u y c ok okay hi hello dear sir madam
 ji kya kya hai hain hai ho hota hoti hote hoga hogi honge tha thi the kaun kon koi kuch kis kisko kise kab kaha kahan
 kaise kese kaisa kitna kitni kitne ka ki ke ko se me mein mai main par pe aur ya bhi hi to toh na nahi nhi mujhe
 mera meri mere hum hamara hamare hamari aap aapka aapki apna apni apne tum tumhara yeh ye yah woh wo vo vah us usme
