@@ -106,6 +106,8 @@ price prices pricing daam dam bhav bhaav keemat kimat kimmat कीमत क़
 today todays tomorrow aaj आज कल hotel hotels होटल sasta sasti सस्ता सस्ती
 cheap cheapest population jansankhya abadi aabadi जनसंख्या आबादी
 trademark trademarks patent patents copyright timing timings literacy saksharta साक्षरता
+distance doori duri दूरी km kilometre kilometer salary salaries tankhwah tankhah वेतन तनख्वाह
+pmegp mudra vishwakarma svanidhi cgtmse standup kcc ayushman मुद्रा विश्वकर्मा municipal
 """.split())
 
 # Off-topic words that are only a hint: "the price of a jacket" is a shop's business, "the rate of the subsidy" is
@@ -127,6 +129,7 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"kitne \S+ me bikta|kitne \S+ me bikti|kitne \S+ mein bikta|kitne \S+ mein bikti|"
                                r"कितने \S+ में बिकता|कितने \S+ में बिकती|kitne euro|kitne dollar|कितने यूरो|कितने डॉलर|gst return|gst registration kaise|gst registration process|"
                                r"register for gst|how to get gst|gst number kaise|gst no kaise|gst kaise|जीएसटी रिटर्न|"
+                               r"stand up india|standup india|kisan credit card|kisan credit|pm kisan|nagar nigam|नगर निगम|नगर पालिका|nagar palika|"
                                r"gst registration ke liye|gst ke liye|gst registration documents|documents for gst|"
                                r"documents for gst registration|जीएसटी रजिस्ट्रेशन के लिए|जीएसटी के लिए|"
                                r"(?:customs|import) duty (?:does|do|in|of|at|charged by)|duty does|duty do they|tariff rates?|"
