@@ -62,7 +62,8 @@ class Thresholds:
 
 
 FEATURES = ("top", "lead", "runner_up_ratio", "known", "unknown_share", "one_word", "top_x_known", "top_x_one_word",
-            "top_squared", "clear_lead")
+            "top_squared", "clear_lead", "unspoken")
+UNSPOKEN_SCALE = 6.0     # the idf of a word found in about 1 entry of 400: "unspoken" is then 1
 CALIBRATION = Path(__file__).with_name("calibration.json")
 
 
@@ -100,8 +101,13 @@ def features(index: Index, query: Query, matches: list[Match], th: Thresholds = 
     clear = 1.0 if ((top >= th.answer and lead >= (th.margin if top < th.sure else th.margin_when_sure))
                     or (top >= th.clear and lead >= th.clear_margin and len(query.tokens) >= 2
                         and unknown <= th.clear_unknown)) else 0.0
+    # The rarest word the user asks about that the best entry does not speak of, even in its answer: a near-miss
+    # shares the common words with an entry and adds one of its own ("customs duty of the USA", "passport").
+    spoken = index.speaks_of(matches[0].entry.id) if matches else frozenset()
+    unspoken = max((index.idf[tok] for i, tok in enumerate(query.tokens)
+                    if query.weight(i) == 1.0 and tok not in spoken), default=0.0)
     return (top, lead, second / top if top else 1.0, known, unknown, one_word,
-            top * known, top * one_word, min(top, 1.0) ** 2, clear)
+            top * known, top * one_word, min(top, 1.0) ** 2, clear, min(unspoken / UNSPOKEN_SCALE, 1.0))
 
 
 @dataclass(frozen=True)
