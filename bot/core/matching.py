@@ -27,14 +27,14 @@ from rapidfuzz.distance import OSA
 
 from .entities import Entry, KnowledgeBase
 from .normalise import HINGLISH_MARKERS, OFF_TOPIC, OFF_TOPIC_PHRASES, STOPWORDS, normalise as _normalise, skeleton
-from .normalise import _DIGIT_LETTER, _NON_WORD, _THOUSANDS
+from .normalise import _DIGIT_LETTER, _NON_WORD, _THOUSANDS, join_initials
 
 
 def normalise(text: str) -> str:
     """:func:`bot.core.normalise.normalise`, without its Unicode steps for ASCII text (where they change nothing)."""
     if not text.isascii():
         return _normalise(text)
-    return " ".join(_DIGIT_LETTER.sub(" ", _NON_WORD.sub(" ", _THOUSANDS.sub("", text.lower()))).split())
+    return " ".join(_DIGIT_LETTER.sub(" ", _NON_WORD.sub(" ", _THOUSANDS.sub("", join_initials(text).lower()))).split())
 
 # Words appended to every document of an entry of this kind: what the kind answers.
 KIND_TOKENS = {
@@ -108,7 +108,8 @@ def stem(token: str) -> str:
 
 
 # Words that say what is asked, not what about: a question made only of these leans on the sentences around it.
-ASKING = frozenset("hs market apply contact document eligible subsidy scheme register assistance benefit use".split())
+ASKING = frozenset("hs market apply contact document eligible subsidy scheme register assistance benefit use buy sell import export"
+                   .split())
 
 # A long message: the sentences that ask count fully, the ones around them (who the user is, what they make)
 # count this much, so they can settle a tie but not drown the question.
