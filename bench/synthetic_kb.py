@@ -13,7 +13,7 @@ import re
 from dataclasses import replace
 from types import MappingProxyType
 
-from bot.core.knowledge import Entry, KnowledgeBase, Text
+from bot.core.entities import Entry, KnowledgeBase, Text
 from bot.core.normalise import STOPWORDS
 
 _LATIN_SYLLABLES = ("ka ra pur gan ba li ta dho mo ni sha ve ru kha ja bad ga po ti la ma na se zar dal "

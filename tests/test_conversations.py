@@ -178,6 +178,7 @@ def test_long_messages_find_the_question(talk):
     "passport banwane ke liye kya documents chahiye", "What is the price of a leather belt in Kanpur?",
     "aaj dollar ka rate kya hai", "Agra ka mausam kal kaisa rahega", "कानपुर में चमड़े का बैग कितने रुपये का मिलेगा?",
     "driving licence kaise banega lucknow me", "What is the population of Ballia district?",
+    "GST number ke liye documents kya lagte hain", "What import duty does Germany charge on leather shoes?",
 ])
 def test_near_misses_are_declined(talk, engine, message):
     (turn,) = talk(message)
@@ -319,3 +320,50 @@ def test_a_question_that_leans_on_the_one_before_it_in_the_same_message_is_not_a
     assert all("Skill Development" not in r.text for r in turn.replies)
     (first_step,) = talk("Bhai hum Meerut me sports ka saman banate hai. Export shuru karna hai. Pehla kadam kya hoga?")
     assert first_step.kind == "answer" and first_step.outcome.entry.id == "how-to-start-exporting"
+
+
+def test_one_sentence_asking_two_things_gets_both_answers(talk):
+    (turn,) = talk("What is the HS code of saddlery and which countries import it?")
+    assert [r.text.splitlines()[0] for r in turn.replies] == [
+        "HS code 4201: Saddlery and harness for any animal (8-digit line in the Kanpur table: 42010000)",
+        "Target markets: leather saddlery & harness (HS 4201 / 420100), Kanpur"]
+    (hinglish,) = talk("sample bhejne pe kitna milta hai aur ISO certificate pe kitna")
+    assert [r.text.splitlines()[0] for r in hinglish.replies] == [
+        "MDA: sending samples to foreign buyers – UP Export Promotion Bureau",
+        "MDA: ISO / BSO certification – UP Export Promotion Bureau"]
+    # ... with the context around it: the first part leans on "I make saddles", the second on the first
+    (long,) = talk("I make saddles in Kanpur. What is the HS code and which countries buy it?")
+    assert [r.text.splitlines()[0][:20] for r in long.replies] == ["HS code 4201: Saddle", "Target markets: leat"]
+    # One thing with "and" in it stays one answer.
+    (one,) = talk("HS code for door and window fittings")
+    assert len(one.replies) == 1 and one.outcome.entry.id == "hs-830241"
+
+
+def test_a_fact_of_one_districts_cluster_is_not_the_answer_to_a_question_naming_neither(talk, engine):
+    (turn,) = talk("do i need a warehouse for export")
+    assert turn.kind == "suggest" and not turn.outcome.matched
+    assert "kanpur-leather-raw-material" in [e.id for e in turn.outcome.suggestions]
+    # Naming the place, its trade or a place the entry speaks of (Sadabad, in Hathras) answers it.
+    assert talk("raw hide warehouse for kanpur tanneries")[0].outcome.entry.id == "kanpur-leather-raw-material"
+    assert talk("sadabad mini industrial area me kitne plot h")[0].outcome.entry.id == "hathras-industrial-areas"
+
+
+def test_sms_r_and_d_are_are_and_the_but_r_and_d_joined_is_research(engine):
+    assert engine.ask("wht r d rules for sample subsidy").entry.id == "upepb-mda-samples"
+    assert engine.ask("what is R&D").entry.id == "abbr-rnd"
+    assert engine.index.parse("R & D centre").tokens[0] == "rnd"
+
+
+def test_romanised_hindi_plurals_of_a_synonym_are_understood(engine):
+    assert "institute" in engine.index.parse("kaun kaun si sansthayein madad karti hain").tokens
+    assert "artisan" in engine.index.parse("karigaron ko toolkit").tokens
+
+
+def test_a_follow_up_pointing_back_with_unko_and_a_sibling_code(talk):
+    cfc, done, users = talk("odop cfc scheme kya hai", "kitne complete ho chuke hain", "unko kitne log use karte hain?")
+    assert users.outcome.entry.id == "odop-cfc" and "3,620" in users.replies[0].text
+    men, women = talk("I make men's knitted cotton innerwear in Kanpur. Which HSN code should I use?", "and for women's?")
+    assert men.outcome.entry.id == "hs-6107"
+    assert "6108" in women.replies[0].text
+    fare, airports = talk("air cargo se maal bhejne pe kitni subsidy milti hai", "kaun kaun se airport se milta hai?")
+    assert airports.outcome.entry.id == "upepb-air-freight"

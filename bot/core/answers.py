@@ -14,8 +14,8 @@ from pathlib import Path
 
 from .entities import District, Entry, KnowledgeBase, OdopProduct
 from .followup import GENERIC, INTENT, Topic, combine, has_subject, leans_on_previous, points_to_place
-from .matching import Index, Match, Query, sentence_weights
-from .normalise import SUPPORT_WORDS, WEAK_OFF_TOPIC, has_devanagari
+from .matching import QUESTION_WORDS, Index, Match, Query, sentence_weights
+from .normalise import SUPPORT_WORDS, WEAK_OFF_TOPIC, has_devanagari, normalise, skeleton
 from .texts import t
 
 MAX_QUESTION = 1000
@@ -35,6 +35,12 @@ MY_DISTRICT = re.compile(r"\b(my|our) (own )?(district|city|town|area|zila|jila)
                          re.IGNORECASE)
 # Words that say nothing about which product an HS code or markets are asked for.
 PARTIAL_IGNORED = frozenset("odop product make export district foreign world buy sell".split())
+# A capitalised word of an entry counts as a name it is about when at most this rare (idf; 3 entries or fewer).
+NAMED_MIN_IDF = 4.5
+# Where one question sentence asks a second thing: "..., and ...", "... aur ...", "... और ...".
+CLAUSE_BREAK = re.compile(r"(?:,\s*|\s+)(?:and also|and|aur|और|tatha|तथा)\s+|;\s*", re.IGNORECASE)
+# Words that say how a question is asked, not what it is about ("kaun kaun se": which ones).
+HOW_ASKED = frozenset({"list"})
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,8 @@ class Thresholds:
 
 
 FEATURES = ("top", "lead", "runner_up_ratio", "known", "unknown_share", "one_word", "top_x_known", "top_x_one_word",
-            "top_squared", "clear_lead")
+            "top_squared", "clear_lead", "unspoken")
+UNSPOKEN_SCALE = 6.0     # the idf of a word found in about 1 entry of 400: "unspoken" is then 1
 CALIBRATION = Path(__file__).with_name("calibration.json")
 
 
@@ -94,8 +101,13 @@ def features(index: Index, query: Query, matches: list[Match], th: Thresholds = 
     clear = 1.0 if ((top >= th.answer and lead >= (th.margin if top < th.sure else th.margin_when_sure))
                     or (top >= th.clear and lead >= th.clear_margin and len(query.tokens) >= 2
                         and unknown <= th.clear_unknown)) else 0.0
+    # The rarest word the user asks about that the best entry does not speak of, even in its answer: a near-miss
+    # shares the common words with an entry and adds one of its own ("customs duty of the USA", "passport").
+    spoken = index.speaks_of(matches[0].entry.id) if matches else frozenset()
+    unspoken = max((index.idf[tok] for i, tok in enumerate(query.tokens)
+                    if query.weight(i) == 1.0 and tok not in spoken), default=0.0)
     return (top, lead, second / top if top else 1.0, known, unknown, one_word,
-            top * known, top * one_word, min(top, 1.0) ** 2, clear)
+            top * known, top * one_word, min(top, 1.0) ** 2, clear, min(unspoken / UNSPOKEN_SCALE, 1.0))
 
 
 @dataclass(frozen=True)
@@ -172,6 +184,34 @@ class AnswerEngine:
         self.country_tokens = frozenset(
             tok for e in kb.entries.values() for c in e.countries for tok in self.index.canon.content(c)
             if tok not in self.district_tokens and tok not in INTENT)
+        # What a district's own fact is about: its place and its trade (the district's names, the words of its ODOP
+        # products and of the entry's sector). A question naming none of them is not about that district's fact.
+        sector_words = {sid: frozenset(tok for text in (sec.name.en, sec.name.hi, *sec.words)
+                                       for tok in self.index.canon.content(text))
+                        for sid, sec in kb.sectors.items()}
+        odop_of = {}
+        for d, _, words in self.odop_words:
+            odop_of[d.id] = odop_of.get(d.id, frozenset()) | words
+        self.anchors = {e.id: self.district_tokens_of.get(e.district, frozenset()) | odop_of.get(e.district, frozenset())
+                        | sector_words.get(e.sector or "", frozenset()) | self._named_in(e)
+                        for e in kb.entries.values() if e.kind == "topic" and e.district}
+
+    def _named_in(self, entry: Entry) -> frozenset[str]:
+        """The places and proper names an entry is about: other districts it speaks of, and the words a clerk wrote
+        with a capital letter (Sadabad, Chakki Bazaar, IISTEM) that few entries share, with their Hindi spellings."""
+        index = self.index
+        own = index.entry_tokens[index.position[entry.id]]
+        named = {tok for tok in own if tok in self.district_tokens}
+        texts = [(entry.title.en, True)] + [(a, True) for a in entry.aliases] + [(k, False) for k in entry.keywords]
+        for text, skip_first in texts:
+            words = re.findall(r"[A-Za-z][A-Za-z0-9]*", text)
+            for i, word in enumerate(words):
+                if word[0].isupper() and not (skip_first and i == 0):
+                    named.update(tok for tok in index.canon.content(word)
+                                 if index.idf.get(tok, 0.0) >= NAMED_MIN_IDF)
+        spelt = {skeleton(tok) for tok in named if tok.isascii()}
+        named.update(tok for tok in own if not tok.isascii() and skeleton(tok) in spelt)
+        return frozenset(named)
 
     # ------------------------------------------------------------ rendering
 
@@ -332,8 +372,10 @@ class AnswerEngine:
         spoken = self.index.speaks_of(previous.entry_id) if previous.entry_id in self.index.position else frozenset()
         # A short question about something the previous answer speaks of ("which airports?" after the air
         # freight scheme, "how many are under implementation?" after the CFC scheme) asks about that answer.
+        # ("kaun kaun se airport?": "which ones" says how it is asked, not what about.)
+        asked = tuple(t for t in query.tokens if t not in HOW_ASKED)
         within = bool(spoken) and 0 < len(query.tokens) + len(query.unknown) <= 3 and (
-            (0 < len(query.tokens) and subject and all(t in spoken for t in query.tokens))
+            (0 < len(asked) and subject and all(t in spoken for t in asked))
             or (not query.tokens and all(u in spoken for u in query.unknown)))
         leans = points_back or within
         # A message that names its own subject, or nothing the bot knows, and does not point back stands on its own.
@@ -361,8 +403,10 @@ class AnswerEngine:
         whole = self.ask(question, lang, district, previous)
         sentences = sentence_weights((question or "").strip())
         asked = [i for i, (_, w) in enumerate(sentences) if w == 1.0]
-        if len(asked) < 2 or whole.kind in ("off_topic", "partial", "too_long", "empty"):
+        if whole.kind in ("off_topic", "partial", "too_long", "empty"):
             return (whole,)
+        if len(asked) < 2:
+            return self._clauses(question, whole, sentences, district, previous) if len(asked) == 1 else (whole,)
         out_lang = whole.lang
         parts: list[Outcome] = []
         for i in asked:
@@ -379,6 +423,37 @@ class AnswerEngine:
             parts.append(part)
         if len(parts) < 2:
             return (whole,)
+        if whole.kind == "answer" and whole.entry not in [p.entry for p in parts]:
+            return (whole,)
+        return tuple(parts)
+
+    def _clauses(self, question: str, whole: Outcome, sentences: list[tuple[str, float]], district: str | None,
+                 previous: Topic | None) -> tuple[Outcome, ...]:
+        """One question sentence that asks two things ("What is the HS code of saddlery and which countries buy
+        it?", "sample pe kitna milta hai aur ISO pe?"): the first clause with what the user told around it, the next
+        one as a follow-up of the first; both answers when they are two entries and the whole message agrees."""
+        at = next(i for i, (_, w) in enumerate(sentences) if w == 1.0)
+        clauses = [c for c in CLAUSE_BREAK.split(sentences[at][0]) if c and c.strip()]
+        if len(clauses) < 2:
+            return (whole,)
+        own_words = [[tok for tok in self.index.parse(c).tokens if tok not in GENERIC] for c in clauses]
+        # Each clause says something of its own, and the first one asks ("baghpat aur hapur ka odop?" names two
+        # districts in one question, which the whole message answers together).
+        if not all(own_words) or not (len(own_words[0]) >= 2 or QUESTION_WORDS.intersection(normalise(clauses[0]).split())):
+            return (whole,)
+        context = [(s, w) for j, (s, w) in enumerate(sentences) if j != at]
+        query = self._home(question, self.index.parse(question, [(clauses[0], 1.0)] + context), district, previous)
+        first = self._decide(question, query, whole.lang, district)
+        if first.kind != "answer" or first.entry is None:
+            return (whole,)
+        parts = [first]
+        for clause in clauses[1:]:
+            before = parts[-1]
+            topic = Topic(before.entry.id, self.topic_of(before), 0.0)
+            part = self.ask("and " + clause.strip(), whole.lang, district, topic)
+            if part.kind != "answer" or any(p.entry == part.entry for p in parts):
+                return (whole,)
+            parts.append(replace(part, question=question))
         if whole.kind == "answer" and whole.entry not in [p.entry for p in parts]:
             return (whole,)
         return tuple(parts)
@@ -450,7 +525,10 @@ class AnswerEngine:
         ambiguous_word = vague and len(matches) > 1 and top.score - matches[1].score < th.margin
         # An HS code typed in full names its own entry.
         typed_code = top.entry.kind == "hs_code" and top.entry.codes[0] in query.tokens
-        if (sure >= self.decision.answer_at and not ambiguous_word) or typed_code:
+        # A fact of one district's cluster ("Kanpur leather: a raw hide warehouse") for a question that names neither
+        # the place nor the trade ("do I need a warehouse for export?") is a guess: offered, not answered.
+        unanchored = top.entry.id in self.anchors and not self.anchors[top.entry.id].intersection(query.tokens)
+        if (sure >= self.decision.answer_at and not ambiguous_word and not unanchored) or typed_code:
             # Close runners-up are offered beside the answer ("not this? see also ...").
             # When the bot is less than sure, the next best entries are offered whatever their distance.
             near = th.margin * 2 if sure >= th.sure_enough else top.score

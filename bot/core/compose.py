@@ -100,8 +100,11 @@ def _district_answer(entry: Entry, raw: Raw) -> Entry:
         en.append(f"• {p.product.en} ({p.category}{', ' + p.annexure_sector if p.annexure_sector else ''})")
         hi.append(f"• {p.product.hi} ({CATEGORY_HI.get(p.category, p.category)} उत्पाद)")
     if d.challenged:
-        en.append("Traditionally challenged (low exports, extra support): " + ", ".join(t.en for t in d.challenged))
-        hi.append("कम निर्यात वाले (पारंपरिक रूप से चुनौती वाले) उत्पाद: " + ", ".join(t.hi for t in d.challenged))
+        en.append("Traditionally challenged (low exports): " + ", ".join(t.en for t in d.challenged)
+                  + ". Extra support through the DIC: trade fairs and exhibitions, skill development workshops,"
+                  " help to get onto e-commerce platforms")
+        hi.append("कम निर्यात वाले (पारंपरिक रूप से चुनौती वाले) उत्पाद: " + ", ".join(t.hi for t in d.challenged)
+                  + "। DIC के ज़रिए ख़ास मदद: व्यापार मेले और प्रदर्शनियाँ, कौशल विकास वर्कशॉप, ई-कॉमर्स से जुड़ने में मदद")
     en.append(f"Help: District Industries Centre (DIC / DIEPC), {d.name.en}")
     hi.append(f"मदद: ज़िला उद्योग केंद्र (DIC / DIEPC), {d.name.hi}")
     title = Text(f"{d.name.en}: ODOP products", f"{d.name.hi}: ODOP उत्पाद")

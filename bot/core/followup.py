@@ -20,7 +20,7 @@ TOPIC_TTL = 30 * 60       # seconds of silence after which the previous question
 # (HS code, markets, how to apply) and the aspect of a subject (its exports, growth, units, share...).
 INTENT = frozenset("""
 hs market apply contact document eligible subsidy fta office scheme register certification export import loan
-training benefit assistance who process procedure
+training benefit assistance who process procedure institute list
 growth turnover share employment unit population future expected target value total number history
 """.split())
 # Sizes, amounts and units: "aur 20 feet pe?" changes the size, not the scheme.
@@ -29,7 +29,7 @@ MODIFIER = frozenset("ft feet foot kg ton tonne lakh crore percent year month da
 # Everyday verbs and nouns that name no subject of their own ("which countries buy it?").
 GENERIC = frozenset("""
 buy sell selling sold make made send sent get go need want know use work product item good thing things goods
-people person unit business company firm start started
+people person unit business company firm start started cluster
 """.split())
 
 # Words that say "the same as before": a message opening with one of these, or holding a pronoun, leans on
@@ -38,8 +38,8 @@ OPENERS = ("and", "n", "&", "aur", "or", "also", "what about", "how about", "and
            "what of", "then", "to", "toh", "और", "तो", "फिर", "or for", "but for")
 POINTERS = frozenset("""
 it its this that these those them same such iska iske iski isme ismein iska isko uska uske uski usme usko inka inke inki
-unka unke unki yeh ye wahi vahi aise aisi aisa इसका इसके इसकी इसमें इसको उसका उसके उसकी उसमें उसको इनका इनके इनकी उनका उनके
-उनकी यह वह वही ऐसे ऐसी ऐसा इनमें उनमें
+unka unke unki unko inko unhe inhe unme inme unmein inmein yeh ye wahi vahi aise aisi aisa इसका इसके इसकी इसमें इसको उसका उसके उसकी उसमें उसको इनका इनके इनकी उनका उनके
+उनकी उनको इनको उन्हें इन्हें यह वह वही ऐसे ऐसी ऐसा इनमें उनमें
 """.split())
 # Words that point back to the place of the previous question ("how many units in the district?", "वहाँ से").
 PLACE_POINTERS = ("the district", "this district", "that district", "the city", "wahan", "waha",

@@ -14,6 +14,7 @@ from .compose import compose_entries
 from .entities import KnowledgeBase, KnowledgeError, Problem
 from .events import parse_events
 from .facts import fill_facts
+from .normalise import with_plurals
 from .validate import Checker, Raw, check_references, read_file
 
 
@@ -59,6 +60,6 @@ def _assemble(raw: Raw, problems: list[Problem], directory: Path) -> KnowledgeBa
     events = parse_events(raw.events, known, problems)
     return KnowledgeBase(
         entries=MappingProxyType(entries), districts=MappingProxyType(raw.districts),
-        sectors=MappingProxyType(raw.sectors), synonyms=MappingProxyType(raw.synonyms),
+        sectors=MappingProxyType(raw.sectors), synonyms=MappingProxyType(with_plurals(raw.synonyms)),
         sources=MappingProxyType(raw.sources), events=tuple(events), directory=str(directory),
         staff=MappingProxyType(raw.staff), reviews=tuple(raw.reviews))

@@ -10,15 +10,16 @@ explains, weighted by how rare each word is.
 """
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 import re
 from array import array
 from collections import Counter
 from dataclasses import dataclass
-from functools import reduce
-from itertools import chain, filterfalse
-from operator import itemgetter, or_
+from functools import wraps
+from itertools import chain, repeat
+from operator import itemgetter, neg
 from typing import Iterable
 
 from rapidfuzz import fuzz, process
@@ -26,14 +27,14 @@ from rapidfuzz.distance import OSA
 
 from .entities import Entry, KnowledgeBase
 from .normalise import HINGLISH_MARKERS, OFF_TOPIC, OFF_TOPIC_PHRASES, STOPWORDS, normalise as _normalise, skeleton
-from .normalise import _DIGIT_LETTER, _NON_WORD, _THOUSANDS
+from .normalise import _DIGIT_LETTER, _NON_WORD, _THOUSANDS, join_initials
 
 
 def normalise(text: str) -> str:
     """:func:`bot.core.normalise.normalise`, without its Unicode steps for ASCII text (where they change nothing)."""
     if not text.isascii():
         return _normalise(text)
-    return " ".join(_DIGIT_LETTER.sub(" ", _NON_WORD.sub(" ", _THOUSANDS.sub("", text.lower()))).split())
+    return " ".join(_DIGIT_LETTER.sub(" ", _NON_WORD.sub(" ", _THOUSANDS.sub("", join_initials(text).lower()))).split())
 
 # Words appended to every document of an entry of this kind: what the kind answers.
 KIND_TOKENS = {
@@ -107,7 +108,8 @@ def stem(token: str) -> str:
 
 
 # Words that say what is asked, not what about: a question made only of these leans on the sentences around it.
-ASKING = frozenset("hs market apply contact document eligible subsidy scheme register assistance benefit use".split())
+ASKING = frozenset("hs market apply contact document eligible subsidy scheme register assistance benefit use buy sell import export"
+                   .split())
 
 # A long message: the sentences that ask count fully, the ones around them (who the user is, what they make)
 # count this much, so they can settle a tie but not drown the question.
@@ -186,19 +188,37 @@ class Canon:
             else:
                 self.words[stem(variant)] = canonical
         self.phrases = phrases
-        self._phrase_re = (
-            re.compile(r"(?<!\S)(" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")(?!\S)")
-            if phrases else None)
+        # A phrase is replaced word by word: at each word, the longest phrase that starts there (as a regex
+        # alternation of the phrases, longest first, between spaces would), then on after it.
+        self._phrases_at: dict[str, list[tuple[list[str], list[str]]]] = {}
+        for p in sorted(phrases, key=len, reverse=True):
+            self._phrases_at.setdefault(p.split(" ", 1)[0], []).append((p.split(" "), phrases[p].replace("-", "").split()))
         self._memo: dict[str, tuple[str, ...]] = {}
-        self._phrase_starts = frozenset(p.split(" ", 1)[0] for p in phrases)
+        self._phrase_starts = frozenset(self._phrases_at)
+        self._phrase_pairs = frozenset(tuple(p.split(" ")[:2]) for p in phrases)
+
+    def _phrased(self, raws: list[str]) -> list[str]:
+        """The words with each synonym phrase in them replaced by its canonical words (``raws`` itself if none is)."""
+        if self._phrase_pairs.isdisjoint(zip(raws, raws[1:])):    # no phrase's first two words side by side
+            return raws
+        out: list[str] = []
+        i, n = 0, len(raws)
+        while i < n:
+            for words, canonical in self._phrases_at.get(raws[i], ()):
+                if raws[i:i + len(words)] == words:
+                    out.extend(canonical)
+                    i += len(words)
+                    break
+            else:
+                out.append(raws[i])
+                i += 1
+        return out
 
     def tokens(self, text: str) -> list[str]:
-        norm = normalise(text)
-        raws = norm.split()
-        # A phrase starts at a word: without any phrase's first word the regex cannot match.
-        if self._phrase_re is not None and not self._phrase_starts.isdisjoint(raws):
-            norm = self._phrase_re.sub(lambda m: " " + self.phrases[m.group(1)].replace("-", "") + " ", norm)
-            raws = norm.split()
+        raws = normalise(text).split()
+        # Without any phrase's first word no phrase can match.
+        if not self._phrase_starts.isdisjoint(raws):
+            raws = self._phrased(raws)
         out: list[str] = []
         memo = self._memo
         for raw in raws:
@@ -226,6 +246,62 @@ class Canon:
     def content(self, text: str) -> list[str]:
         return [t for t in self.tokens(text) if t not in STOPWORDS]
 
+    def contents(self, texts: list[str]) -> list[tuple[str, ...]]:
+        """``tuple(self.content(text))`` of each text, for many texts at once (the index build).
+
+        White space ends a word for every step of :func:`normalise`, so each distinct word of the texts, as
+        written, is normalised and canonicalised once; a text with a phrase's first word is put together
+        word by word, as :meth:`tokens` does.
+        """
+        out: list[tuple[str, ...]] = []
+        normal: dict[str, tuple[str, ...]] = {}      # a word as written -> its normalised words
+        written: dict[str, tuple[str, ...]] = {}     # ... -> its content tokens
+        phrasing: set[str] = set()                   # ... that hold a phrase's first word
+        word: dict[str, tuple[str, ...]] = {}        # a normalised word -> its content tokens
+        starts = self._phrase_starts
+        for text in texts:
+            split = text.split()
+            try:
+                found = tuple(chain.from_iterable(map(written.__getitem__, split)))
+            except KeyError:
+                for w in split:
+                    if w in written:
+                        continue
+                    # (a word of ASCII letters only is just lower-cased)
+                    raws = normal[w] = (w.lower(),) if w.isalpha() and w.isascii() else tuple(normalise(w).split())
+                    if not starts.isdisjoint(raws):
+                        phrasing.add(w)
+                    for raw in raws:
+                        if raw not in word:
+                            word[raw] = tuple(t for t in self._word(raw) if t not in STOPWORDS)
+                    written[w] = tuple(chain.from_iterable(map(word.__getitem__, raws)))
+                found = tuple(chain.from_iterable(map(written.__getitem__, split)))
+            if phrasing and not phrasing.isdisjoint(split):
+                raws = list(chain.from_iterable(map(normal.__getitem__, split)))
+                phrased = self._phrased(raws)
+                if phrased is not raws:
+                    for raw in phrased:   # a phrase's canonical words
+                        if raw not in word:
+                            word[raw] = tuple(t for t in self._word(raw) if t not in STOPWORDS)
+                    found = tuple(chain.from_iterable(map(word.__getitem__, phrased)))
+            out.append(found)
+        return out
+
+
+def _without_gc(build):
+    """Runs an index build with the cyclic garbage collector paused: the build makes millions of small tuples
+    and sets that all stay alive, and would otherwise make the collector walk them all over and over."""
+    @wraps(build)
+    def run(*args, **kwargs):
+        if not gc.isenabled():
+            return build(*args, **kwargs)
+        gc.disable()
+        try:
+            return build(*args, **kwargs)
+        finally:
+            gc.enable()
+    return run
+
 
 class Index:
     """Postings over every entry's documents (title, aliases, keywords...), built once per knowledge base.
@@ -237,41 +313,41 @@ class Index:
     :data:`RERANK` (a threshold algorithm). The scores are the same as a walk over every document.
     """
 
+    @_without_gc
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         self.canon = Canon(dict(kb.synonyms))
         self.entries: list[Entry] = list(kb.entries.values())
         self.position = {e.id: i for i, e in enumerate(self.entries)}
         self._spoken: dict[str, frozenset[str]] = {}
-        # A text seen before (a keyword that repeats an alias, a glossary pattern) is canonicalised once.
-        seen_texts: dict[str, tuple[str, ...]] = {}
-
-        def content(text: str) -> tuple[str, ...]:
-            words = seen_texts.get(text)
-            if words is None:
-                words = seen_texts[text] = tuple(self.canon.content(text))
-            return words
-
+        # Every distinct text (a keyword that repeats an alias, a glossary pattern) is canonicalised once, all together.
+        groups = [self._text_groups(e) for e in self.entries]
+        distinct = list(dict.fromkeys(chain.from_iterable(texts for g in groups for texts, _ in g)))
+        content = dict(zip(distinct, self.canon.contents(distinct)))
+        del distinct
         self.title_tokens: list[tuple[str, ...]] = [
-            tuple(frozenset(content(e.title.en)) | frozenset(content(e.title.hi))) for e in self.entries]
+            tuple(frozenset(content[e.title.en]) | frozenset(content[e.title.hi])) for e in self.entries]
         # Each entry's documents, the same token set once at its highest weight (only the best one counts).
         entry_docs: list[tuple[tuple[tuple[str, ...], ...], tuple[float, ...]]] = []
-        self._phrases: list[str] = []      # an entry's weight-1 phrasings, one a line (for _shape)
+        self._phrases: dict[int, str] = {}      # an entry's weight-1 phrasings, one a line (for _shape; when first asked for)
         self.entry_tokens: list[frozenset[str]] = []
         df: Counter[str] = Counter()   # document frequency counted per entry, so a word in many aliases of one entry stays rare
-        for entry in self.entries:
+        no_words: frozenset[str] = frozenset()
+        for entry, entry_groups in zip(self.entries, groups):
             kind = frozenset(KIND_TOKENS.get(entry.kind, ()))
             docs: dict[frozenset[str], float] = {}
-            phrases: list[str] = []
-            union: set[str] = set()
-            for text, weight in self._texts(entry):
-                words = content(text)
-                if words and weight == 1.0:
-                    phrases.append(" ".join(words))
-                toks = frozenset(words).union(kind) if kind else frozenset(words)
-                if toks:
-                    docs[toks] = max(docs.get(toks, 0.0), weight)
-                    union.update(toks)
+            # The groups come heaviest first, so a token set's first document has its highest weight.
+            for texts, weight in entry_groups:
+                sets = map(frozenset, map(content.__getitem__, texts))
+                if kind:
+                    sets = map(frozenset.union, sets, repeat(kind))
+                if docs:
+                    for toks in sets:
+                        docs.setdefault(toks, weight)
+                else:
+                    docs = dict.fromkeys(sets, weight)
+            docs.pop(no_words, None)
+            union: set[str] = set().union(*docs)
             for code in entry.codes if entry.kind == "hs_code" else ():
                 toks = frozenset({code, "hs"})
                 docs[toks] = 1.0
@@ -281,10 +357,9 @@ class Index:
                     toks = frozenset(prefixes | {"hs"})
                     docs[toks] = max(docs.get(toks, 0.0), PREFIX_WEIGHT)
             entry_docs.append((tuple(map(tuple, docs)), tuple(docs.values())))
-            self._phrases.append("\n".join(phrases))
             self.entry_tokens.append(frozenset(union))
             df.update(union)
-        seen_texts.clear()
+        del groups, content
         n = max(len(self.entries), 1)
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
         # A word the knowledge base has never seen counts against a match, but less than a known word:
@@ -293,12 +368,20 @@ class Index:
         self.unknown_weight = UNKNOWN_SHARE * median
         self._kinds = sorted({e.kind for e in self.entries})
         self._kind_of = array("b", [self._kinds.index(e.kind) for e in self.entries])
+        self._kind_words = [KIND_TOKENS.get(kind, ()) for kind in self._kinds]
         self._build_postings(entry_docs)
         # An HS code typed in full names its own entry above any entry that merely mentions it.
         self._by_code: dict[str, list[int]] = {}
         for i, e in enumerate(self.entries):
             if e.kind == "hs_code":
                 self._by_code.setdefault(e.codes[0], []).append(i)
+        self._corrections: dict[tuple[str, bool], str | None] = {}
+        self._typo_tables_built = False    # the tables below are made for the first word that needs correcting
+
+    @_without_gc
+    def _typo_tables(self) -> None:
+        """The index's words by length and by consonant skeleton, for typo correction."""
+        self._typo_tables_built = True
         self.vocab = sorted(self.idf)
         # Typo candidates by length: an edit distance of k only reaches words within k letters of the length.
         self._latin_by_len: dict[int, list[str]] = {}
@@ -308,7 +391,6 @@ class Index:
                 self._deva_by_len.setdefault(len(t), []).append(t)
             elif not t.isdigit() and len(t) >= 3:
                 self._latin_by_len.setdefault(len(t), []).append(t)
-        self._corrections: dict[tuple[str, bool], str | None] = {}
         # Hinglish words that stand in the index only in Devanagari: matched by their consonants.
         by_skeleton: dict[str, set[str]] = {}
         for t in self.vocab:
@@ -340,77 +422,132 @@ class Index:
         self._doc_own = array("d")
         self._doc_toks: list[tuple[str, ...]] = []
         postings: dict[str, array] = {t: array("i") for t in doc_freq if t not in bit}
-        postings_get = postings.get
         doc_toks = self._doc_toks
-        doc_entry_append, doc_weight_append = self._doc_entry.append, self._doc_weight.append
-        doc_own_append = self._doc_own.append
         # Per entry, its documents with a common word as (mask of common words, weight, own idf); of those
         # with the same mask and weight only the smallest own idf can score best.
         self._rows: list[tuple[int | float, ...]] = []
-        # Per common word: the entries that have it, and an upper bound of what the word can add to each one's
-        # score (per unit of the word's weight in the question).
-        self._lists: dict[str, tuple[array, array]] = {t: (array("i"), array("d")) for t in common}
+        # Per common word and kind: the entries that have it, and upper bounds of what the word can add to each
+        # one's score (per unit of the word's weight in the question): base, per unit of the kind's words' weight,
+        # and when it is the only common word the entry has.
+        self._lists: dict[str, dict[int, tuple[array, array, array, array]]] = {t: {} for t in common}
         masks: dict[int, int] = {}   # one int object per distinct mask
-        mask_words: dict[int, list[str]] = {}
-        # Every token of a document, with its idf (0 for a code prefix) and its bit (0 for a rare word), so that
-        # the loops below run in C (map, filterfalse, reduce); the sums add the same numbers in the same order.
-        idf0 = dict.fromkeys(doc_freq, 0.0)
-        idf0.update(idf)
-        bit0 = dict.fromkeys(doc_freq, 0)
-        bit0.update(bit)
-        for i, (docs, doc_weights) in enumerate(entry_docs):
+        # Per token: its idf (0 for a code prefix), its bit (0 for a rare word) and its postings (none for a
+        # common word). While the entries of a kind go through, the kind's words have an idf of 0 here: a
+        # document's sum is then the sum of its own words (adding 0.0 changes no sum).
+        token_info = {t: (idf.get(t, 0.0), bit.get(t, 0), postings.get(t)) for t in doc_freq}
+        zeroed: tuple[str, ...] = ()
+        doc_entry, doc_weight, doc_own = self._doc_entry, self._doc_weight, self._doc_own
+        mask_info: dict[tuple[str, ...], dict[int, tuple[list[str], list[float], bool, float]]] = {}
+        list_appends: list[dict[str, tuple]] = [{} for _ in self._kinds]
+        kind_common_words = {k: tuple(t for t in k if t in bit) for k in set(KIND_TOKENS.values()) | {()}}
+        d = 0
+        for i in range(len(entry_docs)):
+            docs, doc_weights = entry_docs[i]
+            entry_docs[i] = None   # its documents without a rare word are freed as we go
             kind_words = KIND_TOKENS.get(self.entries[i].kind, ())
-            is_kind = frozenset(kind_words).__contains__
+            if kind_words != zeroed:
+                for t in zeroed:
+                    if t in token_info:
+                        token_info[t] = (idf.get(t, 0.0), *token_info[t][1:])
+                for t in kind_words:
+                    if t in token_info:
+                        token_info[t] = (0.0, *token_info[t][1:])
+                zeroed = kind_words
             rows: dict[tuple[int, float], float] = {}
+            first = d
             for toks, weight in zip(docs, doc_weights):
-                own = sum(map(idf0.__getitem__, filterfalse(is_kind, toks)))
-                doc_bits = list(map(bit0.__getitem__, toks))
-                mask = reduce(or_, doc_bits, 0)
-                if not all(doc_bits):   # a rare word
-                    d = len(doc_toks)
-                    doc_entry_append(i)
-                    doc_weight_append(weight)
-                    doc_own_append(own)
+                own = 0.0
+                mask = 0
+                rare = False
+                for t in toks:
+                    x, b, ds = token_info[t]
+                    own += x
+                    if b:
+                        mask |= b
+                    else:
+                        ds.append(d)
+                        rare = True
+                if rare:
+                    d += 1
+                    doc_weight.append(weight)
+                    doc_own.append(own)
                     doc_toks.append(toks)
-                    for ds in map(postings_get, toks):
-                        if ds is not None:
-                            ds.append(d)
                 if mask:
-                    mask = masks.setdefault(mask, mask)
                     key = (mask, weight)
-                    if key not in rows or own < rows[key]:
+                    low = rows.get(key)
+                    if low is None:
+                        rows[masks.setdefault(mask, mask), weight] = own
+                    elif own < low:
                         rows[key] = own
-            self._rows.append(tuple(x for (m, w), own in rows.items() for x in (m, w, own)))   # flat: fewer objects
+            doc_entry.extend(repeat(i, d - first))
+            self._rows.append(tuple(chain.from_iterable(map(tuple.__add__, rows, zip(rows.values())))))   # flat
             if not rows:
                 continue
             # What each common word can add to the entry's best document, per unit of its query weight. A row
             # scores w * G * (0.75 + 0.25 * cd) / total with G = Gk + Gown (kind and own words of the question
-            # in it), cd = min(1, Gown / own) <= rho (its common own words' share of own), and Gk * cd <= K * Gown
-            # / own (K: its kind words' idf), so a kind word adds at most 0.75 w and an own word
-            # w * (0.75 + 0.25 * (rho + K / own)); with no own words cd is 1 and every word adds w.
-            factor: dict[str, float] = {}
+            # in it), cd = min(1, Gown / own) <= rho (its common own words' share of own), and Gk * cd <= Gk * Gown
+            # / own, so a kind word adds at most 0.75 w and an own word w * (0.75 + 0.25 * rho) ("base") plus
+            # 0.25 * w / own ("per_kind") times Gk, the weight of the entry's kind words in the question (worked
+            # out per question); with no own words cd is 1 and every word adds w. When t is the only common word
+            # of the question the entry has, cd <= idf(t) / own ("alone").
+            bounds: dict[str, list[float]] = {}    # per common word: [base, per_kind, alone]
+            infos = mask_info.setdefault(kind_words, {})
+            kind_factor_max = -1.0   # every document of an entry has its kind's words: one maximum for them all
             for (mask, weight), own in rows.items():
-                words = mask_words.get(mask)
-                if words is None:
-                    words = mask_words[mask] = self._words(mask)
+                info = infos.get(mask)
+                if info is None:
+                    words = self._words(mask)
+                    own_words = [t for t in words if t not in kind_words]
+                    info = infos[mask] = (own_words, [idf.get(t, 0.0) for t in own_words], len(own_words) < len(words),
+                                          sum(idf.get(t, 0.0) for t in own_words))
+                own_words, own_idfs, has_kind, own_common = info
                 if own:
-                    own_common = sum(idf.get(t, 0.0) for t in words if t not in kind_words)
-                    kind_common = sum(idf.get(t, 0.0) for t in words if t in kind_words)
-                    rho = min(1.0, own_common / own)
-                    own_factor = weight * (0.75 + 0.25 * (rho + kind_common / own))
+                    rho = own_common / own
+                    own_factor = weight * (0.75 + 0.25 * (rho if rho < 1.0 else 1.0))
                     kind_factor = weight * 0.75
+                    kind_share = 0.25 * weight / own
+                    for t, x in zip(own_words, own_idfs):
+                        x /= own
+                        f = weight * (0.75 + 0.25 * (x if x < 1.0 else 1.0))
+                        b = bounds.get(t)
+                        if b is None:
+                            bounds[t] = [own_factor, kind_share, f]
+                            continue
+                        if own_factor > b[0]:
+                            b[0] = own_factor
+                        if kind_share > b[1]:
+                            b[1] = kind_share
+                        if f > b[2]:
+                            b[2] = f
                 else:
                     own_factor = kind_factor = weight
-                for t in words:
-                    f = kind_factor if t in kind_words else own_factor
-                    if f > factor.get(t, -1.0):
-                        factor[t] = f
+                    for t in own_words:
+                        b = bounds.get(t)
+                        if b is None:
+                            bounds[t] = [weight, 0.0, weight]
+                            continue
+                        if weight > b[0]:
+                            b[0] = weight
+                        if weight > b[2]:
+                            b[2] = weight
+                if has_kind and kind_factor > kind_factor_max:
+                    kind_factor_max = kind_factor
+            for t in kind_common_words[kind_words]:   # (alone, a kind word adds as much)
+                bounds[t] = [kind_factor_max, 0.0, kind_factor_max]
             toks, title = self.entry_tokens[i], self.title_tokens[i]
-            for t, f in factor.items():
-                bound = DOC_SHARE * f + (1 - DOC_SHARE) * (t in toks) + TITLE_BONUS * (t in title)
-                order, limits = self._lists[t]
-                order.append(i)
-                limits.append(bound)
+            kind_i = self._kind_of[i]
+            kind_appends = list_appends[kind_i]
+            for t, (f, per_kind, alone) in bounds.items():
+                rest = (1 - DOC_SHARE) * (t in toks) + TITLE_BONUS * (t in title)
+                appends = kind_appends.get(t)
+                if appends is None:
+                    lists = self._lists[t][kind_i] = (array("i"), array("d"), array("d"), array("d"))
+                    appends = kind_appends[t] = tuple(a.append for a in lists)
+                add_entry, add_limit, add_per_kind, add_alone = appends
+                add_entry(i)
+                add_limit(DOC_SHARE * f + rest)
+                add_per_kind(DOC_SHARE * per_kind)
+                add_alone(DOC_SHARE * alone + rest)
         self.postings = postings
 
     def _words(self, mask: int) -> list[str]:
@@ -424,16 +561,28 @@ class Index:
 
     @staticmethod
     def _texts(entry: Entry) -> Iterable[tuple[str, float]]:
-        yield entry.title.en, 1.0
-        yield entry.title.hi, 1.0
-        for alias in entry.aliases:
-            yield alias, 1.0
-        for kw in entry.keywords:
-            yield kw, 0.9
+        for texts, weight in Index._text_groups(entry):
+            for text in texts:
+                yield text, weight
+
+    @staticmethod
+    def _text_groups(entry: Entry) -> list[tuple[tuple[str, ...], float]]:
+        """The texts an entry is found by, with their weight, heaviest first."""
+        groups = [((entry.title.en, entry.title.hi, *entry.aliases), 1.0), (entry.keywords, 0.9)]
         if entry.kind == "market":
-            yield " ".join(entry.countries), 0.8
+            groups.append(((" ".join(entry.countries),), 0.8))
         if entry.kind == "institution" and entry.district:
-            yield entry.district.replace("-", " "), 0.8
+            groups.append(((entry.district.replace("-", " "),), 0.8))
+        return groups
+
+    def _phrasings(self, entry_i: int) -> str:
+        """An entry's weight-1 texts as canonical words, one a line (worked out when first asked for)."""
+        found = self._phrases.get(entry_i)
+        if found is None:
+            texts = (text for text, weight in self._texts(self.entries[entry_i]) if weight == 1.0)
+            found = self._phrases[entry_i] = "\n".join(
+                " ".join(words) for words in map(self.canon.content, texts) if words)
+        return found
 
     # ------------------------------------------------------------ query side
 
@@ -485,6 +634,8 @@ class Index:
     def _correct_uncached(self, token: str, hinglish: bool) -> str | None:
         if HS_NUMBER.match(token) or token.isdigit():
             return None
+        if not self._typo_tables_built:
+            self._typo_tables()
         if token.isascii() and len(token) >= 4 and sum(ch in "aeiou" for ch in token) <= 1:
             sms = self._latin_skeletons.get(skeleton(token))
             # The first letter stays, or a first vowel went too ("xport").
@@ -559,6 +710,7 @@ class Index:
         doc_entry, doc_weight, doc_own, doc_toks = self._doc_entry, self._doc_weight, self._doc_own, self._doc_toks
         seen_docs: set[int] = set()
         position = {t: k for k, t in enumerate(weights)}
+        kind_of, kind_words_of = self._kind_of, self._kind_words
         for t, g in weights.items():
             docs = self.postings.get(t, ()) if t not in self._bit else ()
             for entry_i in {doc_entry[d] for d in docs}:
@@ -575,8 +727,8 @@ class Index:
                 cq = got / total
                 # How much of the alias the question covers; the words every entry of its kind carries
                 # ("hs", "market", "odop") count neither for nor against it.
-                kind_words = KIND_TOKENS.get(self.entries[entry_i].kind, ())
-                got_own = sum(weights[t2] for t2 in hit if t2 not in kind_words)
+                kind_words = kind_words_of[kind_of[entry_i]]
+                got_own = sum(weights[t2] for t2 in hit if t2 not in kind_words) if kind_words else got
                 cd = min(1.0, got_own / own) if own else 1.0
                 score = doc_weight[d] * cq * (0.75 + 0.25 * cd)
                 if entry_i in exact_code:
@@ -587,32 +739,48 @@ class Index:
         # word can add to the entry (precomputed); for an entry with rare words, its best document so far and
         # what those words can add. Entries are scored exactly, best bound first, until the best bound left
         # cannot reach the RERANK-th score; so most entries that share only a common word are never scored.
+        # The kind bonus or step back (see _score) of each kind, at most: a penalty for lacking an intent word is
+        # left out; and the weight of each kind's words in the question.
+        adjust = [self._kind_adjust(kind, weights) for kind in self._kinds]
+        kind_weight = [sum(weights.get(k, 0.0) for k in KIND_TOKENS.get(kind, ()) if k in self._bit) for kind in self._kinds]
         bound: dict[int, float] = {}
-        for t in common:
-            order, limits = self._lists[t]
+        for n, t in enumerate(common):
             gain = weights[t] / total
-            if not bound:
-                bound = dict(zip(order, map(gain.__mul__, limits)))
-                continue
-            for entry_i, b in zip(order, limits):
-                bound[entry_i] = bound.get(entry_i, 0.0) + gain * b
+            for kind_i, (order, limits, per_kind, alone) in self._lists[t].items():
+                if len(common) == 1:
+                    limits = alone
+                elif kind_weight[kind_i]:
+                    limits = [b + k * kind_weight[kind_i] for b, k in zip(limits, per_kind)]
+                a = adjust[kind_i]
+                if not n:
+                    bound.update(zip(order, map(a.__add__, map(gain.__mul__, limits))))
+                    continue
+                for entry_i, b in zip(order, limits):
+                    bound[entry_i] = bound.get(entry_i, a) + gain * b
         for entry_i, g in rare_hits.items():
-            bound[entry_i] = (bound.get(entry_i, 0.0) + DOC_SHARE * best[entry_i]
+            bound[entry_i] = (bound.get(entry_i, adjust[kind_of[entry_i]]) + DOC_SHARE * best[entry_i]
                               + (1 - DOC_SHARE + TITLE_BONUS) * g / total)
         for entry_i in exact_code:
             bound[entry_i] = math.inf
-        # The kind bonus or step back (see _score) of each kind, at most: a penalty for lacking an intent word is left out.
-        adjust = [self._kind_adjust(kind, weights) for kind in self._kinds]
-        if any(adjust):
-            kind_of = self._kind_of
-            bound = {i: b + adjust[kind_of[i]] for i, b in bound.items()}
         sums: dict[tuple[int, str], tuple[float, float]] = {}
         scores: dict[int, float] = {}
         top: list[tuple[float, int]] = []      # the RERANK best as (score, -entry): top[0] is the weakest
+        # A first RERANK from the entries with a rare word (fewer than all candidates, and usually the best) gives
+        # a score that most candidates' bounds fall short of: those are dropped before the passes over them.
+        if len(bound) > 4 * len(rare_hits) and len(rare_hits) >= RERANK:
+            for b, entry_i in heapq.nlargest(RERANK, [(bound[i], -i) for i in rare_hits]):
+                entry_i = -entry_i
+                del bound[entry_i]
+                s = scores[entry_i] = self._score(entry_i, best.get(entry_i, 0.0), weights, total, common, qmask,
+                                                  sums, entry_i in exact_code)
+                self._keep(top, s, entry_i)
+            floor = top[0][0] - 1e-9
+            bound = {i: b for i, b in bound.items() if b >= floor}
         batch = RERANK
         while bound:
             # Best bound first, and of equal bounds the first entry (ties are settled by position).
-            for entry_i, b in heapq.nlargest(batch, bound.items(), key=lambda kv: (kv[1], -kv[0])):
+            for b, entry_i in heapq.nlargest(batch, zip(bound.values(), map(neg, bound))):
+                entry_i = -entry_i
                 if len(top) == RERANK:
                     weakest, weakest_i = top[0][0], -top[0][1]
                     if b < weakest - 1e-9 or (b <= weakest + 1e-9 and entry_i > weakest_i):
@@ -690,7 +858,7 @@ class Index:
         return [Match(self.entries[i], round(s, 4)) for i, s in scored[:limit]]
 
     def _shape(self, entry_i: int, phrase: str) -> float:
-        texts = self._phrases[entry_i]
+        texts = self._phrasings(entry_i)
         if not texts or not phrase:
             return 0.0
         best = process.extractOne(phrase, texts.split("\n"), scorer=fuzz.token_set_ratio)

@@ -19,6 +19,14 @@ _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d)")
 
 
+# Initials joined by "&" are one word ("R&D" -> "rnd"), so "wht r d ..." (what are the) is not read as R&D.
+INITIALS = re.compile(r"(?<![A-Za-z])([A-Za-z])\s*&\s*([A-Za-z])(?![A-Za-z])")
+
+
+def join_initials(text: str) -> str:
+    return INITIALS.sub(r"\1n\2", text) if "&" in text else text
+
+
 def has_devanagari(text: str) -> bool:
     return bool(DEVANAGARI.search(text))
 
@@ -28,7 +36,7 @@ def normalise(text: str) -> str:
 
     Unlike ``rapidfuzz.utils.default_process`` this keeps Devanagari vowel signs.
     """
-    text = unicodedata.normalize("NFC", text).lower().translate(_DEVANAGARI_DIGITS)
+    text = unicodedata.normalize("NFC", join_initials(text)).lower().translate(_DEVANAGARI_DIGITS)
     text = unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).translate(_FOLD))
     text = _THOUSANDS.sub("", text)
     text = _NON_WORD.sub(" ", text)
@@ -42,7 +50,7 @@ a an the is are was were be been am do does did doing done have has had having i
 he she it its they them their this that these those there here what which who whom whose when where why how
 of in on at to for from by with about into onto over under than then so such as and or but if not no nor
 can could may might shall should will would must please pls plz tell give know want need get got let
-any some all each every much many more most very also just only own same too s t ok okay hi hello dear sir madam
+any some all each every much many more most very also just only own same too s t r d u y c ok okay hi hello dear sir madam
 ji kya kya hai hain hai ho hota hoti hote hoga hogi honge tha thi the kaun kon koi kuch kis kisko kise kab kaha kahan
 kaise kese kaisa kitna kitni kitne ka ki ke ko se me mein mai main par pe aur ya bhi hi to toh na nahi nhi mujhe
 mera meri mere hum hamara hamare hamari aap aapka aapki apna apni apne tum tumhara yeh ye yah woh wo vo vah us usme
@@ -67,7 +75,17 @@ mein pe par ne ye yeh wo woh vo is us kis kisi kaise kese kaisa kyu kyon kyun ky
 please pls plz sir madam bhai bhaiya didi aata aate aati aaye aaya yaha yahan yahaan wahan waha idhar udhar
 bheje bheja bhejna bhejne bhejte degi dega denge deti dete diya diye di chuke chuka chuki mila mili mile har
 इसमें उसमें इससे उससे इसी उसी इन्हें उन्हें इनमें उनमें ismein usmein isse usse सी सा मैं मै ek एक
-bata bta sabke sabka sabki saare sare chal chalte chalti rahi rahe milke mil kar karwana karvana
+hone होने bata bta batayein bataiyen bataein sabke sabka sabki saare sare chal chalte chalti rahi rahe milke mil kar karwana karvana
+already someone somebody something anything everything nothing anyone everyone anybody told say says said ask asked
+asking read heard hear hearing before almost according because though although while during near try trying tried
+cannot don doesn didn won isn aren wasn weren haven hasn his her hers him himself herself myself ourselves yourself
+lot lots bit yet even ever again maybe perhaps whether either neither both other others another thanks thank
+namaste namaskar namaskaar pranam morning evening afternoon father mother brother sister son daughter wife husband
+uncle aunt cousin nephew niece family families friend friends hindi english angrezi
+suna suni sune sunna baat jo jab tab agle agla agli pichle pichla pichli sirf bahut bohot bahot thoda thodi zara
+pata maloom malum lekin magar kyunki kyonki isliye phir fir waise vaise bilkul shukriya dhanyawad dhanyavad
+सुना सुनी बात जो जब तब अगले अगला अगली पिछले पिछला सिर्फ़ सिर्फ बहुत थोड़ा ज़रा पता मालूम लेकिन मगर क्योंकि इसलिए फिर
+वैसे बिल्कुल धन्यवाद शुक्रिया नमस्ते नमस्कार प्रणाम हिंदी हिन्दी अंग्रेज़ी अंग्रेजी परिवार भाई पिता पापा बेटा बेटे पत्नी
 वालों वाले वाली वाला मेरा मेरी मेरे हमें हमको आपको उनको उनके उनकी इनको इसके उसके लिए रहा रही रहे हूँ हूं था थी थे
 सकते सकता सकती पड़ता पड़ती पड़ेगा लगती लगता चलेगा चाहिए दें देना दीजिए लें लेना लीजिए मिलेगी मिलेगा भाई साहब जाता जाती जाएं जाएँ जाये जाना करूं करूँ करे कहां अभी अब गया गई गए हुआ हुई हुए आता आते आती आया यहाँ यहां वहाँ वहां भेजे भेजा भेजना देगी देगा देंगे
 """.split())
@@ -98,6 +116,8 @@ price prices pricing daam dam bhav bhaav keemat kimat kimmat कीमत क़
 today todays tomorrow aaj आज कल hotel hotels होटल sasta sasti सस्ता सस्ती
 cheap cheapest population jansankhya abadi aabadi जनसंख्या आबादी
 trademark trademarks patent patents copyright timing timings literacy saksharta साक्षरता
+distance doori duri दूरी km kilometre kilometer salary salaries tankhwah tankhah वेतन तनख्वाह
+pmegp mudra vishwakarma svanidhi cgtmse standup kcc ayushman मुद्रा विश्वकर्मा municipal
 """.split())
 
 # Off-topic words that are only a hint: "the price of a jacket" is a shop's business, "the rate of the subsidy" is
@@ -119,6 +139,13 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"kitne \S+ me bikta|kitne \S+ me bikti|kitne \S+ mein bikta|kitne \S+ mein bikti|"
                                r"कितने \S+ में बिकता|कितने \S+ में बिकती|kitne euro|kitne dollar|कितने यूरो|कितने डॉलर|gst return|gst registration kaise|gst registration process|"
                                r"register for gst|how to get gst|gst number kaise|gst no kaise|gst kaise|जीएसटी रिटर्न|"
+                               r"(?:barish|baarish|barsaat|barsat|mausam|weather|rain|बारिश|मौसम|बरसात) (?:hogi|hoga|rahega|rahegi|kaisa|kaisi|होगी|होगा|रहेगा|रहेगी|कैसा|कैसी)|"
+                               r"will it rain|is it going to rain|agle hafte|अगले हफ्ते|अगले हफ़्ते|"
+                               r"stand up india|standup india|kisan credit card|kisan credit|pm kisan|nagar nigam|नगर निगम|नगर पालिका|nagar palika|"
+                               r"gst registration ke liye|gst ke liye|gst registration documents|documents for gst|"
+                               r"documents for gst registration|जीएसटी रजिस्ट्रेशन के लिए|जीएसटी के लिए|"
+                               r"(?:customs|import) duty (?:does|do|in|of|at|charged by)|duty does|duty do they|tariff rates?|"
+                               r"(?:customs|import) duty (?:kitni|kitna) (?:lagti|lagta|hai)|"
                                r"जीएसटी रजिस्ट्रेशन कैसे|udyam registration|udyam certificate|udyog aadhaar|company registration|pvt ltd|private limited|llp registration|"
                                r"kiraye pe|kiraye par|kiraye per|on rent|for rent|किराये पर|किराए पर|किराये पे|"
                                r"band hota|band hoti|band rehta|khulta hai|khulti hai|opening time|closing time|बंद होता|खुलता है|"
@@ -153,3 +180,34 @@ def skeleton(token: str) -> str:
         out = "".join(_DEVA_CONSONANTS.get(ch, "") for ch in token)
     # doubled letters are one sound: "chadda" / "चड्डा"
     return "".join(ch for i, ch in enumerate(out) if i == 0 or ch != out[i - 1])
+
+
+# ---------------------------------------------------------------- romanised Hindi plurals
+
+# The endings romanised Hindi gives a noun's plural and oblique forms: sanstha -> sansthayein / sansthaon,
+# chudi -> chudiyon / chudiyan, karigar -> karigaron. Only the forms of a synonym a clerk listed are added.
+_PLURALS_AFTER_A = ("on", "en", "ein", "yein", "yen", "aen", "o")
+_PLURALS_AFTER_I = ("yon", "yan", "yaan", "yo", "on")
+_PLURALS_AFTER_CONSONANT = ("on", "o")
+
+
+def hinglish_plurals(word: str) -> tuple[str, ...]:
+    """The plural and oblique forms of a romanised Hindi noun (none for a phrase, a number or a short word)."""
+    if not word.isascii() or not word.isalpha() or " " in word or len(word) < 4:
+        return ()
+    if word.endswith("a"):
+        return tuple(word + end for end in _PLURALS_AFTER_A) if len(word) >= 5 else ()
+    if word.endswith("i"):
+        return tuple(word + end for end in _PLURALS_AFTER_I)
+    if word[-1] not in "aeiouy":
+        return tuple(word + end for end in _PLURALS_AFTER_CONSONANT)
+    return ()
+
+
+def with_plurals(synonyms: dict[str, str]) -> dict[str, str]:
+    """The synonyms, plus the romanised Hindi plural forms of each listed word that is not listed itself."""
+    out = dict(synonyms)
+    for variant, canonical in synonyms.items():
+        for form in hinglish_plurals(variant):
+            out.setdefault(form, canonical)
+    return out

@@ -44,7 +44,7 @@ ACTS: dict[str, tuple[str, ...]] = {
                "shukria", "dhanyawaad", "धन्यवाद", "शुक्रिया", "थैंक्स", "थैंक यू", "बहुत धन्यवाद", "आभार",
                "great", "very helpful", "helpful", "useful", "very useful", "thank you so much", "thanks so much",
                "it helped", "this helped", "that helped", "nice", "good", "very good", "super", "awesome", "badhiya",
-               "bahut badhiya", "accha laga", "बढ़िया", "बहुत बढ़िया", "अच्छा लगा", "madad mili", "मदद मिली",
+               "bahut badhiya", "accha laga", "बढ़िया", "बहुत बढ़िया", "अच्छा लगा", "madad mili", "मदद मिली", "badiya", "bahut badiya", "badiya jankari", "badhiya jankari", "achhi jankari", "acchi jankari", "achi jankari", "useful jankari", "अच्छी जानकारी", "बढ़िया जानकारी", "help hui", "help mili", "madad hui", "bahut help hui", "bahut madad hui", "kaam aaya", "kaam aayi", "मदद हुई", "काम आया",
                 "dhanyavaad", "nice info", "good info", "great info", "good job", "wah", "waah", "superb", "excellent", "perfect", "bahut accha", "bahut achha", "बहुत अच्छा", "शानदार"),
     "ack": ("ok", "okay", "okk", "okkk", "k", "kk", "fine", "alright", "all right", "got it", "understood", "noted",
             "sure", "yes", "ya", "yeah", "haan", "han", "ha", "ji", "ji haan", "theek", "thik", "theek hai",
@@ -65,7 +65,7 @@ ACTS: dict[str, tuple[str, ...]] = {
 COURTESY = frozenset("""
 ji sir madam maam mam bhai bhaiya bhaisahab didi dost friend bot please pls plz so very much lot bahut
 you u aapka aapko apka tumhara yaar dear all everyone team again once more now abhi toh to hi bhi
-this that it was is really truly indeed karo kare karein kijiye kariye do and aur now dikhao dikhaiye kholo
+this that it was is really truly indeed karo kare karein kijiye kariye do and aur now dikhao dikhaiye kholo jankari info
 bhejo
 जी सर मैडम भाई भैया दीदी दोस्त आपका आपको बहुत सारा अब फिर से भी करो करें कीजिए करिए यह था दिखाओ दिखाइए खोलो भेजो
 """.split())
