@@ -404,7 +404,10 @@ class PgStore:
         wanted = (await con.fetchval("SELECT current_setting('search_path')")).split(",")[0].strip().strip('"')
         if not SCHEMA.match(wanted):
             raise StoreError(f"PostgreSQL: search_path '{wanted}' is not a schema name this store creates")
-        await con.execute(f'CREATE SCHEMA IF NOT EXISTS "{wanted}"')
+        try:
+            await con.execute(f'CREATE SCHEMA IF NOT EXISTS "{wanted}"')
+        except asyncpg.UniqueViolationError:
+            pass                        # another worker starting at the same moment created it first
 
     async def _migrate(self) -> None:
         """Bring the schema to the latest version; several processes starting at once migrate it once."""
