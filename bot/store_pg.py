@@ -479,13 +479,17 @@ class PgStore:
 
     async def _own_fetchval(self, sql: str, *args: Any) -> Any:
         await self._own_alive()
-        assert self._own is not None
+        own = self._own
+        assert own is not None
         try:
             async with self._own_lock:
-                return await self._own.fetchval(sql, *args)
-        except FAILURES as exc:
-            if self._own.is_closed():
-                self._sending = False
+                return await own.fetchval(sql, *args)
+        except (*FAILURES, asyncpg.InternalClientError) as exc:
+            # The session is gone or unusable: the server dropped it (its locks went with it), or it is reading
+            # the server's goodbye (asyncpg then refuses a new query before it notices the socket closed). Close
+            # it; the next call connects again (_own_alive).
+            own.terminate()
+            self._sending = False
             raise StoreError(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
 
     async def try_sender_lock(self) -> bool:
@@ -493,7 +497,8 @@ class PgStore:
 
         Asked again while held, it checks that this worker's session still stands (it holds the lock)."""
         if self._sending:
-            await self._own_fetchval("SELECT 1")
+            with contextlib.suppress(StoreError):      # the session was dropped: connect again and ask below
+                await self._own_fetchval("SELECT 1")
         if not self._sending:
             self._sending = bool(await self._own_fetchval("SELECT pg_try_advisory_lock($1, 0)", self._keys["sender"]))
         return self._sending
