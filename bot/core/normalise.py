@@ -83,8 +83,8 @@ lot lots bit yet even ever again maybe perhaps whether either neither both other
 namaste namaskar namaskaar pranam morning evening afternoon father mother brother sister son daughter wife husband
 uncle aunt cousin nephew niece family families friend friends hindi english angrezi
 suna suni sune sunna baat jo jab tab agle agla agli pichle pichla pichli sirf bahut bohot bahot thoda thodi zara
-pata maloom malum lekin magar kyunki kyonki isliye phir fir waise vaise bilkul shukriya dhanyawad dhanyavad
-सुना सुनी बात जो जब तब अगले अगला अगली पिछले पिछला सिर्फ़ सिर्फ बहुत थोड़ा ज़रा पता मालूम लेकिन मगर क्योंकि इसलिए फिर
+maloom malum lekin magar kyunki kyonki isliye phir fir waise vaise bilkul shukriya dhanyawad dhanyavad
+सुना सुनी बात जो जब तब अगले अगला अगली पिछले पिछला सिर्फ़ सिर्फ बहुत थोड़ा ज़रा मालूम लेकिन मगर क्योंकि इसलिए फिर
 वैसे बिल्कुल धन्यवाद शुक्रिया नमस्ते नमस्कार प्रणाम हिंदी हिन्दी अंग्रेज़ी अंग्रेजी परिवार भाई पिता पापा बेटा बेटे पत्नी
 वालों वाले वाली वाला मेरा मेरी मेरे हमें हमको आपको उनको उनके उनकी इनको इसके उसके लिए रहा रही रहे हूँ हूं था थी थे
 सकते सकता सकती पड़ता पड़ती पड़ेगा लगती लगता चलेगा चाहिए दें देना दीजिए लें लेना लीजिए मिलेगी मिलेगा भाई साहब जाता जाती जाएं जाएँ जाये जाना करूं करूँ करे कहां अभी अब गया गई गए हुआ हुई हुए आता आते आती आया यहाँ यहां वहाँ वहां भेजे भेजा भेजना देगी देगा देंगे
@@ -142,7 +142,7 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"(?:barish|baarish|barsaat|barsat|mausam|weather|rain|बारिश|मौसम|बरसात) (?:hogi|hoga|rahega|rahegi|kaisa|kaisi|होगी|होगा|रहेगा|रहेगी|कैसा|कैसी)|"
                                r"will it rain|is it going to rain|agle hafte|अगले हफ्ते|अगले हफ़्ते|"
                                r"stand up india|standup india|kisan credit card|kisan credit|pm kisan|nagar nigam|नगर निगम|नगर पालिका|nagar palika|"
-                               r"gst registration ke liye|gst ke liye|gst registration documents|documents for gst|"
+                               r"gst(?: number| no| registration| certificate)? (?:ke liye|ke documents|documents|ka process)|documents for gst|"
                                r"documents for gst registration|जीएसटी रजिस्ट्रेशन के लिए|जीएसटी के लिए|"
                                r"(?:customs|import) duty (?:does|do|in|of|at|charged by)|duty does|duty do they|tariff rates?|"
                                r"(?:customs|import) duty (?:kitni|kitna) (?:lagti|lagta|hai)|"
