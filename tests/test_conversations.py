@@ -179,6 +179,8 @@ def test_long_messages_find_the_question(talk):
     "aaj dollar ka rate kya hai", "Agra ka mausam kal kaisa rahega", "कानपुर में चमड़े का बैग कितने रुपये का मिलेगा?",
     "driving licence kaise banega lucknow me", "What is the population of Ballia district?",
     "GST number ke liye documents kya lagte hain", "What import duty does Germany charge on leather shoes?",
+    "Who is the DM of Agra?", "kanpur se agra ki doori kitni hai", "stand up india loan kaise milega",
+    "Moradabad me agle hafte barish hogi kya",
 ])
 def test_near_misses_are_declined(talk, engine, message):
     (turn,) = talk(message)

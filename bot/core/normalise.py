@@ -141,6 +141,8 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"register for gst|how to get gst|gst number kaise|gst no kaise|gst kaise|जीएसटी रिटर्न|"
                                r"(?:barish|baarish|barsaat|barsat|mausam|weather|rain|बारिश|मौसम|बरसात) (?:hogi|hoga|rahega|rahegi|kaisa|kaisi|होगी|होगा|रहेगा|रहेगी|कैसा|कैसी)|"
                                r"will it rain|is it going to rain|agle hafte|अगले हफ्ते|अगले हफ़्ते|"
+                               r"who is (?:the )?(?:current )?(?:dm|collector|district magistrate)|(?:dm|collector|जिलाधिकारी|डीएम|कलेक्टर) (?:kaun|kon|कौन)|"
+                               r"(?:dm|officer|adhikari|अधिकारी|डीएम) (?:ka|का) (?:naam|नाम)|name of the (?:dm|officer|collector)|"
                                r"stand up india|standup india|kisan credit card|kisan credit|pm kisan|nagar nigam|नगर निगम|नगर पालिका|nagar palika|"
                                r"gst(?: number| no| registration| certificate)? (?:ke liye|ke documents|documents|ka process)|documents for gst|"
                                r"documents for gst registration|जीएसटी रजिस्ट्रेशन के लिए|जीएसटी के लिए|"
