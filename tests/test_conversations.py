@@ -369,3 +369,20 @@ def test_a_follow_up_pointing_back_with_unko_and_a_sibling_code(talk):
     assert "6108" in women.replies[0].text
     fare, airports = talk("air cargo se maal bhejne pe kitni subsidy milti hai", "kaun kaun se airport se milta hai?")
     assert airports.outcome.entry.id == "upepb-air-freight"
+
+
+def test_an_entry_of_another_district_than_the_one_named_is_not_the_answer(talk):
+    (turn,) = talk("हाथरस में कितने स्कूल हैं?")           # Lalitpur's ODOP is school dress; Hathras is named
+    assert not turn.outcome.matched
+    assert talk("lalitpur ka school dress odop")[0].outcome.entry.id == "lalitpur"
+
+
+def test_follow_ups_asking_for_another_aspect_of_the_same_place(talk):
+    population, area, crops = talk("What is the population of Kanpur Nagar?", "and its area?", "and the main crops?")
+    assert "3,155" in area.replies[0].text and "wheat" in crops.replies[0].text.lower()
+    cluster, markets, codes = talk("Tell me about the Kanpur plastic products cluster",
+                                   "what are its main export destinations?", "and the HS codes?")
+    assert "Germany" in markets.replies[0].text and "630533" in codes.replies[0].text
+    chosen, primary = talk("उत्तर प्रदेश में कितने उत्पाद चुने गए हैं?", "इनमें मुख्य उत्पाद कितने हैं?")
+    assert primary.outcome.entry.id == "odop-programme" and "75" in primary.replies[0].text
+

@@ -195,6 +195,18 @@ class AnswerEngine:
         self.anchors = {e.id: self.district_tokens_of.get(e.district, frozenset()) | odop_of.get(e.district, frozenset())
                         | sector_words.get(e.sector or "", frozenset()) | self._named_in(e)
                         for e in kb.entries.values() if e.kind == "topic" and e.district}
+        # ... but words every trade shares ("products", "goods") name none.
+        self.anchors = {k: v - GENERIC - PARTIAL_IGNORED for k, v in self.anchors.items()}
+
+    def _other_district(self, query: Query, entry: Entry) -> bool:
+        place = entry.id if entry.kind == "district" else entry.district
+        if place not in self.kb.districts:
+            return False
+        asked = {tok for i, tok in enumerate(query.tokens) if query.weight(i) == 1.0 and tok in self.district_tokens}
+        named = {d for d, words in self.district_tokens_of.items() if words & asked}
+        if not named or place in named:
+            return False
+        return not asked & self.index.entry_tokens[self.index.position[entry.id]]
 
     def _named_in(self, entry: Entry) -> frozenset[str]:
         """The places and proper names an entry is about: other districts it speaks of, and the words a clerk wrote
@@ -528,6 +540,9 @@ class AnswerEngine:
         # A fact of one district's cluster ("Kanpur leather: a raw hide warehouse") for a question that names neither
         # the place nor the trade ("do I need a warehouse for export?") is a guess: offered, not answered.
         unanchored = top.entry.id in self.anchors and not self.anchors[top.entry.id].intersection(query.tokens)
+        # An entry about another district than the one the question names ("how many schools in Hathras?" is not
+        # answered with Lalitpur's school dress), unless the entry itself speaks of the named district.
+        unanchored = unanchored or self._other_district(query, top.entry)
         if (sure >= self.decision.answer_at and not ambiguous_word and not unanchored) or typed_code:
             # Close runners-up are offered beside the answer ("not this? see also ...").
             # When the bot is less than sure, the next best entries are offered whatever their distance.

@@ -117,7 +117,7 @@ today todays tomorrow aaj आज कल hotel hotels होटल sasta sasti �
 cheap cheapest population jansankhya abadi aabadi जनसंख्या आबादी
 trademark trademarks patent patents copyright timing timings literacy saksharta साक्षरता
 distance doori duri दूरी km kilometre kilometer salary salaries tankhwah tankhah वेतन तनख्वाह
-pmegp mudra vishwakarma svanidhi cgtmse standup kcc ayushman मुद्रा विश्वकर्मा municipal
+pmegp mudra vishwakarma svanidhi cgtmse standup kcc ayushman मुद्रा विश्वकर्मा municipal car cars bike bikes scooter
 """.split())
 
 # Off-topic words that are only a hint: "the price of a jacket" is a shop's business, "the rate of the subsidy" is

@@ -40,7 +40,7 @@ ACTS: dict[str, tuple[str, ...]] = {
              "tum kaun ho", "aap kaun hai", "आप कौन हैं", "आप कौन हो", "तुम कौन हो",
                 "are you a bot", "are you human", "are you a robot", "who made you", "who built you", "kya tum bot ho", "kya aap bot ho", "tum kaun ho"),
     "thanks": ("thanks", "thank you", "thankyou", "thank u", "thanku", "thx", "thnx", "thnks", "tnx", "ty", "tq",
-               "thanks a lot", "many thanks", "dhanyawad", "dhanyavad", "dhanyabad", "shukriya", "sukriya",
+               "thanks a lot", "thanks a ton", "thanks a million", "many thanks", "dhanyawad", "dhanyavad", "dhanyabad", "shukriya", "sukriya",
                "shukria", "dhanyawaad", "धन्यवाद", "शुक्रिया", "थैंक्स", "थैंक यू", "बहुत धन्यवाद", "आभार",
                "great", "very helpful", "helpful", "useful", "very useful", "thank you so much", "thanks so much",
                "it helped", "this helped", "that helped", "nice", "good", "very good", "super", "awesome", "badhiya",
@@ -78,7 +78,9 @@ _EMOJI_RE = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u
 _PHRASES: dict[str, str] = {}
 for _act, _phrases in ACTS.items():
     for _p in _phrases:
-        _PHRASES.setdefault(normalise(_p), _act)
+        # Both ways of writing Hindi's name: हिंदी and हिन्दी.
+        for _v in {_p, _p.replace("हिंदी", "हिन्दी"), _p.replace("हिन्दी", "हिंदी")}:
+            _PHRASES.setdefault(normalise(_v), _act)
 _MAX_WORDS = max(len(p.split()) for p in _PHRASES)
 # When a message mixes acts, the one a person means most: "thanks, bye" is a goodbye, "hi, help" is help.
 _PRIORITY = ("source", "lang_hi", "lang_en", "lang_ask", "restart", "menu", "help", "bye", "thanks", "greeting", "ack")
