@@ -198,15 +198,26 @@ class AnswerEngine:
         # ... but words every trade shares ("products", "goods") name none.
         self.anchors = {k: v - GENERIC - PARTIAL_IGNORED for k, v in self.anchors.items()}
 
+    def _names(self, tokens: set[str]) -> list[str]:
+        """The districts a question names, by the longest of their names it holds ("Kanpur Dehat" names Kanpur
+        Dehat, not Kanpur Nagar too)."""
+        said: dict[str, frozenset[str]] = {}
+        for d_id, words in self.district_names:
+            if words <= tokens and len(words) > len(said.get(d_id, ())):
+                said[d_id] = words
+        return [d for d, words in said.items() if not any(words < other for other in said.values())]
+
     def _other_district(self, query: Query, entry: Entry) -> bool:
         place = entry.id if entry.kind == "district" else entry.district
         if place not in self.kb.districts:
             return False
         asked = {tok for i, tok in enumerate(query.tokens) if query.weight(i) == 1.0 and tok in self.district_tokens}
-        named = {d for d, words in self.district_tokens_of.items() if words & asked}
+        named = self._names(asked)
         if not named or place in named:
             return False
-        return not asked & self.index.entry_tokens[self.index.position[entry.id]]
+        # ... unless the entry speaks of the named district by a name its own district does not share ("Kanpur").
+        distinctive = frozenset().union(*(self.district_tokens_of[d] for d in named)) - self.district_tokens_of[place]
+        return not distinctive & self.index.entry_tokens[self.index.position[entry.id]]
 
     def _named_in(self, entry: Entry) -> frozenset[str]:
         """The places and proper names an entry is about: other districts it speaks of, and the words a clerk wrote
@@ -293,13 +304,7 @@ class AnswerEngine:
         """'Baghpat aur Hapur ka ODOP?': the ODOP products of each district the question names, in one answer."""
         if "odop" not in query.tokens:
             return None
-        said: dict[str, frozenset[str]] = {}     # district -> the longest of its names the question holds
-        asked = set(query.tokens)
-        for d_id, words in self.district_names:
-            if words <= asked and len(words) > len(said.get(d_id, ())):
-                said[d_id] = words
-        # "Kanpur Dehat" names Kanpur Dehat, not Kanpur Nagar too.
-        named = [self.kb.districts[d] for d, words in said.items() if not any(words < other for other in said.values())]
+        named = [self.kb.districts[d] for d in self._names(set(query.tokens))]
         # Only the districts whose own cards lead the ranking (so "Kanpur" does not also name Kanpur Dehat).
         ranked = [m.entry.id for m in matches[:len(named) + 1] if m.entry.kind == "district"]
         named = [d for d in named if d.id in ranked]

@@ -118,6 +118,7 @@ cheap cheapest population jansankhya abadi aabadi जनसंख्या आ�
 trademark trademarks patent patents copyright timing timings literacy saksharta साक्षरता
 distance doori duri दूरी km kilometre kilometer salary salaries tankhwah tankhah वेतन तनख्वाह
 pmegp mudra vishwakarma svanidhi cgtmse standup kcc ayushman मुद्रा विश्वकर्मा municipal car cars bike bikes scooter
+sbi pnb hdfc icici axis canara fee fees फीस शुल्क
 """.split())
 
 # Off-topic words that are only a hint: "the price of a jacket" is a shop's business, "the rate of the subsidy" is
@@ -141,6 +142,8 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"register for gst|how to get gst|gst number kaise|gst no kaise|gst kaise|जीएसटी रिटर्न|"
                                r"(?:barish|baarish|barsaat|barsat|mausam|weather|rain|बारिश|मौसम|बरसात) (?:hogi|hoga|rahega|rahegi|kaisa|kaisi|होगी|होगा|रहेगा|रहेगी|कैसा|कैसी)|"
                                r"will it rain|is it going to rain|agle hafte|अगले हफ्ते|अगले हफ़्ते|"
+                               r"best courier|which courier|cheapest courier|kaun sa courier|kaunsa courier|where can i buy|where to buy|"
+                               r"kahan se kharid\S*|kaha se kharid\S*|कहाँ से खरीद\S*|कहां से खरीद\S*|"
                                r"who is (?:the )?(?:current )?(?:dm|collector|district magistrate)|(?:dm|collector|जिलाधिकारी|डीएम|कलेक्टर) (?:kaun|kon|कौन)|"
                                r"(?:dm|officer|adhikari|अधिकारी|डीएम) (?:ka|का) (?:naam|नाम)|name of the (?:dm|officer|collector)|"
                                r"stand up india|standup india|kisan credit card|kisan credit|pm kisan|nagar nigam|नगर निगम|नगर पालिका|nagar palika|"
