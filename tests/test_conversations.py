@@ -391,3 +391,15 @@ def test_follow_ups_asking_for_another_aspect_of_the_same_place(talk):
     chosen, primary = talk("उत्तर प्रदेश में कितने उत्पाद चुने गए हैं?", "इनमें मुख्य उत्पाद कितने हैं?")
     assert primary.outcome.entry.id == "odop-programme" and "75" in primary.replies[0].text
 
+
+def test_a_follow_up_word_that_is_off_topic_alone_is_read_with_the_previous_question(talk):
+    exports, units, population = talk("I am from Kanpur Nagar. What is the total export from my district?",
+                                      "and how many MSME units are there?", "population?")
+    assert population.outcome.entry.id == "kanpur-population-workforce"
+    training, fee = talk("ODOP skill training ke baare me batao", "isme fees lagti hai kya?")
+    assert fee.outcome.entry.id == "odop-skill-toolkit" and "no fee" in fee.replies[0].text
+    iso, passport = talk("ISO certificate ke kharche me kitni madad milti hai", "aur passport banwane me?")
+    assert not passport.outcome.matched
+    odop, weather = talk("hathras ka odop kya hai", "aur wahan kal barish hogi?")
+    assert not weather.outcome.matched
+

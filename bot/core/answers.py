@@ -382,7 +382,10 @@ class AnswerEngine:
             return Outcome("too_long", text[:MAX_QUESTION], out_lang, t("too_long", out_lang, limit=MAX_QUESTION))
         query = self._home(text, self.index.parse(text), district, previous)
         outcome = self._decide(text, query, out_lang, district)
-        if previous is None or not previous.tokens or query.off_topic:
+        # A follow-up may hold a word that alone is off-topic ("population?" after a district's figures): it is read
+        # with the previous question, and declined unless that entry speaks of it. Phrases ("income tax") never are.
+        if previous is None or not previous.tokens or (
+                query.off_topic and any(" " in w for w in query.off_topic_words)):
             return outcome
         subject = has_subject(query.tokens, self.district_tokens, self.country_tokens)
         points_back = leans_on_previous(text)
@@ -392,7 +395,7 @@ class AnswerEngine:
         # ("kaun kaun se airport?": "which ones" says how it is asked, not what about.)
         asked = tuple(t for t in query.tokens if t not in HOW_ASKED)
         within = bool(spoken) and 0 < len(query.tokens) + len(query.unknown) <= 3 and (
-            (0 < len(asked) and subject and all(t in spoken for t in asked))
+            (0 < len(asked) and (subject or points_back) and all(t in spoken for t in asked))
             or (not query.tokens and all(u in spoken for u in query.unknown)))
         leans = points_back or within
         # A message that names its own subject, or nothing the bot knows, and does not point back stands on its own.
@@ -404,8 +407,11 @@ class AnswerEngine:
                   else combine(previous.tokens, query.tokens, self.district_tokens, self.country_tokens))
         merged = replace(query, tokens=tokens, weights=(1.0,) * len(tokens))
         follow = self._decide(text, merged, out_lang, district)
-        if within and not points_back and follow.entry != self.kb.entries[previous.entry_id] and not DEFINING.search(text):
-            # "which airports?": the previous answer holds it (a "what is ...?" asks for the word's own entry).
+        excused = not query.off_topic or self.index.covers(previous.entry_id, query.off_topic_words)
+        if (within and excused and (not points_back or follow.kind not in ("answer", "partial"))
+                and follow.entry != self.kb.entries[previous.entry_id] and not DEFINING.search(text)):
+            # "which airports?", "isme fees lagti hai?": the previous answer holds it (a "what is ...?" asks for the
+            # word's own entry).
             entry = self.kb.entries[previous.entry_id]
             return Outcome("answer", text, out_lang, self.render(entry, out_lang), entry=entry,
                            score=follow.score, query=merged, matches=follow.matches)

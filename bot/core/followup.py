@@ -22,7 +22,7 @@ INTENT = frozenset("""
 hs market apply contact document eligible subsidy fta office scheme register certification export import loan
 training benefit assistance who process procedure institute list
 growth turnover share employment unit population future expected target value total number history
-area crop soil climate rainfall geography elevation othername
+area crop soil climate rainfall geography elevation othername fee cost
 """.split())
 # Sizes, amounts and units: "aur 20 feet pe?" changes the size, not the scheme.
 MODIFIER = frozenset("ft feet foot kg ton tonne lakh crore percent year month day per".split())

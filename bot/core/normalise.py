@@ -81,7 +81,8 @@ asking read heard hear hearing before almost according because though although w
 cannot don doesn didn won isn aren wasn weren haven hasn his her hers him himself herself myself ourselves yourself
 lot lots bit yet even ever again maybe perhaps whether either neither both other others another thanks thank
 namaste namaskar namaskaar pranam morning evening afternoon father mother brother sister son daughter wife husband
-uncle aunt cousin nephew niece family families friend friends hindi english angrezi
+uncle aunt cousin nephew niece family families friend friends hindi english angrezi party parties run runs
+directly mostly usually generally basically simply baare bare baray बारे
 suna suni sune sunna baat jo jab tab agle agla agli pichle pichla pichli sirf bahut bohot bahot thoda thodi zara
 maloom malum lekin magar kyunki kyonki isliye phir fir waise vaise bilkul shukriya dhanyawad dhanyavad
 सुना सुनी बात जो जब तब अगले अगला अगली पिछले पिछला सिर्फ़ सिर्फ बहुत थोड़ा ज़रा मालूम लेकिन मगर क्योंकि इसलिए फिर
@@ -148,6 +149,8 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"(?:dm|officer|adhikari|अधिकारी|डीएम) (?:ka|का) (?:naam|नाम)|name of the (?:dm|officer|collector)|"
                                r"stand up india|standup india|kisan credit card|kisan credit|pm kisan|nagar nigam|नगर निगम|नगर पालिका|nagar palika|"
                                r"gst(?: number| no| registration| certificate)? (?:ke liye|ke documents|documents|ka process)|documents for gst|"
+                               r"gst (?:kitna|kitni|rate|lagta|lagti|lagega|kya hai)|gst rate|rate of gst|जीएसटी (?:कितना|कितनी|दर)|"
+                               r"(?:warehouse|godown|shop|trade|factory|fire|fssai|food|drug|pollution|gun) (?:licence|license)|"
                                r"documents for gst registration|जीएसटी रजिस्ट्रेशन के लिए|जीएसटी के लिए|"
                                r"(?:customs|import) duty (?:does|do|in|of|at|charged by)|duty does|duty do they|tariff rates?|"
                                r"(?:customs|import) duty (?:kitni|kitna) (?:lagti|lagta|hai)|"
