@@ -403,3 +403,23 @@ def test_a_follow_up_word_that_is_off_topic_alone_is_read_with_the_previous_ques
     odop, weather = talk("hathras ka odop kya hai", "aur wahan kal barish hogi?")
     assert not weather.outcome.matched
 
+
+def test_a_figure_asked_of_another_place_that_the_documents_do_not_give_is_declined(talk):
+    kanpur, lucknow, odop = talk("kanpur nagar ki aabadi kitni hai", "aur lucknow ki?", "lucknow ka odop kya hai")
+    assert "4,581,268" in kanpur.replies[0].text
+    assert lucknow.kind == "refuse"                       # not Lucknow's ODOP card for Lucknow's population
+    assert odop.outcome.entry.id == "lucknow"
+
+
+def test_the_same_subject_goes_on_over_several_follow_ups(talk):
+    depc, secretary, plan = talk("What is the DEPC?", "who is its member secretary?", "what does it prepare?")
+    assert [t.outcome.entry.id for t in (depc, secretary, plan)] == ["depc", "depc", "depc"]
+    grant, built, sambhal = talk("odop cfc me kitna grant milta hai", "abhi tak kitne bane?", "sambhal me kya hua?")
+    assert built.outcome.entry.id == "odop-cfc" and "15" in built.replies[0].text
+
+
+def test_a_state_figure_is_not_answered_with_a_district_fact_that_ties_with_it(engine):
+    outcome = engine.ask("UP ka export 2020-21 me kitna tha")
+    assert outcome.entry.id == "up-export-growth" and "1.21" in outcome.text
+    assert engine.ask("What are the four ODOP schemes?").entry.id == "odop-schemes"
+

@@ -114,18 +114,19 @@ tatkal irctc pnr railway-ticket doctor hospital fever bukhar headache stomach pa
 passport passports visa visas पासपोर्ट वीजा वीज़ा driving ड्राइविंग aadhaar aadhar आधार ration राशन pension पेंशन
 scholarship exam exams admission परीक्षा दाखिला itr आयकर incometax
 price prices pricing daam dam bhav bhaav keemat kimat kimmat कीमत क़ीमत दाम भाव rate rates
-today todays tomorrow aaj आज कल hotel hotels होटल sasta sasti सस्ता सस्ती
+today todays tomorrow aaj आज कल kal hotel hotels होटल sasta sasti सस्ता सस्ती
 cheap cheapest population jansankhya abadi aabadi जनसंख्या आबादी
 trademark trademarks patent patents copyright timing timings literacy saksharta साक्षरता
 distance doori duri दूरी km kilometre kilometer salary salaries tankhwah tankhah वेतन तनख्वाह
 pmegp mudra vishwakarma svanidhi cgtmse standup kcc ayushman मुद्रा विश्वकर्मा municipal car cars bike bikes scooter
 sbi pnb hdfc icici axis canara fee fees फीस शुल्क
+bandh hartal strike curfew हड़ताल कर्फ्यू profit profits munafa मुनाफा मुनाफ़ा
 """.split())
 
 # Off-topic words that are only a hint: "the price of a jacket" is a shop's business, "the rate of the subsidy" is
 # ours. They refuse unless the question also asks about support (a scheme, subsidy, loan, fair...).
 WEAK_OFF_TOPIC: frozenset[str] = frozenset("""
-price prices pricing rate rates today todays tomorrow aaj आज कल hotel hotels होटल cheap cheapest sasta sasti सस्ता सस्ती
+price prices pricing rate rates today todays tomorrow aaj आज कल kal hotel hotels होटल cheap cheapest sasta sasti सस्ता सस्ती
 """.split()) | {"kis rate", "किस रेट", "flight ka kiraya", "flight ki kiraya", "flight ka kitna kiraya", "ticket ka kiraya",
                  "flight fare", "फ्लाइट का किराया", "हवाई जहाज का किराया"}
 SUPPORT_WORDS: frozenset[str] = frozenset(
