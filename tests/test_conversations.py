@@ -49,7 +49,9 @@ def talk(engine, clock):
     ("hindi me batao", "lang_hi"), ("हिंदी में", "lang_hi"), ("English please", "lang_en"), ("change language", "lang_ask"),
     ("bye", "bye"), ("मेनू दिखाओ", "menu"), ("how are you", "greeting"), ("आप कैसे हैं", "greeting"), ("hmm", "ack"),
     ("no thanks", "ack"), ("hindi mein baat karo", "lang_hi"), ("speak in english", "lang_en"), ("back", "menu"),
-    ("are you a bot", "help"), ("wah, superb", "thanks"),
+    ("are you a bot", "help"), ("wah, superb", "thanks"), ("tysm", "thanks"), ("gud morning", "greeting"),
+    ("take care", "bye"), ("koi baat nahi", "ack"), ("mujhe madad chahiye", "help"), ("हिन्दी में बोलो", "lang_hi"),
+    ("इंग्लिश में बताओ", "lang_en"), ("shuru se", "restart"), ("bahut badiya jankari, dhanyavad", "thanks"),
 ])
 def test_small_talk_is_recognised_in_three_scripts(message, act):
     assert classify(message) == act
@@ -179,6 +181,9 @@ def test_long_messages_find_the_question(talk):
     "aaj dollar ka rate kya hai", "Agra ka mausam kal kaisa rahega", "कानपुर में चमड़े का बैग कितने रुपये का मिलेगा?",
     "driving licence kaise banega lucknow me", "What is the population of Ballia district?",
     "GST number ke liye documents kya lagte hain", "What import duty does Germany charge on leather shoes?",
+    "Who is the DM of Agra?", "kanpur se agra ki doori kitni hai", "stand up india loan kaise milega",
+    "Moradabad me agle hafte barish hogi kya", "Which is the best courier for samples to USA?",
+    "What is the interest rate for a business loan at SBI?",
 ])
 def test_near_misses_are_declined(talk, engine, message):
     (turn,) = talk(message)
@@ -367,3 +372,54 @@ def test_a_follow_up_pointing_back_with_unko_and_a_sibling_code(talk):
     assert "6108" in women.replies[0].text
     fare, airports = talk("air cargo se maal bhejne pe kitni subsidy milti hai", "kaun kaun se airport se milta hai?")
     assert airports.outcome.entry.id == "upepb-air-freight"
+
+
+def test_an_entry_of_another_district_than_the_one_named_is_not_the_answer(talk):
+    (turn,) = talk("हाथरस में कितने स्कूल हैं?")           # Lalitpur's ODOP is school dress; Hathras is named
+    assert not turn.outcome.matched
+    (dehat,) = talk("How many people live in Kanpur Dehat?")   # the documents give Kanpur Nagar's population only
+    assert not dehat.outcome.matched
+    assert talk("lalitpur ka school dress odop")[0].outcome.entry.id == "lalitpur"
+
+
+def test_follow_ups_asking_for_another_aspect_of_the_same_place(talk):
+    population, area, crops = talk("What is the population of Kanpur Nagar?", "and its area?", "and the main crops?")
+    assert "3,155" in area.replies[0].text and "wheat" in crops.replies[0].text.lower()
+    cluster, markets, codes = talk("Tell me about the Kanpur plastic products cluster",
+                                   "what are its main export destinations?", "and the HS codes?")
+    assert "Germany" in markets.replies[0].text and "630533" in codes.replies[0].text
+    chosen, primary = talk("उत्तर प्रदेश में कितने उत्पाद चुने गए हैं?", "इनमें मुख्य उत्पाद कितने हैं?")
+    assert primary.outcome.entry.id == "odop-programme" and "75" in primary.replies[0].text
+
+
+def test_a_follow_up_word_that_is_off_topic_alone_is_read_with_the_previous_question(talk):
+    exports, units, population = talk("I am from Kanpur Nagar. What is the total export from my district?",
+                                      "and how many MSME units are there?", "population?")
+    assert population.outcome.entry.id == "kanpur-population-workforce"
+    training, fee = talk("ODOP skill training ke baare me batao", "isme fees lagti hai kya?")
+    assert fee.outcome.entry.id == "odop-skill-toolkit" and "no fee" in fee.replies[0].text
+    iso, passport = talk("ISO certificate ke kharche me kitni madad milti hai", "aur passport banwane me?")
+    assert not passport.outcome.matched
+    odop, weather = talk("hathras ka odop kya hai", "aur wahan kal barish hogi?")
+    assert not weather.outcome.matched
+
+
+def test_a_figure_asked_of_another_place_that_the_documents_do_not_give_is_declined(talk):
+    kanpur, lucknow, odop = talk("kanpur nagar ki aabadi kitni hai", "aur lucknow ki?", "lucknow ka odop kya hai")
+    assert "4,581,268" in kanpur.replies[0].text
+    assert lucknow.kind == "refuse"                       # not Lucknow's ODOP card for Lucknow's population
+    assert odop.outcome.entry.id == "lucknow"
+
+
+def test_the_same_subject_goes_on_over_several_follow_ups(talk):
+    depc, secretary, plan = talk("What is the DEPC?", "who is its member secretary?", "what does it prepare?")
+    assert [t.outcome.entry.id for t in (depc, secretary, plan)] == ["depc", "depc", "depc"]
+    grant, built, sambhal = talk("odop cfc me kitna grant milta hai", "abhi tak kitne bane?", "sambhal me kya hua?")
+    assert built.outcome.entry.id == "odop-cfc" and "15" in built.replies[0].text
+
+
+def test_a_state_figure_is_not_answered_with_a_district_fact_that_ties_with_it(engine):
+    outcome = engine.ask("UP ka export 2020-21 me kitna tha")
+    assert outcome.entry.id == "up-export-growth" and "1.21" in outcome.text
+    assert engine.ask("What are the four ODOP schemes?").entry.id == "odop-schemes"
+

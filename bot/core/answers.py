@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,6 +36,9 @@ MY_DISTRICT = re.compile(r"\b(my|our) (own )?(district|city|town|area|zila|jila)
                          re.IGNORECASE)
 # Words that say nothing about which product an HS code or markets are asked for.
 PARTIAL_IGNORED = frozenset("odop product make export district foreign world buy sell".split())
+# What a follow-up may ask of another place that only some places' entries give ("aur lucknow ki?" after a population).
+PLACE_ASPECTS = frozenset("population area crop soil climate rainfall geography elevation othername history".split())
+GUESS_MARGIN = 0.1     # how close an entry that is no guess must be to take the place of a guess at the top
 # A capitalised word of an entry counts as a name it is about when at most this rare (idf; 3 entries or fewer).
 NAMED_MIN_IDF = 4.5
 # Where one question sentence asks a second thing: "..., and ...", "... aur ...", "... और ...".
@@ -195,6 +199,40 @@ class AnswerEngine:
         self.anchors = {e.id: self.district_tokens_of.get(e.district, frozenset()) | odop_of.get(e.district, frozenset())
                         | sector_words.get(e.sector or "", frozenset()) | self._named_in(e)
                         for e in kb.entries.values() if e.kind == "topic" and e.district}
+        # ... but words every trade shares ("products", "goods") name none, nor words of many districts' names
+        # ("Nagar", the "UP" of "Mau UP").
+        shared = Counter(tok for words in self.district_tokens_of.values() for tok in words)
+        weak = frozenset(tok for tok, n in shared.items() if n > 3)
+        self.anchors = {k: v - GENERIC - PARTIAL_IGNORED - weak for k, v in self.anchors.items()}
+
+    def _guess(self, query: Query, entry: Entry) -> bool:
+        """Is the entry a district's fact the question does not point to? One of a district's cluster that names
+        neither its place nor its trade ("do I need a warehouse for export?" is not about Kanpur's raw hides), or
+        one of another district than the question names ("how many schools in Hathras?" is not Lalitpur's school
+        dress, unless the entry itself speaks of the named district)."""
+        unanchored = entry.id in self.anchors and not self.anchors[entry.id].intersection(query.tokens)
+        return unanchored or self._other_district(query, entry)
+
+    def _names(self, tokens: set[str]) -> list[str]:
+        """The districts a question names, by the longest of their names it holds ("Kanpur Dehat" names Kanpur
+        Dehat, not Kanpur Nagar too)."""
+        said: dict[str, frozenset[str]] = {}
+        for d_id, words in self.district_names:
+            if words <= tokens and len(words) > len(said.get(d_id, ())):
+                said[d_id] = words
+        return [d for d, words in said.items() if not any(words < other for other in said.values())]
+
+    def _other_district(self, query: Query, entry: Entry) -> bool:
+        place = entry.id if entry.kind == "district" else entry.district
+        if place not in self.kb.districts:
+            return False
+        asked = {tok for i, tok in enumerate(query.tokens) if query.weight(i) == 1.0 and tok in self.district_tokens}
+        named = self._names(asked)
+        if not named or place in named:
+            return False
+        # ... unless the entry speaks of the named district by a name its own district does not share ("Kanpur").
+        distinctive = frozenset().union(*(self.district_tokens_of[d] for d in named)) - self.district_tokens_of[place]
+        return not distinctive & self.index.entry_tokens[self.index.position[entry.id]]
 
     def _named_in(self, entry: Entry) -> frozenset[str]:
         """The places and proper names an entry is about: other districts it speaks of, and the words a clerk wrote
@@ -281,13 +319,7 @@ class AnswerEngine:
         """'Baghpat aur Hapur ka ODOP?': the ODOP products of each district the question names, in one answer."""
         if "odop" not in query.tokens:
             return None
-        said: dict[str, frozenset[str]] = {}     # district -> the longest of its names the question holds
-        asked = set(query.tokens)
-        for d_id, words in self.district_names:
-            if words <= asked and len(words) > len(said.get(d_id, ())):
-                said[d_id] = words
-        # "Kanpur Dehat" names Kanpur Dehat, not Kanpur Nagar too.
-        named = [self.kb.districts[d] for d, words in said.items() if not any(words < other for other in said.values())]
+        named = [self.kb.districts[d] for d in self._names(set(query.tokens))]
         # Only the districts whose own cards lead the ranking (so "Kanpur" does not also name Kanpur Dehat).
         ranked = [m.entry.id for m in matches[:len(named) + 1] if m.entry.kind == "district"]
         named = [d for d in named if d.id in ranked]
@@ -365,7 +397,10 @@ class AnswerEngine:
             return Outcome("too_long", text[:MAX_QUESTION], out_lang, t("too_long", out_lang, limit=MAX_QUESTION))
         query = self._home(text, self.index.parse(text), district, previous)
         outcome = self._decide(text, query, out_lang, district)
-        if previous is None or not previous.tokens or query.off_topic:
+        # A follow-up may hold a word that alone is off-topic ("population?" after a district's figures): it is read
+        # with the previous question, and declined unless that entry speaks of it. Phrases ("income tax") never are.
+        if previous is None or not previous.tokens or (
+                query.off_topic and any(" " in w for w in query.off_topic_words)):
             return outcome
         subject = has_subject(query.tokens, self.district_tokens, self.country_tokens)
         points_back = leans_on_previous(text)
@@ -375,7 +410,7 @@ class AnswerEngine:
         # ("kaun kaun se airport?": "which ones" says how it is asked, not what about.)
         asked = tuple(t for t in query.tokens if t not in HOW_ASKED)
         within = bool(spoken) and 0 < len(query.tokens) + len(query.unknown) <= 3 and (
-            (0 < len(asked) and subject and all(t in spoken for t in asked))
+            (0 < len(asked) and (subject or points_back) and all(t in spoken for t in asked))
             or (not query.tokens and all(u in spoken for u in query.unknown)))
         leans = points_back or within
         # A message that names its own subject, or nothing the bot knows, and does not point back stands on its own.
@@ -387,15 +422,25 @@ class AnswerEngine:
                   else combine(previous.tokens, query.tokens, self.district_tokens, self.country_tokens))
         merged = replace(query, tokens=tokens, weights=(1.0,) * len(tokens))
         follow = self._decide(text, merged, out_lang, district)
-        if within and not points_back and follow.entry != self.kb.entries[previous.entry_id] and not DEFINING.search(text):
-            # "which airports?": the previous answer holds it (a "what is ...?" asks for the word's own entry).
+        excused = not query.off_topic or self.index.covers(previous.entry_id, query.off_topic_words)
+        if (within and excused and (not points_back or follow.kind not in ("answer", "partial"))
+                and follow.entry != self.kb.entries[previous.entry_id] and not DEFINING.search(text)):
+            # "which airports?", "isme fees lagti hai?": the previous answer holds it (a "what is ...?" asks for the
+            # word's own entry).
             entry = self.kb.entries[previous.entry_id]
             return Outcome("answer", text, out_lang, self.render(entry, out_lang), entry=entry,
                            score=follow.score, query=merged, matches=follow.matches)
+        # "aur lucknow ki?" after Kanpur's population: the figure asked is carried over, and an answer that does
+        # not give it (Lucknow's ODOP card) is no answer to it.
         order = {"answer": 2, "partial": 2, "suggest": 1}
-        if (leans and follow.kind in order) or order.get(follow.kind, 0) > order.get(outcome.kind, 0):
-            return follow
-        return outcome
+        chosen = follow if (leans and follow.kind in order) or order.get(follow.kind, 0) > order.get(outcome.kind, 0) \
+            else outcome
+        carried = [tok for tok in tokens if tok in PLACE_ASPECTS and tok not in query.tokens]
+        if leans and carried and chosen.kind == "answer" and chosen.entry is not None and not all(
+                tok in self.index.speaks_of(chosen.entry.id) for tok in carried):
+            return Outcome("refuse", text, out_lang, self.refusal(out_lang, district), score=follow.score,
+                           query=merged, matches=follow.matches)
+        return chosen
 
     def ask_all(self, question: str, lang: str | None = None, district: str | None = None,
                 previous: Topic | None = None) -> tuple[Outcome, ...]:
@@ -496,6 +541,12 @@ class AnswerEngine:
         if combined is not None:
             return combined
         th = self.thresholds
+        if matches and self._guess(query, matches[0].entry):
+            # A guess (a district's fact the question does not point to) gives way to a close entry that is not one.
+            near = [m for m in matches[1:4] if m.score >= matches[0].score - GUESS_MARGIN
+                    and not self._guess(query, m.entry)]
+            if near:
+                matches = [near[0]] + [m for m in matches if m is not near[0]]
         top = matches[0] if matches else None
         if top is None:
             return Outcome("refuse", text, out_lang, self.refusal(out_lang, district), query=query)
@@ -527,7 +578,7 @@ class AnswerEngine:
         typed_code = top.entry.kind == "hs_code" and top.entry.codes[0] in query.tokens
         # A fact of one district's cluster ("Kanpur leather: a raw hide warehouse") for a question that names neither
         # the place nor the trade ("do I need a warehouse for export?") is a guess: offered, not answered.
-        unanchored = top.entry.id in self.anchors and not self.anchors[top.entry.id].intersection(query.tokens)
+        unanchored = self._guess(query, top.entry)
         if (sure >= self.decision.answer_at and not ambiguous_word and not unanchored) or typed_code:
             # Close runners-up are offered beside the answer ("not this? see also ...").
             # When the bot is less than sure, the next best entries are offered whatever their distance.

@@ -259,7 +259,12 @@ class Dialogue:
                         outcome.score, outcome.kind)
         last = outcomes[-1]
         if last.kind == "answer" and last.entry is not None:
-            state = replace(state, topic=Topic(last.entry.id, self.engine.topic_of(last), self.clock()))
+            tokens = self.engine.topic_of(last)
+            before = self._topic_now(state)
+            if before is not None and before.entry_id == last.entry.id:
+                # The same subject goes on ("who is its member secretary?" after the DEPC): keep what it was about.
+                tokens = tuple(dict.fromkeys(before.tokens + tokens))
+            state = replace(state, topic=Topic(last.entry.id, tokens, self.clock()))
         elif last.kind in ("suggest", "partial") and last.query is not None and has_subject(
                 last.query.tokens, self.engine.district_tokens, self.engine.country_tokens):
             # "Did you mean" answered nothing, but the next message may still lean on what was asked

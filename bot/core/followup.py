@@ -22,6 +22,7 @@ INTENT = frozenset("""
 hs market apply contact document eligible subsidy fta office scheme register certification export import loan
 training benefit assistance who process procedure institute list
 growth turnover share employment unit population future expected target value total number history
+area crop soil climate rainfall geography elevation othername fee cost
 """.split())
 # Sizes, amounts and units: "aur 20 feet pe?" changes the size, not the scheme.
 MODIFIER = frozenset("ft feet foot kg ton tonne lakh crore percent year month day per".split())
@@ -29,7 +30,7 @@ MODIFIER = frozenset("ft feet foot kg ton tonne lakh crore percent year month da
 # Everyday verbs and nouns that name no subject of their own ("which countries buy it?").
 GENERIC = frozenset("""
 buy sell selling sold make made send sent get go need want know use work product item good thing things goods
-people person unit business company firm start started cluster
+people person unit business company firm start started cluster identified
 """.split())
 
 # Words that say "the same as before": a message opening with one of these, or holding a pronoun, leans on

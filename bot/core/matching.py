@@ -109,7 +109,7 @@ def stem(token: str) -> str:
 
 # Words that say what is asked, not what about: a question made only of these leans on the sentences around it.
 ASKING = frozenset("hs market apply contact document eligible subsidy scheme register assistance benefit use buy sell import export"
-                   .split())
+                   " plan proposal district".split())
 
 # A long message: the sentences that ask count fully, the ones around them (who the user is, what they make)
 # count this much, so they can settle a tie but not drown the question.

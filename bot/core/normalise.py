@@ -81,10 +81,11 @@ asking read heard hear hearing before almost according because though although w
 cannot don doesn didn won isn aren wasn weren haven hasn his her hers him himself herself myself ourselves yourself
 lot lots bit yet even ever again maybe perhaps whether either neither both other others another thanks thank
 namaste namaskar namaskaar pranam morning evening afternoon father mother brother sister son daughter wife husband
-uncle aunt cousin nephew niece family families friend friends hindi english angrezi
+uncle aunt cousin nephew niece family families friend friends hindi english angrezi party parties run runs
+directly mostly usually generally basically simply baare bare baray बारे
 suna suni sune sunna baat jo jab tab agle agla agli pichle pichla pichli sirf bahut bohot bahot thoda thodi zara
-pata maloom malum lekin magar kyunki kyonki isliye phir fir waise vaise bilkul shukriya dhanyawad dhanyavad
-सुना सुनी बात जो जब तब अगले अगला अगली पिछले पिछला सिर्फ़ सिर्फ बहुत थोड़ा ज़रा पता मालूम लेकिन मगर क्योंकि इसलिए फिर
+maloom malum lekin magar kyunki kyonki isliye phir fir waise vaise bilkul shukriya dhanyawad dhanyavad
+सुना सुनी बात जो जब तब अगले अगला अगली पिछले पिछला सिर्फ़ सिर्फ बहुत थोड़ा ज़रा मालूम लेकिन मगर क्योंकि इसलिए फिर
 वैसे बिल्कुल धन्यवाद शुक्रिया नमस्ते नमस्कार प्रणाम हिंदी हिन्दी अंग्रेज़ी अंग्रेजी परिवार भाई पिता पापा बेटा बेटे पत्नी
 वालों वाले वाली वाला मेरा मेरी मेरे हमें हमको आपको उनको उनके उनकी इनको इसके उसके लिए रहा रही रहे हूँ हूं था थी थे
 सकते सकता सकती पड़ता पड़ती पड़ेगा लगती लगता चलेगा चाहिए दें देना दीजिए लें लेना लीजिए मिलेगी मिलेगा भाई साहब जाता जाती जाएं जाएँ जाये जाना करूं करूँ करे कहां अभी अब गया गई गए हुआ हुई हुए आता आते आती आया यहाँ यहां वहाँ वहां भेजे भेजा भेजना देगी देगा देंगे
@@ -113,17 +114,19 @@ tatkal irctc pnr railway-ticket doctor hospital fever bukhar headache stomach pa
 passport passports visa visas पासपोर्ट वीजा वीज़ा driving ड्राइविंग aadhaar aadhar आधार ration राशन pension पेंशन
 scholarship exam exams admission परीक्षा दाखिला itr आयकर incometax
 price prices pricing daam dam bhav bhaav keemat kimat kimmat कीमत क़ीमत दाम भाव rate rates
-today todays tomorrow aaj आज कल hotel hotels होटल sasta sasti सस्ता सस्ती
+today todays tomorrow aaj आज कल kal hotel hotels होटल sasta sasti सस्ता सस्ती
 cheap cheapest population jansankhya abadi aabadi जनसंख्या आबादी
 trademark trademarks patent patents copyright timing timings literacy saksharta साक्षरता
 distance doori duri दूरी km kilometre kilometer salary salaries tankhwah tankhah वेतन तनख्वाह
-pmegp mudra vishwakarma svanidhi cgtmse standup kcc ayushman मुद्रा विश्वकर्मा municipal
+pmegp mudra vishwakarma svanidhi cgtmse standup kcc ayushman मुद्रा विश्वकर्मा municipal car cars bike bikes scooter
+sbi pnb hdfc icici axis canara fee fees फीस शुल्क
+bandh hartal strike curfew हड़ताल कर्फ्यू profit profits munafa मुनाफा मुनाफ़ा
 """.split())
 
 # Off-topic words that are only a hint: "the price of a jacket" is a shop's business, "the rate of the subsidy" is
 # ours. They refuse unless the question also asks about support (a scheme, subsidy, loan, fair...).
 WEAK_OFF_TOPIC: frozenset[str] = frozenset("""
-price prices pricing rate rates today todays tomorrow aaj आज कल hotel hotels होटल cheap cheapest sasta sasti सस्ता सस्ती
+price prices pricing rate rates today todays tomorrow aaj आज कल kal hotel hotels होटल cheap cheapest sasta sasti सस्ता सस्ती
 """.split()) | {"kis rate", "किस रेट", "flight ka kiraya", "flight ki kiraya", "flight ka kitna kiraya", "ticket ka kiraya",
                  "flight fare", "फ्लाइट का किराया", "हवाई जहाज का किराया"}
 SUPPORT_WORDS: frozenset[str] = frozenset(
@@ -141,8 +144,14 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"register for gst|how to get gst|gst number kaise|gst no kaise|gst kaise|जीएसटी रिटर्न|"
                                r"(?:barish|baarish|barsaat|barsat|mausam|weather|rain|बारिश|मौसम|बरसात) (?:hogi|hoga|rahega|rahegi|kaisa|kaisi|होगी|होगा|रहेगा|रहेगी|कैसा|कैसी)|"
                                r"will it rain|is it going to rain|agle hafte|अगले हफ्ते|अगले हफ़्ते|"
+                               r"best courier|which courier|cheapest courier|kaun sa courier|kaunsa courier|where can i buy|where to buy|"
+                               r"kahan se kharid\S*|kaha se kharid\S*|कहाँ से खरीद\S*|कहां से खरीद\S*|"
+                               r"who is (?:the )?(?:current )?(?:dm|collector|district magistrate)|(?:dm|collector|जिलाधिकारी|डीएम|कलेक्टर) (?:kaun|kon|कौन)|"
+                               r"(?:dm|officer|adhikari|अधिकारी|डीएम) (?:ka|का) (?:naam|नाम)|name of the (?:dm|officer|collector)|"
                                r"stand up india|standup india|kisan credit card|kisan credit|pm kisan|nagar nigam|नगर निगम|नगर पालिका|nagar palika|"
-                               r"gst registration ke liye|gst ke liye|gst registration documents|documents for gst|"
+                               r"gst(?: number| no| registration| certificate)? (?:ke liye|ke documents|documents|ka process)|documents for gst|"
+                               r"gst (?:kitna|kitni|rate|lagta|lagti|lagega|kya hai)|gst rate|rate of gst|जीएसटी (?:कितना|कितनी|दर)|"
+                               r"(?:warehouse|godown|shop|trade|factory|fire|fssai|food|drug|pollution|gun) (?:licence|license)|"
                                r"documents for gst registration|जीएसटी रजिस्ट्रेशन के लिए|जीएसटी के लिए|"
                                r"(?:customs|import) duty (?:does|do|in|of|at|charged by)|duty does|duty do they|tariff rates?|"
                                r"(?:customs|import) duty (?:kitni|kitna) (?:lagti|lagta|hai)|"

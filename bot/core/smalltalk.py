@@ -23,14 +23,14 @@ ACTS: dict[str, tuple[str, ...]] = {
                 "english mein batao", "angrezi", "angrezi me", "angrezi mein", "switch to english",
                 "english language", "change language to english", "reply in english", "अंग्रेज़ी", "अंग्रेजी",
                 "अंग्रेज़ी में", "अंग्रेजी में", "इंग्लिश", "इंग्लिश में", "अंग्रेजी में बताइए", "अंग्रेज़ी में बताइए",
-                "speak in english", "speak english", "english me bolo", "english mein bolo", "english me baat karo", "english me likho", "english me jawab do", "in english please", "can you speak english"),
+                "speak in english", "speak english", "english me bolo", "english mein bolo", "english me baat karo", "english me likho", "english me jawab do", "in english please", "can you speak english", "angrezi me bolo", "angrezi mein bolo", "english me likho", "english plz", "इंग्लिश में बताओ", "अंग्रेजी में बोलो"),
     "lang_ask": ("change language", "language", "language change", "bhasha", "bhasha badlo", "bhasha badle",
                  "भाषा", "भाषा बदलें", "भाषा बदलो",
                 "language badlo", "bhasha badlein", "change the language", "भाषा बदलिए"),
     "source": ("source", "sources", "full source", "reference", "show source", "source please", "source kya hai",
                "source batao", "kahan se liya", "स्रोत", "पूरा स्रोत", "स्रोत बताओ", "स्रोत बताइए"),
     "restart": ("start", "start again", "restart", "start over", "begin again", "reset", "shuru", "shuru karo",
-                "phir se shuru", "dobara shuru", "फिर से शुरू", "शुरू", "शुरू करें", "दोबारा शुरू"),
+                "phir se shuru", "dobara shuru", "फिर से शुरू", "शुरू", "शुरू करें", "दोबारा शुरू", "shuru se", "shuru se karo", "phir se", "dobara"),
     "menu": ("menu", "main menu", "show menu", "options", "menu dikhao", "menu batao", "मेन्यू", "मेनू", "मेन्यू दिखाओ",
                 "मेनू दिखाओ", "मेन्यू दिखाइए", "back", "go back", "wapas", "peeche", "पीछे", "home"),
     "help": ("help", "help me", "need help", "i need help", "help please", "please help", "madad", "madad chahiye",
@@ -38,27 +38,27 @@ ACTS: dict[str, tuple[str, ...]] = {
              "सहायता", "सहायता चाहिए", "what can you do", "how does this work", "how to use", "aap kya kar sakte ho",
              "tum kya kar sakte ho", "आप क्या कर सकते हैं", "who are you", "what are you", "aap kaun ho", "aap kon ho",
              "tum kaun ho", "aap kaun hai", "आप कौन हैं", "आप कौन हो", "तुम कौन हो",
-                "are you a bot", "are you human", "are you a robot", "who made you", "who built you", "kya tum bot ho", "kya aap bot ho", "tum kaun ho"),
+                "are you a bot", "are you human", "are you a robot", "who made you", "who built you", "kya tum bot ho", "kya aap bot ho", "tum kaun ho", "mujhe madad chahiye", "kya aap madad karenge", "can you help me", "i need some help", "what do you do", "who made this bot", "madad karo na", "help karo", "help kijiye", "kya madad mil sakti hai"),
     "thanks": ("thanks", "thank you", "thankyou", "thank u", "thanku", "thx", "thnx", "thnks", "tnx", "ty", "tq",
-               "thanks a lot", "many thanks", "dhanyawad", "dhanyavad", "dhanyabad", "shukriya", "sukriya",
+               "thanks a lot", "thanks a ton", "thanks a million", "many thanks", "dhanyawad", "dhanyavad", "dhanyabad", "shukriya", "sukriya",
                "shukria", "dhanyawaad", "धन्यवाद", "शुक्रिया", "थैंक्स", "थैंक यू", "बहुत धन्यवाद", "आभार",
                "great", "very helpful", "helpful", "useful", "very useful", "thank you so much", "thanks so much",
                "it helped", "this helped", "that helped", "nice", "good", "very good", "super", "awesome", "badhiya",
                "bahut badhiya", "accha laga", "बढ़िया", "बहुत बढ़िया", "अच्छा लगा", "madad mili", "मदद मिली", "badiya", "bahut badiya", "badiya jankari", "badhiya jankari", "achhi jankari", "acchi jankari", "achi jankari", "useful jankari", "अच्छी जानकारी", "बढ़िया जानकारी", "help hui", "help mili", "madad hui", "bahut help hui", "bahut madad hui", "kaam aaya", "kaam aayi", "मदद हुई", "काम आया",
-                "dhanyavaad", "nice info", "good info", "great info", "good job", "wah", "waah", "superb", "excellent", "perfect", "bahut accha", "bahut achha", "बहुत अच्छा", "शानदार"),
+                "dhanyavaad", "nice info", "good info", "great info", "good job", "wah", "waah", "superb", "excellent", "perfect", "bahut accha", "bahut achha", "बहुत अच्छा", "शानदार", "tysm", "thx a lot", "thanx", "thanxx", "thnq", "tq so much", "you are helpful", "you are very helpful", "thank you so much sir", "बहुत बहुत धन्यवाद", "shukriya ji"),
     "ack": ("ok", "okay", "okk", "okkk", "k", "kk", "fine", "alright", "all right", "got it", "understood", "noted",
             "sure", "yes", "ya", "yeah", "haan", "han", "ha", "ji", "ji haan", "theek", "thik", "theek hai",
             "thik hai", "thik h", "accha", "acha", "achha", "samajh gaya", "samajh gayi", "ओके", "ठीक", "ठीक है",
             "अच्छा", "हाँ", "हां", "जी", "जी हाँ", "समझ गया", "समझ गई",
-                "hmm", "hmmm", "hm", "samjha", "samjhi", "samajh aa gaya", "समझ आ गया", "no", "nahi", "no thanks", "nahi chahiye", "bas", "that's all", "thats all", "naya sawal", "new question", "another question", "ek aur sawal", "नया सवाल"),
+                "hmm", "hmmm", "hm", "samjha", "samjhi", "samajh aa gaya", "समझ आ गया", "no", "nahi", "no thanks", "nahi chahiye", "bas", "that's all", "thats all", "naya sawal", "new question", "another question", "ek aur sawal", "नया सवाल", "sorry", "koi baat nahi", "sahi hai", "theek h", "aur kuch nahi", "bas itna hi", "no more questions", "kuch nahi", "ek aur sawal hai", "ek sawal hai", "ठीक है सर", "कोई बात नहीं", "बस इतना ही", "और कुछ नहीं"),
     "bye": ("bye", "goodbye", "good bye", "bye bye", "see you", "tata", "alvida", "chalo bye", "good night",
             "अलविदा", "बाय", "शुभ रात्रि",
-                "see you later", "later", "chalta hoon", "phir milte hai", "phir milenge", "फिर मिलते हैं"),
+                "see you later", "later", "chalta hoon", "phir milte hai", "phir milenge", "फिर मिलते हैं", "good nite", "gud night", "gud nite", "take care", "tc", "baad me baat karte hain", "baad me baat karenge", "phir baat karenge", "ok bye", "bye sir"),
     "greeting": ("hi", "hii", "hiii", "hello", "helo", "hallo", "hey", "hlo", "namaste", "namaskar", "namaskaar",
                  "namastey", "pranam", "ram ram", "jai hind", "good morning", "good afternoon", "good evening",
                  "gm", "salaam", "salam", "adaab", "sat sri akal", "radhe radhe", "jai shri ram", "नमस्ते",
                  "नमस्कार", "प्रणाम", "राम राम", "हेलो", "हाय", "सुप्रभात", "शुभ प्रभात", "जय हिंद",
-                "how are you", "kaise ho", "kaise hain", "aap kaise ho", "aap kaise hain", "कैसे हो", "आप कैसे हैं", "kya haal hai", "sat shri akal", "jai shree ram", "assalamualaikum", "good day"),
+                "how are you", "kaise ho", "kaise hain", "aap kaise ho", "aap kaise hain", "कैसे हो", "आप कैसे हैं", "kya haal hai", "sat shri akal", "jai shree ram", "assalamualaikum", "good day", "gud morning", "gud evening", "gud afternoon", "shubh prabhat", "jai shree krishna", "jai shri krishna", "hi there", "hey there", "yo", "adab", "aadab", "शुभ संध्या", "शुभ दोपहर", "जय श्री कृष्ण"),
 }
 
 # Words that may surround any act without changing it ("thnx bhai", "namaste ji", "ok sir").
@@ -66,8 +66,8 @@ COURTESY = frozenset("""
 ji sir madam maam mam bhai bhaiya bhaisahab didi dost friend bot please pls plz so very much lot bahut
 you u aapka aapko apka tumhara yaar dear all everyone team again once more now abhi toh to hi bhi
 this that it was is really truly indeed karo kare karein kijiye kariye do and aur now dikhao dikhaiye kholo jankari info
-bhejo
-जी सर मैडम भाई भैया दीदी दोस्त आपका आपको बहुत सारा अब फिर से भी करो करें कीजिए करिए यह था दिखाओ दिखाइए खोलो भेजो
+bhejo mujhe i some batao bataiye bolo likho a can could
+जी सर मैडम भाई भैया दीदी दोस्त आपका आपको बहुत सारा अब फिर से भी करो करें कीजिए करिए यह था दिखाओ दिखाइए खोलो भेजो मुझे बताओ बताइए बोलो लिखो
 """.split())
 
 # Emoji and pictographs that mean "thanks" or "ok" when they stand alone.
@@ -78,7 +78,9 @@ _EMOJI_RE = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u
 _PHRASES: dict[str, str] = {}
 for _act, _phrases in ACTS.items():
     for _p in _phrases:
-        _PHRASES.setdefault(normalise(_p), _act)
+        # Both ways of writing Hindi's name: हिंदी and हिन्दी.
+        for _v in {_p, _p.replace("हिंदी", "हिन्दी"), _p.replace("हिन्दी", "हिंदी")}:
+            _PHRASES.setdefault(normalise(_v), _act)
 _MAX_WORDS = max(len(p.split()) for p in _PHRASES)
 # When a message mixes acts, the one a person means most: "thanks, bye" is a goodbye, "hi, help" is help.
 _PRIORITY = ("source", "lang_hi", "lang_en", "lang_ask", "restart", "menu", "help", "bye", "thanks", "greeting", "ack")
