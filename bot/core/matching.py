@@ -15,6 +15,7 @@ import heapq
 import math
 import re
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from functools import wraps
@@ -58,6 +59,7 @@ DOC_SHARE = 0.6      # share of the best single alias in an entry's score; the r
 RERANK = 12           # candidates re-scored by phrasing
 SHAPE_WEIGHT = 0.1    # weight of that letter-level likeness
 COMMON_DOCS = 1000    # a word in more documents than this is scored per entry, not walked document by document
+WEAK_LIST = 2000      # a common word in more entries than this is added last to a question with other common words
 CORRECTIONS_CACHED = 50_000   # typo corrections remembered (the cache is emptied when full)
 WORDS_CACHED = 200_000        # canonical forms of words remembered by Canon
 
@@ -538,6 +540,10 @@ class Index:
                 add_per_kind(DOC_SHARE * per_kind)
                 add_alone(DOC_SHARE * alone + rest)
         self.postings = postings
+        # For the words in very many entries: how many have each, and per kind its highest bounds (see rank_query).
+        self._list_size = {t: sum(len(group[0]) for group in groups.values()) for t, groups in self._lists.items()}
+        self._list_high = {t: {kind_i: (max(limits), max(per_kind)) for kind_i, (_, limits, per_kind, _) in groups.items()}
+                           for t, groups in self._lists.items()}
 
     def _words(self, mask: int) -> list[str]:
         """The common words of a mask, in alphabetical order."""
@@ -731,20 +737,13 @@ class Index:
         # left out; and the weight of each kind's words in the question.
         adjust = [self._kind_adjust(kind, weights) for kind in self._kinds]
         kind_weight = [sum(weights.get(k, 0.0) for k in KIND_TOKENS.get(kind, ()) if k in self._bit) for kind in self._kinds]
+        # The words in very many entries ("export", "product", "make" ...) of a question with other common words
+        # are added last, and when they cannot lift an entry they alone reach to the RERANK, only to the entries
+        # still in the running (found by bisection in their lists) instead of walking their lists.
+        weak = [t for t in common if self._list_size[t] > WEAK_LIST] if len(common) > 1 else []
         bound: dict[int, float] = {}
-        for n, t in enumerate(common):
-            gain = weights[t] / total
-            for kind_i, (order, limits, per_kind, alone) in self._lists[t].items():
-                if len(common) == 1:
-                    limits = alone
-                elif kind_weight[kind_i]:
-                    limits = [b + k * kind_weight[kind_i] for b, k in zip(limits, per_kind)]
-                a = adjust[kind_i]
-                if not n:
-                    bound.update(zip(order, map(a.__add__, map(gain.__mul__, limits))))
-                    continue
-                for entry_i, b in zip(order, limits):
-                    bound[entry_i] = bound.get(entry_i, a) + gain * b
+        self._add_common(bound, [t for t in common if t not in weak], weights, total, adjust, kind_weight,
+                         len(common) == 1)
         for entry_i, g in rare_hits.items():
             bound[entry_i] = (bound.get(entry_i, adjust[kind_of[entry_i]]) + DOC_SHARE * best[entry_i]
                               + (1 - DOC_SHARE + TITLE_BONUS) * g / total)
@@ -753,15 +752,49 @@ class Index:
         sums: dict[tuple[int, str], tuple[float, float]] = {}
         scores: dict[int, float] = {}
         top: list[tuple[float, int]] = []      # the RERANK best as (score, -entry): top[0] is the weakest
-        # A first RERANK from the entries with a rare word (fewer than all candidates, and usually the best) gives
-        # a score that most candidates' bounds fall short of: those are dropped before the passes over them.
-        if len(bound) > 4 * len(rare_hits) and len(rare_hits) >= RERANK:
-            for b, entry_i in heapq.nlargest(RERANK, [(bound[i], -i) for i in rare_hits]):
+
+        def seed(candidates: Iterable[int]) -> None:
+            """Score the RERANK best bounds among these first: most candidates' bounds fall short of the score."""
+            for _, entry_i in heapq.nlargest(RERANK, [(bound[i], -i) for i in candidates]):
                 entry_i = -entry_i
                 del bound[entry_i]
                 s = scores[entry_i] = self._score(entry_i, best.get(entry_i, 0.0), weights, total, common, qmask,
                                                   sums, entry_i in exact_code)
                 self._keep(top, s, entry_i)
+
+        if weak and len(bound) >= RERANK:
+            seed(bound)
+            floor = top[0][0] - 1e-9
+            # What each word can add to any entry at most: while the words left could lift an entry that has none
+            # of the others to the RERANK-th score, the one that can add most is walked after all.
+            lift = {t: weights[t] / total * max(high + per_kind * kind_weight[kind_i]
+                                                for kind_i, (high, per_kind) in self._list_high[t].items())
+                    for t in weak}
+            weak.sort(key=lift.__getitem__, reverse=True)
+            walk = []
+            while weak and sum(map(lift.__getitem__, weak)) + max(adjust) >= floor:
+                walk.append(weak.pop(0))
+            if walk:
+                self._add_common(bound, walk, weights, total, adjust, kind_weight, False)
+                for entry_i in scores:
+                    bound.pop(entry_i, None)
+            if weak:
+                rest = sum(map(lift.__getitem__, weak))
+                bound = {i: b for i, b in bound.items() if b + rest >= floor}
+                # A bisection costs about four steps of a walk: a word in fewer entries than that is walked.
+                late = [t for t in weak if self._list_size[t] <= 4 * len(bound)]
+                if late:
+                    self._add_common(bound, late, weights, total, adjust, kind_weight, False)
+                    for entry_i in scores:
+                        bound.pop(entry_i, None)
+                self._add_weak(bound, [t for t in weak if t not in late], weights, total, kind_weight)
+                weak = []
+        if weak:
+            self._add_common(bound, weak, weights, total, adjust, kind_weight, False)
+        if not scores and len(bound) > 4 * len(rare_hits) and len(rare_hits) >= RERANK:
+            # A first RERANK from the entries with a rare word (fewer than all candidates, and usually the best).
+            seed(rare_hits)
+        if scores:
             floor = top[0][0] - 1e-9
             bound = {i: b for i, b in bound.items() if b >= floor}
         batch = RERANK
@@ -782,6 +815,43 @@ class Index:
                 bound = {i: b for i, b in bound.items() if b >= floor}
             batch *= 4
         return self._finish(scores, query, limit)
+
+    def _add_common(self, bound: dict[int, float], words: list[str], weights: dict[str, float], total: float,
+                    adjust: list[float], kind_weight: list[float], alone: bool) -> None:
+        """Add to each entry's bound what these common words can add to its score (and its kind's adjustment)."""
+        for t in words:
+            gain = weights[t] / total
+            fresh = not bound
+            for kind_i, (order, limits, per_kind, alone_limits) in self._lists[t].items():
+                if alone:
+                    limits = alone_limits
+                elif kind_weight[kind_i]:
+                    limits = [b + k * kind_weight[kind_i] for b, k in zip(limits, per_kind)]
+                a = adjust[kind_i]
+                if fresh:
+                    bound.update(zip(order, map(a.__add__, map(gain.__mul__, limits))))
+                    continue
+                for entry_i, b in zip(order, limits):
+                    bound[entry_i] = bound.get(entry_i, a) + gain * b
+
+    def _add_weak(self, bound: dict[int, float], words: list[str], weights: dict[str, float], total: float,
+                  kind_weight: list[float]) -> None:
+        """Add these common words' part to the bounds of the entries already there, found in the words' lists
+        (sorted by entry) by bisection."""
+        kind_of = self._kind_of
+        for t in words:
+            gain = weights[t] / total
+            groups = self._lists[t]
+            for entry_i in bound:
+                kind_i = kind_of[entry_i]
+                group = groups.get(kind_i)
+                if group is None:
+                    continue
+                order, limits, per_kind, _ = group
+                j = bisect_left(order, entry_i)
+                if j < len(order) and order[j] == entry_i:
+                    kw = kind_weight[kind_i]
+                    bound[entry_i] += gain * (limits[j] + per_kind[j] * kw if kw else limits[j])
 
     @staticmethod
     def _kind_adjust(kind: str, weights: dict[str, float]) -> float:
