@@ -431,6 +431,8 @@ class Index:
         mask_info: dict[tuple[str, ...], dict[int, tuple[list[str], list[float], bool, float]]] = {}
         list_appends: list[dict[str, tuple]] = [{} for _ in self._kinds]
         kind_common_words = {k: tuple(t for t in k if t in bit) for k in set(KIND_TOKENS.values()) | {()}}
+        # What a word adds through the whole entry and its title: (1 - DOC_SHARE) * (t in toks) + TITLE_BONUS * (t in title)
+        rests = [[(1 - DOC_SHARE) * a + TITLE_BONUS * b for b in (False, True)] for a in (False, True)]
         d = 0
         for i in range(len(entry_docs)):
             docs, doc_weights = entry_docs[i]
@@ -492,6 +494,11 @@ class Index:
                     info = infos[mask] = (own_words, [idf.get(t, 0.0) for t in own_words], len(own_words) < len(words),
                                           sum(idf.get(t, 0.0) for t in own_words))
                 own_words, own_idfs, has_kind, own_common = info
+                if not own_words:   # only kind words
+                    kind_factor = weight * 0.75 if own else weight
+                    if kind_factor > kind_factor_max:
+                        kind_factor_max = kind_factor
+                    continue
                 if own:
                     rho = own_common / own
                     own_factor = weight * (0.75 + 0.25 * (rho if rho < 1.0 else 1.0))
@@ -529,7 +536,7 @@ class Index:
             kind_i = self._kind_of[i]
             kind_appends = list_appends[kind_i]
             for t, (f, per_kind, alone) in bounds.items():
-                rest = (1 - DOC_SHARE) * (t in toks) + TITLE_BONUS * (t in title)
+                rest = rests[t in toks][t in title]
                 appends = kind_appends.get(t)
                 if appends is None:
                     lists = self._lists[t][kind_i] = (array("i"), array("d"), array("d"), array("d"))
