@@ -300,8 +300,10 @@ class Index:
     A question is scored against every document that shares a word with it, but a word found in more
     than :data:`COMMON_DOCS` documents ("odop", "hs", "scheme" ...) is not walked document by document:
     each entry keeps a few pre-summed rows for its common words (``_rows``), and entries reached only
-    through common words are visited best-bound-first (``_lists``) until none left can reach the top
-    :data:`RERANK` (a threshold algorithm). The scores are the same as a walk over every document.
+    through common words are visited best-bound-first (``_lists``, per common word and kind) until none
+    left can reach the top :data:`RERANK` (a threshold algorithm); the commonest words of a longer
+    question are added last, to the entries still in the running (:data:`WEAK_LIST`). The scores are
+    the same as a walk over every document (``tests/test_matcher_index.py``).
     """
 
     @_without_gc
@@ -744,9 +746,10 @@ class Index:
         # left out; and the weight of each kind's words in the question.
         adjust = [self._kind_adjust(kind, weights) for kind in self._kinds]
         kind_weight = [sum(weights.get(k, 0.0) for k in KIND_TOKENS.get(kind, ()) if k in self._bit) for kind in self._kinds]
-        # The words in very many entries ("export", "product", "make" ...) of a question with other common words
-        # are added last, and when they cannot lift an entry they alone reach to the RERANK, only to the entries
-        # still in the running (found by bisection in their lists) instead of walking their lists.
+        # Words in very many entries ("export", "product", "make" ...), in a question with other common words,
+        # are added last: once the RERANK best of the other candidates are scored, an entry that has only such
+        # words mostly cannot reach them, and the words are added only to the entries still in the running
+        # (looked up by bisection in their lists) instead of walking their lists.
         weak = [t for t in common if self._list_size[t] > WEAK_LIST] if len(common) > 1 else []
         bound: dict[int, float] = {}
         self._add_common(bound, [t for t in common if t not in weak], weights, total, adjust, kind_weight,
