@@ -37,14 +37,14 @@ def test_batch_canonicalisation_is_the_plain_one(kb, canon):
     @settings(max_examples=300, deadline=None)
     @given(st.lists(texts(phrase_texts(kb)), max_size=8))
     def check(batch):
-        assert canon.contents(batch) == [tuple(canon.content(t)) for t in batch]
+        assert canon.contents(batch) == {t: tuple(canon.content(t)) for t in batch}
 
     check()
 
 
 def test_batch_canonicalisation_of_every_text_of_the_knowledge_base(kb, canon):
     every = list(dict.fromkeys(text for e in kb.entries.values() for text, _ in Index._texts(e)))
-    assert canon.contents(every) == [tuple(canon.content(t)) for t in every]
+    assert canon.contents(every) == {t: tuple(canon.content(t)) for t in every}
 
 
 def test_phrases_are_replaced_as_a_regex_of_them_longest_first_would(kb, canon):

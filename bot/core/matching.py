@@ -237,20 +237,22 @@ class Canon:
     def content(self, text: str) -> list[str]:
         return [t for t in self.tokens(text) if t not in STOPWORDS]
 
-    def contents(self, texts: list[str]) -> list[tuple[str, ...]]:
-        """``tuple(self.content(text))`` of each text, for many texts at once (the index build).
+    def contents(self, texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """``tuple(self.content(text))`` of each distinct text, for many texts at once (the index build).
 
         White space ends a word for every step of :func:`normalise`, so each distinct word of the texts, as
         written, is normalised and canonicalised once; a text with a phrase's first word is put together
         word by word, as :meth:`tokens` does.
         """
-        out: list[tuple[str, ...]] = []
+        out: dict[str, tuple[str, ...]] = {}
         normal: dict[str, tuple[str, ...]] = {}      # a word as written -> its normalised words
         written: dict[str, tuple[str, ...]] = {}     # ... -> its content tokens
         phrasing: set[str] = set()                   # ... that hold a phrase's first word
         word: dict[str, tuple[str, ...]] = {}        # a normalised word -> its content tokens
         starts = self._phrase_starts
         for text in texts:
+            if text in out:
+                continue
             split = text.split()
             try:
                 found = tuple(chain.from_iterable(map(written.__getitem__, split)))
@@ -275,7 +277,7 @@ class Canon:
                         if raw not in word:
                             word[raw] = tuple(t for t in self._word(raw) if t not in STOPWORDS)
                     found = tuple(chain.from_iterable(map(word.__getitem__, phrased)))
-            out.append(found)
+            out[text] = found
         return out
 
 
@@ -315,9 +317,7 @@ class Index:
         self._spoken: dict[str, frozenset[str]] = {}
         # Every distinct text (a keyword that repeats an alias, a glossary pattern) is canonicalised once, all together.
         groups = [self._text_groups(e) for e in self.entries]
-        distinct = list(dict.fromkeys(chain.from_iterable(texts for g in groups for texts, _ in g)))
-        content = dict(zip(distinct, self.canon.contents(distinct)))
-        del distinct
+        content = self.canon.contents(chain.from_iterable(texts for g in groups for texts, _ in g))
         self.title_tokens: list[tuple[str, ...]] = [
             tuple(frozenset(content[e.title.en]) | frozenset(content[e.title.hi])) for e in self.entries]
         # Each entry's documents, the same token set once at its highest weight (only the best one counts).
