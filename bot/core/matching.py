@@ -424,6 +424,7 @@ class Index:
         # and when it is the only common word the entry has.
         self._lists: dict[str, dict[int, tuple[array, array, array, array]]] = {t: {} for t in common}
         masks: dict[int, int] = {}   # one int object per distinct mask
+        mask_words: dict[int, list[str]] = {}
         # Per token: its idf (0 for a code prefix), its bit (0 for a rare word) and its postings (none for a
         # common word). While the entries of a kind go through, the kind's words have an idf of 0 here: a
         # document's sum is then the sum of its own words (adding 0.0 changes no sum).
@@ -471,7 +472,11 @@ class Index:
                     key = (mask, weight)
                     low = rows.get(key)
                     if low is None:
-                        rows[masks.setdefault(mask, mask), weight] = own
+                        interned = masks.get(mask)
+                        if interned is None:   # a new mask: its words, in the order of their bits
+                            interned = masks[mask] = mask
+                            mask_words[mask] = sorted(filter(bit.__contains__, toks))
+                        rows[interned, weight] = own
                     elif own < low:
                         rows[key] = own
             doc_entry.extend(repeat(i, d - first))
@@ -491,7 +496,7 @@ class Index:
             for (mask, weight), own in rows.items():
                 info = infos.get(mask)
                 if info is None:
-                    words = self._words(mask)
+                    words = mask_words[mask]
                     own_words = [t for t in words if t not in kind_words]
                     info = infos[mask] = (own_words, [idf.get(t, 0.0) for t in own_words], len(own_words) < len(words),
                                           sum(idf.get(t, 0.0) for t in own_words))
@@ -553,15 +558,6 @@ class Index:
         self._list_size = {t: sum(len(group[0]) for group in groups.values()) for t, groups in self._lists.items()}
         self._list_high = {t: {kind_i: (max(limits), max(per_kind)) for kind_i, (_, limits, per_kind, _) in groups.items()}
                            for t, groups in self._lists.items()}
-
-    def _words(self, mask: int) -> list[str]:
-        """The common words of a mask, in alphabetical order."""
-        out = []
-        while mask:
-            low = mask & -mask
-            out.append(self._common[low.bit_length() - 1])
-            mask ^= low
-        return out
 
     @staticmethod
     def _texts(entry: Entry) -> Iterable[tuple[str, float]]:
