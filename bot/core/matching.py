@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import wraps
 from itertools import chain, repeat
-from operator import itemgetter, neg
+from operator import neg
 from typing import Iterable
 
 from rapidfuzz import fuzz, process
