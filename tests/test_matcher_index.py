@@ -37,14 +37,14 @@ def test_batch_canonicalisation_is_the_plain_one(kb, canon):
     @settings(max_examples=300, deadline=None)
     @given(st.lists(texts(phrase_texts(kb)), max_size=8))
     def check(batch):
-        assert canon.contents(batch) == [tuple(canon.content(t)) for t in batch]
+        assert canon.contents(batch) == {t: tuple(canon.content(t)) for t in batch}
 
     check()
 
 
 def test_batch_canonicalisation_of_every_text_of_the_knowledge_base(kb, canon):
     every = list(dict.fromkeys(text for e in kb.entries.values() for text, _ in Index._texts(e)))
-    assert canon.contents(every) == [tuple(canon.content(t)) for t in every]
+    assert canon.contents(every) == {t: tuple(canon.content(t)) for t in every}
 
 
 def test_phrases_are_replaced_as_a_regex_of_them_longest_first_would(kb, canon):
@@ -80,14 +80,24 @@ QUESTIONS = [
 
 @pytest.mark.parametrize("size", [0, 3000])
 def test_common_words_rank_as_walking_every_document_would(kb, monkeypatch, size):
-    """Words in many documents are scored through per-entry rows and bounds; with every word rare the matcher
-    walks every document. Both rank the same entries with the same scores."""
+    """Words in many documents are scored through per-entry rows and bounds, and the words in very many entries
+    of a longer question are added last; with every word rare the matcher walks every document. Both rank the
+    same entries with the same scores."""
     if size:
         kb = synthetic_kb(kb, size)
     questions = QUESTIONS + [e.title.en for e in list(kb.entries.values())[::max(1, len(kb.entries) // 40)]]
+    questions += [" ".join(QUESTIONS[i:i + 3]) for i in range(0, len(QUESTIONS), 3)]
     monkeypatch.setattr(matching, "COMMON_DOCS", 10**9)
     walked = ranked(Index(kb), questions)
     monkeypatch.setattr(matching, "COMMON_DOCS", 3)
     bounded = Index(kb)
     assert len(bounded._common) > 50
     assert ranked(bounded, questions) == walked
+    # The commonest words added last, to the entries still in the running or (when they could lift others) to all.
+    monkeypatch.setattr(matching, "WEAK_LIST", 20)
+    added: list[str] = []
+    add_weak = Index._add_weak
+    monkeypatch.setattr(Index, "_add_weak", lambda self, bound, words, *rest: (added.extend(words),
+                                                                             add_weak(self, bound, words, *rest)))
+    assert ranked(bounded, questions) == walked
+    assert added

@@ -15,11 +15,12 @@ import heapq
 import math
 import re
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from functools import wraps
 from itertools import chain, repeat
-from operator import itemgetter, neg
+from operator import neg
 from typing import Iterable
 
 from rapidfuzz import fuzz, process
@@ -59,6 +60,7 @@ DOC_SHARE = 0.6      # share of the best single alias in an entry's score; the r
 RERANK = 12           # candidates re-scored by phrasing
 SHAPE_WEIGHT = 0.1    # weight of that letter-level likeness
 COMMON_DOCS = 1000    # a word in more documents than this is scored per entry, not walked document by document
+WEAK_LIST = 2000      # a common word in more entries than this is added last to a question with other common words
 CORRECTIONS_CACHED = 50_000   # typo corrections remembered (the cache is emptied when full)
 WORDS_CACHED = 200_000        # canonical forms of words remembered by Canon
 
@@ -246,20 +248,22 @@ class Canon:
     def content(self, text: str) -> list[str]:
         return [t for t in self.tokens(text) if t not in STOPWORDS]
 
-    def contents(self, texts: list[str]) -> list[tuple[str, ...]]:
-        """``tuple(self.content(text))`` of each text, for many texts at once (the index build).
+    def contents(self, texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """``tuple(self.content(text))`` of each distinct text, for many texts at once (the index build).
 
         White space ends a word for every step of :func:`normalise`, so each distinct word of the texts, as
         written, is normalised and canonicalised once; a text with a phrase's first word is put together
         word by word, as :meth:`tokens` does.
         """
-        out: list[tuple[str, ...]] = []
+        out: dict[str, tuple[str, ...]] = {}
         normal: dict[str, tuple[str, ...]] = {}      # a word as written -> its normalised words
         written: dict[str, tuple[str, ...]] = {}     # ... -> its content tokens
         phrasing: set[str] = set()                   # ... that hold a phrase's first word
         word: dict[str, tuple[str, ...]] = {}        # a normalised word -> its content tokens
         starts = self._phrase_starts
         for text in texts:
+            if text in out:
+                continue
             split = text.split()
             try:
                 found = tuple(chain.from_iterable(map(written.__getitem__, split)))
@@ -284,7 +288,7 @@ class Canon:
                         if raw not in word:
                             word[raw] = tuple(t for t in self._word(raw) if t not in STOPWORDS)
                     found = tuple(chain.from_iterable(map(word.__getitem__, phrased)))
-            out.append(found)
+            out[text] = found
         return out
 
 
@@ -309,8 +313,10 @@ class Index:
     A question is scored against every document that shares a word with it, but a word found in more
     than :data:`COMMON_DOCS` documents ("odop", "hs", "scheme" ...) is not walked document by document:
     each entry keeps a few pre-summed rows for its common words (``_rows``), and entries reached only
-    through common words are visited best-bound-first (``_lists``) until none left can reach the top
-    :data:`RERANK` (a threshold algorithm). The scores are the same as a walk over every document.
+    through common words are visited best-bound-first (``_lists``, per common word and kind) until none
+    left can reach the top :data:`RERANK` (a threshold algorithm); the commonest words of a longer
+    question are added last, to the entries still in the running (:data:`WEAK_LIST`). The scores are
+    the same as a walk over every document (``tests/test_matcher_index.py``).
     """
 
     @_without_gc
@@ -322,9 +328,7 @@ class Index:
         self._spoken: dict[str, frozenset[str]] = {}
         # Every distinct text (a keyword that repeats an alias, a glossary pattern) is canonicalised once, all together.
         groups = [self._text_groups(e) for e in self.entries]
-        distinct = list(dict.fromkeys(chain.from_iterable(texts for g in groups for texts, _ in g)))
-        content = dict(zip(distinct, self.canon.contents(distinct)))
-        del distinct
+        content = self.canon.contents(chain.from_iterable(texts for g in groups for texts, _ in g))
         self.title_tokens: list[tuple[str, ...]] = [
             tuple(frozenset(content[e.title.en]) | frozenset(content[e.title.hi])) for e in self.entries]
         # Each entry's documents, the same token set once at its highest weight (only the best one counts).
@@ -431,6 +435,7 @@ class Index:
         # and when it is the only common word the entry has.
         self._lists: dict[str, dict[int, tuple[array, array, array, array]]] = {t: {} for t in common}
         masks: dict[int, int] = {}   # one int object per distinct mask
+        mask_words: dict[int, list[str]] = {}
         # Per token: its idf (0 for a code prefix), its bit (0 for a rare word) and its postings (none for a
         # common word). While the entries of a kind go through, the kind's words have an idf of 0 here: a
         # document's sum is then the sum of its own words (adding 0.0 changes no sum).
@@ -440,6 +445,8 @@ class Index:
         mask_info: dict[tuple[str, ...], dict[int, tuple[list[str], list[float], bool, float]]] = {}
         list_appends: list[dict[str, tuple]] = [{} for _ in self._kinds]
         kind_common_words = {k: tuple(t for t in k if t in bit) for k in set(KIND_TOKENS.values()) | {()}}
+        # What a word adds through the whole entry and its title: (1 - DOC_SHARE) * (t in toks) + TITLE_BONUS * (t in title)
+        rests = [[(1 - DOC_SHARE) * a + TITLE_BONUS * b for b in (False, True)] for a in (False, True)]
         d = 0
         for i in range(len(entry_docs)):
             docs, doc_weights = entry_docs[i]
@@ -476,7 +483,11 @@ class Index:
                     key = (mask, weight)
                     low = rows.get(key)
                     if low is None:
-                        rows[masks.setdefault(mask, mask), weight] = own
+                        interned = masks.get(mask)
+                        if interned is None:   # a new mask: its words, in the order of their bits
+                            interned = masks[mask] = mask
+                            mask_words[mask] = sorted(filter(bit.__contains__, toks))
+                        rows[interned, weight] = own
                     elif own < low:
                         rows[key] = own
             doc_entry.extend(repeat(i, d - first))
@@ -496,11 +507,16 @@ class Index:
             for (mask, weight), own in rows.items():
                 info = infos.get(mask)
                 if info is None:
-                    words = self._words(mask)
+                    words = mask_words[mask]
                     own_words = [t for t in words if t not in kind_words]
                     info = infos[mask] = (own_words, [idf.get(t, 0.0) for t in own_words], len(own_words) < len(words),
                                           sum(idf.get(t, 0.0) for t in own_words))
                 own_words, own_idfs, has_kind, own_common = info
+                if not own_words:   # only kind words
+                    kind_factor = weight * 0.75 if own else weight
+                    if kind_factor > kind_factor_max:
+                        kind_factor_max = kind_factor
+                    continue
                 if own:
                     rho = own_common / own
                     own_factor = weight * (0.75 + 0.25 * (rho if rho < 1.0 else 1.0))
@@ -538,7 +554,7 @@ class Index:
             kind_i = self._kind_of[i]
             kind_appends = list_appends[kind_i]
             for t, (f, per_kind, alone) in bounds.items():
-                rest = (1 - DOC_SHARE) * (t in toks) + TITLE_BONUS * (t in title)
+                rest = rests[t in toks][t in title]
                 appends = kind_appends.get(t)
                 if appends is None:
                     lists = self._lists[t][kind_i] = (array("i"), array("d"), array("d"), array("d"))
@@ -549,15 +565,10 @@ class Index:
                 add_per_kind(DOC_SHARE * per_kind)
                 add_alone(DOC_SHARE * alone + rest)
         self.postings = postings
-
-    def _words(self, mask: int) -> list[str]:
-        """The common words of a mask, in alphabetical order."""
-        out = []
-        while mask:
-            low = mask & -mask
-            out.append(self._common[low.bit_length() - 1])
-            mask ^= low
-        return out
+        # For the words in very many entries: how many have each, and per kind its highest bounds (see rank_query).
+        self._list_size = {t: sum(len(group[0]) for group in groups.values()) for t, groups in self._lists.items()}
+        self._list_high = {t: {kind_i: (max(limits), max(per_kind)) for kind_i, (_, limits, per_kind, _) in groups.items()}
+                           for t, groups in self._lists.items()}
 
     @staticmethod
     def _texts(entry: Entry) -> Iterable[tuple[str, float]]:
@@ -743,20 +754,14 @@ class Index:
         # left out; and the weight of each kind's words in the question.
         adjust = [self._kind_adjust(kind, weights) for kind in self._kinds]
         kind_weight = [sum(weights.get(k, 0.0) for k in KIND_TOKENS.get(kind, ()) if k in self._bit) for kind in self._kinds]
+        # Words in very many entries ("export", "product", "make" ...), in a question with other common words,
+        # are added last: once the RERANK best of the other candidates are scored, an entry that has only such
+        # words mostly cannot reach them, and the words are added only to the entries still in the running
+        # (looked up by bisection in their lists) instead of walking their lists.
+        weak = [t for t in common if self._list_size[t] > WEAK_LIST] if len(common) > 1 else []
         bound: dict[int, float] = {}
-        for n, t in enumerate(common):
-            gain = weights[t] / total
-            for kind_i, (order, limits, per_kind, alone) in self._lists[t].items():
-                if len(common) == 1:
-                    limits = alone
-                elif kind_weight[kind_i]:
-                    limits = [b + k * kind_weight[kind_i] for b, k in zip(limits, per_kind)]
-                a = adjust[kind_i]
-                if not n:
-                    bound.update(zip(order, map(a.__add__, map(gain.__mul__, limits))))
-                    continue
-                for entry_i, b in zip(order, limits):
-                    bound[entry_i] = bound.get(entry_i, a) + gain * b
+        self._add_common(bound, [t for t in common if t not in weak], weights, total, adjust, kind_weight,
+                         len(common) == 1)
         for entry_i, g in rare_hits.items():
             bound[entry_i] = (bound.get(entry_i, adjust[kind_of[entry_i]]) + DOC_SHARE * best[entry_i]
                               + (1 - DOC_SHARE + TITLE_BONUS) * g / total)
@@ -765,15 +770,49 @@ class Index:
         sums: dict[tuple[int, str], tuple[float, float]] = {}
         scores: dict[int, float] = {}
         top: list[tuple[float, int]] = []      # the RERANK best as (score, -entry): top[0] is the weakest
-        # A first RERANK from the entries with a rare word (fewer than all candidates, and usually the best) gives
-        # a score that most candidates' bounds fall short of: those are dropped before the passes over them.
-        if len(bound) > 4 * len(rare_hits) and len(rare_hits) >= RERANK:
-            for b, entry_i in heapq.nlargest(RERANK, [(bound[i], -i) for i in rare_hits]):
+
+        def seed(candidates: Iterable[int]) -> None:
+            """Score the RERANK best bounds among these first: most candidates' bounds fall short of the score."""
+            for _, entry_i in heapq.nlargest(RERANK, [(bound[i], -i) for i in candidates]):
                 entry_i = -entry_i
                 del bound[entry_i]
                 s = scores[entry_i] = self._score(entry_i, best.get(entry_i, 0.0), weights, total, common, qmask,
                                                   sums, entry_i in exact_code)
                 self._keep(top, s, entry_i)
+
+        if weak and len(bound) >= RERANK:
+            seed(bound)
+            floor = top[0][0] - 1e-9
+            # What each word can add to any entry at most: while the words left could lift an entry that has none
+            # of the others to the RERANK-th score, the one that can add most is walked after all.
+            lift = {t: weights[t] / total * max(high + per_kind * kind_weight[kind_i]
+                                                for kind_i, (high, per_kind) in self._list_high[t].items())
+                    for t in weak}
+            weak.sort(key=lift.__getitem__, reverse=True)
+            walk = []
+            while weak and sum(map(lift.__getitem__, weak)) + max(adjust) >= floor:
+                walk.append(weak.pop(0))
+            if walk:
+                self._add_common(bound, walk, weights, total, adjust, kind_weight, False)
+                for entry_i in scores:
+                    bound.pop(entry_i, None)
+            if weak:
+                rest = sum(map(lift.__getitem__, weak))
+                bound = {i: b for i, b in bound.items() if b + rest >= floor}
+                # A bisection costs about four steps of a walk: a word in fewer entries than that is walked.
+                late = [t for t in weak if self._list_size[t] <= 4 * len(bound)]
+                if late:
+                    self._add_common(bound, late, weights, total, adjust, kind_weight, False)
+                    for entry_i in scores:
+                        bound.pop(entry_i, None)
+                self._add_weak(bound, [t for t in weak if t not in late], weights, total, kind_weight)
+                weak = []
+        if weak:
+            self._add_common(bound, weak, weights, total, adjust, kind_weight, False)
+        if not scores and len(bound) > 4 * len(rare_hits) and len(rare_hits) >= RERANK:
+            # A first RERANK from the entries with a rare word (fewer than all candidates, and usually the best).
+            seed(rare_hits)
+        if scores:
             floor = top[0][0] - 1e-9
             bound = {i: b for i, b in bound.items() if b >= floor}
         batch = RERANK
@@ -794,6 +833,43 @@ class Index:
                 bound = {i: b for i, b in bound.items() if b >= floor}
             batch *= 4
         return self._finish(scores, query, limit)
+
+    def _add_common(self, bound: dict[int, float], words: list[str], weights: dict[str, float], total: float,
+                    adjust: list[float], kind_weight: list[float], alone: bool) -> None:
+        """Add to each entry's bound what these common words can add to its score (and its kind's adjustment)."""
+        for t in words:
+            gain = weights[t] / total
+            fresh = not bound
+            for kind_i, (order, limits, per_kind, alone_limits) in self._lists[t].items():
+                if alone:
+                    limits = alone_limits
+                elif kind_weight[kind_i]:
+                    limits = [b + k * kind_weight[kind_i] for b, k in zip(limits, per_kind)]
+                a = adjust[kind_i]
+                if fresh:
+                    bound.update(zip(order, map(a.__add__, map(gain.__mul__, limits))))
+                    continue
+                for entry_i, b in zip(order, limits):
+                    bound[entry_i] = bound.get(entry_i, a) + gain * b
+
+    def _add_weak(self, bound: dict[int, float], words: list[str], weights: dict[str, float], total: float,
+                  kind_weight: list[float]) -> None:
+        """Add these common words' part to the bounds of the entries already there, found in the words' lists
+        (sorted by entry) by bisection."""
+        kind_of = self._kind_of
+        for t in words:
+            gain = weights[t] / total
+            groups = self._lists[t]
+            for entry_i in bound:
+                kind_i = kind_of[entry_i]
+                group = groups.get(kind_i)
+                if group is None:
+                    continue
+                order, limits, per_kind, _ = group
+                j = bisect_left(order, entry_i)
+                if j < len(order) and order[j] == entry_i:
+                    kw = kind_weight[kind_i]
+                    bound[entry_i] += gain * (limits[j] + per_kind[j] * kw if kw else limits[j])
 
     @staticmethod
     def _kind_adjust(kind: str, weights: dict[str, float]) -> float:
