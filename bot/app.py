@@ -47,10 +47,10 @@ def open_runtime(settings: Settings, store: Store, *, keep_last_good: bool = Fal
     return Runtime.create(settings.knowledge_dir, store, snapshot=snapshot, status_file=status_file)
 
 
-def handoff_senders(settings: Settings, runtime: Any, telegram_bot: Bot | None,
-                    whatsapp_client: WhatsAppClient | None) -> dict[str, Any]:
-    """A sender per configured channel, for staff answers to hand-offs."""
-    senders: dict[str, Any] = {}
+def channel_senders(settings: Settings, store: Store, telegram_bot: Bot | None,
+                    whatsapp_client: WhatsAppClient | None) -> dict[str, Sender]:
+    """A sender per configured channel: staff answers to hand-offs, and the broadcaster's deliveries."""
+    senders: dict[str, Sender] = {}
     if telegram_bot is not None:
         from .channels.telegram.sender import TelegramSender
 
@@ -58,7 +58,7 @@ def handoff_senders(settings: Settings, runtime: Any, telegram_bot: Bot | None,
     if whatsapp_client is not None:
         from .channels.whatsapp.sender import WhatsAppSender, parse_templates
 
-        senders["whatsapp"] = WhatsAppSender(whatsapp_client, runtime.store, parse_templates(settings.whatsapp_templates))
+        senders["whatsapp"] = WhatsAppSender(whatsapp_client, store, parse_templates(settings.whatsapp_templates))
     return senders
 
 
@@ -68,7 +68,7 @@ def make_desk(settings: Settings, runtime: Any, telegram_bot: Bot, whatsapp_clie
     from .channels.telegram.staff import make_notifier
 
     desk = HandoffDesk(runtime.store, lambda: runtime.engine, settings.admin_telegram_ids, make_notifier(telegram_bot),
-                       handoff_senders(settings, runtime, telegram_bot, whatsapp_client))
+                       channel_senders(settings, runtime.store, telegram_bot, whatsapp_client))
     runtime.attach_desk(desk)
     return desk
 
@@ -98,18 +98,9 @@ def make_broadcaster(settings: Settings, store: Store, kb: Callable[[], Knowledg
                      telegram_bot: Bot | None = None, whatsapp_client: WhatsAppClient | None = None, may_send: bool = True,
                      window: float = 1.0) -> Broadcaster:
     """A sender and a pacer per configured channel; with ``may_send`` False (another process sends) it only queues."""
-    senders: dict[str, Sender] = {}
-    pacers: dict[str, Pacer] = {}
-    if telegram_bot is not None and may_send:
-        from .channels.telegram.sender import TelegramSender
-
-        senders["telegram"] = TelegramSender(telegram_bot)
-        pacers["telegram"] = Pacer(settings.telegram_rate, window=window, per_chat=window)
-    if whatsapp_client is not None and may_send:
-        from .channels.whatsapp.sender import WhatsAppSender, parse_templates
-
-        senders["whatsapp"] = WhatsAppSender(whatsapp_client, store, parse_templates(settings.whatsapp_templates))
-        pacers["whatsapp"] = Pacer(settings.whatsapp_rate, window=window, per_chat=window)
+    senders = channel_senders(settings, store, telegram_bot, whatsapp_client) if may_send else {}
+    rates = {"telegram": settings.telegram_rate, "whatsapp": settings.whatsapp_rate}
+    pacers = {name: Pacer(rates[name], window=window, per_chat=window) for name in senders}
     return Broadcaster(store, kb, senders, pacers, settings.reminder_settings())
 
 

@@ -24,7 +24,7 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
-from .app import build_channels, handoff_senders, make_broadcaster, make_console, make_desk, make_store, open_runtime
+from .app import build_channels, channel_senders, make_broadcaster, make_console, make_desk, make_store, open_runtime
 from .channels.telegram.handlers import set_commands
 from .channels.telegram.inbox import BadUpdate, TelegramInbox
 from .channels.webhooks import BadBody, read_body, strict_json
@@ -97,7 +97,7 @@ def make_asgi(settings: Settings, telegram: TelegramInbox | None = None,
         if not valid_signature(body, signature, str(settings.whatsapp_app_secret)):
             return PlainTextResponse("bad signature", status_code=403)
         try:
-            await whatsapp.receive(strict_json(body))   # stored in SQLite; answered by the worker, off the request path
+            await whatsapp.receive(strict_json(body))   # stored in the inbox; answered by the worker, off the request path
         except BadBody as exc:
             return PlainTextResponse(exc.reason, status_code=exc.status)
         except BadPayload as exc:
@@ -203,8 +203,8 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None, sen
         console = None
         if settings.console:
             console = make_console(settings, runtime, desk=desk, broadcaster=channels.broadcaster, may_send=may_send,
-                                   senders=handoff_senders(settings, runtime, application.bot if application else None,
-                                                           wa_client))
+                                   senders=channel_senders(settings, store, application.bot if application else None,
+                                                          wa_client))
 
         async def tell_staff(text: str) -> None:
             if application is not None:
@@ -466,7 +466,7 @@ async def console_async(settings: Settings, host: str, port: int, stop: asyncio.
             log.error("the knowledge base has %d problem(s); fix them first (exportbot kb check)", len(exc.problems))
             return 1
         async with channel_clients(settings) as (bot, client):
-            console = make_console(settings, runtime, senders=handoff_senders(settings, runtime, bot, client))
+            console = make_console(settings, runtime, senders=channel_senders(settings, store, bot, client))
 
             async def nobody(_: str) -> None:
                 return None

@@ -98,8 +98,9 @@ def staff_ids(kb: KnowledgeBase, admin_ids: frozenset[int], district: str | None
     return local or admins
 
 
-def district_name(kb: KnowledgeBase, district: str | None, lang: str = "en") -> str:
-    return kb.districts[district].name.get(lang) if district in kb.districts else "(district not set)"
+def district_name(kb: KnowledgeBase, district: str | None, lang: str = "en",
+                  missing: str = "(district not set)") -> str:
+    return kb.districts[district].name.get(lang) if district in kb.districts else missing
 
 
 # ---------------------------------------------------------------- hand-offs

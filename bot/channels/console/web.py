@@ -33,9 +33,9 @@ from ...services.admin import campaign_label, change_campaign
 from ...services.charts import usage_chart
 from ...services.entryedit import EditError, edit, fact_users, fact_values, find_entries, read_form
 from ...services.outbox import Broadcaster
-from ...services.staff import (Action, HandoffDesk, Scope, entry_districts, group_alias, group_dismiss, group_todo,
-                               handoff_alias, handoff_nearest_entry, handoff_question, handoff_todo, may_edit_entry,
-                               resolve_segment, sees_campaign, sees_entry)
+from ...services.staff import (Action, HandoffDesk, Scope, district_name, entry_districts, group_alias,
+                               group_dismiss, group_todo, handoff_alias, handoff_nearest_entry, handoff_question,
+                               handoff_todo, may_edit_entry, resolve_segment, sees_campaign, sees_entry)
 from .sessions import COOKIE, PRE_COOKIE, Session, Sessions, fingerprint, new_token
 from .texts import (ASKED_KINDS, CHANNEL_NAMES, FIELD_NAMES, KIND_NAMES, LANG_NAMES, OUTCOME_NAMES, STATUS_NAMES, ago,
                     action_text, delivery_text, named, plain_problem, reminder_text, resolved_text, staff_name, tally_text, text)
@@ -124,9 +124,7 @@ def render(ctx: Ctx, template: str, status: int = 200, **values: Any) -> HTMLRes
 
 
 def _district(kb: Any, district: str | None, lang: str) -> str:
-    if district and district in kb.districts:
-        return kb.districts[district].name.get(lang)
-    return "—"
+    return district_name(kb, district, lang, missing="—")
 
 
 # Forms whose typed text is kept through a new sign-in, and sent again only as a check (an entry) or a draft (a
