@@ -657,18 +657,20 @@ async def broadcast_page(ctx: Ctx) -> Response:
     only = ("hi" if has_devanagari(campaign.text_en or "") else "en") if one_text else ""
     return render(ctx, "broadcast.html", c=campaign, only=only, counts=[(CHANNEL_NAMES.get(c, c), n) for c, n in sorted(counts.items())],
                   total=sum(counts.values()),
-                  tally=tally, segment=_segment_text(ctx, campaign.segment), sending=_sending(campaign, tally),
+                  tally=tally, segment=_segment_text(ctx, campaign.segment), sending=_sending(campaign),
                   queued_only=not (ctx.console.may_send and ctx.console.broadcaster.senders))
 
 
-def _sending(campaign: Any, tally: Any) -> bool:
-    return campaign.status == CampaignStatus.ACTIVE and tally.left > 0
+def _sending(campaign: Any) -> bool:
+    """Still sending: the page keeps asking until the campaign is done (its last messages can be counted a moment
+    before it is marked done; stopping at 'nothing left' left the page saying 'sending' for good)."""
+    return campaign.status == CampaignStatus.ACTIVE
 
 
 async def broadcast_progress(ctx: Ctx) -> Response:
     campaign = await _own_campaign(ctx, "broadcast")
     tally = await ctx.console.store.tally(campaign.id)
-    return render(ctx, "_progress.html", c=campaign, tally=tally, sending=_sending(campaign, tally))
+    return render(ctx, "_progress.html", c=campaign, tally=tally, sending=_sending(campaign))
 
 
 async def broadcast_confirm(ctx: Ctx) -> Response:
