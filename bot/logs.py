@@ -16,7 +16,8 @@ import re
 # phone numbers, SQL parameters or request URLs with the bot token.
 LIBRARY_FLOORS = {"aiosqlite": logging.WARNING, "telegram": logging.INFO, "httpx": logging.WARNING,
                   "httpcore": logging.WARNING, "hpack": logging.WARNING, "uvicorn.access": logging.WARNING,
-                  "uvicorn.error": logging.INFO, "asyncio": logging.WARNING, "asyncpg": logging.WARNING}
+                  "uvicorn.error": logging.INFO, "asyncio": logging.WARNING, "asyncpg": logging.WARNING,
+                  "aiohttp": logging.WARNING}
 PERSONAL = re.compile(r"\+[0-9][0-9 -]{6,}[0-9]|(?<![0-9])[0-9]{7,}(?![0-9])|\b[A-Z]{2}\.(?:ENT\.)?[0-9A-Za-z]{6,}\b")
 
 

@@ -56,6 +56,12 @@ def _switch(raw: str, name: str) -> bool:
     if value not in ("on", "off", "1", "0", "yes", "no", "true", "false"):
         raise SystemExit(f"{name} must be on or off, not '{raw}'")
     return value in ("on", "1", "yes", "true")
+def _choice(raw: str, allowed: tuple[str, ...], name: str) -> str:
+    if raw not in allowed:
+        raise SystemExit(f"{name} must be one of {', '.join(allowed)}, not '{raw}'")
+    return raw
+
+
 def parse_database(raw: str, db_path: Path) -> tuple[Path, Secret]:
     """DATABASE_URL (or --db): (SQLite file, PostgreSQL URL or ''). Unset keeps the SQLite file ``db_path``;
     ``sqlite:///relative/path`` and ``sqlite:////absolute/path`` name another file; a path without a scheme is a
@@ -106,6 +112,7 @@ class Settings:
     telegram_token: Secret = Secret("")
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_webhook_url: str = ""
+    telegram_http_client: str = "aiohttp"      # the Bot API calls' networking: aiohttp, or httpx (the library's own)
     telegram_webhook_secret: Secret = Secret("")
     port: int = 8080
     admin_telegram_ids: frozenset[int] = field(default_factory=frozenset)
@@ -177,6 +184,8 @@ class Settings:
             telegram_token=Secret(get("TELEGRAM_BOT_TOKEN")),
             telegram_api_base_url=get("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot"),
             telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),
+            telegram_http_client=_choice(get("TELEGRAM_HTTP_CLIENT", "aiohttp").lower(), ("aiohttp", "httpx"),
+                                         "TELEGRAM_HTTP_CLIENT"),
             telegram_webhook_secret=Secret(get("TELEGRAM_WEBHOOK_SECRET")),
             port=int(port),
             admin_telegram_ids=_ids(get("ADMIN_TELEGRAM_IDS")),

@@ -13,6 +13,7 @@ import telegram
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
 
+from bot.channels.telegram.transport import make_request
 from tests.fakes.telegram_api import FakeBotAPI
 
 TOKEN = "123:ABC"
@@ -27,9 +28,10 @@ async def fake():
         yield api
 
 
-@pytest.fixture
-async def bot(fake):
-    async with telegram.Bot(TOKEN, base_url=f"{fake.url}/bot") as b:
+@pytest.fixture(params=["aiohttp", "httpx"])
+async def bot(fake, request):
+    """A real Bot on each of the networking backends the bot can use (TELEGRAM_HTTP_CLIENT)."""
+    async with telegram.Bot(TOKEN, base_url=f"{fake.url}/bot", request=make_request(request.param)) as b:
         yield b
 
 

@@ -1,26 +1,20 @@
 """Builds Telegram's Application (and a plain Bot for the command line) from settings. Wiring only."""
 from __future__ import annotations
 
-import socket
-
 from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
-from telegram.request import HTTPXRequest
 
 from ...services.runtime import Runtime
 from ...settings import Settings
 from . import handlers as telegram_handlers
 from .context import BotData
-
-
-# Send small requests at once: without TCP_NODELAY, Nagle's algorithm and delayed ACKs cost ~40 ms a request.
-NO_DELAY = ((socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),)
+from .transport import make_request
 
 
 def make_bot(settings: Settings) -> Bot:
-    """A plain Bot (for the command line's broadcasts) with the same base URL and socket options."""
+    """A plain Bot (for the command line's broadcasts) with the same base URL and networking."""
     return Bot(str(settings.telegram_token), base_url=settings.telegram_api_base_url,
-               request=HTTPXRequest(connection_pool_size=8, socket_options=NO_DELAY))
+               request=make_request(settings.telegram_http_client))
 
 
 def build_application(settings: Settings, runtime: Runtime, updater: bool = True) -> Application:
@@ -31,8 +25,8 @@ def build_application(settings: Settings, runtime: Runtime, updater: bool = True
                .base_url(settings.telegram_api_base_url)
                .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
                .concurrent_updates(False)
-               .socket_options(NO_DELAY)
-               .get_updates_socket_options(NO_DELAY))
+               .request(make_request(settings.telegram_http_client))
+               .get_updates_request(make_request(settings.telegram_http_client)))
     if not updater:
         builder = builder.updater(None)
     app = builder.build()
