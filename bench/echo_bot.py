@@ -3,10 +3,13 @@
 Set up as python-telegram-bot's own ``examples/customwebhookbot/starlettebot.py``: a Starlette route takes the
 webhook POST, checks the secret header, puts ``Update.de_json(...)`` on ``application.update_queue`` and answers
 200; the Application (no Updater, updates one at a time, its default) runs one ``MessageHandler`` that replies
-with the same text. Same web server (uvicorn) and HTTP client (httpx) as ``exportbot serve``; no database, no
+with the same text. Same web server (uvicorn) as ``exportbot serve``; no database, no
 logging beyond warnings. Reads the same variables as ``exportbot serve``:
 
     TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL, TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET, PORT
+
+python-telegram-bot as it comes, on its httpx backend; with TELEGRAM_HTTP_CLIENT=aiohttp (a reference row of the
+bench only) on the aiohttp backend ``exportbot serve`` uses (bot/channels/telegram/transport.py).
 """
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ import asyncio
 import logging
 import os
 import signal
+import sys
+from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
@@ -33,8 +38,12 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     env = os.environ
-    application = (Application.builder().token(env["TELEGRAM_BOT_TOKEN"]).base_url(env["TELEGRAM_API_BASE_URL"])
-                   .updater(None).build())
+    builder = Application.builder().token(env["TELEGRAM_BOT_TOKEN"]).base_url(env["TELEGRAM_API_BASE_URL"])
+    if env.get("TELEGRAM_HTTP_CLIENT") == "aiohttp":
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from bot.channels.telegram.transport import AiohttpRequest
+        builder = builder.request(AiohttpRequest())
+    application = builder.updater(None).build()
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
     secret = env["TELEGRAM_WEBHOOK_SECRET"]
 

@@ -1,7 +1,7 @@
 """Throughput and latency of `exportbot serve` against a bare python-telegram-bot echo bot, in one run.
 
     .venv/bin/python bench/throughput_bench.py [--seconds 10] [--rate 20] [--in-flight 16] [--slices 5]
-        [--bot sqlite] [--bot 2@postgresql://...] [--py-spy FILE] [--json]
+        [--bot sqlite] [--bot 2@postgresql://...] [--bot sqlite/httpx] [--echo-aiohttp] [--py-spy FILE] [--json]
 
 Both bots run as their own processes, the way they run in production: ``python -m bot serve`` (the real bot:
 python-telegram-bot's Application, the inbox, the dialogue and the answer engine over knowledge/, the store)
@@ -32,12 +32,16 @@ by the bot's.
 ``serve`` processes sharing a schema of their own on a throwaway PostgreSQL server this bench starts and stops
 (tests/pgserver.py's, as the ``postgres`` user when run as root), or ``N@DATABASE_URL`` for N processes on a
 server of your own; with several processes the double spreads the webhook posts over them round robin, as a
-load balancer would. Give it more than once for more rows. Default: ``sqlite``, ``1@postgresql`` and
+load balancer would; a ``/httpx`` ending (``sqlite/httpx``) runs that bot with TELEGRAM_HTTP_CLIENT=httpx
+(python-telegram-bot's own backend) instead of its default aiohttp. Give it more than once for more rows. Default: ``sqlite``, ``1@postgresql`` and
 ``2@postgresql`` when PostgreSQL is installed (else ``sqlite`` alone, and the output says why).
 
 Where the cores go: beside each bot's own CPU per update, the PostgreSQL server's (all its processes, during
 that bot's saturation slices), this driver's and the double's (one process), and how busy the machine's cores
 were (/proc/stat, every process on the machine) during them.
+
+The echo bot uses python-telegram-bot as it comes (its httpx backend); ``--echo-aiohttp`` adds, for reference,
+a row for the same echo bot on the aiohttp backend the real bot uses (the ratios stay against the first echo).
 """
 from __future__ import annotations
 
@@ -306,12 +310,16 @@ async def seed_users(env: dict[str, str], chats: range, texts: list[str]) -> Non
             await store.save_user("telegram", str(chat), state)
 
 
-def parse_bot(spec: str) -> tuple[int, str]:
-    """'sqlite' | 'N@postgresql' | 'N@DATABASE_URL' -> (workers, database url: '' for a fresh SQLite file,
-    'postgresql' for the throwaway server)."""
+def parse_bot(spec: str) -> tuple[int, str, str]:
+    """'sqlite' | 'N@postgresql' | 'N@DATABASE_URL', optionally ending '/httpx' or '/aiohttp' -> (workers,
+    database url: '' for a fresh SQLite file, 'postgresql' for the throwaway server; the Bot API client)."""
+    client = "aiohttp"
+    for name in ("httpx", "aiohttp"):
+        if spec.endswith("/" + name):
+            spec, client = spec[:-len(name) - 1], name
     head, sep, rest = spec.partition("@")
     workers, url = (int(head), rest) if sep and head.isdigit() else (1, spec)
-    return workers, "" if url == "sqlite" else url
+    return workers, "" if url == "sqlite" else url, client
 
 
 def default_bots() -> tuple[list[str], str]:
@@ -365,17 +373,26 @@ async def run(args: argparse.Namespace) -> list[Row]:
                 args.bot = [spec for spec in args.bot if parse_bot(spec)[1] != "postgresql"]
                 args.note = f"PostgreSQL rows skipped: the throwaway server did not start ({exc} {detail})"
         port = free_port()
-        env = {**base_env, "PORT": str(port), "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook"}
+        env = {**base_env, "PORT": str(port), "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
+               "TELEGRAM_HTTP_CLIENT": "httpx"}
         echo = await start_processes([([sys.executable, str(ROOT / "bench/echo_bot.py")], env)], [port], log)
         processes += echo
         bots.append(("echo bot (python-telegram-bot, no database)",
                      Driver(api, texts, 10_000_000, [env["TELEGRAM_WEBHOOK_URL"]], [p.pid for p in echo])))
+        if args.echo_aiohttp:
+            port = free_port()
+            env = {**base_env, "PORT": str(port), "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
+                   "TELEGRAM_HTTP_CLIENT": "aiohttp"}
+            echo = await start_processes([([sys.executable, str(ROOT / "bench/echo_bot.py")], env)], [port], log)
+            processes += echo
+            bots.append(("echo bot on aiohttp (reference)",
+                         Driver(api, texts, 5_000_000, [env["TELEGRAM_WEBHOOK_URL"]], [p.pid for p in echo])))
         for number, spec in enumerate(args.bot, start=1):
-            workers, url = parse_bot(spec)
+            workers, url, client = parse_bot(spec)
             database_pid = None
             if url == "postgresql" and server is not None:
                 url, database_pid = f"{server.url}?search_path=bench_{number}", server.postmaster_pid()
-            bot_env = {**base_env, "EXPORTBOT_DB": str(tmp / f"bench-{number}.sqlite3")}
+            bot_env = {**base_env, "EXPORTBOT_DB": str(tmp / f"bench-{number}.sqlite3"), "TELEGRAM_HTTP_CLIENT": client}
             if url:
                 bot_env["DATABASE_URL"] = url
             first_chat = 10_000_000 + number * 1_000_000
@@ -387,10 +404,11 @@ async def run(args: argparse.Namespace) -> list[Row]:
             started = await start_processes(commands, ports, log)
             processes += started
             store = "SQLite" if not url else "PostgreSQL" if url.startswith("postgres") else url.split("://")[0]
-            bots.append((f"exportbot serve ({store}, {workers} worker{'s' if workers > 1 else ''})",
+            bots.append((f"exportbot serve ({store}, {workers} worker{'s' if workers > 1 else ''}"
+                         f"{', httpx' if client == 'httpx' else ''})",
                          Driver(api, texts, first_chat, urls, [p.pid for p in started], database_pid)))
         rows = await measure(api, bots, args)
-        for row, spec in zip(rows[1:], args.bot):
+        for row, spec in zip(rows[len(rows) - len(args.bot):], args.bot):
             row.workers = parse_bot(spec)[0]
     finally:
         await stop_processes(processes)
@@ -470,7 +488,7 @@ def table(rows: list[Row], args: argparse.Namespace) -> str:
         work = echo.cpu_ms / row.cpu_ms if row.cpu_ms else float("nan")
         lines.append(f"| {row.name} | {row.rate:,.0f} msg/s | **{ratio:.2f}** | {row.cpu_ms:.2f} ms ({work:.2f}) "
                      f"| {row.p50_steady:.1f} / {row.p99_steady:.1f} ms | {row.p50_sat:.1f} / {row.p99_sat:.1f} ms |")
-    pg = {r.workers: r for r in rows[1:] if "PostgreSQL" in r.name}
+    pg = {r.workers: r for r in rows[1:] if "PostgreSQL" in r.name and "httpx" not in r.name}
     if 1 in pg and 2 in pg and pg[1].rate:
         cores = os.cpu_count() or 1
         lines += ["", f"2 workers / 1 worker on PostgreSQL: **{pg[2].rate / pg[1].rate:.2f}×** "
@@ -510,6 +528,8 @@ def main() -> int:
                         help="'sqlite', 'N@postgresql' (N serve processes on a throwaway PostgreSQL server) or "
                              "N@DATABASE_URL (on that database); default: sqlite, 1@postgresql and 2@postgresql "
                              "(the last two when PostgreSQL is installed)")
+    parser.add_argument("--echo-aiohttp", action="store_true",
+                        help="also an echo bot on the aiohttp backend the real bot uses (a reference row)")
     parser.add_argument("--log-level", default="INFO", help="the real bot's LOG_LEVEL (production: INFO)")
     parser.add_argument("--py-spy", metavar="FILE", help="profile the first real bot's first process at saturation "
                         "with py-spy (pip install py-spy) into FILE (collapsed stacks, samples holding the GIL)")

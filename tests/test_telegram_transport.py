@@ -72,3 +72,13 @@ def test_the_backend_is_chosen_by_setting():
     assert isinstance(make_bot(settings).request, HTTPXRequest)
     with pytest.raises(SystemExit, match="TELEGRAM_HTTP_CLIENT must be one of aiohttp, httpx, not 'curl'"):
         Settings.from_env({"TELEGRAM_HTTP_CLIENT": "curl"}, dotenv=None)
+
+
+def test_the_proxy_comes_from_the_environment_once_per_host(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.local:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    request = AiohttpRequest()
+    assert request._proxy("https://api.telegram.org/bot123:ABC/sendMessage") == "http://proxy.local:3128"
+    assert request._proxy("http://127.0.0.1:8081/bot123:ABC/sendMessage") is None
+    monkeypatch.setenv("HTTPS_PROXY", "http://other.local:3128")    # read once per host: a running bot keeps its proxy
+    assert request._proxy("https://api.telegram.org/bot123:ABC/getMe") == "http://proxy.local:3128"

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -29,10 +31,11 @@ class AiohttpRequest(BaseRequest):
     Timeouts as python-telegram-bot's: ``read`` (waiting for the answer), ``connect`` and ``pool`` (waiting for a
     free connection; aiohttp counts it in its ``connect`` time), each overridable per call. aiohttp has no
     timeout for writing a request; a write that stalls ends with the read timeout. Proxies come from the
-    environment (``HTTPS_PROXY``), as with httpx.
+    environment (``HTTPS_PROXY``, ``NO_PROXY``), as with httpx — read once per host, not at every call as
+    aiohttp's ``trust_env`` does (that alone costs 0.3 ms a call).
     """
 
-    __slots__ = ("_session", "_size", "_read", "_connect", "_pool", "_media_read")
+    __slots__ = ("_session", "_size", "_read", "_connect", "_pool", "_media_read", "_proxies")
 
     def __init__(self, connection_pool_size: int = POOL_SIZE, read_timeout: float | None = 5.0,
                  connect_timeout: float | None = 5.0, pool_timeout: float | None = 1.0,
@@ -43,6 +46,7 @@ class AiohttpRequest(BaseRequest):
         self._connect = connect_timeout
         self._pool = pool_timeout
         self._media_read = media_read_timeout   # an upload's answer comes after the whole file went
+        self._proxies: dict[tuple[str, str], str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -51,7 +55,7 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._size), trust_env=True,
+                connector=aiohttp.TCPConnector(limit=self._size),
                 headers={"User-Agent": self.USER_AGENT}, skip_auto_headers=("Accept-Encoding",))
 
     async def shutdown(self) -> None:
@@ -81,12 +85,23 @@ class AiohttpRequest(BaseRequest):
         elif request_data is not None:
             data = request_data.json_parameters   # form-encoded, as python-telegram-bot's httpx backend sends it
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+            async with self._session.request(method, url, data=data, timeout=timeout,
+                                             proxy=self._proxy(url)) as response:
                 return response.status, await response.read()
         except (asyncio.TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+
+    def _proxy(self, url: str) -> str | None:
+        """The proxy the environment names for this URL's scheme and host (worked out once per host)."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxies:
+            proxy = urllib.request.getproxies().get(parts.scheme)
+            self._proxies[key] = None if not proxy or urllib.request.proxy_bypass(key[1]) else proxy
+        return self._proxies[key]
 
 
 def _given(value: Any, default: float | None) -> float | None:
