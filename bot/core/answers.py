@@ -547,6 +547,7 @@ class AnswerEngine:
                     and not self._guess(query, m.entry)]
             if near:
                 matches = [near[0]] + [m for m in matches if m is not near[0]]
+        matches = self._speaks_of_all_first(query, matches)
         top = matches[0] if matches else None
         if top is None:
             return Outcome("refuse", text, out_lang, self.refusal(out_lang, district), query=query)
@@ -595,6 +596,22 @@ class AnswerEngine:
                            score=top.score, suggestions=choices, query=query, matches=tuple(matches))
         return Outcome("refuse", text, out_lang, self.refusal(out_lang, district), score=top.score,
                        query=query, matches=tuple(matches))
+
+    def _speaks_of_all_first(self, query: Query, matches: list[Match]) -> list[Match]:
+        """A close entry that speaks of every word asked (its answer included) goes before a best entry that leaves
+        one out: "how many people do hosiery units in Kanpur employ?" is the hosiery cluster's figure, not the
+        district's MSME table that only shares "units" and "employment" with it."""
+        if len(matches) < 2:
+            return matches
+        asked = [tok for i, tok in enumerate(query.tokens) if query.weight(i) == 1.0]
+        if len(asked) < 2 or all(tok in self.index.speaks_of(matches[0].entry.id) for tok in asked):
+            return matches
+        for m in matches[1:4]:
+            if m.score < matches[0].score - GUESS_MARGIN:
+                break
+            if all(tok in self.index.speaks_of(m.entry.id) for tok in asked) and not self._guess(query, m.entry):
+                return [m] + [k for k in matches if k is not m]
+        return matches
 
     def analyse(self, text: str) -> tuple[Query, list[Match]]:
         """The question as understood and the entries that fit it, best first (HS subheadings folded)."""
