@@ -384,6 +384,25 @@ class AnswerEngine:
                                          if d.id in self.kb.entries),
                        query=query, matches=tuple(matches))
 
+    def _odop_product_asked(self, query: Query, matches: list[Match]) -> Query | None:
+        """"Meerut ka ODOP ... iska HS code?", "kanpur odop markets": an HS code or markets asked of one district's
+        ODOP, naming no product, is asked of its (first) ODOP product: the question with that product's words added,
+        so that the entry of that product answers, or the honest partial answer says what is not known."""
+        if not ("hs" in query.tokens or "market" in query.tokens) or query.off_topic or not matches:
+            return None
+        if any(tok not in INTENT and tok not in GENERIC and tok not in self.district_tokens
+               and tok not in PARTIAL_IGNORED and not tok.isdigit() for tok in query.tokens):
+            return None
+        named = self._names(set(query.tokens))
+        if len(named) != 1 or matches[0].entry.id != named[0] or not self.kb.districts[named[0]].odop:
+            return None
+        first = self.kb.districts[named[0]].odop[0]
+        extra = tuple(tok for tok in self.index.canon.content(first.product.en)
+                      if tok not in query.tokens and tok not in GENERIC and tok not in PARTIAL_IGNORED)
+        if not extra:
+            return None
+        return replace(query, tokens=query.tokens + extra, weights=tuple(query.weights) + (1.0,) * len(extra))
+
     # ------------------------------------------------------------ deciding
 
     def ask(self, question: str, lang: str | None = None, district: str | None = None,
@@ -448,6 +467,9 @@ class AnswerEngine:
         whole = self.ask(question, lang, district, previous)
         sentences = sentence_weights((question or "").strip())
         asked = [i for i, (_, w) in enumerate(sentences) if w == 1.0]
+        if whole.kind == "partial" and len(asked) == 1:
+            # "firozabad ka odop kya hai aur uska hs code?": what is known first, then the honest partial answer.
+            return self._clauses(question, whole, sentences, district, previous)
         if whole.kind in ("off_topic", "partial", "too_long", "empty"):
             return (whole,)
         if len(asked) < 2:
@@ -496,6 +518,9 @@ class AnswerEngine:
             before = parts[-1]
             topic = Topic(before.entry.id, self.topic_of(before), 0.0)
             part = self.ask("and " + clause.strip(), whole.lang, district, topic)
+            if part.kind == "partial" and clause is clauses[-1]:
+                parts.append(replace(part, question=question))
+                break
             if part.kind != "answer" or any(p.entry == part.entry for p in parts):
                 return (whole,)
             parts.append(replace(part, question=question))
@@ -536,6 +561,9 @@ class AnswerEngine:
 
     def _decide(self, text: str, query: Query, out_lang: str, district: str | None) -> Outcome:
         matches = self._matches(query)
+        product = self._odop_product_asked(query, matches)
+        if product is not None:
+            return self._decide(text, product, out_lang, district)
         combined = (self._districts_making(query, matches, out_lang) or self._districts_named(query, matches, out_lang)
                     or self._partial(query, matches, out_lang, district))
         if combined is not None:
