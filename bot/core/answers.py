@@ -575,7 +575,7 @@ class AnswerEngine:
                     and not self._guess(query, m.entry)]
             if near:
                 matches = [near[0]] + [m for m in matches if m is not near[0]]
-        matches = self._speaks_of_all_first(query, matches)
+        matches = self._codes_together_first(query, self._speaks_of_all_first(query, matches))
         top = matches[0] if matches else None
         if top is None:
             return Outcome("refuse", text, out_lang, self.refusal(out_lang, district), query=query)
@@ -638,6 +638,25 @@ class AnswerEngine:
             if m.score < matches[0].score - GUESS_MARGIN:
                 break
             if all(tok in self.index.speaks_of(m.entry.id) for tok in asked) and not self._guess(query, m.entry):
+                return [m] + [k for k in matches if k is not m]
+        return matches
+
+    def _codes_together_first(self, query: Query, matches: list[Match]) -> list[Match]:
+        """"HS code of Kanpur's plastic products": when several HS codes fit about as well, the close entry that lists
+        them all (the cluster's "HS codes used in the plan") answers, not one code picked among them."""
+        if len(matches) < 3 or matches[0].entry.kind != "hs_code" or "hs" not in query.tokens:
+            return matches
+        top = matches[0]
+        if top.entry.codes[0] in query.tokens:
+            return matches
+        codes = [m.entry.codes[0] for m in matches if m.entry.kind == "hs_code" and m.score >= top.score - GUESS_MARGIN]
+        if len(codes) < 2:
+            return matches
+        for m in matches[1:6]:
+            if m.score < top.score - 1.5 * GUESS_MARGIN:
+                break
+            spoken = self.index.speaks_of(m.entry.id)
+            if m.entry.kind != "hs_code" and all(code in spoken for code in codes) and not self._guess(query, m.entry):
                 return [m] + [k for k in matches if k is not m]
         return matches
 
