@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .entities import District, Entry, KnowledgeBase, OdopProduct
-from .followup import GENERIC, INTENT, Topic, combine, has_subject, leans_on_previous, points_to_place
+from .followup import GENERIC, INTENT, Topic, combine, has_subject, leans_on_previous, points_to_place, roles
 from .matching import QUESTION_WORDS, Index, Match, Query, sentence_weights
 from .normalise import SUPPORT_WORDS, WEAK_OFF_TOPIC, has_devanagari, normalise, skeleton
 from .texts import t
@@ -38,6 +38,11 @@ MY_DISTRICT = re.compile(r"\b(my|our) (own )?(district|city|town|area|zila|jila)
 PARTIAL_IGNORED = frozenset("odop product make export district foreign world buy sell".split())
 # What a follow-up may ask of another place that only some places' entries give ("aur lucknow ki?" after a population).
 PLACE_ASPECTS = frozenset("population area crop soil climate rainfall geography elevation othername history".split())
+# Words that name where, or the document that says it ("what does the plan expect"), not what: no subject of their own.
+PLACE_WORDS = frozenset("district state up city nagar plan report document".split())
+# What kind of answer is asked (not which figure of it): an entry of another kind does not answer it.
+KIND_ASKED = frozenset("hs market apply contact document eligible subsidy fta register certification loan training fee "
+                       "cost process procedure".split())
 GUESS_MARGIN = 0.1     # how close an entry that is no guess must be to take the place of a guess at the top
 # A capitalised word of an entry counts as a name it is about when at most this rare (idf; 3 entries or fewer).
 NAMED_MIN_IDF = 4.5
@@ -626,18 +631,24 @@ class AnswerEngine:
                        query=query, matches=tuple(matches))
 
     def _speaks_of_all_first(self, query: Query, matches: list[Match]) -> list[Match]:
-        """A close entry that speaks of every word asked (its answer included) goes before a best entry that leaves
-        one out: "how many people do hosiery units in Kanpur employ?" is the hosiery cluster's figure, not the
-        district's MSME table that only shares "units" and "employment" with it."""
+        """A close entry that speaks of every subject word asked (its answer included) goes before a best entry that
+        leaves one out: "how many people do hosiery units in Kanpur employ?" is the hosiery cluster's figure, not the
+        district's MSME table that only shares "units" and "employment" with it. Subject words are what a question
+        is about (a product, a trade, a scheme), not what it asks of it (a number, units, HS code) nor the place."""
         if len(matches) < 2:
             return matches
-        asked = [tok for i, tok in enumerate(query.tokens) if query.weight(i) == 1.0]
-        if len(asked) < 2 or all(tok in self.index.speaks_of(matches[0].entry.id) for tok in asked):
+        found = roles(tuple(tok for i, tok in enumerate(query.tokens) if query.weight(i) == 1.0),
+                      self.district_tokens, self.country_tokens)
+        subject = [tok for tok in found["subject"] if tok not in PLACE_WORDS]
+        spoken = self.index.speaks_of(matches[0].entry.id)
+        if not subject or all(tok in spoken for tok in subject):
             return matches
+        # ... while what is asked of it that the best entry speaks of ("which countries?") stays spoken of.
+        asked = [tok for tok in found["intent"] if tok in spoken and tok in KIND_ASKED]
         for m in matches[1:4]:
             if m.score < matches[0].score - GUESS_MARGIN:
                 break
-            if all(tok in self.index.speaks_of(m.entry.id) for tok in asked) and not self._guess(query, m.entry):
+            if all(tok in self.index.speaks_of(m.entry.id) for tok in subject + asked) and not self._guess(query, m.entry):
                 return [m] + [k for k in matches if k is not m]
         return matches
 
