@@ -613,7 +613,8 @@ class AnswerEngine:
         # A fact of one district's cluster ("Kanpur leather: a raw hide warehouse") for a question that names neither
         # the place nor the trade ("do I need a warehouse for export?") is a guess: offered, not answered.
         unanchored = self._guess(query, top.entry)
-        if (sure >= self.decision.answer_at and not ambiguous_word and not unanchored) or typed_code:
+        if (sure >= self.decision.answer_at and not ambiguous_word and not unanchored) or typed_code \
+                or self._defines(text, query, matches):
             # Close runners-up are offered beside the answer ("not this? see also ...").
             # When the bot is less than sure, the next best entries are offered whatever their distance.
             near = th.margin * 2 if sure >= th.sure_enough else top.score
@@ -651,6 +652,16 @@ class AnswerEngine:
             if all(tok in self.index.speaks_of(m.entry.id) for tok in subject + asked) and not self._guess(query, m.entry):
                 return [m] + [k for k in matches if k is not m]
         return matches
+
+    def _defines(self, text: str, query: Query, matches: list[Match]) -> bool:
+        """"What is RoDTEP?", "iec kya hota hai": one word asked to be explained, and the best entry is the only close
+        one whose title is that word (the term's own entry, not a scheme that mentions it)."""
+        if len(query.tokens) != 1 or query.unknown or not DEFINING.search(text):
+            return False
+        word = query.tokens[0]
+        titled = [m for m in matches[:4] if m.score >= matches[0].score - 1.5 * GUESS_MARGIN
+                  and word in self.index.canon.content(m.entry.title.en + " " + m.entry.title.hi)]
+        return len(titled) == 1 and titled[0] is matches[0]
 
     def _codes_together_first(self, query: Query, matches: list[Match]) -> list[Match]:
         """"HS code of Kanpur's plastic products": when several HS codes fit about as well, the close entry that lists
