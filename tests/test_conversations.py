@@ -51,7 +51,7 @@ def talk(engine, clock):
     ("no thanks", "ack"), ("hindi mein baat karo", "lang_hi"), ("speak in english", "lang_en"), ("back", "menu"),
     ("are you a bot", "help"), ("wah, superb", "thanks"), ("tysm", "thanks"), ("gud morning", "greeting"),
     ("take care", "bye"), ("koi baat nahi", "ack"), ("mujhe madad chahiye", "help"), ("हिन्दी में बोलो", "lang_hi"),
-    ("इंग्लिश में बताओ", "lang_en"), ("shuru se", "restart"), ("bahut badiya jankari, dhanyavad", "thanks"),
+    ("इंग्लिश में बताओ", "lang_en"), ("shuru se", "restart"), ("bahut badiya jankari, dhanyavad", "thanks"), ("suprabhat ji", "greeting"),
 ])
 def test_small_talk_is_recognised_in_three_scripts(message, act):
     assert classify(message) == act
@@ -423,3 +423,52 @@ def test_a_state_figure_is_not_answered_with_a_district_fact_that_ties_with_it(e
     assert outcome.entry.id == "up-export-growth" and "1.21" in outcome.text
     assert engine.ask("What are the four ODOP schemes?").entry.id == "odop-schemes"
 
+
+
+def test_a_figure_or_code_an_odop_card_does_not_give_gets_the_honest_partial_answer(talk):
+    (turnover,) = talk("kushinagar banana fibre ka turnover")
+    assert turnover.kind == "partial" and not turnover.outcome.matched
+    assert turnover.replies[0].text == (
+        "Banana Fiber Products and Banana Products is the ODOP (One District One Product) product of Kushinagar.\n"
+        "What you ask about it is not in my documents for this district, so I will not guess.\n"
+        "Please ask the District Industries Centre (DIC / DIEPC), Kushinagar: they can tell you.\n\n"
+        "Source: Lok Sabha starred question 155, Annexure-I (/source)")
+    (markets,) = talk("moradabad brass kis desh me jata hai")
+    assert markets.kind == "partial" and "Its target countries are not in my documents" in markets.replies[0].text
+    # "its HS code?" after an ODOP card asks about the district's first ODOP product.
+    odop, code = talk("meerut ka odop kya hai", "iska hs code?")
+    assert odop.outcome.entry.id == "meerut" and code.kind == "partial"
+    assert code.replies[0].text.startswith("Sports Goods is the ODOP (One District One Product) product of Meerut.\n"
+                                           "Its exact HS code is not in my documents")
+    odop, code = talk("kanpur ka odop", "iska hs code")          # the documents give leather's codes: answered
+    assert code.kind == "answer" and "42010000" in code.replies[0].text
+    # The ODOP asked together with its HS code: the card, then what is not known.
+    (both,) = talk("firozabad ka odop kya hai aur uska hs code kya hai")
+    assert both.kind == "answer" and both.outcome.entry.id == "firozabad"
+    assert both.replies[1].text.startswith("Glassware is the ODOP")
+
+
+def test_a_close_entry_speaking_of_the_subject_asked_goes_first(engine):
+    hosiery = engine.ask("how many people do hosiery units in kanpur nagar employ")
+    assert hosiery.entry.id == "kanpur-hosiery-cluster" and "65,000" in hosiery.text
+    footwear = engine.ask("Number of footwear units in Kanpur")
+    assert footwear.entry.id == "kanpur-footwear"
+    # ... but not one that leaves out the kind of answer asked (countries).
+    assert engine.ask("hathras door handle kabza market").entry.id == "market-hathras-door-window-fittings"
+
+
+def test_several_hs_codes_that_fit_are_answered_by_the_entry_listing_them(talk):
+    engineering, plastics = talk("HS codes for Kanpur engineering goods", "and for plastic products?")
+    assert plastics.outcome.entry.id == "kanpur-plastics-cluster"
+    assert all(code in plastics.replies[0].text for code in ("391721", "391723", "630533", "392310"))
+
+
+def test_what_is_a_term_is_answered_by_its_own_entry(engine):
+    assert engine.ask("What is RoDTEP?").entry.id == "abbr-rodtep"
+    assert engine.ask("iec kya hota hai aur kyu zaroori hai").entry.id == "iec"
+    assert engine.ask("what is odop").kind == "suggest"          # two entries are titled ODOP: a choice
+
+
+def test_an_old_name_is_answered_by_the_district_history_not_its_odop_card(engine):
+    outcome = engine.ask("hathras ka purana naam kya tha")
+    assert outcome.entry.id == "hathras-history" and "Mahamaya Nagar" in outcome.text

@@ -40,6 +40,10 @@ PARTIAL_IGNORED = frozenset("odop product make export district foreign world buy
 PLACE_ASPECTS = frozenset("population area crop soil climate rainfall geography elevation othername history".split())
 # Words that name where, or the document that says it ("what does the plan expect"), not what: no subject of their own.
 PLACE_WORDS = frozenset("district state up city nagar plan report document".split())
+# What a district's ODOP card cannot say of its product: an HS code, markets, a figure (exports, units, jobs,
+# turnover...), a GI tag, a CFC, a duty. (Figures of the place itself -- population, area -- are declined as before.)
+CARD_CANNOT_SAY = frozenset("""hs market growth turnover share employment unit value total number certification register
+fee cost gi cfc duty""".split())
 # What kind of answer is asked (not which figure of it): an entry of another kind does not answer it.
 KIND_ASKED = frozenset("hs market apply contact document eligible subsidy fta register certification loan training fee "
                        "cost process procedure".split())
@@ -389,6 +393,32 @@ class AnswerEngine:
                                          if d.id in self.kb.entries),
                        query=query, matches=tuple(matches))
 
+    def _beyond_card(self, text: str, query: Query, top: Match, lang: str, district: str | None,
+                     matches: list[Match]) -> Outcome | None:
+        """A district's ODOP card is the best entry, but the question asks a figure or fact the card does not give
+        ("Moradabad brass kis desh me jata hai", "Kushinagar banana fibre ka turnover"): say what is known (whose
+        ODOP product it is), that the rest is not in the documents, and where to ask -- not the card as the answer."""
+        if top.entry.kind != "district" or top.entry.id not in self.kb.districts:
+            return None
+        spoken = self.index.speaks_of(top.entry.id)
+        missing = [tok for i, tok in enumerate(query.tokens)
+                   if query.weight(i) == 1.0 and tok in CARD_CANNOT_SAY and tok not in spoken]
+        if not missing:
+            return None
+        place = self.kb.districts[top.entry.id]
+        if not place.odop:
+            return None
+        asked = set(query.tokens)
+        product = max(place.odop, key=lambda p: len(asked & set(self.index.canon.content(
+            " ".join((p.product.en, p.product.hi, *p.words))))))
+        missing_line = ("partial_no_hs" if "hs" in missing else "partial_no_markets" if "market" in missing
+                        else "partial_no_fact")
+        text_out = "\n".join((t("partial_odop", lang, product=product.product.get(lang), district=place.name.get(lang)),
+                               t(missing_line, lang), t("partial_ask", lang, office=self.district_office(place.id, lang))))
+        text_out += "\n\n" + t("source", lang, source=self.kb.source_line(top.entry.source, lang))
+        return Outcome("partial", text, lang, text_out, entry=top.entry, score=top.score, suggestions=(top.entry,),
+                       query=query, matches=tuple(matches))
+
     def _odop_product_asked(self, query: Query, matches: list[Match]) -> Query | None:
         """"Meerut ka ODOP ... iska HS code?", "kanpur odop markets": an HS code or markets asked of one district's
         ODOP, naming no product, is asked of its (first) ODOP product: the question with that product's words added,
@@ -599,6 +629,9 @@ class AnswerEngine:
         if CONTACT_DETAIL.search(text) and not any(kind in ("phone", "email") for kind, _ in top.entry.contacts):
             return Outcome("off_topic", text, out_lang, self.refusal(out_lang, district), score=top.score,
                            query=query, matches=tuple(matches))
+        beyond = self._beyond_card(text, query, top, out_lang, district, matches)
+        if beyond is not None:
+            return beyond
         sure = self.decision.probability(features(self.index, query, matches, th))
         # One word that fits several entries ("footwear", "leather") is a menu, not a question; so is a question
         # that names no subject of its own ("which countries buy it?" with nothing before it).
