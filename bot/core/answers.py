@@ -541,7 +541,11 @@ class AnswerEngine:
         own_words = [[tok for tok in self.index.parse(c).tokens if tok not in GENERIC] for c in clauses]
         # Each clause says something of its own, and the first one asks ("baghpat aur hapur ka odop?" names two
         # districts in one question, which the whole message answers together).
-        if not all(own_words) or not (len(own_words[0]) >= 2 or QUESTION_WORDS.intersection(normalise(clauses[0]).split())):
+        # A first clause that neither asks nor names what is asked joins two things asked together ("सूती कालीन और
+        # मैट की कितनी यूनिट", "handles aur kabze ka hs code"): one question, not two.
+        asks_first = bool(QUESTION_WORDS.intersection(normalise(clauses[0]).split())) or any(
+            tok in INTENT for tok in own_words[0])
+        if not all(own_words) or not asks_first:
             return (whole,)
         context = [(s, w) for j, (s, w) in enumerate(sentences) if j != at]
         query = self._home(question, self.index.parse(question, [(clauses[0], 1.0)] + context), district, previous)
@@ -665,24 +669,27 @@ class AnswerEngine:
                        query=query, matches=tuple(matches))
 
     def _speaks_of_all_first(self, query: Query, matches: list[Match]) -> list[Match]:
-        """A close entry that speaks of every subject word asked (its answer included) goes before a best entry that
-        leaves one out: "how many people do hosiery units in Kanpur employ?" is the hosiery cluster's figure, not the
-        district's MSME table that only shares "units" and "employment" with it. Subject words are what a question
-        is about (a product, a trade, a scheme), not what it asks of it (a number, units, HS code) nor the place."""
+        """A close entry that speaks of what the best entry leaves out goes first: "how many people do hosiery units
+        in Kanpur employ?" is the hosiery cluster's figure, not the district's MSME table that only shares "units" and
+        "employment" with it. The close entry speaks of every subject word asked (a product, a trade, a scheme: not
+        the place, the plan or the figure asked) and of the kind of answer asked that the best entry gives (markets,
+        an HS code)."""
         if len(matches) < 2:
             return matches
-        found = roles(tuple(tok for i, tok in enumerate(query.tokens) if query.weight(i) == 1.0),
-                      self.district_tokens, self.country_tokens)
-        subject = [tok for tok in found["subject"] if tok not in PLACE_WORDS]
+        asked = tuple(tok for i, tok in enumerate(query.tokens) if query.weight(i) == 1.0 and tok not in PLACE_WORDS)
+        found = roles(asked, self.district_tokens, self.country_tokens)
+        subject = found["subject"]
         spoken = self.index.speaks_of(matches[0].entry.id)
-        if not subject or all(tok in spoken for tok in subject):
+        left_out = {tok for tok in asked if tok not in spoken}
+        if not left_out:
             return matches
-        # ... while what is asked of it that the best entry speaks of ("which countries?") stays spoken of.
-        asked = [tok for tok in found["intent"] if tok in spoken and tok in KIND_ASKED]
+        kind = [tok for tok in found["intent"] if tok in spoken and tok in KIND_ASKED]
         for m in matches[1:4]:
             if m.score < matches[0].score - GUESS_MARGIN:
                 break
-            if all(tok in self.index.speaks_of(m.entry.id) for tok in subject + asked) and not self._guess(query, m.entry):
+            own = self.index.speaks_of(m.entry.id)
+            covers = any(tok in left_out for tok in subject) and all(tok in own for tok in subject + kind)
+            if covers and not self._guess(query, m.entry):
                 return [m] + [k for k in matches if k is not m]
         return matches
 
