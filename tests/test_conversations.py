@@ -472,3 +472,14 @@ def test_what_is_a_term_is_answered_by_its_own_entry(engine):
 def test_an_old_name_is_answered_by_the_district_history_not_its_odop_card(engine):
     outcome = engine.ask("hathras ka purana naam kya tha")
     assert outcome.entry.id == "hathras-history" and "Mahamaya Nagar" in outcome.text
+
+
+def test_help_asked_for_a_districts_odop_product_is_the_odop_scheme_not_the_card(talk):
+    odop, training, loan = talk("bareilly ka odop kya hai", "iske liye koi training milti hai?", "aur loan?")
+    assert [t.outcome.entry.id for t in (odop, training, loan)] == ["bareilly", "odop-skill-toolkit", "odop-margin-money"]
+    (carving,) = talk("saharanpur wood carving walon ko loan kaise milega")
+    assert carving.kind == "answer" and carving.outcome.entry.id == "odop-margin-money"
+    (glass,) = talk("firozabad glass ke liye koi scheme hai kya")
+    assert glass.outcome.entry.id == "odop-schemes"
+    (where,) = talk("kanpur saddlery kahan jati hai")          # "where does it go": its markets
+    assert where.outcome.entry.id == "market-kanpur-saddlery"

@@ -44,6 +44,8 @@ PLACE_WORDS = frozenset("district state up city nagar plan report document".spli
 # turnover...), a GI tag, a CFC, a duty. (Figures of the place itself -- population, area -- are declined as before.)
 CARD_CANNOT_SAY = frozenset("""hs market growth turnover share employment unit value total number certification register
 fee cost gi cfc duty""".split())
+# Help asked for a district's ODOP product: a state-wide scheme gives it, not the district's card.
+SCHEME_ASKED = frozenset("training loan subsidy scheme apply eligible benefit assistance fee fair".split())
 # What kind of answer is asked (not which figure of it): an entry of another kind does not answer it.
 KIND_ASKED = frozenset("hs market apply contact document eligible subsidy fta register certification loan training fee "
                        "cost process procedure".split())
@@ -615,6 +617,16 @@ class AnswerEngine:
             if near:
                 matches = [near[0]] + [m for m in matches if m is not near[0]]
         matches = self._codes_together_first(query, self._speaks_of_all_first(query, matches))
+        helped = self._scheme_not_card(query, matches)
+        if helped is not matches and "odop" not in query.tokens:
+            # Help for a district's ODOP product is asked of the ODOP schemes: the place and the product only say
+            # that the product is an ODOP product.
+            card = self.index.entry_tokens[self.index.position[matches[0].entry.id]]
+            kept = [(tok, w) for tok, w in zip(query.tokens, query.weights)
+                    if tok not in self.district_tokens and tok not in card] + [("odop", 1.0)]
+            return self._decide(text, replace(query, tokens=tuple(t for t, _ in kept), weights=tuple(w for _, w in kept)),
+                                out_lang, district)
+        matches = helped
         top = matches[0] if matches else None
         if top is None:
             return Outcome("refuse", text, out_lang, self.refusal(out_lang, district), query=query)
@@ -691,6 +703,22 @@ class AnswerEngine:
             covers = any(tok in left_out for tok in subject) and all(tok in own for tok in subject + kind)
             if covers and not self._guess(query, m.entry):
                 return [m] + [k for k in matches if k is not m]
+        return matches
+
+    def _scheme_not_card(self, query: Query, matches: list[Match]) -> list[Match]:
+        """"Bareilly ka ODOP?" ... "iske liye training milti hai?", "aur loan?": help for an ODOP product is a
+        state-wide scheme, not the district's card, which says nothing of training or loans."""
+        if not matches or matches[0].entry.kind != "district":
+            return matches
+        card = self.index.speaks_of(matches[0].entry.id)
+        asked = [tok for i, tok in enumerate(query.tokens)
+                 if query.weight(i) == 1.0 and tok in SCHEME_ASKED and tok not in card]
+        if not asked:
+            return matches
+        for m in matches[1:8]:
+            if m.entry.kind != "district" and not m.entry.district \
+                    and all(tok in self.index.speaks_of(m.entry.id) for tok in asked):
+                return [m] + [k for k in matches if k is not m and k.entry.kind != "district"]
         return matches
 
     def _defines(self, text: str, query: Query, matches: list[Match]) -> bool:
