@@ -121,6 +121,7 @@ distance doori duri दूरी km kilometre kilometer salary salaries tankhwah
 pmegp mudra vishwakarma svanidhi cgtmse standup kcc ayushman मुद्रा विश्वकर्मा municipal car cars bike bikes scooter
 sbi pnb hdfc icici axis canara fee fees फीस शुल्क
 bandh hartal strike curfew हड़ताल कर्फ्यू profit profits munafa मुनाफा मुनाफ़ा
+award awards prize prizes winner winners puraskar पुरस्कार
 """.split())
 
 # Off-topic words that are only a hint: "the price of a jacket" is a shop's business, "the rate of the subsidy" is

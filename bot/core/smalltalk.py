@@ -48,7 +48,7 @@ ACTS: dict[str, tuple[str, ...]] = {
                 "dhanyavaad", "nice info", "good info", "great info", "good job", "wah", "waah", "superb", "excellent", "perfect", "bahut accha", "bahut achha", "बहुत अच्छा", "शानदार", "tysm", "thx a lot", "thanx", "thanxx", "thnq", "tq so much", "you are helpful", "you are very helpful", "thank you so much sir", "बहुत बहुत धन्यवाद", "shukriya ji"),
     "ack": ("ok", "okay", "okk", "okkk", "k", "kk", "fine", "alright", "all right", "got it", "understood", "noted",
             "sure", "yes", "ya", "yeah", "haan", "han", "ha", "ji", "ji haan", "theek", "thik", "theek hai",
-            "thik hai", "thik h", "accha", "acha", "achha", "samajh gaya", "samajh gayi", "ओके", "ठीक", "ठीक है",
+            "thik hai", "thik h", "accha", "acha", "achha", "samajh gaya", "samajh gayi", "samjh gaya", "samjh gya", "samajh gya", "smjh gya", "samjh gayi", "samjh gyi", "samajh gyi", "samjha", "samjh aa gaya", "ओके", "ठीक", "ठीक है",
             "अच्छा", "हाँ", "हां", "जी", "जी हाँ", "समझ गया", "समझ गई",
                 "hmm", "hmmm", "hm", "samjha", "samjhi", "samajh aa gaya", "समझ आ गया", "no", "nahi", "no thanks", "nahi chahiye", "bas", "that's all", "thats all", "naya sawal", "new question", "another question", "ek aur sawal", "नया सवाल", "sorry", "koi baat nahi", "sahi hai", "theek h", "aur kuch nahi", "bas itna hi", "no more questions", "kuch nahi", "ek aur sawal hai", "ek sawal hai", "ठीक है सर", "कोई बात नहीं", "बस इतना ही", "और कुछ नहीं"),
     "bye": ("bye", "goodbye", "good bye", "bye bye", "see you", "tata", "alvida", "chalo bye", "good night",
