@@ -54,6 +54,8 @@ GUESS_MARGIN = 0.1     # how close an entry that is no guess must be to take the
 NAMED_MIN_IDF = 4.5
 # Where one question sentence asks a second thing: "..., and ...", "... aur ...", "... और ...".
 CLAUSE_BREAK = re.compile(r"(?:,\s*|\s+)(?:and also|and|aur|और|tatha|तथा)\s+|;\s*", re.IGNORECASE)
+# The state named in words the matcher drops as saying nothing ("यूपी से कुल कितना निर्यात"): a place all the same.
+STATE_NAMED = re.compile(r"\b(u\.?p\.?|uttar pradesh)(?!\w)|यूपी|उत्तर प्रदेश|उ\.प्र", re.IGNORECASE)
 # Words that say how a question is asked, not what it is about ("kaun kaun se": which ones).
 HOW_ASKED = frozenset({"list"})
 
@@ -652,7 +654,8 @@ class AnswerEngine:
         # One word that fits several entries ("footwear", "leather") is a menu, not a question; so is a question
         # that names no subject of its own ("which countries buy it?" with nothing before it).
         vague = len(query.tokens) == 1 or not (has_subject(query.tokens, self.district_tokens, self.country_tokens)
-                                               or any(tok in self.district_tokens or tok == "up" for tok in query.tokens))
+                                               or any(tok in self.district_tokens or tok == "up" for tok in query.tokens)
+                                               or bool(STATE_NAMED.search(text)))
         # A district's card for a question that names no district, with another district's card as close: a guess.
         vague = vague or (top.entry.kind == "district" and len(matches) > 1 and matches[1].entry.kind == "district"
                           and not any(tok in self.district_tokens for tok in query.tokens))
