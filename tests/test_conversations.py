@@ -483,3 +483,12 @@ def test_help_asked_for_a_districts_odop_product_is_the_odop_scheme_not_the_card
     assert glass.outcome.entry.id == "odop-schemes"
     (where,) = talk("kanpur saddlery kahan jati hai")          # "where does it go": its markets
     assert where.outcome.entry.id == "market-kanpur-saddlery"
+
+
+def test_a_pronoun_keeps_the_previous_subject_and_adds_the_new_one(talk):
+    cluster, cfc = talk("hathras me readymade garments ka cluster kaisa hai", "iske liye cfc me kya milega")
+    assert cluster.outcome.entry.id == "hathras-garments-cluster"
+    assert cfc.outcome.entry.id == "hathras-garments-challenges" and "washing plant" in cfc.replies[0].text
+    # Without a pronoun the new subject takes the old one's place, as before.
+    saddlery, footwear = talk("saddlery ka hs code", "aur footwear ka?")
+    assert "4201" in saddlery.replies[0].text and footwear.outcome.entry.id != saddlery.outcome.entry.id

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .entities import District, Entry, KnowledgeBase, OdopProduct
-from .followup import GENERIC, INTENT, Topic, combine, has_subject, leans_on_previous, points_to_place, roles
+from .followup import (GENERIC, INTENT, Topic, combine, has_subject, leans_on_previous, names_previous,
+                       points_to_place, roles)
 from .matching import QUESTION_WORDS, Index, Match, Query, sentence_weights
 from .normalise import SUPPORT_WORDS, WEAK_OFF_TOPIC, has_devanagari, normalise, skeleton
 from .texts import t
@@ -477,7 +478,8 @@ class AnswerEngine:
         # Asking about a part of the previous answer keeps its subject; otherwise the new words take the place
         # of the previous words of the same role ("and for saddlery?").
         tokens = (tuple(dict.fromkeys(previous.tokens + query.tokens)) if within and not points_back
-                  else combine(previous.tokens, query.tokens, self.district_tokens, self.country_tokens))
+                  else combine(previous.tokens, query.tokens, self.district_tokens, self.country_tokens,
+                               keep_subject=names_previous(text)))
         merged = replace(query, tokens=tokens, weights=(1.0,) * len(tokens))
         follow = self._decide(text, merged, out_lang, district)
         excused = not query.off_topic or self.index.covers(previous.entry_id, query.off_topic_words)
