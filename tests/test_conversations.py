@@ -492,3 +492,12 @@ def test_a_pronoun_keeps_the_previous_subject_and_adds_the_new_one(talk):
     # Without a pronoun the new subject takes the old one's place, as before.
     saddlery, footwear = talk("saddlery ka hs code", "aur footwear ka?")
     assert "4201" in saddlery.replies[0].text and footwear.outcome.entry.id != saddlery.outcome.entry.id
+
+
+def test_how_to_export_a_districts_product_is_the_how_to_start_entry(talk):
+    product, how = talk("main kannauj me attar banata hu", "iska export kaise karu")
+    assert product.outcome.entry.id == "kannauj" and how.outcome.entry.id == "how-to-start-exporting"
+    (alone,) = talk("export kaise karu")
+    assert alone.kind == "answer" and alone.outcome.entry.id == "how-to-start-exporting"
+    (help_me,) = talk("meri madad karo")
+    assert help_me.kind == "smalltalk"

@@ -45,8 +45,9 @@ PLACE_WORDS = frozenset("district state up city nagar plan report document".spli
 # turnover...), a GI tag, a CFC, a duty. (Figures of the place itself -- population, area -- are declined as before.)
 CARD_CANNOT_SAY = frozenset("""hs market growth turnover share employment unit value total number certification register
 fee cost gi cfc duty""".split())
-# Help asked for a district's ODOP product: a state-wide scheme gives it, not the district's card.
-SCHEME_ASKED = frozenset("training loan subsidy scheme apply eligible benefit assistance fee fair".split())
+# Help asked for a district's ODOP product (a scheme, how to export): a state-wide entry gives it, not the card.
+SCHEME_ASKED = frozenset("training loan subsidy scheme apply eligible benefit assistance fee fair process register document".split())
+ODOP_HELP = frozenset("training loan subsidy scheme eligible benefit assistance fee fair".split())   # ... an ODOP scheme's
 # What kind of answer is asked (not which figure of it): an entry of another kind does not answer it.
 KIND_ASKED = frozenset("hs market apply contact document eligible subsidy fta register certification loan training fee "
                        "cost process procedure".split())
@@ -627,7 +628,8 @@ class AnswerEngine:
             # that the product is an ODOP product.
             card = self.index.entry_tokens[self.index.position[matches[0].entry.id]]
             kept = [(tok, w) for tok, w in zip(query.tokens, query.weights)
-                    if tok not in self.district_tokens and tok not in card] + [("odop", 1.0)]
+                    if tok not in self.district_tokens and tok not in card]
+            kept += [("odop", 1.0)] if ODOP_HELP.intersection(query.tokens) else []
             return self._decide(text, replace(query, tokens=tuple(t for t, _ in kept), weights=tuple(w for _, w in kept)),
                                 out_lang, district)
         matches = helped

@@ -66,8 +66,8 @@ COURTESY = frozenset("""
 ji sir madam maam mam bhai bhaiya bhaisahab didi dost friend bot please pls plz so very much lot bahut
 you u aapka aapko apka tumhara yaar dear all everyone team again once more now abhi toh to hi bhi
 this that it was is really truly indeed karo kare karein kijiye kariye do and aur now dikhao dikhaiye kholo jankari info
-bhejo mujhe i some batao bataiye bolo likho a can could
-जी सर मैडम भाई भैया दीदी दोस्त आपका आपको बहुत सारा अब फिर से भी करो करें कीजिए करिए यह था दिखाओ दिखाइए खोलो भेजो मुझे बताओ बताइए बोलो लिखो
+bhejo mujhe i some batao bataiye bolo likho a can could meri mera hamari humari hamara humko hume humein
+जी सर मैडम भाई भैया दीदी दोस्त मेरी मेरा हमारी हमें आपका आपको बहुत सारा अब फिर से भी करो करें कीजिए करिए यह था दिखाओ दिखाइए खोलो भेजो मुझे बताओ बताइए बोलो लिखो
 """.split())
 
 # Emoji and pictographs that mean "thanks" or "ok" when they stand alone.
