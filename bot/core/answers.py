@@ -48,6 +48,8 @@ fee cost gi cfc duty""".split())
 # Help asked for a district's ODOP product (a scheme, how to export): a state-wide entry gives it, not the card.
 SCHEME_ASKED = frozenset("training loan subsidy scheme apply eligible benefit assistance fee fair process register document".split())
 ODOP_HELP = frozenset("training loan subsidy scheme eligible benefit assistance fee fair".split())   # ... an ODOP scheme's
+# Words that ask for what a district's card gives (its ODOP, what it makes, which district) or about exporting it.
+ASKS_CARD = frozenset("odop make district product list category primary secondary export".split())
 # What kind of answer is asked (not which figure of it): an entry of another kind does not answer it.
 KIND_ASKED = frozenset("hs market apply contact document eligible subsidy fta register certification loan training fee "
                        "cost process procedure".split())
@@ -407,8 +409,13 @@ class AnswerEngine:
         if top.entry.kind != "district" or top.entry.id not in self.kb.districts:
             return None
         spoken = self.index.speaks_of(top.entry.id)
-        missing = [tok for i, tok in enumerate(query.tokens)
-                   if query.weight(i) == 1.0 and tok in CARD_CANNOT_SAY and tok not in spoken]
+        asked = [tok for i, tok in enumerate(query.tokens) if query.weight(i) == 1.0]
+        missing = [tok for tok in asked if tok in CARD_CANNOT_SAY and tok not in spoken]
+        # A question that asks neither what a district makes nor its ODOP, with a word the card never speaks of
+        # ("Moradabad brass ka sabse bada buyer", "Lucknow me chikan ki best shop"), is not asking for the card.
+        if not missing and not ASKS_CARD.intersection(query.tokens):
+            missing = [tok for tok in asked if tok not in spoken and tok not in GENERIC and tok not in PLACE_WORDS
+                       and tok not in self.country_tokens and not tok.isdigit()]
         if not missing:
             return None
         place = self.kb.districts[top.entry.id]
