@@ -416,6 +416,8 @@ class AnswerEngine:
         if not missing and not ASKS_CARD.intersection(query.tokens):
             missing = [tok for tok in asked if tok not in spoken and tok not in GENERIC and tok not in PLACE_WORDS
                        and tok not in self.country_tokens and not tok.isdigit()]
+            if any(tok in PLACE_ASPECTS for tok in missing):      # a figure of the place itself: declined as before
+                return None
         if not missing:
             return None
         place = self.kb.districts[top.entry.id]
