@@ -712,9 +712,14 @@ class AnswerEngine:
         if not left_out:
             return matches
         kind = [tok for tok in found["intent"] if tok in spoken and tok in KIND_ASKED]
+        # ... and is not another district's than the message names (even in the words around the question).
+        named = self._names(set(query.tokens))
         for m in matches[1:4]:
             if m.score < matches[0].score - GUESS_MARGIN:
                 break
+            place = m.entry.id if m.entry.kind == "district" else m.entry.district
+            if named and place in self.kb.districts and place not in named:
+                continue
             own = self.index.speaks_of(m.entry.id)
             covers = any(tok in left_out for tok in subject) and all(tok in own for tok in subject + kind)
             if covers and not self._guess(query, m.entry):
