@@ -466,7 +466,10 @@ def test_several_hs_codes_that_fit_are_answered_by_the_entry_listing_them(talk):
 def test_what_is_a_term_is_answered_by_its_own_entry(engine):
     assert engine.ask("What is RoDTEP?").entry.id == "abbr-rodtep"
     assert engine.ask("iec kya hota hai aur kyu zaroori hai").entry.id == "iec"
-    assert engine.ask("what is odop").kind == "suggest"          # two entries are titled ODOP: a choice
+    # Of two entries titled by the word, the one whose title says least besides is the term's own.
+    assert engine.ask("what is odop").entry.id == "odop-programme"
+    assert engine.ask("UPEPB kya hai").entry.id == "upepb"
+    assert engine.ask("what is hs code").kind == "suggest"       # one code among many is no definition
 
 
 def test_an_old_name_is_answered_by_the_district_history_not_its_odop_card(engine):

@@ -678,8 +678,12 @@ class AnswerEngine:
         # A fact of one district's cluster ("Kanpur leather: a raw hide warehouse") for a question that names neither
         # the place nor the trade ("do I need a warehouse for export?") is a guess: offered, not answered.
         unanchored = self._guess(query, top.entry)
+        defined = self._defines(text, query, matches)
+        if defined is not None and defined is not top:
+            top = defined
+            matches = [defined] + [m for m in matches if m is not defined]
         if (sure >= self.decision.answer_at and not ambiguous_word and not unanchored) or typed_code \
-                or self._defines(text, query, matches):
+                or defined is not None:
             # Close runners-up are offered beside the answer ("not this? see also ...").
             # When the bot is less than sure, the next best entries are offered whatever their distance.
             near = th.margin * 2 if sure >= th.sure_enough else top.score
@@ -742,15 +746,27 @@ class AnswerEngine:
                 return [m] + [k for k in matches if k is not m and k.entry.kind != "district"]
         return matches
 
-    def _defines(self, text: str, query: Query, matches: list[Match]) -> bool:
-        """"What is RoDTEP?", "iec kya hota hai": one word asked to be explained, and the best entry is the only close
-        one whose title is that word (the term's own entry, not a scheme that mentions it)."""
-        if len(query.tokens) != 1 or query.unknown or not DEFINING.search(text):
-            return False
+    def _defines(self, text: str, query: Query, matches: list[Match]) -> Match | None:
+        """"What is RoDTEP?", "iec kya hota hai", "UPEPB kya hai": one word asked to be explained, answered by the
+        term's own entry: the only close one whose title holds that word, or of several, the one whose title says least
+        besides ("Uttar Pradesh Export Promotion Bureau (UPEPB)", not "Export schemes of the UP Export Promotion
+        Bureau")."""
+        if len(query.tokens) != 1 or query.unknown or not DEFINING.search(text) or not matches:
+            return None
         word = query.tokens[0]
+        # (One of many codes, markets or district cards -- "HS code 830241", "Agra: ODOP products" -- is no term's
+        # own entry.)
         titled = [m for m in matches[:4] if m.score >= matches[0].score - 1.5 * GUESS_MARGIN
+                  and m.entry.kind not in ("hs_code", "market", "district")
                   and word in self.index.canon.content(m.entry.title.en + " " + m.entry.title.hi)]
-        return len(titled) == 1 and titled[0] is matches[0]
+        if len(titled) == 1:
+            return titled[0] if titled[0] is matches[0] else None
+        if not titled:
+            return None
+        extra = {m.entry.id: len(set(self.index.canon.content(m.entry.title.en)) - {word}) for m in titled}
+        fewest = min(extra.values())
+        own = [m for m in titled if extra[m.entry.id] == fewest]
+        return own[0] if len(own) == 1 and own[0].score >= matches[0].score - GUESS_MARGIN / 2 else None
 
     def _codes_together_first(self, query: Query, matches: list[Match]) -> list[Match]:
         """"HS code of Kanpur's plastic products": when several HS codes fit about as well, the close entry that lists
