@@ -405,19 +405,22 @@ class AnswerEngine:
                      matches: list[Match]) -> Outcome | None:
         """A district's ODOP card is the best entry, but the question asks a figure or fact the card does not give
         ("Moradabad brass kis desh me jata hai", "Kushinagar banana fibre ka turnover"): say what is known (whose
-        ODOP product it is), that the rest is not in the documents, and where to ask -- not the card as the answer."""
+        ODOP product it is), that the rest is not in the documents, and where to ask -- not the card as the answer.
+        A figure of the place itself that the card does not give (its population, area) is declined."""
         if top.entry.kind != "district" or top.entry.id not in self.kb.districts:
             return None
         spoken = self.index.speaks_of(top.entry.id)
         asked = [tok for i, tok in enumerate(query.tokens) if query.weight(i) == 1.0]
+        if any(tok in PLACE_ASPECTS and tok not in spoken for tok in asked):
+            # A figure of the place itself the card does not give ("How many people live in Kanpur Dehat?"): declined.
+            return Outcome("refuse", text, lang, self.refusal(lang, district), score=top.score, query=query,
+                           matches=tuple(matches))
         missing = [tok for tok in asked if tok in CARD_CANNOT_SAY and tok not in spoken]
         # A question that asks neither what a district makes nor its ODOP, with a word the card never speaks of
         # ("Moradabad brass ka sabse bada buyer", "Lucknow me chikan ki best shop"), is not asking for the card.
         if not missing and not ASKS_CARD.intersection(query.tokens):
             missing = [tok for tok in asked if tok not in spoken and tok not in GENERIC and tok not in PLACE_WORDS
                        and tok not in self.country_tokens and not tok.isdigit()]
-            if any(tok in PLACE_ASPECTS for tok in missing):      # a figure of the place itself: declined as before
-                return None
         if not missing:
             return None
         place = self.kb.districts[top.entry.id]

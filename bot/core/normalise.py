@@ -163,7 +163,9 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"फ्लाइट का किराया|हवाई जहाज का किराया|should i buy|to buy for home|for home use|home use|personal use|"
                                r"kaun sa kharidu|kaun sa kharide|kaunsa kharidu|kaunsa kharide|kon sa kharidu|"
                                r"कौन सा खरीदूं|कौन सा खरीदें|कौनसा खरीदूं|courier company|courier service|courier charges|courier rate|"
-                               r"कूरियर कंपनी)(?!\S)")
+                               r"कूरियर कंपनी|(?:website|site|portal|server|app) (?:is )?(?:down|not working|not opening|band hai)|"
+                               r"(?:website|site|portal|app) nahi khul|(?:वेबसाइट|पोर्टल|साइट) नहीं खुल|"
+                               r"(?:वेबसाइट|पोर्टल|साइट) (?:बंद|डाउन))(?!\S)")
 
 
 # ---------------------------------------------------------------- consonant skeletons (Hinglish <-> Devanagari)
