@@ -16,7 +16,7 @@ from pathlib import Path
 from .entities import District, Entry, KnowledgeBase, OdopProduct
 from .followup import (GENERIC, INTENT, Topic, combine, has_subject, leans_on_previous, names_previous,
                        points_to_place, roles)
-from .matching import QUESTION_WORDS, Index, Match, Query, sentence_weights
+from .matching import QUESTION_WORDS, WEAK_QUESTION_CONTEXT, Index, Match, Query, sentence_weights
 from .normalise import SUPPORT_WORDS, WEAK_OFF_TOPIC, has_devanagari, normalise, skeleton
 from .texts import t
 
@@ -567,6 +567,10 @@ class AnswerEngine:
         if not all(own_words) or not asks_first:
             return (whole,)
         context = [(s, w) for j, (s, w) in enumerate(sentences) if j != at]
+        if len(own_words[0]) < 2:
+            # A first clause naming only what is asked ("Kya hum ODOP me aate hain?") leans on what the user said
+            # around it, as a question sentence of its own would.
+            context = [(s, max(w, WEAK_QUESTION_CONTEXT)) for s, w in context]
         query = self._home(question, self.index.parse(question, [(clauses[0], 1.0)] + context), district, previous)
         first = self._decide(question, query, whole.lang, district)
         if first.kind != "answer" or first.entry is None:
@@ -576,6 +580,10 @@ class AnswerEngine:
             before = parts[-1]
             topic = Topic(before.entry.id, self.topic_of(before), 0.0)
             part = self.ask("and " + clause.strip(), whole.lang, district, topic)
+            if part.kind == "answer" and any(p.entry == part.entry for p in parts):
+                # Read as a follow-up it is the same answer again: it may ask something else on its own
+                # ("Kya hum ODOP me aate hain aur kya online bech sakte hain?").
+                part = self.ask(clause.strip(), whole.lang, district)
             if part.kind == "partial" and clause is clauses[-1]:
                 parts.append(replace(part, question=question))
                 break
