@@ -58,7 +58,7 @@ ACTS: dict[str, tuple[str, ...]] = {
                  "namastey", "pranam", "ram ram", "jai hind", "good morning", "good afternoon", "good evening",
                  "gm", "salaam", "salam", "adaab", "sat sri akal", "radhe radhe", "jai shri ram", "नमस्ते",
                  "नमस्कार", "प्रणाम", "राम राम", "हेलो", "हाय", "सुप्रभात", "शुभ प्रभात", "जय हिंद",
-                "how are you", "kaise ho", "kaise hain", "aap kaise ho", "aap kaise hain", "कैसे हो", "आप कैसे हैं", "kya haal hai", "sat shri akal", "jai shree ram", "assalamualaikum", "good day", "gud morning", "gud evening", "gud afternoon", "shubh prabhat", "jai shree krishna", "jai shri krishna", "suprabhat", "suprabhaat", "shubh sandhya", "subh prabhat", "walaikum assalam", "walekum salam", "salam alaikum", "salaam alaikum", "hi there", "hey there", "yo", "adab", "aadab", "शुभ संध्या", "शुभ दोपहर", "जय श्री कृष्ण"),
+                "how are you", "kaise ho", "kaise hain", "aap kaise ho", "aap kaise hain", "कैसे हो", "आप कैसे हैं", "kya haal hai", "sat shri akal", "jai shree ram", "assalamualaikum", "good day", "gud morning", "gud evening", "gud afternoon", "shubh prabhat", "jai shree krishna", "jai shri krishna", "suprabhat", "suprabhaat", "shubh sandhya", "subh prabhat", "shubh dopahar", "subh dopahar", "shubh dopeher", "walaikum assalam", "walekum salam", "salam alaikum", "salaam alaikum", "hi there", "hey there", "yo", "adab", "aadab", "शुभ संध्या", "शुभ दोपहर", "जय श्री कृष्ण"),
 }
 
 # Words that may surround any act without changing it ("thnx bhai", "namaste ji", "ok sir").
