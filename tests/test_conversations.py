@@ -507,9 +507,11 @@ def test_how_to_export_a_districts_product_is_the_how_to_start_entry(talk):
 
 
 def test_a_district_card_is_not_the_answer_to_a_question_about_something_else(talk):
-    for message in ("Moradabad brass ka sabse bada buyer kaun hai USA me", "Lucknow me chikan ki best shop"):
+    for message in ("Moradabad brass ka sabse bada buyer kaun hai USA me", "Varanasi ki silk saree ka online order kaise karu"):
         (turn,) = talk(message)
         assert turn.kind == "partial" and not turn.outcome.matched, message
         assert "is not in my documents for this district" in turn.replies[0].text
+    (shop,) = talk("Lucknow me chikan ki best shop")             # a shop is declined outright
+    assert shop.kind == "off_topic"
     (odop,) = talk("lucknow ka odop")                           # what the card is for
     assert odop.kind == "answer" and odop.outcome.entry.id == "lucknow"

@@ -749,7 +749,9 @@ class AnswerEngine:
         card = self.index.speaks_of(matches[0].entry.id)
         asked = [tok for i, tok in enumerate(query.tokens)
                  if query.weight(i) == 1.0 and tok in SCHEME_ASKED and tok not in card]
-        if not asked:
+        # How to do something is how to export only when exporting is asked ("iska export kaise karu"), not any
+        # "kaise karu" ("saree ka online order kaise karu").
+        if not asked or (not ODOP_HELP.intersection(asked) and "export" not in query.tokens):
             return matches
         for m in matches[1:8]:
             if m.entry.kind != "district" and not m.entry.district \
