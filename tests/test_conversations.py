@@ -515,3 +515,10 @@ def test_a_district_card_is_not_the_answer_to_a_question_about_something_else(ta
     assert shop.kind == "off_topic"
     (odop,) = talk("lucknow ka odop")                           # what the card is for
     assert odop.kind == "answer" and odop.outcome.entry.id == "lucknow"
+
+
+def test_did_you_mean_offers_entries_about_the_question_before_a_districts_facts(engine):
+    outcome = engine.ask("निर्यात के लिए लोन कैसे मिलेगा")
+    assert outcome.kind == "suggest"
+    assert [e.id for e in outcome.suggestions[:2]] == ["sidbi", "odop-margin-money"]
+    assert all(e.district is None for e in outcome.suggestions[:2])

@@ -704,7 +704,9 @@ class AnswerEngine:
             answer = self.render(top.entry, out_lang, see_also)
             return Outcome("answer", text, out_lang, answer, entry=top.entry, score=top.score, suggestions=also,
                            query=query, matches=tuple(matches))
-        choices = tuple(m.entry for m in matches if m.score >= th.suggest)[:MAX_SUGGESTIONS]
+        # Choices about the question go first; a district's fact the question does not point to comes after them.
+        offered = [m for m in matches if m.score >= th.suggest]
+        choices = tuple(m.entry for m in sorted(offered, key=lambda m: self._guess(query, m.entry)))[:MAX_SUGGESTIONS]
         if choices and sure >= self.decision.suggest_at:
             return Outcome("suggest", text, out_lang, self.suggestion_text(out_lang, choices, district),
                            score=top.score, suggestions=choices, query=query, matches=tuple(matches))
