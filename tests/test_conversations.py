@@ -522,3 +522,12 @@ def test_did_you_mean_offers_entries_about_the_question_before_a_districts_facts
     assert outcome.kind == "suggest"
     assert [e.id for e in outcome.suggestions[:2]] == ["sidbi", "odop-margin-money"]
     assert all(e.district is None for e in outcome.suggestions[:2])
+
+
+def test_a_long_message_whose_question_names_no_subject_is_read_with_what_the_user_makes(talk):
+    (sacks,) = talk("I have a unit in Kanpur making PP woven sacks. We want to export to Europe. "
+                    "What HS code should we use and which countries import from Kanpur?")
+    assert "630533" in sacks.replies[0].text
+    (samples,) = talk("Namaskar. Main Sant Kabir Nagar se hoon. Humare yahan ke brass ke bartan videsh bhejne hain. "
+                      "Iske liye samples bhejne par kitna paisa milega?")
+    assert samples.outcome.entry.id == "upepb-mda-samples" and "75%" in samples.replies[0].text

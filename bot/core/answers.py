@@ -46,7 +46,10 @@ PLACE_WORDS = frozenset("district state up city nagar plan report document".spli
 CARD_CANNOT_SAY = frozenset("""hs market growth turnover share employment unit value total number certification register
 fee cost gi cfc duty""".split())
 # Help asked for a district's ODOP product (a scheme, how to export): a state-wide entry gives it, not the card.
-SCHEME_ASKED = frozenset("training loan subsidy scheme apply eligible benefit assistance fee fair process register document".split())
+SCHEME_ASKED = frozenset("""training loan subsidy scheme apply eligible benefit assistance fee fair process register document
+sample website publicity airfreight container certification stall""".split())
+# ... the export costs the UP Export Promotion Bureau pays a share of ("samples bhejne par kitna milega?").
+EXPORT_SUPPORT = frozenset("sample website publicity airfreight container certification stall".split())
 ODOP_HELP = frozenset("training loan subsidy scheme eligible benefit assistance fee fair".split())   # ... an ODOP scheme's
 # Words that ask for what a district's card gives (its ODOP, what it makes, which district) or about exporting it.
 ASKS_CARD = frozenset("odop make district product list category primary secondary export".split())
@@ -467,7 +470,7 @@ class AnswerEngine:
             return Outcome("empty", text, out_lang, t("empty", out_lang))
         if len(text) > MAX_QUESTION:
             return Outcome("too_long", text[:MAX_QUESTION], out_lang, t("too_long", out_lang, limit=MAX_QUESTION))
-        query = self._home(text, self.index.parse(text), district, previous)
+        query = self._home(text, self._parse(text), district, previous)
         outcome = self._decide(text, query, out_lang, district)
         # A follow-up may hold a word that alone is off-topic ("population?" after a district's figures): it is read
         # with the previous question, and declined unless that entry speaks of it. Phrases ("income tax") never are.
@@ -593,6 +596,20 @@ class AnswerEngine:
         if whole.kind == "answer" and whole.entry not in [p.entry for p in parts]:
             return (whole,)
         return tuple(parts)
+
+    def _parse(self, text: str) -> Query:
+        """The message as the matcher reads it; but when its question names no subject of its own ("What HS code
+        should we use and which countries import from Kanpur?" after "I make PP woven sacks."), the sentences around
+        it say what it is about, and count as much as they do for a question that names only what is asked."""
+        query = self.index.parse(text)
+        if all(w == 1.0 for w in query.weights):
+            return query
+        own = roles(tuple(tok for i, tok in enumerate(query.tokens) if query.weight(i) == 1.0),
+                    self.district_tokens, self.country_tokens)
+        if own["subject"] or own["country"]:
+            return query
+        sentences = sentence_weights(text)
+        return self.index.parse(text, [(s, w if w == 1.0 else max(w, WEAK_QUESTION_CONTEXT)) for s, w in sentences])
 
     def asks_own_district(self, text: str, previous: Topic | None = None) -> bool:
         """Does the message speak of "my district" (or "the district" / "is jile" with no district before it)
@@ -753,7 +770,7 @@ class AnswerEngine:
                  if query.weight(i) == 1.0 and tok in SCHEME_ASKED and tok not in card]
         # How to do something is how to export only when exporting is asked ("iska export kaise karu"), not any
         # "kaise karu" ("saree ka online order kaise karu").
-        if not asked or (not ODOP_HELP.intersection(asked) and "export" not in query.tokens):
+        if not asked or (not (ODOP_HELP | EXPORT_SUPPORT).intersection(asked) and "export" not in query.tokens):
             return matches
         for m in matches[1:8]:
             if m.entry.kind != "district" and not m.entry.district \
