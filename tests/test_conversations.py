@@ -531,3 +531,10 @@ def test_a_long_message_whose_question_names_no_subject_is_read_with_what_the_us
     (samples,) = talk("Namaskar. Main Sant Kabir Nagar se hoon. Humare yahan ke brass ke bartan videsh bhejne hain. "
                       "Iske liye samples bhejne par kitna paisa milega?")
     assert samples.outcome.entry.id == "upepb-mda-samples" and "75%" in samples.replies[0].text
+
+
+@pytest.mark.parametrize("message", ["Hathras ke hing ka swad kaisa hota hai", "Bhadohi carpet saaf kaise karein",
+                                     "How many hours does the Kanpur tannery workers work per day?",
+                                     "Kanpur me tannery ka pollution NOC renew kaise karwayein?"])
+def test_everyday_near_misses_about_a_known_product_are_declined(engine, message):
+    assert not engine.ask(message).matched

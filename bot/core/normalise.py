@@ -123,6 +123,7 @@ sbi pnb hdfc icici axis canara fee fees फीस शुल्क
 bandh hartal strike curfew हड़ताल कर्फ्यू profit profits munafa मुनाफा मुनाफ़ा
 award awards prize prizes winner winners puraskar पुरस्कार
 noc renew renewal renewed
+swad swaad taste tasty स्वाद hour hours ghante ghanta घंटे घंटा
 """.split())
 
 # Off-topic words that are only a hint: "the price of a jacket" is a shop's business, "the rate of the subsidy" is
@@ -168,7 +169,9 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"(?:website|site|portal|app) nahi khul|(?:वेबसाइट|पोर्टल|साइट) नहीं खुल|"
                                r"(?:वेबसाइट|पोर्टल|साइट) (?:बंद|डाउन)|"
                                r"(?:dukaan|dukan|दुकान|shop) (?:kaun|kon|kahan|kaha|कौन|कहाँ|कहां)|best shops?|"
-                               r"sabse (?:badi|achhi|acchi|sasti|achi) (?:dukaan|dukan)|सबसे (?:बड़ी|अच्छी|सस्ती) दुकान)(?!\S)")
+                               r"sabse (?:badi|achhi|acchi|sasti|achi) (?:dukaan|dukan)|सबसे (?:बड़ी|अच्छी|सस्ती) दुकान|"
+                               r"saaf kaise|saf kaise|kaise saaf|saaf karne|clean kaise|how (?:to|do i|do you) (?:clean|wash)|"
+                               r"wash kaise|kaise dhoye|kaise dhoyen|कैसे साफ|साफ कैसे|कैसे धोएं)(?!\S)")
 
 
 # ---------------------------------------------------------------- consonant skeletons (Hinglish <-> Devanagari)
