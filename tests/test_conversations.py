@@ -538,3 +538,15 @@ def test_a_long_message_whose_question_names_no_subject_is_read_with_what_the_us
                                      "Kanpur me tannery ka pollution NOC renew kaise karwayein?"])
 def test_everyday_near_misses_about_a_known_product_are_declined(engine, message):
     assert not engine.ask(message).matched
+
+
+def test_batch_j_kinds(talk, engine):
+    schemes, air, airports = talk("upepb ki schemes batao", "air freight wali me kitna milta hai", "kaun se airport se?")
+    assert air.outcome.entry.id == "upepb-air-freight"          # the word asked has an entry of its own
+    assert "Varanasi" in airports.replies[0].text and "Lucknow" in airports.replies[0].text
+    (breeches,) = talk("Main Kanpur me ghode ki sawari wali breeches silta hoon, chhota kaam hai. "
+                       "Kya Kanpur is cheez ka bada hub hai?")             # "is cheez": what was said before it
+    assert "breeches" in breeches.replies[0].text.lower()
+    assert not engine.ask("Kanpur ki leather factory me naukri kaise milegi").matched
+    winter = engine.ask("हाथरस में सर्दियों में तापमान कितना नीचे चला जाता है?")
+    assert winter.entry.id == "hathras-geography-agriculture" and "2.20" in winter.text

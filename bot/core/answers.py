@@ -63,6 +63,9 @@ NAMED_MIN_IDF = 4.5
 CLAUSE_BREAK = re.compile(r"(?:,\s*|\s+)(?:and also|and|aur|और|tatha|तथा)\s+|;\s*", re.IGNORECASE)
 # The state named in words the matcher drops as saying nothing ("यूपी से कुल कितना निर्यात"): a place all the same.
 STATE_NAMED = re.compile(r"\b(u\.?p\.?|uttar pradesh)(?!\w)|यूपी|उत्तर प्रदेश|उ\.प्र", re.IGNORECASE)
+# "This thing / product" in a question: what the user said around it.
+THIS_THING = re.compile(r"\b(?:is|iss|this|these|ye|yeh) (?:cheez|chiz|cheezon|product|products|saman|samaan|item|kaam)\b|"
+                        r"(?:इस|इन|यह|ये) (?:चीज़|चीज|सामान|उत्पाद|काम)", re.IGNORECASE)
 # Words that say how a question is asked, not what it is about ("kaun kaun se": which ones).
 HOW_ASKED = frozenset({"list"})
 
@@ -499,8 +502,14 @@ class AnswerEngine:
         merged = replace(query, tokens=tokens, weights=(1.0,) * len(tokens))
         follow = self._decide(text, merged, out_lang, district)
         excused = not query.off_topic or self.index.covers(previous.entry_id, query.off_topic_words)
+        # ... unless the word asked is the title of an entry of its own that the previous one only lists ("air freight
+        # wali me kitna milta hai?" after the overview of UPEPB's schemes is the air freight scheme's).
+        own_entry = (within and follow.kind == "answer" and follow.entry is not None and bool(asked) and all(
+            tok in self._title_tokens(follow.entry) for tok in asked)
+            and not all(tok in self._title_tokens(self.kb.entries[previous.entry_id]) for tok in asked))
         if (within and excused and (not points_back or follow.kind not in ("answer", "partial"))
-                and follow.entry != self.kb.entries[previous.entry_id] and not DEFINING.search(text)):
+                and follow.entry != self.kb.entries[previous.entry_id] and not DEFINING.search(text)
+                and not own_entry):
             # "which airports?", "isme fees lagti hai?": the previous answer holds it (a "what is ...?" asks for the
             # word's own entry).
             entry = self.kb.entries[previous.entry_id]
@@ -597,6 +606,9 @@ class AnswerEngine:
             return (whole,)
         return tuple(parts)
 
+    def _title_tokens(self, entry: Entry) -> frozenset[str]:
+        return frozenset(self.index.canon.content(entry.title.en + " " + entry.title.hi))
+
     def _parse(self, text: str) -> Query:
         """The message as the matcher reads it; but when its question names no subject of its own ("What HS code
         should we use and which countries import from Kanpur?" after "I make PP woven sacks."), the sentences around
@@ -606,9 +618,11 @@ class AnswerEngine:
             return query
         own = roles(tuple(tok for i, tok in enumerate(query.tokens) if query.weight(i) == 1.0),
                     self.district_tokens, self.country_tokens)
-        if own["subject"] or own["country"]:
-            return query
         sentences = sentence_weights(text)
+        asked = " ".join(s for s, w in sentences if w == 1.0)
+        # ... and so do they when the question points at them ("Kya Kanpur is cheez ka bada hub hai?").
+        if (own["subject"] or own["country"]) and not THIS_THING.search(asked):
+            return query
         return self.index.parse(text, [(s, w if w == 1.0 else max(w, WEAK_QUESTION_CONTEXT)) for s, w in sentences])
 
     def asks_own_district(self, text: str, previous: Topic | None = None) -> bool:

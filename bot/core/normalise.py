@@ -124,6 +124,7 @@ bandh hartal strike curfew हड़ताल कर्फ्यू profit profi
 award awards prize prizes winner winners puraskar पुरस्कार
 noc renew renewal renewed
 swad swaad taste tasty स्वाद hour hours ghante ghanta घंटे घंटा
+vacancy vacancies recruitment
 """.split())
 
 # Off-topic words that are only a hint: "the price of a jacket" is a shop's business, "the rate of the subsidy" is
@@ -171,7 +172,9 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"(?:dukaan|dukan|दुकान|shop) (?:kaun|kon|kahan|kaha|कौन|कहाँ|कहां)|best shops?|"
                                r"sabse (?:badi|achhi|acchi|sasti|achi) (?:dukaan|dukan)|सबसे (?:बड़ी|अच्छी|सस्ती) दुकान|"
                                r"saaf kaise|saf kaise|kaise saaf|saaf karne|clean kaise|how (?:to|do i|do you) (?:clean|wash)|"
-                               r"wash kaise|kaise dhoye|kaise dhoyen|कैसे साफ|साफ कैसे|कैसे धोएं)(?!\S)")
+                               r"wash kaise|kaise dhoye|kaise dhoyen|कैसे साफ|साफ कैसे|कैसे धोएं|"
+                               r"naukri kaise|naukri chahiye|naukri milegi|job kaise milegi|job chahiye|need a job|get a job|"
+                               r"नौकरी कैसे|नौकरी चाहिए|नौकरी मिलेगी)(?!\S)")
 
 
 # ---------------------------------------------------------------- consonant skeletons (Hinglish <-> Devanagari)
