@@ -51,7 +51,7 @@ def talk(engine, clock):
     ("no thanks", "ack"), ("hindi mein baat karo", "lang_hi"), ("speak in english", "lang_en"), ("back", "menu"),
     ("are you a bot", "help"), ("wah, superb", "thanks"), ("tysm", "thanks"), ("gud morning", "greeting"),
     ("take care", "bye"), ("koi baat nahi", "ack"), ("mujhe madad chahiye", "help"), ("हिन्दी में बोलो", "lang_hi"),
-    ("इंग्लिश में बताओ", "lang_en"), ("shuru se", "restart"), ("bahut badiya jankari, dhanyavad", "thanks"),
+    ("इंग्लिश में बताओ", "lang_en"), ("shuru se", "restart"), ("bahut badiya jankari, dhanyavad", "thanks"), ("suprabhat ji", "greeting"),
 ])
 def test_small_talk_is_recognised_in_three_scripts(message, act):
     assert classify(message) == act
@@ -423,3 +423,130 @@ def test_a_state_figure_is_not_answered_with_a_district_fact_that_ties_with_it(e
     assert outcome.entry.id == "up-export-growth" and "1.21" in outcome.text
     assert engine.ask("What are the four ODOP schemes?").entry.id == "odop-schemes"
 
+
+
+def test_a_figure_or_code_an_odop_card_does_not_give_gets_the_honest_partial_answer(talk):
+    (turnover,) = talk("kushinagar banana fibre ka turnover")
+    assert turnover.kind == "partial" and not turnover.outcome.matched
+    assert turnover.replies[0].text == (
+        "Banana Fiber Products and Banana Products is the ODOP (One District One Product) product of Kushinagar.\n"
+        "What you ask about it is not in my documents for this district, so I will not guess.\n"
+        "Please ask the District Industries Centre (DIC / DIEPC), Kushinagar: they can tell you.\n\n"
+        "Source: Lok Sabha starred question 155, Annexure-I (/source)")
+    (markets,) = talk("moradabad brass kis desh me jata hai")
+    assert markets.kind == "partial" and "Its target countries are not in my documents" in markets.replies[0].text
+    # "its HS code?" after an ODOP card asks about the district's first ODOP product.
+    odop, code = talk("meerut ka odop kya hai", "iska hs code?")
+    assert odop.outcome.entry.id == "meerut" and code.kind == "partial"
+    assert code.replies[0].text.startswith("Sports Goods is the ODOP (One District One Product) product of Meerut.\n"
+                                           "Its exact HS code is not in my documents")
+    odop, code = talk("kanpur ka odop", "iska hs code")          # the documents give leather's codes: answered
+    assert code.kind == "answer" and "42010000" in code.replies[0].text
+    # The ODOP asked together with its HS code: the card, then what is not known.
+    (both,) = talk("firozabad ka odop kya hai aur uska hs code kya hai")
+    assert both.kind == "answer" and both.outcome.entry.id == "firozabad"
+    assert both.replies[1].text.startswith("Glassware is the ODOP")
+
+
+def test_a_close_entry_speaking_of_the_subject_asked_goes_first(engine):
+    hosiery = engine.ask("how many people do hosiery units in kanpur nagar employ")
+    assert hosiery.entry.id == "kanpur-hosiery-cluster" and "65,000" in hosiery.text
+    footwear = engine.ask("Number of footwear units in Kanpur")
+    assert footwear.entry.id == "kanpur-footwear"
+    # ... but not one that leaves out the kind of answer asked (countries).
+    assert engine.ask("hathras door handle kabza market").entry.id == "market-hathras-door-window-fittings"
+
+
+def test_several_hs_codes_that_fit_are_answered_by_the_entry_listing_them(talk):
+    engineering, plastics = talk("HS codes for Kanpur engineering goods", "and for plastic products?")
+    assert plastics.outcome.entry.id == "kanpur-plastics-cluster"
+    assert all(code in plastics.replies[0].text for code in ("391721", "391723", "630533", "392310"))
+
+
+def test_what_is_a_term_is_answered_by_its_own_entry(engine):
+    assert engine.ask("What is RoDTEP?").entry.id == "abbr-rodtep"
+    assert engine.ask("iec kya hota hai aur kyu zaroori hai").entry.id == "iec"
+    # Of two entries titled by the word, the one whose title says least besides is the term's own.
+    assert engine.ask("what is odop").entry.id == "odop-programme"
+    assert engine.ask("UPEPB kya hai").entry.id == "upepb"
+    assert engine.ask("what is hs code").kind == "suggest"       # one code among many is no definition
+
+
+def test_an_old_name_is_answered_by_the_district_history_not_its_odop_card(engine):
+    outcome = engine.ask("hathras ka purana naam kya tha")
+    assert outcome.entry.id == "hathras-history" and "Mahamaya Nagar" in outcome.text
+
+
+def test_help_asked_for_a_districts_odop_product_is_the_odop_scheme_not_the_card(talk):
+    odop, training, loan = talk("bareilly ka odop kya hai", "iske liye koi training milti hai?", "aur loan?")
+    assert [t.outcome.entry.id for t in (odop, training, loan)] == ["bareilly", "odop-skill-toolkit", "odop-margin-money"]
+    (carving,) = talk("saharanpur wood carving walon ko loan kaise milega")
+    assert carving.kind == "answer" and carving.outcome.entry.id == "odop-margin-money"
+    (glass,) = talk("firozabad glass ke liye koi scheme hai kya")
+    assert glass.outcome.entry.id == "odop-schemes"
+    (where,) = talk("kanpur saddlery kahan jati hai")          # "where does it go": its markets
+    assert where.outcome.entry.id == "market-kanpur-saddlery"
+
+
+def test_a_pronoun_keeps_the_previous_subject_and_adds_the_new_one(talk):
+    cluster, cfc = talk("hathras me readymade garments ka cluster kaisa hai", "iske liye cfc me kya milega")
+    assert cluster.outcome.entry.id == "hathras-garments-cluster"
+    assert cfc.outcome.entry.id == "hathras-garments-challenges" and "washing plant" in cfc.replies[0].text
+    # Without a pronoun the new subject takes the old one's place, as before.
+    saddlery, footwear = talk("saddlery ka hs code", "aur footwear ka?")
+    assert "4201" in saddlery.replies[0].text and footwear.outcome.entry.id != saddlery.outcome.entry.id
+
+
+def test_how_to_export_a_districts_product_is_the_how_to_start_entry(talk):
+    product, how = talk("main kannauj me attar banata hu", "iska export kaise karu")
+    assert product.outcome.entry.id == "kannauj" and how.outcome.entry.id == "how-to-start-exporting"
+    (alone,) = talk("export kaise karu")
+    assert alone.kind == "answer" and alone.outcome.entry.id == "how-to-start-exporting"
+    (help_me,) = talk("meri madad karo")
+    assert help_me.kind == "smalltalk"
+
+
+def test_a_district_card_is_not_the_answer_to_a_question_about_something_else(talk):
+    for message in ("Moradabad brass ka sabse bada buyer kaun hai USA me", "Varanasi ki silk saree ka online order kaise karu"):
+        (turn,) = talk(message)
+        assert turn.kind == "partial" and not turn.outcome.matched, message
+        assert "is not in my documents for this district" in turn.replies[0].text
+    (shop,) = talk("Lucknow me chikan ki best shop")             # a shop is declined outright
+    assert shop.kind == "off_topic"
+    (odop,) = talk("lucknow ka odop")                           # what the card is for
+    assert odop.kind == "answer" and odop.outcome.entry.id == "lucknow"
+
+
+def test_did_you_mean_offers_entries_about_the_question_before_a_districts_facts(engine):
+    outcome = engine.ask("निर्यात के लिए लोन कैसे मिलेगा")
+    assert outcome.kind == "suggest"
+    assert [e.id for e in outcome.suggestions[:2]] == ["sidbi", "odop-margin-money"]
+    assert all(e.district is None for e in outcome.suggestions[:2])
+
+
+def test_a_long_message_whose_question_names_no_subject_is_read_with_what_the_user_makes(talk):
+    (sacks,) = talk("I have a unit in Kanpur making PP woven sacks. We want to export to Europe. "
+                    "What HS code should we use and which countries import from Kanpur?")
+    assert "630533" in sacks.replies[0].text
+    (samples,) = talk("Namaskar. Main Sant Kabir Nagar se hoon. Humare yahan ke brass ke bartan videsh bhejne hain. "
+                      "Iske liye samples bhejne par kitna paisa milega?")
+    assert samples.outcome.entry.id == "upepb-mda-samples" and "75%" in samples.replies[0].text
+
+
+@pytest.mark.parametrize("message", ["Hathras ke hing ka swad kaisa hota hai", "Bhadohi carpet saaf kaise karein",
+                                     "How many hours does the Kanpur tannery workers work per day?",
+                                     "Kanpur me tannery ka pollution NOC renew kaise karwayein?"])
+def test_everyday_near_misses_about_a_known_product_are_declined(engine, message):
+    assert not engine.ask(message).matched
+
+
+def test_batch_j_kinds(talk, engine):
+    schemes, air, airports = talk("upepb ki schemes batao", "air freight wali me kitna milta hai", "kaun se airport se?")
+    assert air.outcome.entry.id == "upepb-air-freight"          # the word asked has an entry of its own
+    assert "Varanasi" in airports.replies[0].text and "Lucknow" in airports.replies[0].text
+    (breeches,) = talk("Main Kanpur me ghode ki sawari wali breeches silta hoon, chhota kaam hai. "
+                       "Kya Kanpur is cheez ka bada hub hai?")             # "is cheez": what was said before it
+    assert "breeches" in breeches.replies[0].text.lower()
+    assert not engine.ask("Kanpur ki leather factory me naukri kaise milegi").matched
+    winter = engine.ask("हाथरस में सर्दियों में तापमान कितना नीचे चला जाता है?")
+    assert winter.entry.id == "hathras-geography-agriculture" and "2.20" in winter.text

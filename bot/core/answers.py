@@ -14,8 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .entities import District, Entry, KnowledgeBase, OdopProduct
-from .followup import GENERIC, INTENT, Topic, combine, has_subject, leans_on_previous, points_to_place
-from .matching import QUESTION_WORDS, Index, Match, Query, sentence_weights
+from .followup import (GENERIC, INTENT, Topic, combine, has_subject, leans_on_previous, names_previous,
+                       points_to_place, roles)
+from .matching import QUESTION_WORDS, WEAK_QUESTION_CONTEXT, Index, Match, Query, sentence_weights
 from .normalise import SUPPORT_WORDS, WEAK_OFF_TOPIC, has_devanagari, normalise, skeleton
 from .texts import t
 
@@ -38,11 +39,33 @@ MY_DISTRICT = re.compile(r"\b(my|our) (own )?(district|city|town|area|zila|jila)
 PARTIAL_IGNORED = frozenset("odop product make export district foreign world buy sell".split())
 # What a follow-up may ask of another place that only some places' entries give ("aur lucknow ki?" after a population).
 PLACE_ASPECTS = frozenset("population area crop soil climate rainfall geography elevation othername history".split())
+# Words that name where, or the document that says it ("what does the plan expect"), not what: no subject of their own.
+PLACE_WORDS = frozenset("district state up city nagar plan report document".split())
+# What a district's ODOP card cannot say of its product: an HS code, markets, a figure (exports, units, jobs,
+# turnover...), a GI tag, a CFC, a duty. (Figures of the place itself -- population, area -- are declined as before.)
+CARD_CANNOT_SAY = frozenset("""hs market growth turnover share employment unit value total number certification register
+fee cost gi cfc duty""".split())
+# Help asked for a district's ODOP product (a scheme, how to export): a state-wide entry gives it, not the card.
+SCHEME_ASKED = frozenset("""training loan subsidy scheme apply eligible benefit assistance fee fair process register document
+sample website publicity airfreight container certification stall""".split())
+# ... the export costs the UP Export Promotion Bureau pays a share of ("samples bhejne par kitna milega?").
+EXPORT_SUPPORT = frozenset("sample website publicity airfreight container certification stall".split())
+ODOP_HELP = frozenset("training loan subsidy scheme eligible benefit assistance fee fair".split())   # ... an ODOP scheme's
+# Words that ask for what a district's card gives (its ODOP, what it makes, which district) or about exporting it.
+ASKS_CARD = frozenset("odop make district product list category primary secondary export".split())
+# What kind of answer is asked (not which figure of it): an entry of another kind does not answer it.
+KIND_ASKED = frozenset("hs market apply contact document eligible subsidy fta register certification loan training fee "
+                       "cost process procedure".split())
 GUESS_MARGIN = 0.1     # how close an entry that is no guess must be to take the place of a guess at the top
 # A capitalised word of an entry counts as a name it is about when at most this rare (idf; 3 entries or fewer).
 NAMED_MIN_IDF = 4.5
 # Where one question sentence asks a second thing: "..., and ...", "... aur ...", "... और ...".
 CLAUSE_BREAK = re.compile(r"(?:,\s*|\s+)(?:and also|and|aur|और|tatha|तथा)\s+|;\s*", re.IGNORECASE)
+# The state named in words the matcher drops as saying nothing ("यूपी से कुल कितना निर्यात"): a place all the same.
+STATE_NAMED = re.compile(r"\b(u\.?p\.?|uttar pradesh)(?!\w)|यूपी|उत्तर प्रदेश|उ\.प्र", re.IGNORECASE)
+# "This thing / product" in a question: what the user said around it.
+THIS_THING = re.compile(r"\b(?:is|iss|this|these|ye|yeh) (?:cheez|chiz|cheezon|product|products|saman|samaan|item|kaam)\b|"
+                        r"(?:इस|इन|यह|ये) (?:चीज़|चीज|सामान|उत्पाद|काम)", re.IGNORECASE)
 # Words that say how a question is asked, not what it is about ("kaun kaun se": which ones).
 HOW_ASKED = frozenset({"list"})
 
@@ -384,6 +407,61 @@ class AnswerEngine:
                                          if d.id in self.kb.entries),
                        query=query, matches=tuple(matches))
 
+    def _beyond_card(self, text: str, query: Query, top: Match, lang: str, district: str | None,
+                     matches: list[Match]) -> Outcome | None:
+        """A district's ODOP card is the best entry, but the question asks a figure or fact the card does not give
+        ("Moradabad brass kis desh me jata hai", "Kushinagar banana fibre ka turnover"): say what is known (whose
+        ODOP product it is), that the rest is not in the documents, and where to ask -- not the card as the answer.
+        A figure of the place itself that the card does not give (its population, area) is declined."""
+        if top.entry.kind != "district" or top.entry.id not in self.kb.districts:
+            return None
+        spoken = self.index.speaks_of(top.entry.id)
+        asked = [tok for i, tok in enumerate(query.tokens) if query.weight(i) == 1.0]
+        if any(tok in PLACE_ASPECTS and tok not in spoken for tok in asked):
+            # A figure of the place itself the card does not give ("How many people live in Kanpur Dehat?"): declined.
+            return Outcome("refuse", text, lang, self.refusal(lang, district), score=top.score, query=query,
+                           matches=tuple(matches))
+        missing = [tok for tok in asked if tok in CARD_CANNOT_SAY and tok not in spoken]
+        # A question that asks neither what a district makes nor its ODOP, with a word the card never speaks of
+        # ("Moradabad brass ka sabse bada buyer", "Lucknow me chikan ki best shop"), is not asking for the card.
+        if not missing and not ASKS_CARD.intersection(query.tokens):
+            missing = [tok for tok in asked if tok not in spoken and tok not in GENERIC and tok not in PLACE_WORDS
+                       and tok not in self.country_tokens and not tok.isdigit()]
+        if not missing:
+            return None
+        place = self.kb.districts[top.entry.id]
+        if not place.odop:
+            return None
+        asked = set(query.tokens)
+        product = max(place.odop, key=lambda p: len(asked & set(self.index.canon.content(
+            " ".join((p.product.en, p.product.hi, *p.words))))))
+        missing_line = ("partial_no_hs" if "hs" in missing else "partial_no_markets" if "market" in missing
+                        else "partial_no_fact")
+        text_out = "\n".join((t("partial_odop", lang, product=product.product.get(lang), district=place.name.get(lang)),
+                               t(missing_line, lang), t("partial_ask", lang, office=self.district_office(place.id, lang))))
+        text_out += "\n\n" + t("source", lang, source=self.kb.source_line(top.entry.source, lang))
+        return Outcome("partial", text, lang, text_out, entry=top.entry, score=top.score, suggestions=(top.entry,),
+                       query=query, matches=tuple(matches))
+
+    def _odop_product_asked(self, query: Query, matches: list[Match]) -> Query | None:
+        """"Meerut ka ODOP ... iska HS code?", "kanpur odop markets": an HS code or markets asked of one district's
+        ODOP, naming no product, is asked of its (first) ODOP product: the question with that product's words added,
+        so that the entry of that product answers, or the honest partial answer says what is not known."""
+        if not ("hs" in query.tokens or "market" in query.tokens) or query.off_topic or not matches:
+            return None
+        if any(tok not in INTENT and tok not in GENERIC and tok not in self.district_tokens
+               and tok not in PARTIAL_IGNORED and not tok.isdigit() for tok in query.tokens):
+            return None
+        named = self._names(set(query.tokens))
+        if len(named) != 1 or matches[0].entry.id != named[0] or not self.kb.districts[named[0]].odop:
+            return None
+        first = self.kb.districts[named[0]].odop[0]
+        extra = tuple(tok for tok in self.index.canon.content(first.product.en)
+                      if tok not in query.tokens and tok not in GENERIC and tok not in PARTIAL_IGNORED)
+        if not extra:
+            return None
+        return replace(query, tokens=query.tokens + extra, weights=tuple(query.weights) + (1.0,) * len(extra))
+
     # ------------------------------------------------------------ deciding
 
     def ask(self, question: str, lang: str | None = None, district: str | None = None,
@@ -395,7 +473,7 @@ class AnswerEngine:
             return Outcome("empty", text, out_lang, t("empty", out_lang))
         if len(text) > MAX_QUESTION:
             return Outcome("too_long", text[:MAX_QUESTION], out_lang, t("too_long", out_lang, limit=MAX_QUESTION))
-        query = self._home(text, self.index.parse(text), district, previous)
+        query = self._home(text, self._parse(text), district, previous)
         outcome = self._decide(text, query, out_lang, district)
         # A follow-up may hold a word that alone is off-topic ("population?" after a district's figures): it is read
         # with the previous question, and declined unless that entry speaks of it. Phrases ("income tax") never are.
@@ -419,12 +497,19 @@ class AnswerEngine:
         # Asking about a part of the previous answer keeps its subject; otherwise the new words take the place
         # of the previous words of the same role ("and for saddlery?").
         tokens = (tuple(dict.fromkeys(previous.tokens + query.tokens)) if within and not points_back
-                  else combine(previous.tokens, query.tokens, self.district_tokens, self.country_tokens))
+                  else combine(previous.tokens, query.tokens, self.district_tokens, self.country_tokens,
+                               keep_subject=names_previous(text)))
         merged = replace(query, tokens=tokens, weights=(1.0,) * len(tokens))
         follow = self._decide(text, merged, out_lang, district)
         excused = not query.off_topic or self.index.covers(previous.entry_id, query.off_topic_words)
+        # ... unless the word asked is the title of an entry of its own that the previous one only lists ("air freight
+        # wali me kitna milta hai?" after the overview of UPEPB's schemes is the air freight scheme's).
+        own_entry = (within and follow.kind == "answer" and follow.entry is not None and bool(asked) and all(
+            tok in self._title_tokens(follow.entry) for tok in asked)
+            and not all(tok in self._title_tokens(self.kb.entries[previous.entry_id]) for tok in asked))
         if (within and excused and (not points_back or follow.kind not in ("answer", "partial"))
-                and follow.entry != self.kb.entries[previous.entry_id] and not DEFINING.search(text)):
+                and follow.entry != self.kb.entries[previous.entry_id] and not DEFINING.search(text)
+                and not own_entry):
             # "which airports?", "isme fees lagti hai?": the previous answer holds it (a "what is ...?" asks for the
             # word's own entry).
             entry = self.kb.entries[previous.entry_id]
@@ -448,6 +533,9 @@ class AnswerEngine:
         whole = self.ask(question, lang, district, previous)
         sentences = sentence_weights((question or "").strip())
         asked = [i for i, (_, w) in enumerate(sentences) if w == 1.0]
+        if whole.kind == "partial" and len(asked) == 1:
+            # "firozabad ka odop kya hai aur uska hs code?": what is known first, then the honest partial answer.
+            return self._clauses(question, whole, sentences, district, previous)
         if whole.kind in ("off_topic", "partial", "too_long", "empty"):
             return (whole,)
         if len(asked) < 2:
@@ -484,9 +572,17 @@ class AnswerEngine:
         own_words = [[tok for tok in self.index.parse(c).tokens if tok not in GENERIC] for c in clauses]
         # Each clause says something of its own, and the first one asks ("baghpat aur hapur ka odop?" names two
         # districts in one question, which the whole message answers together).
-        if not all(own_words) or not (len(own_words[0]) >= 2 or QUESTION_WORDS.intersection(normalise(clauses[0]).split())):
+        # A first clause that neither asks nor names what is asked joins two things asked together ("सूती कालीन और
+        # मैट की कितनी यूनिट", "handles aur kabze ka hs code"): one question, not two.
+        asks_first = bool(QUESTION_WORDS.intersection(normalise(clauses[0]).split())) or any(
+            tok in INTENT for tok in own_words[0])
+        if not all(own_words) or not asks_first:
             return (whole,)
         context = [(s, w) for j, (s, w) in enumerate(sentences) if j != at]
+        if len(own_words[0]) < 2:
+            # A first clause naming only what is asked ("Kya hum ODOP me aate hain?") leans on what the user said
+            # around it, as a question sentence of its own would.
+            context = [(s, max(w, WEAK_QUESTION_CONTEXT)) for s, w in context]
         query = self._home(question, self.index.parse(question, [(clauses[0], 1.0)] + context), district, previous)
         first = self._decide(question, query, whole.lang, district)
         if first.kind != "answer" or first.entry is None:
@@ -496,12 +592,38 @@ class AnswerEngine:
             before = parts[-1]
             topic = Topic(before.entry.id, self.topic_of(before), 0.0)
             part = self.ask("and " + clause.strip(), whole.lang, district, topic)
+            if part.kind == "answer" and any(p.entry == part.entry for p in parts):
+                # Read as a follow-up it is the same answer again: it may ask something else on its own
+                # ("Kya hum ODOP me aate hain aur kya online bech sakte hain?").
+                part = self.ask(clause.strip(), whole.lang, district)
+            if part.kind == "partial" and clause is clauses[-1]:
+                parts.append(replace(part, question=question))
+                break
             if part.kind != "answer" or any(p.entry == part.entry for p in parts):
                 return (whole,)
             parts.append(replace(part, question=question))
         if whole.kind == "answer" and whole.entry not in [p.entry for p in parts]:
             return (whole,)
         return tuple(parts)
+
+    def _title_tokens(self, entry: Entry) -> frozenset[str]:
+        return frozenset(self.index.canon.content(entry.title.en + " " + entry.title.hi))
+
+    def _parse(self, text: str) -> Query:
+        """The message as the matcher reads it; but when its question names no subject of its own ("What HS code
+        should we use and which countries import from Kanpur?" after "I make PP woven sacks."), the sentences around
+        it say what it is about, and count as much as they do for a question that names only what is asked."""
+        query = self.index.parse(text)
+        if all(w == 1.0 for w in query.weights):
+            return query
+        own = roles(tuple(tok for i, tok in enumerate(query.tokens) if query.weight(i) == 1.0),
+                    self.district_tokens, self.country_tokens)
+        sentences = sentence_weights(text)
+        asked = " ".join(s for s, w in sentences if w == 1.0)
+        # ... and so do they when the question points at them ("Kya Kanpur is cheez ka bada hub hai?").
+        if (own["subject"] or own["country"]) and not THIS_THING.search(asked):
+            return query
+        return self.index.parse(text, [(s, w if w == 1.0 else max(w, WEAK_QUESTION_CONTEXT)) for s, w in sentences])
 
     def asks_own_district(self, text: str, previous: Topic | None = None) -> bool:
         """Does the message speak of "my district" (or "the district" / "is jile" with no district before it)
@@ -536,6 +658,9 @@ class AnswerEngine:
 
     def _decide(self, text: str, query: Query, out_lang: str, district: str | None) -> Outcome:
         matches = self._matches(query)
+        product = self._odop_product_asked(query, matches)
+        if product is not None:
+            return self._decide(text, product, out_lang, district)
         combined = (self._districts_making(query, matches, out_lang) or self._districts_named(query, matches, out_lang)
                     or self._partial(query, matches, out_lang, district))
         if combined is not None:
@@ -547,6 +672,18 @@ class AnswerEngine:
                     and not self._guess(query, m.entry)]
             if near:
                 matches = [near[0]] + [m for m in matches if m is not near[0]]
+        matches = self._codes_together_first(query, self._speaks_of_all_first(query, matches))
+        helped = self._scheme_not_card(query, matches)
+        if helped is not matches and "odop" not in query.tokens:
+            # Help for a district's ODOP product is asked of the ODOP schemes: the place and the product only say
+            # that the product is an ODOP product.
+            card = self.index.entry_tokens[self.index.position[matches[0].entry.id]]
+            kept = [(tok, w) for tok, w in zip(query.tokens, query.weights)
+                    if tok not in self.district_tokens and tok not in card]
+            kept += [("odop", 1.0)] if ODOP_HELP.intersection(query.tokens) else []
+            return self._decide(text, replace(query, tokens=tuple(t for t, _ in kept), weights=tuple(w for _, w in kept)),
+                                out_lang, district)
+        matches = helped
         top = matches[0] if matches else None
         if top is None:
             return Outcome("refuse", text, out_lang, self.refusal(out_lang, district), query=query)
@@ -565,11 +702,15 @@ class AnswerEngine:
         if CONTACT_DETAIL.search(text) and not any(kind in ("phone", "email") for kind, _ in top.entry.contacts):
             return Outcome("off_topic", text, out_lang, self.refusal(out_lang, district), score=top.score,
                            query=query, matches=tuple(matches))
+        beyond = self._beyond_card(text, query, top, out_lang, district, matches)
+        if beyond is not None:
+            return beyond
         sure = self.decision.probability(features(self.index, query, matches, th))
         # One word that fits several entries ("footwear", "leather") is a menu, not a question; so is a question
         # that names no subject of its own ("which countries buy it?" with nothing before it).
         vague = len(query.tokens) == 1 or not (has_subject(query.tokens, self.district_tokens, self.country_tokens)
-                                               or any(tok in self.district_tokens or tok == "up" for tok in query.tokens))
+                                               or any(tok in self.district_tokens or tok == "up" for tok in query.tokens)
+                                               or bool(STATE_NAMED.search(text)))
         # A district's card for a question that names no district, with another district's card as close: a guess.
         vague = vague or (top.entry.kind == "district" and len(matches) > 1 and matches[1].entry.kind == "district"
                           and not any(tok in self.district_tokens for tok in query.tokens))
@@ -579,7 +720,12 @@ class AnswerEngine:
         # A fact of one district's cluster ("Kanpur leather: a raw hide warehouse") for a question that names neither
         # the place nor the trade ("do I need a warehouse for export?") is a guess: offered, not answered.
         unanchored = self._guess(query, top.entry)
-        if (sure >= self.decision.answer_at and not ambiguous_word and not unanchored) or typed_code:
+        defined = self._defines(text, query, matches)
+        if defined is not None and defined is not top:
+            top = defined
+            matches = [defined] + [m for m in matches if m is not defined]
+        if (sure >= self.decision.answer_at and not ambiguous_word and not unanchored) or typed_code \
+                or defined is not None:
             # Close runners-up are offered beside the answer ("not this? see also ...").
             # When the bot is less than sure, the next best entries are offered whatever their distance.
             near = th.margin * 2 if sure >= th.sure_enough else top.score
@@ -589,12 +735,103 @@ class AnswerEngine:
             answer = self.render(top.entry, out_lang, see_also)
             return Outcome("answer", text, out_lang, answer, entry=top.entry, score=top.score, suggestions=also,
                            query=query, matches=tuple(matches))
-        choices = tuple(m.entry for m in matches if m.score >= th.suggest)[:MAX_SUGGESTIONS]
+        # Choices about the question go first; a district's fact the question does not point to comes after them.
+        offered = [m for m in matches if m.score >= th.suggest]
+        choices = tuple(m.entry for m in sorted(offered, key=lambda m: self._guess(query, m.entry)))[:MAX_SUGGESTIONS]
         if choices and sure >= self.decision.suggest_at:
             return Outcome("suggest", text, out_lang, self.suggestion_text(out_lang, choices, district),
                            score=top.score, suggestions=choices, query=query, matches=tuple(matches))
         return Outcome("refuse", text, out_lang, self.refusal(out_lang, district), score=top.score,
                        query=query, matches=tuple(matches))
+
+    def _speaks_of_all_first(self, query: Query, matches: list[Match]) -> list[Match]:
+        """A close entry that speaks of what the best entry leaves out goes first: "how many people do hosiery units
+        in Kanpur employ?" is the hosiery cluster's figure, not the district's MSME table that only shares "units" and
+        "employment" with it. The close entry speaks of every subject word asked (a product, a trade, a scheme: not
+        the place, the plan or the figure asked) and of the kind of answer asked that the best entry gives (markets,
+        an HS code)."""
+        if len(matches) < 2:
+            return matches
+        asked = tuple(tok for i, tok in enumerate(query.tokens) if query.weight(i) == 1.0 and tok not in PLACE_WORDS)
+        found = roles(asked, self.district_tokens, self.country_tokens)
+        subject = found["subject"]
+        spoken = self.index.speaks_of(matches[0].entry.id)
+        left_out = {tok for tok in asked if tok not in spoken}
+        if not left_out:
+            return matches
+        kind = [tok for tok in found["intent"] if tok in spoken and tok in KIND_ASKED]
+        # ... and is not another district's than the message names (even in the words around the question).
+        named = self._names(set(query.tokens))
+        for m in matches[1:4]:
+            if m.score < matches[0].score - GUESS_MARGIN:
+                break
+            place = m.entry.id if m.entry.kind == "district" else m.entry.district
+            if named and place in self.kb.districts and place not in named:
+                continue
+            own = self.index.speaks_of(m.entry.id)
+            covers = any(tok in left_out for tok in subject) and all(tok in own for tok in subject + kind)
+            if covers and not self._guess(query, m.entry):
+                return [m] + [k for k in matches if k is not m]
+        return matches
+
+    def _scheme_not_card(self, query: Query, matches: list[Match]) -> list[Match]:
+        """"Bareilly ka ODOP?" ... "iske liye training milti hai?", "aur loan?": help for an ODOP product is a
+        state-wide scheme, not the district's card, which says nothing of training or loans."""
+        if not matches or matches[0].entry.kind != "district":
+            return matches
+        card = self.index.speaks_of(matches[0].entry.id)
+        asked = [tok for i, tok in enumerate(query.tokens)
+                 if query.weight(i) == 1.0 and tok in SCHEME_ASKED and tok not in card]
+        # How to do something is how to export only when exporting is asked ("iska export kaise karu"), not any
+        # "kaise karu" ("saree ka online order kaise karu").
+        if not asked or (not (ODOP_HELP | EXPORT_SUPPORT).intersection(asked) and "export" not in query.tokens):
+            return matches
+        for m in matches[1:8]:
+            if m.entry.kind != "district" and not m.entry.district \
+                    and all(tok in self.index.speaks_of(m.entry.id) for tok in asked):
+                return [m] + [k for k in matches if k is not m and k.entry.kind != "district"]
+        return matches
+
+    def _defines(self, text: str, query: Query, matches: list[Match]) -> Match | None:
+        """"What is RoDTEP?", "iec kya hota hai", "UPEPB kya hai": one word asked to be explained, answered by the
+        term's own entry: the only close one whose title holds that word, or of several, the one whose title says least
+        besides ("Uttar Pradesh Export Promotion Bureau (UPEPB)", not "Export schemes of the UP Export Promotion
+        Bureau")."""
+        if len(query.tokens) != 1 or query.unknown or not DEFINING.search(text) or not matches:
+            return None
+        word = query.tokens[0]
+        # (One of many codes, markets or district cards -- "HS code 830241", "Agra: ODOP products" -- is no term's
+        # own entry.)
+        titled = [m for m in matches[:4] if m.score >= matches[0].score - 1.5 * GUESS_MARGIN
+                  and m.entry.kind not in ("hs_code", "market", "district")
+                  and word in self.index.canon.content(m.entry.title.en + " " + m.entry.title.hi)]
+        if len(titled) == 1:
+            return titled[0] if titled[0] is matches[0] else None
+        if not titled:
+            return None
+        extra = {m.entry.id: len(set(self.index.canon.content(m.entry.title.en)) - {word}) for m in titled}
+        fewest = min(extra.values())
+        own = [m for m in titled if extra[m.entry.id] == fewest]
+        return own[0] if len(own) == 1 and own[0].score >= matches[0].score - GUESS_MARGIN / 2 else None
+
+    def _codes_together_first(self, query: Query, matches: list[Match]) -> list[Match]:
+        """"HS code of Kanpur's plastic products": when several HS codes fit about as well, the close entry that lists
+        them all (the cluster's "HS codes used in the plan") answers, not one code picked among them."""
+        if len(matches) < 3 or matches[0].entry.kind != "hs_code" or "hs" not in query.tokens:
+            return matches
+        top = matches[0]
+        if top.entry.codes[0] in query.tokens:
+            return matches
+        codes = [m.entry.codes[0] for m in matches if m.entry.kind == "hs_code" and m.score >= top.score - GUESS_MARGIN]
+        if len(codes) < 2:
+            return matches
+        for m in matches[1:6]:
+            if m.score < top.score - 1.5 * GUESS_MARGIN:
+                break
+            spoken = self.index.speaks_of(m.entry.id)
+            if m.entry.kind != "hs_code" and all(code in spoken for code in codes) and not self._guess(query, m.entry):
+                return [m] + [k for k in matches if k is not m]
+        return matches
 
     def analyse(self, text: str) -> tuple[Query, list[Match]]:
         """The question as understood and the entries that fit it, best first (HS subheadings folded)."""

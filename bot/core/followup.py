@@ -102,17 +102,25 @@ def has_subject(tokens: tuple[str, ...], districts: frozenset[str], countries: f
     return bool(found["subject"] or found["country"])
 
 
+def names_previous(text: str) -> bool:
+    """Does the message hold a pronoun for the previous subject ("iske liye", "its", "इसका")?"""
+    return bool(POINTERS.intersection(normalise(text).split()))
+
+
 def combine(previous: tuple[str, ...], new: tuple[str, ...], districts: frozenset[str],
-            countries: frozenset[str] = frozenset()) -> tuple[str, ...]:
+            countries: frozenset[str] = frozenset(), keep_subject: bool = False) -> tuple[str, ...]:
     """The previous question with the new one's words put in place of the words of the same role.
 
     A new subject also drops the previous sizes and amounts ("what about air freight?" after a question about
-    a 40 ft container); a country named alone ("and China?") keeps the previous subject.
+    a 40 ft container); a country named alone ("and China?") keeps the previous subject. With ``keep_subject`` (the
+    message names the previous subject by a pronoun: "iske liye CFC me kya milega?") a new subject is added to it.
     """
     before, now = roles(previous, districts, countries), roles(new, districts, countries)
     out: list[str] = []
     for role in ("intent", "subject", "country", "district", "modifier"):
-        if now[role]:
+        if now[role] and role == "subject" and keep_subject:
+            out += before[role] + now[role]
+        elif now[role]:
             out += now[role]
         elif not (role == "modifier" and now["subject"]):
             out += before[role]

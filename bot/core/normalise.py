@@ -121,13 +121,17 @@ distance doori duri दूरी km kilometre kilometer salary salaries tankhwah
 pmegp mudra vishwakarma svanidhi cgtmse standup kcc ayushman मुद्रा विश्वकर्मा municipal car cars bike bikes scooter
 sbi pnb hdfc icici axis canara fee fees फीस शुल्क
 bandh hartal strike curfew हड़ताल कर्फ्यू profit profits munafa मुनाफा मुनाफ़ा
+award awards prize prizes winner winners puraskar पुरस्कार
+noc renew renewal renewed
+swad swaad taste tasty स्वाद hour hours ghante ghanta घंटे घंटा
+vacancy vacancies recruitment
 """.split())
 
 # Off-topic words that are only a hint: "the price of a jacket" is a shop's business, "the rate of the subsidy" is
 # ours. They refuse unless the question also asks about support (a scheme, subsidy, loan, fair...).
 WEAK_OFF_TOPIC: frozenset[str] = frozenset("""
 price prices pricing rate rates today todays tomorrow aaj आज कल kal hotel hotels होटल cheap cheapest sasta sasti सस्ता सस्ती
-""".split()) | {"kis rate", "किस रेट", "flight ka kiraya", "flight ki kiraya", "flight ka kitna kiraya", "ticket ka kiraya",
+""".split()) | {"kis rate", "किस रेट", "किराये पर", "किराए पर", "किराये पे", "kiraye pe", "kiraye par", "kiraye per", "flight ka kiraya", "flight ki kiraya", "flight ka kitna kiraya", "ticket ka kiraya",
                  "flight fare", "फ्लाइट का किराया", "हवाई जहाज का किराया"}
 SUPPORT_WORDS: frozenset[str] = frozenset(
     "scheme subsidy assistance loan mda claim stall fair grant benefit margin cfc toolkit incentive".split())
@@ -162,7 +166,15 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"फ्लाइट का किराया|हवाई जहाज का किराया|should i buy|to buy for home|for home use|home use|personal use|"
                                r"kaun sa kharidu|kaun sa kharide|kaunsa kharidu|kaunsa kharide|kon sa kharidu|"
                                r"कौन सा खरीदूं|कौन सा खरीदें|कौनसा खरीदूं|courier company|courier service|courier charges|courier rate|"
-                               r"कूरियर कंपनी)(?!\S)")
+                               r"कूरियर कंपनी|(?:website|site|portal|server|app) (?:is )?(?:down|not working|not opening|band hai)|"
+                               r"(?:website|site|portal|app) nahi khul|(?:वेबसाइट|पोर्टल|साइट) नहीं खुल|"
+                               r"(?:वेबसाइट|पोर्टल|साइट) (?:बंद|डाउन)|"
+                               r"(?:dukaan|dukan|दुकान|shop) (?:kaun|kon|kahan|kaha|कौन|कहाँ|कहां)|best shops?|"
+                               r"sabse (?:badi|achhi|acchi|sasti|achi) (?:dukaan|dukan)|सबसे (?:बड़ी|अच्छी|सस्ती) दुकान|"
+                               r"saaf kaise|saf kaise|kaise saaf|saaf karne|clean kaise|how (?:to|do i|do you) (?:clean|wash)|"
+                               r"wash kaise|kaise dhoye|kaise dhoyen|कैसे साफ|साफ कैसे|कैसे धोएं|"
+                               r"naukri kaise|naukri chahiye|naukri milegi|job kaise milegi|job chahiye|need a job|get a job|"
+                               r"नौकरी कैसे|नौकरी चाहिए|नौकरी मिलेगी)(?!\S)")
 
 
 # ---------------------------------------------------------------- consonant skeletons (Hinglish <-> Devanagari)

@@ -18,12 +18,12 @@ ACTS: dict[str, tuple[str, ...]] = {
                 "hindi language", "change language to hindi", "हिंदी", "हिन्दी", "हिंदी में", "हिन्दी में",
                 "हिंदी में बताओ", "हिंदी में बताइए", "हिंदी में बताइये", "हिन्दी में बताइए", "हिंदी में बताएं",
                 "हिंदी में बोलो", "हिंदी में लिखो", "हिंदी भाषा",
-                "hindi me baat karo", "hindi mein baat karo", "reply in hindi", "speak hindi", "speak in hindi", "can you speak hindi", "hindi me likho", "hindi mein likho", "hindi me jawab do", "हिंदी में बात करें", "हिंदी में बात करो", "हिंदी में जवाब दो", "हिन्दी में बताइए"),
+                "hindi me baat karo", "hindi mein baat karo", "reply in hindi", "speak hindi", "speak in hindi", "can you speak hindi", "hindi me likho", "hindi mein likho", "hindi me jawab do", "hindi me jawab chahiye", "hindi mein jawab chahiye", "hindi me jawab", "jawab hindi me", "hindi me chahiye", "हिंदी में जवाब चाहिए", "हिंदी में चाहिए", "हिंदी में बात करें", "हिंदी में बात करो", "हिंदी में जवाब दो", "हिन्दी में बताइए"),
     "lang_en": ("english", "english please", "in english", "english me", "english mein", "english me batao",
                 "english mein batao", "angrezi", "angrezi me", "angrezi mein", "switch to english",
                 "english language", "change language to english", "reply in english", "अंग्रेज़ी", "अंग्रेजी",
                 "अंग्रेज़ी में", "अंग्रेजी में", "इंग्लिश", "इंग्लिश में", "अंग्रेजी में बताइए", "अंग्रेज़ी में बताइए",
-                "speak in english", "speak english", "english me bolo", "english mein bolo", "english me baat karo", "english me likho", "english me jawab do", "in english please", "can you speak english", "angrezi me bolo", "angrezi mein bolo", "english me likho", "english plz", "इंग्लिश में बताओ", "अंग्रेजी में बोलो"),
+                "speak in english", "speak english", "english me bolo", "english mein bolo", "english me baat karo", "english me likho", "english me jawab do", "english me jawab chahiye", "english mein jawab chahiye", "english me jawab", "english me chahiye", "angrezi me jawab do", "in english please", "can you speak english", "angrezi me bolo", "angrezi mein bolo", "english me likho", "english plz", "इंग्लिश में बताओ", "अंग्रेजी में बोलो"),
     "lang_ask": ("change language", "language", "language change", "bhasha", "bhasha badlo", "bhasha badle",
                  "भाषा", "भाषा बदलें", "भाषा बदलो",
                 "language badlo", "bhasha badlein", "change the language", "भाषा बदलिए"),
@@ -48,7 +48,7 @@ ACTS: dict[str, tuple[str, ...]] = {
                 "dhanyavaad", "nice info", "good info", "great info", "good job", "wah", "waah", "superb", "excellent", "perfect", "bahut accha", "bahut achha", "बहुत अच्छा", "शानदार", "tysm", "thx a lot", "thanx", "thanxx", "thnq", "tq so much", "you are helpful", "you are very helpful", "thank you so much sir", "बहुत बहुत धन्यवाद", "shukriya ji"),
     "ack": ("ok", "okay", "okk", "okkk", "k", "kk", "fine", "alright", "all right", "got it", "understood", "noted",
             "sure", "yes", "ya", "yeah", "haan", "han", "ha", "ji", "ji haan", "theek", "thik", "theek hai",
-            "thik hai", "thik h", "accha", "acha", "achha", "samajh gaya", "samajh gayi", "ओके", "ठीक", "ठीक है",
+            "thik hai", "thik h", "accha", "acha", "achha", "samajh gaya", "samajh gayi", "samjh gaya", "samjh gya", "samajh gya", "smjh gya", "samjh gayi", "samjh gyi", "samajh gyi", "samjha", "samjh aa gaya", "ओके", "ठीक", "ठीक है",
             "अच्छा", "हाँ", "हां", "जी", "जी हाँ", "समझ गया", "समझ गई",
                 "hmm", "hmmm", "hm", "samjha", "samjhi", "samajh aa gaya", "समझ आ गया", "no", "nahi", "no thanks", "nahi chahiye", "bas", "that's all", "thats all", "naya sawal", "new question", "another question", "ek aur sawal", "नया सवाल", "sorry", "koi baat nahi", "sahi hai", "theek h", "aur kuch nahi", "bas itna hi", "no more questions", "kuch nahi", "ek aur sawal hai", "ek sawal hai", "ठीक है सर", "कोई बात नहीं", "बस इतना ही", "और कुछ नहीं"),
     "bye": ("bye", "goodbye", "good bye", "bye bye", "see you", "tata", "alvida", "chalo bye", "good night",
@@ -58,7 +58,7 @@ ACTS: dict[str, tuple[str, ...]] = {
                  "namastey", "pranam", "ram ram", "jai hind", "good morning", "good afternoon", "good evening",
                  "gm", "salaam", "salam", "adaab", "sat sri akal", "radhe radhe", "jai shri ram", "नमस्ते",
                  "नमस्कार", "प्रणाम", "राम राम", "हेलो", "हाय", "सुप्रभात", "शुभ प्रभात", "जय हिंद",
-                "how are you", "kaise ho", "kaise hain", "aap kaise ho", "aap kaise hain", "कैसे हो", "आप कैसे हैं", "kya haal hai", "sat shri akal", "jai shree ram", "assalamualaikum", "good day", "gud morning", "gud evening", "gud afternoon", "shubh prabhat", "jai shree krishna", "jai shri krishna", "hi there", "hey there", "yo", "adab", "aadab", "शुभ संध्या", "शुभ दोपहर", "जय श्री कृष्ण"),
+                "how are you", "kaise ho", "kaise hain", "aap kaise ho", "aap kaise hain", "कैसे हो", "आप कैसे हैं", "kya haal hai", "sat shri akal", "jai shree ram", "assalamualaikum", "good day", "gud morning", "gud evening", "gud afternoon", "shubh prabhat", "jai shree krishna", "jai shri krishna", "suprabhat", "suprabhaat", "shubh sandhya", "subh prabhat", "shubh dopahar", "subh dopahar", "shubh dopeher", "walaikum assalam", "walekum salam", "salam alaikum", "salaam alaikum", "hi there", "hey there", "yo", "adab", "aadab", "शुभ संध्या", "शुभ दोपहर", "जय श्री कृष्ण"),
 }
 
 # Words that may surround any act without changing it ("thnx bhai", "namaste ji", "ok sir").
@@ -66,8 +66,8 @@ COURTESY = frozenset("""
 ji sir madam maam mam bhai bhaiya bhaisahab didi dost friend bot please pls plz so very much lot bahut
 you u aapka aapko apka tumhara yaar dear all everyone team again once more now abhi toh to hi bhi
 this that it was is really truly indeed karo kare karein kijiye kariye do and aur now dikhao dikhaiye kholo jankari info
-bhejo mujhe i some batao bataiye bolo likho a can could
-जी सर मैडम भाई भैया दीदी दोस्त आपका आपको बहुत सारा अब फिर से भी करो करें कीजिए करिए यह था दिखाओ दिखाइए खोलो भेजो मुझे बताओ बताइए बोलो लिखो
+bhejo mujhe i some batao bataiye bolo likho a can could meri mera hamari humari hamara humko hume humein
+जी सर मैडम भाई भैया दीदी दोस्त मेरी मेरा हमारी हमें आपका आपको बहुत सारा अब फिर से भी करो करें कीजिए करिए यह था दिखाओ दिखाइए खोलो भेजो मुझे बताओ बताइए बोलो लिखो
 """.split())
 
 # Emoji and pictographs that mean "thanks" or "ok" when they stand alone.

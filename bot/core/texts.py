@@ -148,6 +148,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                       "hi": "इसका सही HS कोड मेरे दस्तावेज़ों में नहीं है, इसलिए मैं अंदाज़ा नहीं लगाऊँगा।"},
     "partial_no_markets": {"en": "Its target countries are not in my documents, so I will not guess them.",
                            "hi": "इसके लक्ष्य देश मेरे दस्तावेज़ों में नहीं हैं, इसलिए मैं अंदाज़ा नहीं लगाऊँगा।"},
+    "partial_no_fact": {"en": "What you ask about it is not in my documents for this district, so I will not guess.",
+                        "hi": "आपने इसके बारे में जो पूछा, वह इस ज़िले के लिए मेरे दस्तावेज़ों में नहीं है, इसलिए मैं अंदाज़ा नहीं लगाऊँगा।"},
     "partial_ask": {"en": "Please ask {office}: they can tell you.", "hi": "कृपया {office} से पूछें, वहाँ से सही जानकारी मिलेगी।"},
     "see_also": {"en": "Not what you asked? See also: {titles}", "hi": "यह नहीं पूछा था? यह भी देखें: {titles}"},
     "smalltalk_thanks": {"en": "You're welcome! Ask me anything else about exports, or open the menu.",

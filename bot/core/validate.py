@@ -491,7 +491,7 @@ def _read_district(ident: str, item: MarkedDict, label: str, source: str, shown:
         # The district's own entry (its answer is written in compose.py, once sectors are known).
         entry = Entry(id=ident, kind="district", title=name, short=Text(clip(name.en), clip(name.hi)),
                       answer=Text("", ""), source=source,
-                      aliases=aliases + other_names + ((f"{name.en} other name",) if other_names else ()),
+                      aliases=aliases + other_names,
                       keywords=keywords + tuple(w for p in products for w in (p.product.en, p.product.hi, *p.words)),
                       district=ident, location=f"{shown}:{item.line}")
         raw.entries.append((entry, shown, item))
