@@ -23,6 +23,7 @@ from itertools import chain, repeat
 from operator import neg
 from typing import Iterable
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -332,7 +333,7 @@ class Index:
         self.title_tokens: list[tuple[str, ...]] = [
             tuple(frozenset(content[e.title.en]) | frozenset(content[e.title.hi])) for e in self.entries]
         # Each entry's documents, the same token set once at its highest weight (only the best one counts).
-        entry_docs: list[tuple[tuple[tuple[str, ...], ...], tuple[float, ...]]] = []
+        entry_docs: list[tuple[tuple[frozenset[str], ...], tuple[float, ...]] | None] = []
         self._phrases: dict[int, str] = {}      # an entry's weight-1 phrasings, one a line (for _shape; when first asked for)
         self.entry_tokens: list[frozenset[str]] = []
         df: Counter[str] = Counter()   # document frequency counted per entry, so a word in many aliases of one entry stays rare
@@ -360,7 +361,7 @@ class Index:
                 if prefixes:   # a code's prefixes match a typed heading, not the entry as a whole: not in union
                     toks = frozenset(prefixes | {"hs"})
                     docs[toks] = max(docs.get(toks, 0.0), PREFIX_WEIGHT)
-            entry_docs.append((tuple(map(tuple, docs)), tuple(docs.values())))
+            entry_docs.append((tuple(docs), tuple(docs.values())))
             self.entry_tokens.append(frozenset(union))
             df.update(union)
         del groups, content
@@ -413,20 +414,26 @@ class Index:
         self._latin_skeletons = {sk: next(iter(ts)) for sk, ts in latin_by_skeleton.items()
                                  if len(ts) == 1 and len(sk) >= SKELETON_MIN}
 
-    def _build_postings(self, entry_docs: list[tuple[tuple[tuple[str, ...], ...], tuple[float, ...]]]) -> None:
+    def _build_postings(self, entry_docs: list[tuple[tuple[frozenset[str], ...], tuple[float, ...]] | None]) -> None:
         idf = self.idf
         doc_freq = Counter(chain.from_iterable(chain.from_iterable(docs for docs, _ in entry_docs)))
         common = sorted(t for t, c in doc_freq.items() if c > COMMON_DOCS)
         self._common = common
         self._bit = {t: 1 << b for b, t in enumerate(common)}
         bit = self._bit
-        # Documents with a rare word, walked through postings: entry, tokens, weight, sum of own idf.
-        self._doc_entry = array("i")
-        self._doc_weight = array("d")
-        self._doc_own = array("d")
-        self._doc_toks: list[tuple[str, ...]] = []
-        postings: dict[str, array] = {t: array("i") for t in doc_freq if t not in bit}
-        doc_toks = self._doc_toks
+        # Documents with a rare word are scored in classes: the documents of entries of one kind with the same
+        # token set (half of them at 50,000 entries repeat another's) share their sum of own idf and which of the
+        # question's words they hold. Per class: own idf, kind (its group of kind words) and tokens; per document:
+        # its entry, weight and class.
+        self._kind_groups: list[tuple[str, ...]] = sorted(set(KIND_TOKENS.values()) | {()})
+        self._tok_id = {t: k for k, t in enumerate(doc_freq)}
+        cls_own = array("d")
+        cls_kind = array("b")
+        cls_size = array("i")       # how many tokens each class has
+        cls_toks = array("i")       # their ids, class after class
+        doc_entry = array("i")
+        doc_weight = array("d")
+        doc_cls = array("i")
         # Per entry, its documents with a common word as (mask of common words, weight, own idf); of those
         # with the same mask and weight only the smallest own idf can score best.
         self._rows: list[tuple[int | float, ...]] = []
@@ -436,49 +443,65 @@ class Index:
         self._lists: dict[str, dict[int, tuple[array, array, array, array]]] = {t: {} for t in common}
         masks: dict[int, int] = {}   # one int object per distinct mask
         mask_words: dict[int, list[str]] = {}
-        # Per token: its idf (0 for a code prefix), its bit (0 for a rare word) and its postings (none for a
-        # common word). While the entries of a kind go through, the kind's words have an idf of 0 here: a
-        # document's sum is then the sum of its own words (adding 0.0 changes no sum).
-        token_info = {t: (idf.get(t, 0.0), bit.get(t, 0), postings.get(t)) for t in doc_freq}
+        # Per token: its idf (0 for a code prefix) and its bit (0 for a rare word). While the entries of a kind go
+        # through, the kind's words have an idf of 0 here: a class's sum is then the sum of its own words (adding
+        # 0.0 changes no sum).
+        token_info = {t: (idf.get(t, 0.0), bit.get(t, 0)) for t in doc_freq}
+        tok_id = self._tok_id.__getitem__
         zeroed: tuple[str, ...] = ()
-        doc_entry, doc_weight, doc_own = self._doc_entry, self._doc_weight, self._doc_own
         mask_info: dict[tuple[str, ...], dict[int, tuple[list[str], list[float], bool, float]]] = {}
         list_appends: list[dict[str, tuple]] = [{} for _ in self._kinds]
-        kind_common_words = {k: tuple(t for t in k if t in bit) for k in set(KIND_TOKENS.values()) | {()}}
+        kind_common_words = {k: tuple(t for t in k if t in bit) for k in self._kind_groups}
+        # Per group of kind words: token set -> (class or -1 without a rare word, mask of common words, own idf).
+        classes_of: dict[tuple[str, ...], dict[frozenset[str], tuple[int, int, float]]] = {
+            k: {} for k in self._kind_groups}
         # What a word adds through the whole entry and its title: (1 - DOC_SHARE) * (t in toks) + TITLE_BONUS * (t in title)
         rests = [[(1 - DOC_SHARE) * a + TITLE_BONUS * b for b in (False, True)] for a in (False, True)]
-        d = 0
+        n_cls = 0
+        classes = classes_of[zeroed]
+        kind_group = self._kind_groups.index(zeroed)
         for i in range(len(entry_docs)):
             docs, doc_weights = entry_docs[i]
-            entry_docs[i] = None   # its documents without a rare word are freed as we go
+            entry_docs[i] = None   # its documents are freed as we go
             kind_words = KIND_TOKENS.get(self.entries[i].kind, ())
             if kind_words != zeroed:
                 for t in zeroed:
                     if t in token_info:
-                        token_info[t] = (idf.get(t, 0.0), *token_info[t][1:])
+                        token_info[t] = (idf.get(t, 0.0), token_info[t][1])
                 for t in kind_words:
                     if t in token_info:
-                        token_info[t] = (0.0, *token_info[t][1:])
+                        token_info[t] = (0.0, token_info[t][1])
                 zeroed = kind_words
+                classes = classes_of[kind_words]
+                kind_group = self._kind_groups.index(kind_words)
             rows: dict[tuple[int, float], float] = {}
-            first = d
+            first = len(doc_cls)
             for toks, weight in zip(docs, doc_weights):
-                own = 0.0
-                mask = 0
-                rare = False
-                for t in toks:
-                    x, b, ds = token_info[t]
-                    own += x
-                    if b:
-                        mask |= b
+                found = classes.get(toks)
+                if found is None:
+                    own = 0.0
+                    mask = 0
+                    rare = False
+                    for t in toks:
+                        x, b = token_info[t]
+                        own += x
+                        if b:
+                            mask |= b
+                        else:
+                            rare = True
+                    if rare:
+                        cls_own.append(own)
+                        cls_kind.append(kind_group)
+                        cls_size.append(len(toks))
+                        cls_toks.extend(map(tok_id, toks))
+                        found = classes[toks] = (n_cls, mask, own)
+                        n_cls += 1
                     else:
-                        ds.append(d)
-                        rare = True
-                if rare:
-                    d += 1
+                        found = classes[toks] = (-1, mask, own)
+                c, mask, own = found
+                if c >= 0:
+                    doc_cls.append(c)
                     doc_weight.append(weight)
-                    doc_own.append(own)
-                    doc_toks.append(toks)
                 if mask:
                     key = (mask, weight)
                     low = rows.get(key)
@@ -490,7 +513,7 @@ class Index:
                         rows[interned, weight] = own
                     elif own < low:
                         rows[key] = own
-            doc_entry.extend(repeat(i, d - first))
+            doc_entry.extend(repeat(i, len(doc_cls) - first))
             self._rows.append(tuple(chain.from_iterable(map(tuple.__add__, rows, zip(rows.values())))))   # flat
             if not rows:
                 continue
@@ -564,11 +587,38 @@ class Index:
                 add_limit(DOC_SHARE * f + rest)
                 add_per_kind(DOC_SHARE * per_kind)
                 add_alone(DOC_SHARE * alone + rest)
-        self.postings = postings
+        del classes_of, masks, mask_info
+        self._class_arrays(cls_own, cls_kind, cls_size, cls_toks, doc_entry, doc_weight, doc_cls)
         # For the words in very many entries: how many have each, and per kind its highest bounds (see rank_query).
         self._list_size = {t: sum(len(group[0]) for group in groups.values()) for t, groups in self._lists.items()}
         self._list_high = {t: {kind_i: (max(limits), max(per_kind)) for kind_i, (_, limits, per_kind, _) in groups.items()}
                            for t, groups in self._lists.items()}
+
+    def _class_arrays(self, cls_own: array, cls_kind: array, cls_size: array, cls_toks: array, doc_entry: array,
+                      doc_weight: array, doc_cls: array) -> None:
+        """The classes and documents as arrays for the question's first step: per token, the classes that hold it
+        (``_post_cls[_post_ptr[k]:_post_ptr[k + 1]]``, ascending); per class, its documents (``_m_ptr``), their
+        entries and weights."""
+        n_cls = len(cls_own)
+        own = np.frombuffer(cls_own, dtype=np.float64) if n_cls else np.zeros(0)
+        self._cls_own = own
+        self._cls_own_safe = np.where(own > 0, own, 1.0)     # (divided by; where own is 0, cd is 1)
+        self._cls_kind = np.frombuffer(cls_kind, dtype=np.int8) if n_cls else np.zeros(0, dtype=np.int8)
+        toks = np.frombuffer(cls_toks, dtype=np.int32) if len(cls_toks) else np.zeros(0, dtype=np.int32)
+        pair_cls = np.repeat(np.arange(n_cls, dtype=np.int32),
+                             np.frombuffer(cls_size, dtype=np.int32) if n_cls else np.zeros(0, dtype=np.int32))
+        self._post_cls = pair_cls[np.argsort(toks, kind="stable")]
+        self._post_ptr = np.zeros(len(self._tok_id) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(toks, minlength=len(self._tok_id)), out=self._post_ptr[1:])
+        cls = np.frombuffer(doc_cls, dtype=np.int32) if len(doc_cls) else np.zeros(0, dtype=np.int32)
+        order = np.argsort(cls, kind="stable")
+        self._m_entry = (np.frombuffer(doc_entry, dtype=np.int32) if len(doc_entry) else np.zeros(0, np.int32))[order]
+        self._m_weight = (np.frombuffer(doc_weight, dtype=np.float64) if len(doc_weight) else np.zeros(0))[order]
+        self._m_ptr = np.zeros(n_cls + 1, dtype=np.int64)
+        np.cumsum(np.bincount(cls, minlength=n_cls), out=self._m_ptr[1:])
+        # Per kind word: which groups of kind words hold it (it does not count as the class's own word there).
+        self._kind_has = {t: np.array([t in group for group in self._kind_groups])
+                          for group in self._kind_groups for t in group}
 
     @staticmethod
     def _texts(entry: Entry) -> Iterable[tuple[str, float]]:
@@ -715,37 +765,9 @@ class Index:
         qmask = 0
         for t in common:
             qmask |= self._bit[t]
-        best: dict[int, float] = {}
-        rare_hits: dict[int, float] = {}   # per entry: the weight of the rare words found in its documents
-        # 1. Documents with a rare word of the question, one by one.
-        doc_entry, doc_weight, doc_own, doc_toks = self._doc_entry, self._doc_weight, self._doc_own, self._doc_toks
-        seen_docs: set[int] = set()
-        position = {t: k for k, t in enumerate(weights)}
-        kind_of, kind_words_of = self._kind_of, self._kind_words
-        for t, g in weights.items():
-            docs = self.postings.get(t, ()) if t not in self._bit else ()
-            for entry_i in {doc_entry[d] for d in docs}:
-                rare_hits[entry_i] = rare_hits.get(entry_i, 0.0) + g
-            for d in docs:
-                if d in seen_docs:
-                    continue
-                seen_docs.add(d)
-                entry_i, toks, own = doc_entry[d], doc_toks[d], doc_own[d]
-                hit = [t2 for t2 in toks if t2 in weights]   # a document has few words, a question may have many
-                if len(hit) > 1:
-                    hit.sort(key=position.__getitem__)       # summed in question order, as always
-                got = sum(weights[t2] for t2 in hit)
-                cq = got / total
-                # How much of the alias the question covers; the words every entry of its kind carries
-                # ("hs", "market", "odop") count neither for nor against it.
-                kind_words = kind_words_of[kind_of[entry_i]]
-                got_own = sum(weights[t2] for t2 in hit if t2 not in kind_words) if kind_words else got
-                cd = min(1.0, got_own / own) if own else 1.0
-                score = doc_weight[d] * cq * (0.75 + 0.25 * cd)
-                if entry_i in exact_code:
-                    score += EXACT_CODE_BONUS
-                if score > best.get(entry_i, 0.0):
-                    best[entry_i] = score
+        # 1. Documents with a rare word of the question, scored by class (see _first_step).
+        best, rare_hits = self._first_step(weights, total, exact_code)
+        kind_of = self._kind_of
         # 2. An upper bound of every candidate's score: per common word of the question, its weight times what the
         # word can add to the entry (precomputed); for an entry with rare words, its best document so far and
         # what those words can add. Entries are scored exactly, best bound first, until the best bound left
@@ -833,6 +855,77 @@ class Index:
                 bound = {i: b for i, b in bound.items() if b >= floor}
             batch *= 4
         return self._finish(scores, query, limit)
+
+    def _first_step(self, weights: dict[str, float], total: float, exact_code: set[int]
+                    ) -> tuple[dict[int, float], dict[int, float]]:
+        """Every document that holds a rare word of the question, scored: per entry its best document's score, and
+        the weight of the rare words found in its documents.
+
+        A document scores ``weight * cq * (0.75 + 0.25 * cd)``: ``cq`` the share of the question it holds and
+        ``cd`` how much of its own words the question covers (words every entry of its kind carries -- "hs",
+        "market", "odop" -- count neither for nor against it), both the same for every document of its class.
+        The classes' sums are added word by word in question order, as a walk over each document would add them.
+        """
+        bit, tok_id, ptr, post = self._bit, self._tok_id, self._post_ptr, self._post_cls
+        found: list[tuple[str, float, np.ndarray]] = []
+        rare: list[np.ndarray] = []
+        for t, g in weights.items():
+            k = tok_id.get(t)
+            if k is None:
+                continue
+            classes = post[ptr[k]:ptr[k + 1]]
+            if len(classes):
+                found.append((t, g, classes))
+                if t not in bit:
+                    rare.append(classes)
+        if not rare:
+            return {}, {}
+        cands = rare[0] if len(rare) == 1 else np.unique(np.concatenate(rare))
+        n = len(cands)
+        got = np.zeros(n)
+        got_own = np.zeros(n)
+        kinds = self._cls_kind[cands]
+        kind_has = self._kind_has
+        # Which rare words (their place in ``rare_weights``, modulo 64) a class holds. In a question of more than 64
+        # rare words a bit stands for several: an entry's rare weight is then counted high, which only loosens
+        # the bound it serves (rank_query, step 2).
+        bits = np.zeros(n, dtype=np.uint64)
+        rare_weights: list[float] = []
+        for t, g, classes in found:
+            if t in bit:    # a common word: which candidates hold it
+                at = np.searchsorted(classes, cands)
+                at[at == len(classes)] = 0
+                local = np.flatnonzero(classes[at] == cands)
+            else:
+                local = np.searchsorted(cands, classes)
+                bits[local] |= np.uint64(1 << (len(rare_weights) % 64))
+                rare_weights.append(g)
+            got[local] += g
+            has = kind_has.get(t)
+            got_own[local] += g if has is None else np.where(has[kinds[local]], 0.0, g)
+        own = self._cls_own[cands]
+        cd = np.where(own > 0, np.minimum(1.0, got_own / self._cls_own_safe[cands]), 1.0)
+        cq = got / total
+        factor = 0.75 + 0.25 * cd
+        # Every document of those classes.
+        starts = self._m_ptr[cands]
+        counts = self._m_ptr[cands + 1] - starts
+        local = np.repeat(np.arange(n), counts)
+        docs = np.arange(len(local)) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        entries = self._m_entry[docs]
+        score = self._m_weight[docs] * cq[local] * factor[local]
+        if exact_code:
+            score += np.where(np.isin(entries, list(exact_code)), EXACT_CODE_BONUS, 0.0)
+        unique, inverse = np.unique(entries, return_inverse=True)
+        top = np.zeros(len(unique))
+        np.maximum.at(top, inverse, score)
+        held = np.zeros(len(unique), dtype=np.uint64)
+        np.bitwise_or.at(held, inverse, bits[local])
+        hits = np.zeros(len(unique))
+        for k, g in enumerate(rare_weights):
+            hits += np.where(held & np.uint64(1 << (k % 64)), g, 0.0)
+        keys = unique.tolist()
+        return dict(zip(keys, top.tolist())), dict(zip(keys, hits.tolist()))
 
     def _add_common(self, bound: dict[int, float], words: list[str], weights: dict[str, float], total: float,
                     adjust: list[float], kind_weight: list[float], alone: bool) -> None:
