@@ -334,7 +334,7 @@ class Index:
             tuple(frozenset(content[e.title.en]) | frozenset(content[e.title.hi])) for e in self.entries]
         # Each entry's documents, the same token set once at its highest weight (only the best one counts).
         entry_docs: list[tuple[tuple[frozenset[str], ...], tuple[float, ...]] | None] = []
-        self._phrases: dict[int, str] = {}      # an entry's weight-1 phrasings, one a line (for _shape; when first asked for)
+        self._phrases: dict[int, list[str]] = {}   # an entry's weight-1 phrasings (for _finish; when first asked for)
         self.entry_tokens: list[frozenset[str]] = []
         df: Counter[str] = Counter()   # document frequency counted per entry, so a word in many aliases of one entry stays rare
         no_words: frozenset[str] = frozenset()
@@ -636,13 +636,12 @@ class Index:
             groups.append(((entry.district.replace("-", " "),), 0.8))
         return groups
 
-    def _phrasings(self, entry_i: int) -> str:
-        """An entry's weight-1 texts as canonical words, one a line (worked out when first asked for)."""
+    def _phrasings(self, entry_i: int) -> list[str]:
+        """An entry's weight-1 texts as canonical words (worked out when first asked for)."""
         found = self._phrases.get(entry_i)
         if found is None:
             texts = (text for text, weight in self._texts(self.entries[entry_i]) if weight == 1.0)
-            found = self._phrases[entry_i] = "\n".join(
-                " ".join(words) for words in map(self.canon.content, texts) if words)
+            found = self._phrases[entry_i] = [" ".join(words) for words in map(self.canon.content, texts) if words]
         return found
 
     # ------------------------------------------------------------ query side
@@ -880,7 +879,15 @@ class Index:
                     rare.append(classes)
         if not rare:
             return {}, {}
-        cands = rare[0] if len(rare) == 1 else np.unique(np.concatenate(rare))
+        if len(rare) == 1:
+            cands = rare[0]
+        else:
+            cands = np.concatenate(rare)
+            cands.sort()
+            keep = np.empty(len(cands), dtype=bool)
+            keep[0] = True
+            np.not_equal(cands[1:], cands[:-1], out=keep[1:])
+            cands = cands[keep]
         n = len(cands)
         got = np.zeros(n)
         got_own = np.zeros(n)
@@ -916,11 +923,16 @@ class Index:
         score = self._m_weight[docs] * cq[local] * factor[local]
         if exact_code:
             score += np.where(np.isin(entries, list(exact_code)), EXACT_CODE_BONUS, 0.0)
-        unique, inverse = np.unique(entries, return_inverse=True)
-        top = np.zeros(len(unique))
-        np.maximum.at(top, inverse, score)
-        held = np.zeros(len(unique), dtype=np.uint64)
-        np.bitwise_or.at(held, inverse, bits[local])
+        # Per entry: its best document and the rare words it holds.
+        order = np.argsort(entries, kind="stable")
+        entries = entries[order]
+        first = np.empty(len(entries), dtype=bool)
+        first[0] = True
+        np.not_equal(entries[1:], entries[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        unique = entries[starts]
+        top = np.maximum.reduceat(score[order], starts)
+        held = np.bitwise_or.reduceat(bits[local[order]], starts)
         hits = np.zeros(len(unique))
         for k, g in enumerate(rare_weights):
             hits += np.where(held & np.uint64(1 << (k % 64)), g, 0.0)
@@ -1022,13 +1034,21 @@ class Index:
         ranked = heapq.nsmallest(RERANK, scores.items(), key=lambda kv: (-kv[1], kv[0]))
         # Close calls are settled by how alike the question and the entry's best phrasing are, letter by letter.
         phrase = " ".join(query.tokens)
-        scored = [(i, s + SHAPE_WEIGHT * self._shape(i, phrase)) for i, s in ranked]
+        shapes = self._shapes([i for i, _ in ranked], phrase)
+        scored = [(i, s + SHAPE_WEIGHT * shape) for (i, s), shape in zip(ranked, shapes)]
         scored.sort(key=lambda kv: (-kv[1], kv[0]))
         return [Match(self.entries[i], round(s, 4)) for i, s in scored[:limit]]
 
-    def _shape(self, entry_i: int, phrase: str) -> float:
-        texts = self._phrasings(entry_i)
-        if not texts or not phrase:
-            return 0.0
-        best = process.extractOne(phrase, texts.split("\n"), scorer=fuzz.token_set_ratio)
-        return best[1] / 100 if best else 0.0
+    def _shapes(self, entries: list[int], phrase: str) -> list[float]:
+        """Per entry, how alike the phrase and the entry's likest phrasing are (0..1, rapidfuzz's token set ratio):
+        every phrasing of these entries is compared in one call."""
+        lines: list[str] = []
+        starts: list[int] = []
+        for entry_i in entries:
+            starts.append(len(lines))
+            lines += self._phrasings(entry_i)
+        if not lines or not phrase:
+            return [0.0] * len(entries)
+        ratios = process.cdist([phrase], lines, scorer=fuzz.token_set_ratio, dtype=np.float64)[0].tolist()
+        ends = starts[1:] + [len(lines)]
+        return [max(ratios[a:b]) / 100 if a < b else 0.0 for a, b in zip(starts, ends)]
