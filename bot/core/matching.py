@@ -637,11 +637,14 @@ class Index:
         return groups
 
     def _phrasings(self, entry_i: int) -> list[str]:
-        """An entry's weight-1 texts as canonical words (worked out when first asked for)."""
+        """An entry's weight-1 texts as canonical words (worked out when first asked for), each as its distinct
+        words in order: the token set ratio of :meth:`_shapes` reads a text as just that, and texts alike in it
+        are compared once."""
         found = self._phrases.get(entry_i)
         if found is None:
             texts = (text for text, weight in self._texts(self.entries[entry_i]) if weight == 1.0)
-            found = self._phrases[entry_i] = [" ".join(words) for words in map(self.canon.content, texts) if words]
+            found = self._phrases[entry_i] = list(dict.fromkeys(
+                " ".join(sorted(set(words))) for words in map(self.canon.content, texts) if words))
         return found
 
     # ------------------------------------------------------------ query side
