@@ -374,6 +374,7 @@ class Index:
         self._kinds = sorted({e.kind for e in self.entries})
         self._kind_of = array("b", [self._kinds.index(e.kind) for e in self.entries])
         self._kind_words = [KIND_TOKENS.get(kind, ()) for kind in self._kinds]
+        self._kind_array = np.frombuffer(self._kind_of, dtype=np.int8) if self.entries else np.zeros(0, dtype=np.int8)
         self._build_postings(entry_docs)
         # An HS code typed in full names its own entry above any entry that merely mentions it.
         self._by_code: dict[str, list[int]] = {}
@@ -768,8 +769,8 @@ class Index:
         for t in common:
             qmask |= self._bit[t]
         # 1. Documents with a rare word of the question, scored by class (see _first_step).
-        best, rare_hits = self._first_step(weights, total, exact_code)
-        kind_of = self._kind_of
+        reached, rare_hits, best_scores, held_weights = self._first_step(weights, total, exact_code)
+        best = dict(zip(rare_hits, best_scores.tolist()))
         # 2. An upper bound of every candidate's score: per common word of the question, its weight times what the
         # word can add to the entry (precomputed); for an entry with rare words, its best document so far and
         # what those words can add. Entries are scored exactly, best bound first, until the best bound left
@@ -786,12 +787,17 @@ class Index:
         bound: dict[int, float] = {}
         self._add_common(bound, [t for t in common if t not in weak], weights, total, adjust, kind_weight,
                          len(common) == 1)
-        for entry_i, g in rare_hits.items():
-            bound[entry_i] = (bound.get(entry_i, adjust[kind_of[entry_i]]) + DOC_SHARE * best[entry_i]
-                              + (1 - DOC_SHARE + TITLE_BONUS) * g / total)
+        if rare_hits:
+            base = np.array(adjust)[self._kind_array[reached]]
+            if bound:
+                base = np.array(list(map(bound.get, rare_hits, base.tolist())))
+            bound.update(zip(rare_hits, (base + DOC_SHARE * best_scores
+                                         + (1 - DOC_SHARE + TITLE_BONUS) * held_weights / total).tolist()))
         for entry_i in exact_code:
             bound[entry_i] = math.inf
         sums: dict[tuple[int, str], tuple[float, float]] = {}
+        witems = list(weights.items())
+        intents = [w for w in INTENT_WORDS if w in weights]
         scores: dict[int, float] = {}
         top: list[tuple[float, int]] = []      # the RERANK best as (score, -entry): top[0] is the weakest
 
@@ -801,7 +807,7 @@ class Index:
                 entry_i = -entry_i
                 del bound[entry_i]
                 s = scores[entry_i] = self._score(entry_i, best.get(entry_i, 0.0), weights, total, common, qmask,
-                                                  sums, entry_i in exact_code)
+                                                  sums, entry_i in exact_code, witems, adjust, intents)
                 self._keep(top, s, entry_i)
 
         if weak and len(bound) >= RERANK:
@@ -850,7 +856,7 @@ class Index:
                         return self._finish(scores, query, limit)
                 del bound[entry_i]
                 s = scores[entry_i] = self._score(entry_i, best.get(entry_i, 0.0), weights, total, common, qmask,
-                                                  sums, entry_i in exact_code)
+                                                  sums, entry_i in exact_code, witems, adjust, intents)
                 self._keep(top, s, entry_i)
             if len(top) == RERANK:   # drop at once what cannot reach the RERANK-th score any more
                 floor = top[0][0] - 1e-9
@@ -859,9 +865,10 @@ class Index:
         return self._finish(scores, query, limit)
 
     def _first_step(self, weights: dict[str, float], total: float, exact_code: set[int]
-                    ) -> tuple[dict[int, float], dict[int, float]]:
-        """Every document that holds a rare word of the question, scored: per entry its best document's score, and
-        the weight of the rare words found in its documents.
+                    ) -> tuple[np.ndarray, list[int], np.ndarray, np.ndarray]:
+        """Every document that holds a rare word of the question, scored: the entries reached (ascending, as an
+        array and a list), each one's best document's score, and (at least) the weight of the rare words found in
+        its documents.
 
         A document scores ``weight * cq * (0.75 + 0.25 * cd)``: ``cq`` the share of the question it holds and
         ``cd`` how much of its own words the question covers (words every entry of its kind carries -- "hs",
@@ -881,7 +888,7 @@ class Index:
                 if t not in bit:
                     rare.append(classes)
         if not rare:
-            return {}, {}
+            return np.zeros(0, dtype=np.int32), [], np.zeros(0), np.zeros(0)
         if len(rare) == 1:
             cands = rare[0]
         else:
@@ -936,11 +943,12 @@ class Index:
         unique = entries[starts]
         top = np.maximum.reduceat(score[order], starts)
         held = np.bitwise_or.reduceat(bits[local[order]], starts)
-        hits = np.zeros(len(unique))
-        for k, g in enumerate(rare_weights):
-            hits += np.where(held & np.uint64(1 << (k % 64)), g, 0.0)
-        keys = unique.tolist()
-        return dict(zip(keys, top.tolist())), dict(zip(keys, hits.tolist()))
+        # The rare words' weight each entry holds: bit k of ``held`` stands for the words k, k + 64, ... of
+        # ``rare_weights``, all counted when it is set (an upper bound, for the bounds of rank_query's step 2).
+        per_bit = np.zeros(64)
+        np.add.at(per_bit, np.arange(len(rare_weights)) % 64, rare_weights)
+        hits = np.unpackbits(held.view(np.uint8), bitorder="little").reshape(-1, 64) @ per_bit
+        return unique, unique.tolist(), top, hits
 
     def _add_common(self, bound: dict[int, float], words: list[str], weights: dict[str, float], total: float,
                     adjust: list[float], kind_weight: list[float], alone: bool) -> None:
@@ -996,10 +1004,14 @@ class Index:
             heapq.heapreplace(top, (score, -entry_i))
 
     def _score(self, entry_i: int, best: float, weights: dict[str, float], total: float, common: list[str],
-               qmask: int, sums: dict[tuple[int, str], tuple[float, float]], exact: bool) -> float:
-        """An entry's score from its best document so far (``best``) and its rows of common words."""
-        kind = self.entries[entry_i].kind
-        kind_words = KIND_TOKENS.get(kind, ())
+               qmask: int, sums: dict[tuple[int, str], tuple[float, float]], exact: bool,
+               witems: list[tuple[str, float]], adjust: list[float], intents: list[str]) -> float:
+        """An entry's score from its best document so far (``best``) and its rows of common words; ``witems`` are
+        the question's words and weights, ``adjust`` the kind bonus or step back of each kind (see below) and
+        ``intents`` the question's words of :data:`INTENT_WORDS`."""
+        kind_i = self._kind_of[entry_i]
+        kind = self._kinds[kind_i]
+        kind_words = self._kind_words[kind_i]
         rows = iter(self._rows[entry_i])
         for mask, weight, own in zip(rows, rows, rows):
             hit = mask & qmask
@@ -1016,20 +1028,17 @@ class Index:
                 best = score
         # The whole entry as one bag too: a question may combine words from several aliases.
         toks = self.entry_tokens[entry_i]
-        got = sum(w for t, w in weights.items() if t in toks)
+        got = sum([w for t, w in witems if t in toks])
         score = DOC_SHARE * best + (1 - DOC_SHARE) * got / total
         # An entry whose title is what the question asks about wins a tie ("What is RoDTEP?").
         title = self.title_tokens[entry_i]
-        score += TITLE_BONUS * sum(w for t, w in weights.items() if t in title) / total
+        score += TITLE_BONUS * sum([w for t, w in witems if t in title]) / total
         # A question that names what it wants ("HS code ...", "markets for ...") prefers entries of that kind.
-        # An HS-code or market entry answers "which code" / "which countries"; without that word it steps back.
-        intent = KIND_TOKENS.get(kind, ())[:1]
-        if any(k in weights for k in intent):
-            score += KIND_BONUS
-        elif intent and intent[0] in INTENT_WORDS:
-            score -= KIND_STEP_BACK
+        # An HS-code or market entry answers "which code" / "which countries"; without that word it steps back
+        # (_kind_adjust: KIND_BONUS, -KIND_STEP_BACK or 0.0).
+        score += adjust[kind_i]
         # The question asks for a code or for countries, and this entry speaks of neither.
-        if any(w in weights and w not in toks for w in INTENT_WORDS):
+        if intents and any(w not in toks for w in intents):
             score -= KIND_STEP_BACK
         return score
 
