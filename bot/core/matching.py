@@ -422,19 +422,16 @@ class Index:
         self._common = common
         self._bit = {t: 1 << b for b, t in enumerate(common)}
         bit = self._bit
-        # Documents with a rare word are scored in classes: the documents of entries of one kind with the same
-        # token set (half of them at 50,000 entries repeat another's) share their sum of own idf and which of the
-        # question's words they hold. Per class: own idf, kind (its group of kind words) and tokens; per document:
-        # its entry, weight and class.
+        # Documents with a rare word, found through postings (see _first_step): per document its entry, weight, sum of
+        # own idf, kind (its group of kind words) and tokens.
         self._kind_groups: list[tuple[str, ...]] = sorted(set(KIND_TOKENS.values()) | {()})
         self._tok_id = {t: k for k, t in enumerate(doc_freq)}
-        cls_own = array("d")
-        cls_kind = array("b")
-        cls_size = array("i")       # how many tokens each class has
-        cls_toks = array("i")       # their ids, class after class
         doc_entry = array("i")
         doc_weight = array("d")
-        doc_cls = array("i")
+        doc_own = array("d")
+        doc_kind = array("b")
+        doc_size = array("i")       # how many tokens each document has
+        doc_toks = array("i")       # their ids, document after document
         # Per entry, its documents with a common word as (mask of common words, weight, own idf); of those
         # with the same mask and weight only the smallest own idf can score best.
         self._rows: list[tuple[int | float, ...]] = []
@@ -445,21 +442,18 @@ class Index:
         masks: dict[int, int] = {}   # one int object per distinct mask
         mask_words: dict[int, list[str]] = {}
         # Per token: its idf (0 for a code prefix) and its bit (0 for a rare word). While the entries of a kind go
-        # through, the kind's words have an idf of 0 here: a class's sum is then the sum of its own words (adding
-        # 0.0 changes no sum).
-        token_info = {t: (idf.get(t, 0.0), bit.get(t, 0)) for t in doc_freq}
+        # through, the kind's words have an idf of 0 in ``own_idf``: a document's sum is then the sum of its own
+        # words (adding 0.0 changes no sum). A document's words are distinct, so the sum of their bits is its mask.
+        own_idf = {t: idf.get(t, 0.0) for t in doc_freq}
+        idf_of, bit_of, zeros = own_idf.__getitem__, bit.get, repeat(0)
+        all_common = frozenset(common)
         tok_id = self._tok_id.__getitem__
         zeroed: tuple[str, ...] = ()
         mask_info: dict[tuple[str, ...], dict[int, tuple[list[str], list[float], bool, float]]] = {}
         list_appends: list[dict[str, tuple]] = [{} for _ in self._kinds]
         kind_common_words = {k: tuple(t for t in k if t in bit) for k in self._kind_groups}
-        # Per group of kind words: token set -> (class or -1 without a rare word, mask of common words, own idf).
-        classes_of: dict[tuple[str, ...], dict[frozenset[str], tuple[int, int, float]]] = {
-            k: {} for k in self._kind_groups}
         # What a word adds through the whole entry and its title: (1 - DOC_SHARE) * (t in toks) + TITLE_BONUS * (t in title)
         rests = [[(1 - DOC_SHARE) * a + TITLE_BONUS * b for b in (False, True)] for a in (False, True)]
-        n_cls = 0
-        classes = classes_of[zeroed]
         kind_group = self._kind_groups.index(zeroed)
         for i in range(len(entry_docs)):
             docs, doc_weights = entry_docs[i]
@@ -467,42 +461,23 @@ class Index:
             kind_words = KIND_TOKENS.get(self.entries[i].kind, ())
             if kind_words != zeroed:
                 for t in zeroed:
-                    if t in token_info:
-                        token_info[t] = (idf.get(t, 0.0), token_info[t][1])
+                    if t in own_idf:
+                        own_idf[t] = idf.get(t, 0.0)
                 for t in kind_words:
-                    if t in token_info:
-                        token_info[t] = (0.0, token_info[t][1])
+                    if t in own_idf:
+                        own_idf[t] = 0.0
                 zeroed = kind_words
-                classes = classes_of[kind_words]
                 kind_group = self._kind_groups.index(kind_words)
             rows: dict[tuple[int, float], float] = {}
-            first = len(doc_cls)
+            first = len(doc_own)
             for toks, weight in zip(docs, doc_weights):
-                found = classes.get(toks)
-                if found is None:
-                    own = 0.0
-                    mask = 0
-                    rare = False
-                    for t in toks:
-                        x, b = token_info[t]
-                        own += x
-                        if b:
-                            mask |= b
-                        else:
-                            rare = True
-                    if rare:
-                        cls_own.append(own)
-                        cls_kind.append(kind_group)
-                        cls_size.append(len(toks))
-                        cls_toks.extend(map(tok_id, toks))
-                        found = classes[toks] = (n_cls, mask, own)
-                        n_cls += 1
-                    else:
-                        found = classes[toks] = (-1, mask, own)
-                c, mask, own = found
-                if c >= 0:
-                    doc_cls.append(c)
+                own = sum(map(idf_of, toks))
+                if not all_common.issuperset(toks):     # a rare word
                     doc_weight.append(weight)
+                    doc_own.append(own)
+                    doc_size.append(len(toks))
+                    doc_toks.extend(map(tok_id, toks))
+                mask = sum(map(bit_of, toks, zeros))
                 if mask:
                     key = (mask, weight)
                     low = rows.get(key)
@@ -514,7 +489,8 @@ class Index:
                         rows[interned, weight] = own
                     elif own < low:
                         rows[key] = own
-            doc_entry.extend(repeat(i, len(doc_cls) - first))
+            doc_entry.extend(repeat(i, len(doc_own) - first))
+            doc_kind.extend(repeat(kind_group, len(doc_own) - first))
             self._rows.append(tuple(chain.from_iterable(map(tuple.__add__, rows, zip(rows.values())))))   # flat
             if not rows:
                 continue
@@ -588,36 +564,35 @@ class Index:
                 add_limit(DOC_SHARE * f + rest)
                 add_per_kind(DOC_SHARE * per_kind)
                 add_alone(DOC_SHARE * alone + rest)
-        del classes_of, masks, mask_info
-        self._class_arrays(cls_own, cls_kind, cls_size, cls_toks, doc_entry, doc_weight, doc_cls)
+        del masks, mask_info
+        self._doc_arrays(doc_entry, doc_weight, doc_own, doc_kind, doc_size, doc_toks)
         # For the words in very many entries: how many have each, and per kind its highest bounds (see rank_query).
         self._list_size = {t: sum(len(group[0]) for group in groups.values()) for t, groups in self._lists.items()}
         self._list_high = {t: {kind_i: (max(limits), max(per_kind)) for kind_i, (_, limits, per_kind, _) in groups.items()}
                            for t, groups in self._lists.items()}
 
-    def _class_arrays(self, cls_own: array, cls_kind: array, cls_size: array, cls_toks: array, doc_entry: array,
-                      doc_weight: array, doc_cls: array) -> None:
-        """The classes and documents as arrays for the question's first step: per token, the classes that hold it
-        (``_post_cls[_post_ptr[k]:_post_ptr[k + 1]]``, ascending); per class, its documents (``_m_ptr``), their
-        entries and weights."""
-        n_cls = len(cls_own)
-        own = np.frombuffer(cls_own, dtype=np.float64) if n_cls else np.zeros(0)
-        self._cls_own = own
-        self._cls_own_safe = np.where(own > 0, own, 1.0)     # (divided by; where own is 0, cd is 1)
-        self._cls_kind = np.frombuffer(cls_kind, dtype=np.int8) if n_cls else np.zeros(0, dtype=np.int8)
-        toks = np.frombuffer(cls_toks, dtype=np.int32) if len(cls_toks) else np.zeros(0, dtype=np.int32)
-        pair_cls = np.repeat(np.arange(n_cls, dtype=np.int32),
-                             np.frombuffer(cls_size, dtype=np.int32) if n_cls else np.zeros(0, dtype=np.int32))
-        self._post_cls = pair_cls[np.argsort(toks, kind="stable")]
+    def _doc_arrays(self, doc_entry: array, doc_weight: array, doc_own: array, doc_kind: array, doc_size: array,
+                    doc_toks: array) -> None:
+        """The documents with a rare word as arrays, for the question's first step: per token, the documents that
+        hold it (``_post_docs[_post_ptr[k]:_post_ptr[k + 1]]``, ascending); per document its entry (ascending too),
+        weight, own idf and group of kind words."""
+        def of(values: array, dtype: type) -> np.ndarray:
+            return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
+
+        self._doc_entry = of(doc_entry, np.int32)
+        self._doc_weight = of(doc_weight, np.float64)
+        own = self._doc_own = of(doc_own, np.float64)
+        self._doc_kind = of(doc_kind, np.int8)
+        # Divided by, with 1 added where own is 0 (then cd is 1 whatever the question holds: min(1, x + 1)).
+        self._doc_own_safe = np.where(own > 0, own, 1.0)
+        self._doc_own_pad = np.where(own > 0, 0.0, 1.0)
+        toks = of(doc_toks, np.int32)
+        docs = np.repeat(np.arange(len(own), dtype=np.int32), of(doc_size, np.int32))
+        self._post_docs = docs[np.argsort(toks, kind="stable")]
         self._post_ptr = np.zeros(len(self._tok_id) + 1, dtype=np.int64)
         np.cumsum(np.bincount(toks, minlength=len(self._tok_id)), out=self._post_ptr[1:])
-        cls = np.frombuffer(doc_cls, dtype=np.int32) if len(doc_cls) else np.zeros(0, dtype=np.int32)
-        order = np.argsort(cls, kind="stable")
-        self._m_entry = (np.frombuffer(doc_entry, dtype=np.int32) if len(doc_entry) else np.zeros(0, np.int32))[order]
-        self._m_weight = (np.frombuffer(doc_weight, dtype=np.float64) if len(doc_weight) else np.zeros(0))[order]
-        self._m_ptr = np.zeros(n_cls + 1, dtype=np.int64)
-        np.cumsum(np.bincount(cls, minlength=n_cls), out=self._m_ptr[1:])
-        # Per kind word: which groups of kind words hold it (it does not count as the class's own word there).
+        self._post_ptr = self._post_ptr.tolist()
+        # Per kind word: which groups of kind words hold it (it does not count as the document's own word there).
         self._kind_has = {t: np.array([t in group for group in self._kind_groups])
                           for group in self._kind_groups for t in group}
 
@@ -875,18 +850,18 @@ class Index:
         "market", "odop" -- count neither for nor against it), both the same for every document of its class.
         The classes' sums are added word by word in question order, as a walk over each document would add them.
         """
-        bit, tok_id, ptr, post = self._bit, self._tok_id, self._post_ptr, self._post_cls
+        bit, tok_id, ptr, post = self._bit, self._tok_id, self._post_ptr, self._post_docs
         found: list[tuple[str, float, np.ndarray]] = []
         rare: list[np.ndarray] = []
         for t, g in weights.items():
             k = tok_id.get(t)
             if k is None:
                 continue
-            classes = post[ptr[k]:ptr[k + 1]]
-            if len(classes):
-                found.append((t, g, classes))
+            docs = post[ptr[k]:ptr[k + 1]]
+            if len(docs):
+                found.append((t, g, docs))
                 if t not in bit:
-                    rare.append(classes)
+                    rare.append(docs)
         if not rare:
             return np.zeros(0, dtype=np.int32), [], np.zeros(0), np.zeros(0)
         if len(rare) == 1:
@@ -900,49 +875,44 @@ class Index:
             cands = cands[keep]
         n = len(cands)
         got = np.zeros(n)
-        got_own = np.zeros(n)
-        kinds = self._cls_kind[cands]
+        got_own = None      # the same as ``got`` until a kind word of the question is found
+        kinds = self._doc_kind[cands]
         kind_has = self._kind_has
-        # Which rare words (their place in ``rare_weights``, modulo 64) a class holds. In a question of more than 64
-        # rare words a bit stands for several: an entry's rare weight is then counted high, which only loosens
+        # Which rare words (their place in ``rare_weights``, modulo 64) a document holds. In a question of more than
+        # 64 rare words a bit stands for several: an entry's rare weight is then counted high, which only loosens
         # the bound it serves (rank_query, step 2).
         bits = np.zeros(n, dtype=np.uint64)
         rare_weights: list[float] = []
-        for t, g, classes in found:
+        for t, g, docs in found:
             if t in bit:    # a common word: which candidates hold it
-                at = np.searchsorted(classes, cands)
-                at[at == len(classes)] = 0
-                local = np.flatnonzero(classes[at] == cands)
+                at = np.searchsorted(docs, cands)
+                at[at == len(docs)] = 0
+                local = np.flatnonzero(docs[at] == cands)
             else:
-                local = np.searchsorted(cands, classes)
+                local = np.searchsorted(cands, docs)
                 bits[local] |= np.uint64(1 << (len(rare_weights) % 64))
                 rare_weights.append(g)
-            got[local] += g
             has = kind_has.get(t)
-            got_own[local] += g if has is None else np.where(has[kinds[local]], 0.0, g)
-        own = self._cls_own[cands]
-        cd = np.where(own > 0, np.minimum(1.0, got_own / self._cls_own_safe[cands]), 1.0)
-        cq = got / total
-        factor = 0.75 + 0.25 * cd
-        # Every document of those classes.
-        starts = self._m_ptr[cands]
-        counts = self._m_ptr[cands + 1] - starts
-        local = np.repeat(np.arange(n), counts)
-        docs = np.arange(len(local)) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
-        entries = self._m_entry[docs]
-        score = self._m_weight[docs] * cq[local] * factor[local]
+            if has is not None and got_own is None:
+                got_own = got.copy()
+            got[local] += g
+            if got_own is not None:
+                got_own[local] += g if has is None else np.where(has[kinds[local]], 0.0, g)
+        if got_own is None:
+            got_own = got
+        cd = np.minimum(1.0, got_own / self._doc_own_safe[cands] + self._doc_own_pad[cands])
+        score = self._doc_weight[cands] * (got / total) * (0.75 + 0.25 * cd)
+        entries = self._doc_entry[cands]
         if exact_code:
             score += np.where(np.isin(entries, list(exact_code)), EXACT_CODE_BONUS, 0.0)
-        # Per entry: its best document and the rare words it holds.
-        order = np.argsort(entries, kind="stable")
-        entries = entries[order]
-        first = np.empty(len(entries), dtype=bool)
+        # Per entry (the documents go entry by entry): its best document and the rare words it holds.
+        first = np.empty(n, dtype=bool)
         first[0] = True
         np.not_equal(entries[1:], entries[:-1], out=first[1:])
         starts = np.flatnonzero(first)
         unique = entries[starts]
-        top = np.maximum.reduceat(score[order], starts)
-        held = np.bitwise_or.reduceat(bits[local[order]], starts)
+        top = np.maximum.reduceat(score, starts)
+        held = np.bitwise_or.reduceat(bits, starts)
         # The rare words' weight each entry holds: bit k of ``held`` stands for the words k, k + 64, ... of
         # ``rare_weights``, all counted when it is set (an upper bound, for the bounds of rank_query's step 2).
         per_bit = np.zeros(64)
