@@ -19,7 +19,7 @@ from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from functools import wraps
-from itertools import chain, repeat
+from itertools import accumulate, chain, repeat
 from operator import neg
 from typing import Iterable
 
@@ -361,7 +361,7 @@ class Index:
                 if prefixes:   # a code's prefixes match a typed heading, not the entry as a whole: not in union
                     toks = frozenset(prefixes | {"hs"})
                     docs[toks] = max(docs.get(toks, 0.0), PREFIX_WEIGHT)
-            entry_docs.append((tuple(docs), tuple(docs.values())))
+            entry_docs.append((tuple(map(tuple, docs)), tuple(docs.values())))
             self.entry_tokens.append(frozenset(union))
             df.update(union)
         del groups, content
@@ -423,15 +423,15 @@ class Index:
         self._bit = {t: 1 << b for b, t in enumerate(common)}
         bit = self._bit
         # Documents with a rare word, found through postings (see _first_step): per document its entry, weight, sum of
-        # own idf, kind (its group of kind words) and tokens.
+        # own idf, kind (its group of kind words) and mask of common words (as a number in ``_masks``).
         self._kind_groups: list[tuple[str, ...]] = sorted(set(KIND_TOKENS.values()) | {()})
-        self._tok_id = {t: k for k, t in enumerate(doc_freq)}
+        postings: dict[str, array] = {t: array("i") for t in doc_freq if t not in bit}
         doc_entry = array("i")
         doc_weight = array("d")
         doc_own = array("d")
         doc_kind = array("b")
-        doc_size = array("i")       # how many tokens each document has
-        doc_toks = array("i")       # their ids, document after document
+        doc_masks: list[int] = []
+        doc_mask = doc_masks.append
         # Per entry, its documents with a common word as (mask of common words, weight, own idf); of those
         # with the same mask and weight only the smallest own idf can score best.
         self._rows: list[tuple[int | float, ...]] = []
@@ -444,10 +444,7 @@ class Index:
         # Per token: its idf (0 for a code prefix) and its bit (0 for a rare word). While the entries of a kind go
         # through, the kind's words have an idf of 0 in ``own_idf``: a document's sum is then the sum of its own
         # words (adding 0.0 changes no sum). A document's words are distinct, so the sum of their bits is its mask.
-        own_idf = {t: idf.get(t, 0.0) for t in doc_freq}
-        idf_of, bit_of, zeros = own_idf.__getitem__, bit.get, repeat(0)
-        all_common = frozenset(common)
-        tok_id = self._tok_id.__getitem__
+        token_info = {t: (idf.get(t, 0.0), bit.get(t, 0), postings.get(t)) for t in doc_freq}
         zeroed: tuple[str, ...] = ()
         mask_info: dict[tuple[str, ...], dict[int, tuple[list[str], list[float], bool, float]]] = {}
         list_appends: list[dict[str, tuple]] = [{} for _ in self._kinds]
@@ -455,29 +452,39 @@ class Index:
         # What a word adds through the whole entry and its title: (1 - DOC_SHARE) * (t in toks) + TITLE_BONUS * (t in title)
         rests = [[(1 - DOC_SHARE) * a + TITLE_BONUS * b for b in (False, True)] for a in (False, True)]
         kind_group = self._kind_groups.index(zeroed)
+        d = 0
         for i in range(len(entry_docs)):
             docs, doc_weights = entry_docs[i]
             entry_docs[i] = None   # its documents are freed as we go
             kind_words = KIND_TOKENS.get(self.entries[i].kind, ())
             if kind_words != zeroed:
                 for t in zeroed:
-                    if t in own_idf:
-                        own_idf[t] = idf.get(t, 0.0)
+                    if t in token_info:
+                        token_info[t] = (idf.get(t, 0.0), *token_info[t][1:])
                 for t in kind_words:
-                    if t in own_idf:
-                        own_idf[t] = 0.0
+                    if t in token_info:
+                        token_info[t] = (0.0, *token_info[t][1:])
                 zeroed = kind_words
                 kind_group = self._kind_groups.index(kind_words)
             rows: dict[tuple[int, float], float] = {}
-            first = len(doc_own)
+            first = d
             for toks, weight in zip(docs, doc_weights):
-                own = sum(map(idf_of, toks))
-                if not all_common.issuperset(toks):     # a rare word
+                own = 0.0
+                mask = 0
+                rare = False
+                for t in toks:
+                    x, b, ds = token_info[t]
+                    own += x
+                    if b:
+                        mask |= b
+                    else:
+                        ds.append(d)
+                        rare = True
+                if rare:
+                    d += 1
                     doc_weight.append(weight)
                     doc_own.append(own)
-                    doc_size.append(len(toks))
-                    doc_toks.extend(map(tok_id, toks))
-                mask = sum(map(bit_of, toks, zeros))
+                    doc_mask(mask)
                 if mask:
                     key = (mask, weight)
                     low = rows.get(key)
@@ -489,8 +496,8 @@ class Index:
                         rows[interned, weight] = own
                     elif own < low:
                         rows[key] = own
-            doc_entry.extend(repeat(i, len(doc_own) - first))
-            doc_kind.extend(repeat(kind_group, len(doc_own) - first))
+            doc_entry.extend(repeat(i, d - first))
+            doc_kind.extend(repeat(kind_group, d - first))
             self._rows.append(tuple(chain.from_iterable(map(tuple.__add__, rows, zip(rows.values())))))   # flat
             if not rows:
                 continue
@@ -565,17 +572,21 @@ class Index:
                 add_per_kind(DOC_SHARE * per_kind)
                 add_alone(DOC_SHARE * alone + rest)
         del masks, mask_info
-        self._doc_arrays(doc_entry, doc_weight, doc_own, doc_kind, doc_size, doc_toks)
+        # The documents' masks, numbered (one Python number per distinct mask, in ``_masks``).
+        self._masks: list[int] = list(dict.fromkeys(doc_masks))
+        number = {m: k for k, m in enumerate(self._masks)}
+        self._doc_arrays(doc_entry, doc_weight, doc_own, doc_kind, array("i", map(number.__getitem__, doc_masks)),
+                         postings)
         # For the words in very many entries: how many have each, and per kind its highest bounds (see rank_query).
         self._list_size = {t: sum(len(group[0]) for group in groups.values()) for t, groups in self._lists.items()}
         self._list_high = {t: {kind_i: (max(limits), max(per_kind)) for kind_i, (_, limits, per_kind, _) in groups.items()}
                            for t, groups in self._lists.items()}
 
-    def _doc_arrays(self, doc_entry: array, doc_weight: array, doc_own: array, doc_kind: array, doc_size: array,
-                    doc_toks: array) -> None:
-        """The documents with a rare word as arrays, for the question's first step: per token, the documents that
-        hold it (``_post_docs[_post_ptr[k]:_post_ptr[k + 1]]``, ascending); per document its entry (ascending too),
-        weight, own idf and group of kind words."""
+    def _doc_arrays(self, doc_entry: array, doc_weight: array, doc_own: array, doc_kind: array, doc_mask: array,
+                    postings: dict[str, array]) -> None:
+        """The documents with a rare word as arrays, for the question's first step: per rare word, the documents that
+        hold it (``_post_docs[_post_ptr[k]:_post_ptr[k + 1]]``, ascending; k = ``_tok_id[word]``); per document its
+        entry (ascending too), weight, own idf, group of kind words and mask of common words."""
         def of(values: array, dtype: type) -> np.ndarray:
             return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
 
@@ -583,15 +594,14 @@ class Index:
         self._doc_weight = of(doc_weight, np.float64)
         own = self._doc_own = of(doc_own, np.float64)
         self._doc_kind = of(doc_kind, np.int8)
+        self._doc_mask = of(doc_mask, np.int32)
         # Divided by, with 1 added where own is 0 (then cd is 1 whatever the question holds: min(1, x + 1)).
         self._doc_own_safe = np.where(own > 0, own, 1.0)
         self._doc_own_pad = np.where(own > 0, 0.0, 1.0)
-        toks = of(doc_toks, np.int32)
-        docs = np.repeat(np.arange(len(own), dtype=np.int32), of(doc_size, np.int32))
-        self._post_docs = docs[np.argsort(toks, kind="stable")]
-        self._post_ptr = np.zeros(len(self._tok_id) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(toks, minlength=len(self._tok_id)), out=self._post_ptr[1:])
-        self._post_ptr = self._post_ptr.tolist()
+        self._tok_id = {t: k for k, t in enumerate(postings)}
+        self._post_ptr = [0, *accumulate(map(len, postings.values()))]
+        self._post_docs = (np.concatenate([np.frombuffer(a, dtype=np.int32) for a in postings.values() if len(a)])
+                           if self._post_ptr[-1] else np.zeros(0, dtype=np.int32))
         # Per kind word: which groups of kind words hold it (it does not count as the document's own word there).
         self._kind_has = {t: np.array([t in group for group in self._kind_groups])
                           for group in self._kind_groups for t in group}
@@ -854,14 +864,14 @@ class Index:
         found: list[tuple[str, float, np.ndarray]] = []
         rare: list[np.ndarray] = []
         for t, g in weights.items():
-            k = tok_id.get(t)
-            if k is None:
+            if t in bit:
+                found.append((t, g, None))
                 continue
-            docs = post[ptr[k]:ptr[k + 1]]
-            if len(docs):
+            k = tok_id.get(t)
+            if k is not None:
+                docs = post[ptr[k]:ptr[k + 1]]
                 found.append((t, g, docs))
-                if t not in bit:
-                    rare.append(docs)
+                rare.append(docs)
         if not rare:
             return np.zeros(0, dtype=np.int32), [], np.zeros(0), np.zeros(0)
         if len(rare) == 1:
@@ -883,11 +893,16 @@ class Index:
         # the bound it serves (rank_query, step 2).
         bits = np.zeros(n, dtype=np.uint64)
         rare_weights: list[float] = []
+        masks = None
         for t, g, docs in found:
-            if t in bit:    # a common word: which candidates hold it
-                at = np.searchsorted(docs, cands)
-                at[at == len(docs)] = 0
-                local = np.flatnonzero(docs[at] == cands)
+            if docs is None:    # a common word: which candidates hold it (by their masks)
+                if masks is None:
+                    masks, mask_at = np.unique(self._doc_mask[cands], return_inverse=True)
+                    masks = [self._masks[m] for m in masks.tolist()]
+                b = bit[t]
+                local = np.flatnonzero(np.array([bool(m & b) for m in masks])[mask_at])
+                if not len(local):
+                    continue
             else:
                 local = np.searchsorted(cands, docs)
                 bits[local] |= np.uint64(1 << (len(rare_weights) % 64))
