@@ -20,7 +20,6 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import wraps
 from itertools import accumulate, chain, repeat
-from operator import neg
 from typing import Iterable
 
 import numpy as np
@@ -376,6 +375,11 @@ class Index:
         self._kind_words = [KIND_TOKENS.get(kind, ()) for kind in self._kinds]
         self._kind_array = np.frombuffer(self._kind_of, dtype=np.int8) if self.entries else np.zeros(0, dtype=np.int8)
         self._build_postings(entry_docs)
+        # Per kind: the word that asks for it and what an entry of it loses when that word is not asked (see
+        # _score: KIND_BONUS when it is asked); the kind's common words.
+        self._intents = [(KIND_TOKENS.get(kind, ())[:1] or ("",))[0] for kind in self._kinds]
+        self._intents = [(intent, -KIND_STEP_BACK if intent in INTENT_WORDS else 0.0) for intent in self._intents]
+        self._kind_common = [tuple(k for k in KIND_TOKENS.get(kind, ()) if k in self._bit) for kind in self._kinds]
         # An HS code typed in full names its own entry above any entry that merely mentions it.
         self._by_code: dict[str, list[int]] = {}
         for i, e in enumerate(self.entries):
@@ -762,8 +766,8 @@ class Index:
         # cannot reach the RERANK-th score; so most entries that share only a common word are never scored.
         # The kind bonus or step back (see _score) of each kind, at most: a penalty for lacking an intent word is
         # left out; and the weight of each kind's words in the question.
-        adjust = [self._kind_adjust(kind, weights) for kind in self._kinds]
-        kind_weight = [sum(weights.get(k, 0.0) for k in KIND_TOKENS.get(kind, ()) if k in self._bit) for kind in self._kinds]
+        adjust = [KIND_BONUS if intent in weights else step_back for intent, step_back in self._intents]
+        kind_weight = [sum([weights.get(k, 0.0) for k in words]) for words in self._kind_common]
         # Words in very many entries ("export", "product", "make" ...), in a question with other common words,
         # are added last: once the RERANK best of the other candidates are scored, an entry that has only such
         # words mostly cannot reach them, and the words are added only to the entries still in the running
@@ -827,25 +831,35 @@ class Index:
         if not scores and len(bound) > 4 * len(rare_hits) and len(rare_hits) >= RERANK:
             # A first RERANK from the entries with a rare word (fewer than all candidates, and usually the best).
             seed(rare_hits)
+        keys = np.fromiter(bound, dtype=np.int64, count=len(bound))
+        values = np.fromiter(bound.values(), dtype=np.float64, count=len(bound))
         if scores:
-            floor = top[0][0] - 1e-9
-            bound = {i: b for i, b in bound.items() if b >= floor}
+            keep = values >= top[0][0] - 1e-9
+            keys, values = keys[keep], values[keep]
         batch = RERANK
-        while bound:
-            # Best bound first, and of equal bounds the first entry (ties are settled by position).
-            for b, entry_i in heapq.nlargest(batch, zip(bound.values(), map(neg, bound))):
-                entry_i = -entry_i
+        while len(keys):
+            # Best bound first, and of equal bounds the first entry (ties are settled by position): the batch best
+            # bounds and every one equal to the last of them, in that order.
+            if len(keys) > batch:
+                least = np.partition(values, len(values) - batch)[len(values) - batch]
+                taken = values >= least
+                now_keys, now_values = keys[taken], values[taken]
+                keys, values = keys[~taken], values[~taken]
+            else:
+                now_keys, now_values = keys, values
+                keys = keys[:0]
+            order = np.lexsort((now_keys, -now_values))
+            for b, entry_i in zip(now_values[order].tolist(), now_keys[order].tolist()):
                 if len(top) == RERANK:
                     weakest, weakest_i = top[0][0], -top[0][1]
                     if b < weakest - 1e-9 or (b <= weakest + 1e-9 and entry_i > weakest_i):
                         return self._finish(scores, query, limit)
-                del bound[entry_i]
                 s = scores[entry_i] = self._score(entry_i, best.get(entry_i, 0.0), weights, total, common, qmask,
                                                   sums, entry_i in exact_code, witems, adjust, intents)
                 self._keep(top, s, entry_i)
-            if len(top) == RERANK:   # drop at once what cannot reach the RERANK-th score any more
-                floor = top[0][0] - 1e-9
-                bound = {i: b for i, b in bound.items() if b >= floor}
+            if len(top) == RERANK and len(keys):   # drop at once what cannot reach the RERANK-th score any more
+                keep = values >= top[0][0] - 1e-9
+                keys, values = keys[keep], values[keep]
             batch *= 4
         return self._finish(scores, query, limit)
 
@@ -973,15 +987,6 @@ class Index:
                     bound[entry_i] += gain * (limits[j] + per_kind[j] * kw if kw else limits[j])
 
     @staticmethod
-    def _kind_adjust(kind: str, weights: dict[str, float]) -> float:
-        intent = KIND_TOKENS.get(kind, ())[:1]
-        if any(k in weights for k in intent):
-            return KIND_BONUS
-        if intent and intent[0] in INTENT_WORDS:
-            return -KIND_STEP_BACK
-        return 0.0
-
-    @staticmethod
     def _keep(top: list[tuple[float, int]], score: float, entry_i: int) -> None:
         if len(top) < RERANK:
             heapq.heappush(top, (score, -entry_i))
@@ -1020,7 +1025,7 @@ class Index:
         score += TITLE_BONUS * sum([w for t, w in witems if t in title]) / total
         # A question that names what it wants ("HS code ...", "markets for ...") prefers entries of that kind.
         # An HS-code or market entry answers "which code" / "which countries"; without that word it steps back
-        # (_kind_adjust: KIND_BONUS, -KIND_STEP_BACK or 0.0).
+        # (``adjust``, worked out per question from ``_intents``: KIND_BONUS, -KIND_STEP_BACK or 0.0).
         score += adjust[kind_i]
         # The question asks for a code or for countries, and this entry speaks of neither.
         if intents and any(w not in toks for w in intents):
