@@ -217,7 +217,10 @@ class Canon:
         return out
 
     def tokens(self, text: str) -> list[str]:
-        raws = normalise(text).split()
+        return self.tokens_of(normalise(text).split())
+
+    def tokens_of(self, raws: list[str]) -> list[str]:
+        """:meth:`tokens` of the words of a text already normalised."""
         # Without any phrase's first word no phrase can match.
         if not self._phrase_starts.isdisjoint(raws):
             raws = self._phrased(raws)
@@ -247,6 +250,10 @@ class Canon:
 
     def content(self, text: str) -> list[str]:
         return [t for t in self.tokens(text) if t not in STOPWORDS]
+
+    def content_of(self, raws: list[str]) -> list[str]:
+        """:meth:`content` of the words of a text already normalised."""
+        return [t for t in self.tokens_of(raws) if t not in STOPWORDS]
 
     def contents(self, texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """``tuple(self.content(text))`` of each distinct text, for many texts at once (the index build).
@@ -386,6 +393,7 @@ class Index:
             if e.kind == "hs_code":
                 self._by_code.setdefault(e.codes[0], []).append(i)
         self._corrections: dict[tuple[str, bool], str | None] = {}
+        self._off_stems: dict[str, bool] = {}
         self._typo_tables_built = False    # the tables below are made for the first word that needs correcting
 
     @_without_gc
@@ -578,6 +586,7 @@ class Index:
         del masks, mask_info
         # The documents' masks, numbered (one Python number per distinct mask, in ``_masks``).
         self._masks: list[int] = list(dict.fromkeys(doc_masks))
+        self._masks_with: dict[str, np.ndarray] = {}
         number = {m: k for k, m in enumerate(self._masks)}
         self._doc_arrays(doc_entry, doc_weight, doc_own, doc_kind, array("i", map(number.__getitem__, doc_masks)),
                          postings)
@@ -641,19 +650,19 @@ class Index:
 
     def parse(self, text: str, sentences: list[tuple[str, float]] | None = None) -> Query:
         """Understand a message; ``sentences`` (text, weight) overrides how its sentences are weighted."""
-        norm = normalise(text)
-        raw_tokens = norm.split()
         sentences = sentences if sentences is not None else sentence_weights(text)
+        norms = [normalise(s) for s, _ in sentences]     # each sentence normalised once
+        raw_tokens = (norms[0] if len(sentences) == 1 and sentences[0][0] == text else normalise(text)).split()
         # Off-topic words count where the user asks, not in what they tell about themselves.
-        asked = " ".join(normalise(s) for s, w in sentences if w == 1.0)
-        off_words = tuple(t for t in asked.split() if t in OFF_TOPIC or stem(t) in OFF_TOPIC)
+        asked = " ".join(n for n, (_, w) in zip(norms, sentences) if w == 1.0)
+        off_words = tuple(t for t in asked.split() if t in OFF_TOPIC or self._off_topic_stem(t))
         off_words += tuple(m.group(0) for m in OFF_TOPIC_PHRASES.finditer(asked))
         off = bool(off_words)
         hinglish = any(t in HINGLISH_MARKERS for t in raw_tokens)
         tokens: dict[str, float] = {}
         unknown: dict[str, float] = {}
-        for sentence, weight in sentences:
-            for t in self.canon.content(sentence):
+        for n, (_, weight) in zip(norms, sentences):
+            for t in self.canon.content_of(n.split()):
                 if t not in self.idf:
                     fixed = self._correct(t, hinglish)
                     if not fixed:
@@ -673,6 +682,15 @@ class Index:
         # Keep order, drop repeats.
         return Query(text, tuple(tokens), tuple(unknown), off, off_words, tuple(tokens.values()),
                      tuple(unknown.values()))
+
+    def _off_topic_stem(self, word: str) -> bool:
+        """Is the word's stem an off-topic word (remembered per word)?"""
+        found = self._off_stems.get(word)
+        if found is None:
+            if len(self._off_stems) >= WORDS_CACHED:
+                self._off_stems.clear()
+            found = self._off_stems[word] = stem(word) in OFF_TOPIC
+        return found
 
     def _correct(self, token: str, hinglish: bool = False) -> str | None:
         """The index word a typo most likely meant: one edit for short words, two for long ones (cached)."""
@@ -911,10 +929,8 @@ class Index:
         for t, g, docs in found:
             if docs is None:    # a common word: which candidates hold it (by their masks)
                 if masks is None:
-                    masks, mask_at = np.unique(self._doc_mask[cands], return_inverse=True)
-                    masks = [self._masks[m] for m in masks.tolist()]
-                b = bit[t]
-                local = np.flatnonzero(np.array([bool(m & b) for m in masks])[mask_at])
+                    masks = self._doc_mask[cands]
+                local = np.flatnonzero(self._mask_has(t)[masks])
                 if not len(local):
                     continue
             else:
@@ -944,10 +960,22 @@ class Index:
         held = np.bitwise_or.reduceat(bits, starts)
         # The rare words' weight each entry holds: bit k of ``held`` stands for the words k, k + 64, ... of
         # ``rare_weights``, all counted when it is set (an upper bound, for the bounds of rank_query's step 2).
-        per_bit = np.zeros(64)
-        np.add.at(per_bit, np.arange(len(rare_weights)) % 64, rare_weights)
-        hits = np.unpackbits(held.view(np.uint8), bitorder="little").reshape(-1, 64) @ per_bit
+        per_bit = [0.0] * 64
+        for k, g in enumerate(rare_weights):
+            per_bit[k % 64] += g
+        width = min(8, (len(rare_weights) + 7) // 8)      # bytes of ``held`` in use
+        hits = (np.unpackbits(held.astype("<u8", copy=False).view(np.uint8).reshape(-1, 8)[:, :width], axis=1,
+                              bitorder="little")
+                @ np.array(per_bit[:8 * width]))
         return unique, unique.tolist(), top, hits
+
+    def _mask_has(self, word: str) -> np.ndarray:
+        """Per numbered mask of ``_masks``: does it hold this common word (worked out when first asked for)?"""
+        found = self._masks_with.get(word)
+        if found is None:
+            b = self._bit[word]
+            found = self._masks_with[word] = np.array([bool(m & b) for m in self._masks], dtype=bool)
+        return found
 
     def _add_common(self, bound: dict[int, float], words: list[str], weights: dict[str, float], total: float,
                     adjust: list[float], kind_weight: list[float], alone: bool) -> None:
