@@ -18,7 +18,7 @@ from array import array
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
-from functools import wraps
+from functools import lru_cache, wraps
 from itertools import accumulate, chain, repeat
 from typing import Iterable
 
@@ -156,8 +156,14 @@ _ABBREVIATION = re.compile(r"\b(no|nos|rs|sr|st|govt|dept|etc|approx|vs|mr|mrs|d
 def sentence_weights(text: str) -> list[tuple[str, float]]:
     """The sentences of a message with their weight: the questions 1, the rest :data:`CONTEXT_WEIGHT`.
 
-    A message of one sentence, or one in which no sentence reads as a question, counts whole.
+    A message of one sentence, or one in which no sentence reads as a question, counts whole. (The last few
+    messages' are remembered: the answer engine asks for a message's sentences more than once.)
     """
+    return list(_sentence_weights(text))
+
+
+@lru_cache(maxsize=8)
+def _sentence_weights(text: str) -> tuple[tuple[str, float], ...]:
     parts: list[str] = []
     for p in _SENTENCE_END.split(_ABBREVIATION.sub(r"\1", text)):
         if not p or not p.strip():
@@ -171,11 +177,11 @@ def sentence_weights(text: str) -> list[tuple[str, float]]:
         else:
             parts.append(p)
     if len(parts) < 2:
-        return [(text, 1.0)]
+        return ((text, 1.0),)
     asks = [_asks(p) for p in parts]
     if not any(asks) or all(asks):
-        return [(text, 1.0)]
-    return [(p, 1.0 if ask else CONTEXT_WEIGHT) for p, ask in zip(parts, asks)]
+        return ((text, 1.0),)
+    return tuple((p, 1.0 if ask else CONTEXT_WEIGHT) for p, ask in zip(parts, asks))
 
 
 class Canon:
@@ -299,6 +305,13 @@ class Canon:
         return out
 
 
+def _sum_in_order(hit: frozenset[str], weights: dict[str, float], witems: list[tuple[str, float]]) -> float:
+    """The weights of the words ``hit`` (of ``weights``), summed in question order (``witems``: weights' items)."""
+    if len(hit) < 2:
+        return weights[next(iter(hit))] if hit else 0
+    return sum([w for t, w in witems if t in hit])
+
+
 def _without_gc(build):
     """Runs an index build with the cyclic garbage collector paused: the build makes millions of small tuples
     and sets that all stay alive, and would otherwise make the collector walk them all over and over."""
@@ -336,8 +349,8 @@ class Index:
         # Every distinct text (a keyword that repeats an alias, a glossary pattern) is canonicalised once, all together.
         groups = [self._text_groups(e) for e in self.entries]
         content = self.canon.contents(chain.from_iterable(texts for g in groups for texts, _ in g))
-        self.title_tokens: list[tuple[str, ...]] = [
-            tuple(frozenset(content[e.title.en]) | frozenset(content[e.title.hi])) for e in self.entries]
+        self.title_tokens: list[frozenset[str]] = [
+            frozenset(content[e.title.en]) | frozenset(content[e.title.hi]) for e in self.entries]
         # Each entry's documents, the same token set once at its highest weight (only the best one counts).
         entry_docs: list[tuple[tuple[frozenset[str], ...], tuple[float, ...]] | None] = []
         self._phrases: dict[int, list[str]] = {}   # an entry's weight-1 phrasings (for _finish; when first asked for)
@@ -1046,11 +1059,10 @@ class Index:
                 best = score
         # The whole entry as one bag too: a question may combine words from several aliases.
         toks = self.entry_tokens[entry_i]
-        got = sum([w for t, w in witems if t in toks])
-        score = DOC_SHARE * best + (1 - DOC_SHARE) * got / total
+        score = DOC_SHARE * best + (1 - DOC_SHARE) * _sum_in_order(toks.intersection(weights), weights, witems) / total
         # An entry whose title is what the question asks about wins a tie ("What is RoDTEP?").
         title = self.title_tokens[entry_i]
-        score += TITLE_BONUS * sum([w for t, w in witems if t in title]) / total
+        score += TITLE_BONUS * _sum_in_order(title.intersection(weights), weights, witems) / total
         # A question that names what it wants ("HS code ...", "markets for ...") prefers entries of that kind.
         # An HS-code or market entry answers "which code" / "which countries"; without that word it steps back
         # (``adjust``, worked out per question from ``_intents``: KIND_BONUS, -KIND_STEP_BACK or 0.0).
