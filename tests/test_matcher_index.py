@@ -135,7 +135,7 @@ def walked_first_step(index: Index, words_of: dict[int, set[str]], weights: dict
         hit = [t for t in weights if t in words]
         got = sum(weights[t] for t in hit)
         got_own = sum(weights[t] for t in hit if t not in kind_words)
-        own = float(index._doc_own[d])
+        own = 0.0 if index._doc_ownless[d] else float(index._doc_own[d])
         cd = min(1.0, got_own / own) if own else 1.0
         score = float(index._doc_weight[d]) * (got / total) * (0.75 + 0.25 * cd)
         if entry_i in exact_code:
@@ -167,7 +167,7 @@ def test_first_step_scores_every_document_as_a_walk_would(kb, monkeypatch, size,
     # Documents of code prefixes: their words are their kind's ("hs") and prefixes (own idf 0), reached through "hs"
     # when it is a rare word.
     hs_group = index._kind_groups.index(("hs",))
-    ownless = {int(index._doc_entry[d]) for d in np.flatnonzero((index._doc_own == 0) & (index._doc_kind == hs_group))}
+    ownless = {int(index._doc_entry[d]) for d in np.flatnonzero(index._doc_ownless & (index._doc_kind == hs_group))}
     assert ownless
     if "hs" in index._tok_id:
         assert ownless <= set(index._first_step({"hs": 1.0}, 2.0, set())[1])

@@ -305,7 +305,7 @@ class Canon:
         return out
 
 
-def _sum_in_order(hit: frozenset[str], weights: dict[str, float], witems: list[tuple[str, float]]) -> float:
+def _sum_in_order(hit: frozenset[str] | list[str], weights: dict[str, float], witems: list[tuple[str, float]]) -> float:
     """The weights of the words ``hit`` (of ``weights``), summed in question order (``witems``: weights' items)."""
     if len(hit) < 2:
         return weights[next(iter(hit))] if hit else 0
@@ -349,8 +349,8 @@ class Index:
         # Every distinct text (a keyword that repeats an alias, a glossary pattern) is canonicalised once, all together.
         groups = [self._text_groups(e) for e in self.entries]
         content = self.canon.contents(chain.from_iterable(texts for g in groups for texts, _ in g))
-        self.title_tokens: list[frozenset[str]] = [
-            frozenset(content[e.title.en]) | frozenset(content[e.title.hi]) for e in self.entries]
+        self.title_tokens: list[tuple[str, ...]] = [     # (a tuple: a small frozenset takes 9 times the memory)
+            tuple(frozenset(content[e.title.en]) | frozenset(content[e.title.hi])) for e in self.entries]
         # Each entry's documents, the same token set once at its highest weight (only the best one counts).
         entry_docs: list[tuple[tuple[frozenset[str], ...], tuple[float, ...]] | None] = []
         self._phrases: dict[int, list[str]] = {}   # an entry's weight-1 phrasings (for _finish; when first asked for)
@@ -455,8 +455,8 @@ class Index:
         doc_weight = array("d")
         doc_own = array("d")
         doc_kind = array("b")
-        doc_masks: list[int] = []
-        doc_mask = doc_masks.append
+        doc_mask = array("i")
+        mask_number: dict[int, int] = {}   # a document's mask of common words, numbered (see _masks)
         # Per entry, its documents with a common word as (mask of common words, weight, own idf); of those
         # with the same mask and weight only the smallest own idf can score best.
         self._rows: list[tuple[int | float, ...]] = []
@@ -509,7 +509,7 @@ class Index:
                     d += 1
                     doc_weight.append(weight)
                     doc_own.append(own)
-                    doc_mask(mask)
+                    doc_mask.append(mask_number.setdefault(mask, len(mask_number)))
                 if mask:
                     key = (mask, weight)
                     low = rows.get(key)
@@ -597,12 +597,10 @@ class Index:
                 add_per_kind(DOC_SHARE * per_kind)
                 add_alone(DOC_SHARE * alone + rest)
         del masks, mask_info
-        # The documents' masks, numbered (one Python number per distinct mask, in ``_masks``).
-        self._masks: list[int] = list(dict.fromkeys(doc_masks))
+        self._masks: list[int] = list(mask_number)     # by number
         self._masks_with: dict[str, np.ndarray] = {}
-        number = {m: k for k, m in enumerate(self._masks)}
-        self._doc_arrays(doc_entry, doc_weight, doc_own, doc_kind, array("i", map(number.__getitem__, doc_masks)),
-                         postings)
+        del mask_number
+        self._doc_arrays(doc_entry, doc_weight, doc_own, doc_kind, doc_mask, postings)
         # For the words in very many entries: how many have each, and per kind its highest bounds (see rank_query).
         self._list_size = {t: sum(len(group[0]) for group in groups.values()) for t, groups in self._lists.items()}
         self._list_high = {t: {kind_i: (max(limits), max(per_kind)) for kind_i, (_, limits, per_kind, _) in groups.items()}
@@ -618,12 +616,14 @@ class Index:
 
         self._doc_entry = of(doc_entry, np.int32)
         self._doc_weight = of(doc_weight, np.float64)
-        own = self._doc_own = of(doc_own, np.float64)
         self._doc_kind = of(doc_kind, np.int8)
         self._doc_mask = of(doc_mask, np.int32)
-        # Divided by, with 1 added where own is 0 (then cd is 1 whatever the question holds: min(1, x + 1)).
-        self._doc_own_safe = np.where(own > 0, own, 1.0)
-        self._doc_own_pad = np.where(own > 0, 0.0, 1.0)
+        # Own idf, divided by: where it is 0 (``_doc_ownless``) it is 1 here and 1 is added to the quotient (then cd
+        # is 1 whatever the question holds: min(1, x + 1)).
+        own = of(doc_own, np.float64)
+        self._doc_ownless = own == 0
+        own[self._doc_ownless] = 1.0
+        self._doc_own = own
         self._tok_id = {t: k for k, t in enumerate(postings)}
         self._post_ptr = [0, *accumulate(map(len, postings.values()))]
         self._post_docs = (np.concatenate([np.frombuffer(a, dtype=np.int32) for a in postings.values() if len(a)])
@@ -958,7 +958,7 @@ class Index:
                 got_own[local] += g if has is None else np.where(has[kinds[local]], 0.0, g)
         if got_own is None:
             got_own = got
-        cd = np.minimum(1.0, got_own / self._doc_own_safe[cands] + self._doc_own_pad[cands])
+        cd = np.minimum(1.0, got_own / self._doc_own[cands] + self._doc_ownless[cands])
         score = self._doc_weight[cands] * (got / total) * (0.75 + 0.25 * cd)
         entries = self._doc_entry[cands]
         if exact_code:
@@ -1062,7 +1062,7 @@ class Index:
         score = DOC_SHARE * best + (1 - DOC_SHARE) * _sum_in_order(toks.intersection(weights), weights, witems) / total
         # An entry whose title is what the question asks about wins a tie ("What is RoDTEP?").
         title = self.title_tokens[entry_i]
-        score += TITLE_BONUS * _sum_in_order(title.intersection(weights), weights, witems) / total
+        score += TITLE_BONUS * _sum_in_order([t for t in title if t in weights], weights, witems) / total
         # A question that names what it wants ("HS code ...", "markets for ...") prefers entries of that kind.
         # An HS-code or market entry answers "which code" / "which countries"; without that word it steps back
         # (``adjust``, worked out per question from ``_intents``: KIND_BONUS, -KIND_STEP_BACK or 0.0).
