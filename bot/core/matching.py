@@ -780,7 +780,11 @@ class Index:
         """The entries that fit an understood question, best first."""
         if not query.tokens:
             return []
-        weights = {t: self.idf[t] * query.weight(i) for i, t in enumerate(query.tokens)}
+        idf = self.idf
+        if len(query.weights) == len(query.tokens):
+            weights = {t: idf[t] * w for t, w in zip(query.tokens, query.weights)}
+        else:
+            weights = {t: idf[t] * query.weight(i) for i, t in enumerate(query.tokens)}
         total = sum(weights.values()) + self.unknown_weight * sum(
             query.unknown_weight(i) for i in range(len(query.unknown)))
         exact_code = {i for t in weights for i in self._by_code.get(t, ())}
@@ -1073,7 +1077,7 @@ class Index:
         return score
 
     def _finish(self, scores: dict[int, float], query: Query, limit: int) -> list[Match]:
-        ranked = heapq.nsmallest(RERANK, scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:RERANK]
         # Close calls are settled by how alike the question and the entry's best phrasing are, letter by letter.
         phrase = " ".join(query.tokens)
         shapes = self._shapes([i for i, _ in ranked], phrase)
