@@ -598,8 +598,11 @@ class Index:
                 add_alone(DOC_SHARE * alone + rest)
         del masks, mask_info
         self._masks: list[int] = list(mask_number)     # by number
-        self._masks_with: dict[str, np.ndarray] = {}
         del mask_number
+        # ... and as bytes, a row per mask: the common word of bit b is bit b % 8 of byte b // 8.
+        width = max(1, (len(common) + 7) // 8)
+        self._mask_bytes = np.frombuffer(b"".join(m.to_bytes(width, "little") for m in self._masks),
+                                         dtype=np.uint8).reshape(len(self._masks), width)
         self._doc_arrays(doc_entry, doc_weight, doc_own, doc_kind, doc_mask, postings)
         # For the words in very many entries: how many have each, and per kind its highest bounds (see rank_query).
         self._list_size = {t: sum(len(group[0]) for group in groups.values()) for t, groups in self._lists.items()}
@@ -947,7 +950,8 @@ class Index:
             if docs is None:    # a common word: which candidates hold it (by their masks)
                 if masks is None:
                     masks = self._doc_mask[cands]
-                local = np.flatnonzero(self._mask_has(t)[masks])
+                b = bit[t].bit_length() - 1
+                local = np.flatnonzero(self._mask_bytes[masks, b >> 3] & (1 << (b & 7)))
                 if not len(local):
                     continue
             else:
@@ -985,14 +989,6 @@ class Index:
                               bitorder="little")
                 @ np.array(per_bit[:8 * width]))
         return unique, unique.tolist(), top, hits
-
-    def _mask_has(self, word: str) -> np.ndarray:
-        """Per numbered mask of ``_masks``: does it hold this common word (worked out when first asked for)?"""
-        found = self._masks_with.get(word)
-        if found is None:
-            b = self._bit[word]
-            found = self._masks_with[word] = np.array([bool(m & b) for m in self._masks], dtype=bool)
-        return found
 
     def _add_common(self, bound: dict[int, float], words: list[str], weights: dict[str, float], total: float,
                     adjust: list[float], kind_weight: list[float], alone: bool) -> None:
