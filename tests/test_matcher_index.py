@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -101,3 +102,90 @@ def test_common_words_rank_as_walking_every_document_would(kb, monkeypatch, size
                                                                              add_weak(self, bound, words, *rest)))
     assert ranked(bounded, questions) == walked
     assert added
+
+
+def document_words(index: Index) -> dict[int, set[str]]:
+    """Each document's words, recovered from the postings (rare words) and its numbered mask (common words)."""
+    words_of: dict[int, set[str]] = {}
+    for t, k in index._tok_id.items():
+        for d in index._post_docs[index._post_ptr[k]:index._post_ptr[k + 1]].tolist():
+            words_of.setdefault(d, set()).add(t)
+    for d, words in words_of.items():
+        mask = index._masks[index._doc_mask[d]]
+        words.update(t for t in index._common if index._bit[t] & mask)
+    return words_of
+
+
+def walked_first_step(index: Index, words_of: dict[int, set[str]], weights: dict[str, float], total: float,
+                      exact_code: set[int]):
+    """The first step of rank_query as a plain walk over every document with a rare word of the question, its sums
+    made word by word in question order."""
+    best: dict[int, float] = {}
+    rare_hits: dict[int, float] = {}
+    rare_docs = sorted({d for t in weights if t in index._tok_id
+                        for d in index._post_docs[index._post_ptr[index._tok_id[t]]:
+                                                  index._post_ptr[index._tok_id[t] + 1]].tolist()})
+    for d in rare_docs:
+        words = words_of[d]
+        rare = [t for t in weights if t in words and t not in index._bit]
+        if not rare:
+            continue
+        entry_i = int(index._doc_entry[d])
+        kind_words = index._kind_groups[index._doc_kind[d]]
+        hit = [t for t in weights if t in words]
+        got = sum(weights[t] for t in hit)
+        got_own = sum(weights[t] for t in hit if t not in kind_words)
+        own = 0.0 if index._doc_ownless[d] else float(index._doc_own[d])
+        cd = min(1.0, got_own / own) if own else 1.0
+        score = float(index._doc_weight[d]) * (got / total) * (0.75 + 0.25 * cd)
+        if entry_i in exact_code:
+            score += matching.EXACT_CODE_BONUS
+        best[entry_i] = max(best.get(entry_i, 0.0), score)
+        rare_hits[entry_i] = rare_hits.get(entry_i, set()) | set(rare)
+    return best, {i: sum(weights[t] for t in weights if t in words) for i, words in rare_hits.items()}
+
+
+@pytest.mark.parametrize("size, common", [(0, 20), (0, 10**9), (2000, 20)])
+def test_first_step_scores_every_document_as_a_walk_would(kb, monkeypatch, size, common):
+    """The arrays of the first step (documents with a rare word of the question, scored with numpy word by word in
+    question order) give exactly what a walk over those documents gives, with common words among them (found
+    through the documents' masks), kind words that are not a document's own, code prefixes (own idf 0) and a
+    typed code; and a question of more than 64 rare words still bounds each entry's rare weight from above."""
+    if size:
+        kb = synthetic_kb(kb, size)
+    monkeypatch.setattr(matching, "COMMON_DOCS", common)
+    index = Index(kb)
+    assert len(index._common) > 10 if common < 100 else not index._common
+    entries = list(kb.entries.values())
+    questions = QUESTIONS + ["hs 2906", "2906 market", "odop scheme market hs district make export"]
+    questions += [e.title.en + " " + e.title.hi for e in entries[::max(1, len(entries) // 30)]]
+    # A long question of rare words of every rarity (in the index's own spelling, so that parse keeps them).
+    rare_words = sorted((t for t in index._tok_id if t in index.idf and t.isalpha() and t.isascii()
+                         and index.canon.content(t) == [t]), key=index.idf.__getitem__)
+    long_rare = rare_words[:: max(1, len(rare_words) // 150)][:150]
+    words_of = document_words(index)
+    # Documents of code prefixes: their words are their kind's ("hs") and prefixes (own idf 0), reached through "hs"
+    # when it is a rare word.
+    hs_group = index._kind_groups.index(("hs",))
+    ownless = {int(index._doc_entry[d]) for d in np.flatnonzero(index._doc_ownless & (index._doc_kind == hs_group))}
+    assert ownless
+    if "hs" in index._tok_id:
+        assert ownless <= set(index._first_step({"hs": 1.0}, 2.0, set())[1])
+    for q in questions + [" ".join(long_rare)]:
+        query = index.parse(q)
+        if not query.tokens:
+            continue
+        weights = {t: index.idf[t] * query.weight(i) for i, t in enumerate(query.tokens)}
+        total = sum(weights.values()) + 0.5
+        exact_code = {i for t in weights for i in index._by_code.get(t, ())}
+        _, reached, best, held = index._first_step(weights, total, exact_code)
+        want_best, want_rare = walked_first_step(index, words_of, weights, total, exact_code)
+        assert dict(zip(reached, best.tolist())) == want_best, q
+        assert reached == sorted(want_rare)
+        rare_words = sum(1 for t in weights if t in index._tok_id)
+        for entry_i, got in zip(reached, held.tolist()):
+            if rare_words <= 64:
+                assert got == pytest.approx(want_rare[entry_i], rel=1e-12), q
+            else:
+                assert got >= want_rare[entry_i] - 1e-9, q
+    assert sum(1 for t in index.parse(" ".join(long_rare)).tokens if t in index._tok_id) > 64

@@ -18,11 +18,11 @@ from array import array
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
-from functools import wraps
-from itertools import chain, repeat
-from operator import neg
+from functools import lru_cache, wraps
+from itertools import accumulate, chain, repeat
 from typing import Iterable
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -156,8 +156,14 @@ _ABBREVIATION = re.compile(r"\b(no|nos|rs|sr|st|govt|dept|etc|approx|vs|mr|mrs|d
 def sentence_weights(text: str) -> list[tuple[str, float]]:
     """The sentences of a message with their weight: the questions 1, the rest :data:`CONTEXT_WEIGHT`.
 
-    A message of one sentence, or one in which no sentence reads as a question, counts whole.
+    A message of one sentence, or one in which no sentence reads as a question, counts whole. (The last few
+    messages' are remembered: the answer engine asks for a message's sentences more than once.)
     """
+    return list(_sentence_weights(text))
+
+
+@lru_cache(maxsize=8)
+def _sentence_weights(text: str) -> tuple[tuple[str, float], ...]:
     parts: list[str] = []
     for p in _SENTENCE_END.split(_ABBREVIATION.sub(r"\1", text)):
         if not p or not p.strip():
@@ -171,11 +177,11 @@ def sentence_weights(text: str) -> list[tuple[str, float]]:
         else:
             parts.append(p)
     if len(parts) < 2:
-        return [(text, 1.0)]
+        return ((text, 1.0),)
     asks = [_asks(p) for p in parts]
     if not any(asks) or all(asks):
-        return [(text, 1.0)]
-    return [(p, 1.0 if ask else CONTEXT_WEIGHT) for p, ask in zip(parts, asks)]
+        return ((text, 1.0),)
+    return tuple((p, 1.0 if ask else CONTEXT_WEIGHT) for p, ask in zip(parts, asks))
 
 
 class Canon:
@@ -217,7 +223,10 @@ class Canon:
         return out
 
     def tokens(self, text: str) -> list[str]:
-        raws = normalise(text).split()
+        return self.tokens_of(normalise(text).split())
+
+    def tokens_of(self, raws: list[str]) -> list[str]:
+        """:meth:`tokens` of the words of a text already normalised."""
         # Without any phrase's first word no phrase can match.
         if not self._phrase_starts.isdisjoint(raws):
             raws = self._phrased(raws)
@@ -247,6 +256,10 @@ class Canon:
 
     def content(self, text: str) -> list[str]:
         return [t for t in self.tokens(text) if t not in STOPWORDS]
+
+    def content_of(self, raws: list[str]) -> list[str]:
+        """:meth:`content` of the words of a text already normalised."""
+        return [t for t in self.tokens_of(raws) if t not in STOPWORDS]
 
     def contents(self, texts: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """``tuple(self.content(text))`` of each distinct text, for many texts at once (the index build).
@@ -292,6 +305,13 @@ class Canon:
         return out
 
 
+def _sum_in_order(hit: frozenset[str] | list[str], weights: dict[str, float], witems: list[tuple[str, float]]) -> float:
+    """The weights of the words ``hit`` (of ``weights``), summed in question order (``witems``: weights' items)."""
+    if len(hit) < 2:
+        return weights[next(iter(hit))] if hit else 0
+    return sum([w for t, w in witems if t in hit])
+
+
 def _without_gc(build):
     """Runs an index build with the cyclic garbage collector paused: the build makes millions of small tuples
     and sets that all stay alive, and would otherwise make the collector walk them all over and over."""
@@ -329,11 +349,11 @@ class Index:
         # Every distinct text (a keyword that repeats an alias, a glossary pattern) is canonicalised once, all together.
         groups = [self._text_groups(e) for e in self.entries]
         content = self.canon.contents(chain.from_iterable(texts for g in groups for texts, _ in g))
-        self.title_tokens: list[tuple[str, ...]] = [
+        self.title_tokens: list[tuple[str, ...]] = [     # (a tuple: a small frozenset takes 9 times the memory)
             tuple(frozenset(content[e.title.en]) | frozenset(content[e.title.hi])) for e in self.entries]
         # Each entry's documents, the same token set once at its highest weight (only the best one counts).
-        entry_docs: list[tuple[tuple[tuple[str, ...], ...], tuple[float, ...]]] = []
-        self._phrases: dict[int, str] = {}      # an entry's weight-1 phrasings, one a line (for _shape; when first asked for)
+        entry_docs: list[tuple[tuple[frozenset[str], ...], tuple[float, ...]] | None] = []
+        self._phrases: dict[int, list[str]] = {}   # an entry's weight-1 phrasings (for _finish; when first asked for)
         self.entry_tokens: list[frozenset[str]] = []
         df: Counter[str] = Counter()   # document frequency counted per entry, so a word in many aliases of one entry stays rare
         no_words: frozenset[str] = frozenset()
@@ -373,13 +393,20 @@ class Index:
         self._kinds = sorted({e.kind for e in self.entries})
         self._kind_of = array("b", [self._kinds.index(e.kind) for e in self.entries])
         self._kind_words = [KIND_TOKENS.get(kind, ()) for kind in self._kinds]
+        self._kind_array = np.frombuffer(self._kind_of, dtype=np.int8) if self.entries else np.zeros(0, dtype=np.int8)
         self._build_postings(entry_docs)
+        # Per kind: the word that asks for it and what an entry of it loses when that word is not asked (see
+        # _score: KIND_BONUS when it is asked); the kind's common words.
+        self._intents = [(KIND_TOKENS.get(kind, ())[:1] or ("",))[0] for kind in self._kinds]
+        self._intents = [(intent, -KIND_STEP_BACK if intent in INTENT_WORDS else 0.0) for intent in self._intents]
+        self._kind_common = [tuple(k for k in KIND_TOKENS.get(kind, ()) if k in self._bit) for kind in self._kinds]
         # An HS code typed in full names its own entry above any entry that merely mentions it.
         self._by_code: dict[str, list[int]] = {}
         for i, e in enumerate(self.entries):
             if e.kind == "hs_code":
                 self._by_code.setdefault(e.codes[0], []).append(i)
         self._corrections: dict[tuple[str, bool], str | None] = {}
+        self._off_stems: dict[str, bool] = {}
         self._typo_tables_built = False    # the tables below are made for the first word that needs correcting
 
     @_without_gc
@@ -413,20 +440,23 @@ class Index:
         self._latin_skeletons = {sk: next(iter(ts)) for sk, ts in latin_by_skeleton.items()
                                  if len(ts) == 1 and len(sk) >= SKELETON_MIN}
 
-    def _build_postings(self, entry_docs: list[tuple[tuple[tuple[str, ...], ...], tuple[float, ...]]]) -> None:
+    def _build_postings(self, entry_docs: list[tuple[tuple[frozenset[str], ...], tuple[float, ...]] | None]) -> None:
         idf = self.idf
         doc_freq = Counter(chain.from_iterable(chain.from_iterable(docs for docs, _ in entry_docs)))
         common = sorted(t for t, c in doc_freq.items() if c > COMMON_DOCS)
         self._common = common
         self._bit = {t: 1 << b for b, t in enumerate(common)}
         bit = self._bit
-        # Documents with a rare word, walked through postings: entry, tokens, weight, sum of own idf.
-        self._doc_entry = array("i")
-        self._doc_weight = array("d")
-        self._doc_own = array("d")
-        self._doc_toks: list[tuple[str, ...]] = []
+        # Documents with a rare word, found through postings (see _first_step): per document its entry, weight, sum of
+        # own idf, kind (its group of kind words) and mask of common words (as a number in ``_masks``).
+        self._kind_groups: list[tuple[str, ...]] = sorted(set(KIND_TOKENS.values()) | {()})
         postings: dict[str, array] = {t: array("i") for t in doc_freq if t not in bit}
-        doc_toks = self._doc_toks
+        doc_entry = array("i")
+        doc_weight = array("d")
+        doc_own = array("d")
+        doc_kind = array("b")
+        doc_mask = array("i")
+        mask_number: dict[int, int] = {}   # a document's mask of common words, numbered (see _masks)
         # Per entry, its documents with a common word as (mask of common words, weight, own idf); of those
         # with the same mask and weight only the smallest own idf can score best.
         self._rows: list[tuple[int | float, ...]] = []
@@ -436,21 +466,21 @@ class Index:
         self._lists: dict[str, dict[int, tuple[array, array, array, array]]] = {t: {} for t in common}
         masks: dict[int, int] = {}   # one int object per distinct mask
         mask_words: dict[int, list[str]] = {}
-        # Per token: its idf (0 for a code prefix), its bit (0 for a rare word) and its postings (none for a
-        # common word). While the entries of a kind go through, the kind's words have an idf of 0 here: a
-        # document's sum is then the sum of its own words (adding 0.0 changes no sum).
+        # Per token: its idf (0 for a code prefix) and its bit (0 for a rare word). While the entries of a kind go
+        # through, the kind's words have an idf of 0 in ``own_idf``: a document's sum is then the sum of its own
+        # words (adding 0.0 changes no sum). A document's words are distinct, so the sum of their bits is its mask.
         token_info = {t: (idf.get(t, 0.0), bit.get(t, 0), postings.get(t)) for t in doc_freq}
         zeroed: tuple[str, ...] = ()
-        doc_entry, doc_weight, doc_own = self._doc_entry, self._doc_weight, self._doc_own
         mask_info: dict[tuple[str, ...], dict[int, tuple[list[str], list[float], bool, float]]] = {}
         list_appends: list[dict[str, tuple]] = [{} for _ in self._kinds]
-        kind_common_words = {k: tuple(t for t in k if t in bit) for k in set(KIND_TOKENS.values()) | {()}}
+        kind_common_words = {k: tuple(t for t in k if t in bit) for k in self._kind_groups}
         # What a word adds through the whole entry and its title: (1 - DOC_SHARE) * (t in toks) + TITLE_BONUS * (t in title)
         rests = [[(1 - DOC_SHARE) * a + TITLE_BONUS * b for b in (False, True)] for a in (False, True)]
+        kind_group = self._kind_groups.index(zeroed)
         d = 0
         for i in range(len(entry_docs)):
             docs, doc_weights = entry_docs[i]
-            entry_docs[i] = None   # its documents without a rare word are freed as we go
+            entry_docs[i] = None   # its documents are freed as we go
             kind_words = KIND_TOKENS.get(self.entries[i].kind, ())
             if kind_words != zeroed:
                 for t in zeroed:
@@ -460,6 +490,7 @@ class Index:
                     if t in token_info:
                         token_info[t] = (0.0, *token_info[t][1:])
                 zeroed = kind_words
+                kind_group = self._kind_groups.index(kind_words)
             rows: dict[tuple[int, float], float] = {}
             first = d
             for toks, weight in zip(docs, doc_weights):
@@ -478,7 +509,7 @@ class Index:
                     d += 1
                     doc_weight.append(weight)
                     doc_own.append(own)
-                    doc_toks.append(toks)
+                    doc_mask.append(mask_number.setdefault(mask, len(mask_number)))
                 if mask:
                     key = (mask, weight)
                     low = rows.get(key)
@@ -491,6 +522,7 @@ class Index:
                     elif own < low:
                         rows[key] = own
             doc_entry.extend(repeat(i, d - first))
+            doc_kind.extend(repeat(kind_group, d - first))
             self._rows.append(tuple(chain.from_iterable(map(tuple.__add__, rows, zip(rows.values())))))   # flat
             if not rows:
                 continue
@@ -564,11 +596,44 @@ class Index:
                 add_limit(DOC_SHARE * f + rest)
                 add_per_kind(DOC_SHARE * per_kind)
                 add_alone(DOC_SHARE * alone + rest)
-        self.postings = postings
+        del masks, mask_info
+        self._masks: list[int] = list(mask_number)     # by number
+        del mask_number
+        # ... and as bytes, a row per mask: the common word of bit b is bit b % 8 of byte b // 8.
+        width = max(1, (len(common) + 7) // 8)
+        self._mask_bytes = np.frombuffer(b"".join(m.to_bytes(width, "little") for m in self._masks),
+                                         dtype=np.uint8).reshape(len(self._masks), width)
+        self._doc_arrays(doc_entry, doc_weight, doc_own, doc_kind, doc_mask, postings)
         # For the words in very many entries: how many have each, and per kind its highest bounds (see rank_query).
         self._list_size = {t: sum(len(group[0]) for group in groups.values()) for t, groups in self._lists.items()}
         self._list_high = {t: {kind_i: (max(limits), max(per_kind)) for kind_i, (_, limits, per_kind, _) in groups.items()}
                            for t, groups in self._lists.items()}
+
+    def _doc_arrays(self, doc_entry: array, doc_weight: array, doc_own: array, doc_kind: array, doc_mask: array,
+                    postings: dict[str, array]) -> None:
+        """The documents with a rare word as arrays, for the question's first step: per rare word, the documents that
+        hold it (``_post_docs[_post_ptr[k]:_post_ptr[k + 1]]``, ascending; k = ``_tok_id[word]``); per document its
+        entry (ascending too), weight, own idf, group of kind words and mask of common words."""
+        def of(values: array, dtype: type) -> np.ndarray:
+            return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
+
+        self._doc_entry = of(doc_entry, np.int32)
+        self._doc_weight = of(doc_weight, np.float64)
+        self._doc_kind = of(doc_kind, np.int8)
+        self._doc_mask = of(doc_mask, np.int32)
+        # Own idf, divided by: where it is 0 (``_doc_ownless``) it is 1 here and 1 is added to the quotient (then cd
+        # is 1 whatever the question holds: min(1, x + 1)).
+        own = of(doc_own, np.float64)
+        self._doc_ownless = own == 0
+        own[self._doc_ownless] = 1.0
+        self._doc_own = own
+        self._tok_id = {t: k for k, t in enumerate(postings)}
+        self._post_ptr = [0, *accumulate(map(len, postings.values()))]
+        self._post_docs = (np.concatenate([np.frombuffer(a, dtype=np.int32) for a in postings.values() if len(a)])
+                           if self._post_ptr[-1] else np.zeros(0, dtype=np.int32))
+        # Per kind word: which groups of kind words hold it (it does not count as the document's own word there).
+        self._kind_has = {t: np.array([t in group for group in self._kind_groups])
+                          for group in self._kind_groups for t in group}
 
     @staticmethod
     def _texts(entry: Entry) -> Iterable[tuple[str, float]]:
@@ -586,32 +651,34 @@ class Index:
             groups.append(((entry.district.replace("-", " "),), 0.8))
         return groups
 
-    def _phrasings(self, entry_i: int) -> str:
-        """An entry's weight-1 texts as canonical words, one a line (worked out when first asked for)."""
+    def _phrasings(self, entry_i: int) -> list[str]:
+        """An entry's weight-1 texts as canonical words (worked out when first asked for), each as its distinct
+        words in order: the token set ratio of :meth:`_shapes` reads a text as just that, and texts alike in it
+        are compared once."""
         found = self._phrases.get(entry_i)
         if found is None:
             texts = (text for text, weight in self._texts(self.entries[entry_i]) if weight == 1.0)
-            found = self._phrases[entry_i] = "\n".join(
-                " ".join(words) for words in map(self.canon.content, texts) if words)
+            found = self._phrases[entry_i] = list(dict.fromkeys(
+                " ".join(sorted(set(words))) for words in map(self.canon.content, texts) if words))
         return found
 
     # ------------------------------------------------------------ query side
 
     def parse(self, text: str, sentences: list[tuple[str, float]] | None = None) -> Query:
         """Understand a message; ``sentences`` (text, weight) overrides how its sentences are weighted."""
-        norm = normalise(text)
-        raw_tokens = norm.split()
         sentences = sentences if sentences is not None else sentence_weights(text)
+        norms = [normalise(s) for s, _ in sentences]     # each sentence normalised once
+        raw_tokens = (norms[0] if len(sentences) == 1 and sentences[0][0] == text else normalise(text)).split()
         # Off-topic words count where the user asks, not in what they tell about themselves.
-        asked = " ".join(normalise(s) for s, w in sentences if w == 1.0)
-        off_words = tuple(t for t in asked.split() if t in OFF_TOPIC or stem(t) in OFF_TOPIC)
+        asked = " ".join(n for n, (_, w) in zip(norms, sentences) if w == 1.0)
+        off_words = tuple(t for t in asked.split() if t in OFF_TOPIC or self._off_topic_stem(t))
         off_words += tuple(m.group(0) for m in OFF_TOPIC_PHRASES.finditer(asked))
         off = bool(off_words)
         hinglish = any(t in HINGLISH_MARKERS for t in raw_tokens)
         tokens: dict[str, float] = {}
         unknown: dict[str, float] = {}
-        for sentence, weight in sentences:
-            for t in self.canon.content(sentence):
+        for n, (_, weight) in zip(norms, sentences):
+            for t in self.canon.content_of(n.split()):
                 if t not in self.idf:
                     fixed = self._correct(t, hinglish)
                     if not fixed:
@@ -631,6 +698,15 @@ class Index:
         # Keep order, drop repeats.
         return Query(text, tuple(tokens), tuple(unknown), off, off_words, tuple(tokens.values()),
                      tuple(unknown.values()))
+
+    def _off_topic_stem(self, word: str) -> bool:
+        """Is the word's stem an off-topic word (remembered per word)?"""
+        found = self._off_stems.get(word)
+        if found is None:
+            if len(self._off_stems) >= WORDS_CACHED:
+                self._off_stems.clear()
+            found = self._off_stems[word] = stem(word) in OFF_TOPIC
+        return found
 
     def _correct(self, token: str, hinglish: bool = False) -> str | None:
         """The index word a typo most likely meant: one edit for short words, two for long ones (cached)."""
@@ -707,7 +783,11 @@ class Index:
         """The entries that fit an understood question, best first."""
         if not query.tokens:
             return []
-        weights = {t: self.idf[t] * query.weight(i) for i, t in enumerate(query.tokens)}
+        idf = self.idf
+        if len(query.weights) == len(query.tokens):
+            weights = {t: idf[t] * w for t, w in zip(query.tokens, query.weights)}
+        else:
+            weights = {t: idf[t] * query.weight(i) for i, t in enumerate(query.tokens)}
         total = sum(weights.values()) + self.unknown_weight * sum(
             query.unknown_weight(i) for i in range(len(query.unknown)))
         exact_code = {i for t in weights for i in self._by_code.get(t, ())}
@@ -715,45 +795,17 @@ class Index:
         qmask = 0
         for t in common:
             qmask |= self._bit[t]
-        best: dict[int, float] = {}
-        rare_hits: dict[int, float] = {}   # per entry: the weight of the rare words found in its documents
-        # 1. Documents with a rare word of the question, one by one.
-        doc_entry, doc_weight, doc_own, doc_toks = self._doc_entry, self._doc_weight, self._doc_own, self._doc_toks
-        seen_docs: set[int] = set()
-        position = {t: k for k, t in enumerate(weights)}
-        kind_of, kind_words_of = self._kind_of, self._kind_words
-        for t, g in weights.items():
-            docs = self.postings.get(t, ()) if t not in self._bit else ()
-            for entry_i in {doc_entry[d] for d in docs}:
-                rare_hits[entry_i] = rare_hits.get(entry_i, 0.0) + g
-            for d in docs:
-                if d in seen_docs:
-                    continue
-                seen_docs.add(d)
-                entry_i, toks, own = doc_entry[d], doc_toks[d], doc_own[d]
-                hit = [t2 for t2 in toks if t2 in weights]   # a document has few words, a question may have many
-                if len(hit) > 1:
-                    hit.sort(key=position.__getitem__)       # summed in question order, as always
-                got = sum(weights[t2] for t2 in hit)
-                cq = got / total
-                # How much of the alias the question covers; the words every entry of its kind carries
-                # ("hs", "market", "odop") count neither for nor against it.
-                kind_words = kind_words_of[kind_of[entry_i]]
-                got_own = sum(weights[t2] for t2 in hit if t2 not in kind_words) if kind_words else got
-                cd = min(1.0, got_own / own) if own else 1.0
-                score = doc_weight[d] * cq * (0.75 + 0.25 * cd)
-                if entry_i in exact_code:
-                    score += EXACT_CODE_BONUS
-                if score > best.get(entry_i, 0.0):
-                    best[entry_i] = score
+        # 1. Documents with a rare word of the question, scored by class (see _first_step).
+        reached, rare_hits, best_scores, held_weights = self._first_step(weights, total, exact_code)
+        best = dict(zip(rare_hits, best_scores.tolist()))
         # 2. An upper bound of every candidate's score: per common word of the question, its weight times what the
         # word can add to the entry (precomputed); for an entry with rare words, its best document so far and
         # what those words can add. Entries are scored exactly, best bound first, until the best bound left
         # cannot reach the RERANK-th score; so most entries that share only a common word are never scored.
         # The kind bonus or step back (see _score) of each kind, at most: a penalty for lacking an intent word is
         # left out; and the weight of each kind's words in the question.
-        adjust = [self._kind_adjust(kind, weights) for kind in self._kinds]
-        kind_weight = [sum(weights.get(k, 0.0) for k in KIND_TOKENS.get(kind, ()) if k in self._bit) for kind in self._kinds]
+        adjust = [KIND_BONUS if intent in weights else step_back for intent, step_back in self._intents]
+        kind_weight = [sum([weights.get(k, 0.0) for k in words]) for words in self._kind_common]
         # Words in very many entries ("export", "product", "make" ...), in a question with other common words,
         # are added last: once the RERANK best of the other candidates are scored, an entry that has only such
         # words mostly cannot reach them, and the words are added only to the entries still in the running
@@ -762,12 +814,17 @@ class Index:
         bound: dict[int, float] = {}
         self._add_common(bound, [t for t in common if t not in weak], weights, total, adjust, kind_weight,
                          len(common) == 1)
-        for entry_i, g in rare_hits.items():
-            bound[entry_i] = (bound.get(entry_i, adjust[kind_of[entry_i]]) + DOC_SHARE * best[entry_i]
-                              + (1 - DOC_SHARE + TITLE_BONUS) * g / total)
+        if rare_hits:
+            base = np.array(adjust)[self._kind_array[reached]]
+            if bound:
+                base = np.array(list(map(bound.get, rare_hits, base.tolist())))
+            bound.update(zip(rare_hits, (base + DOC_SHARE * best_scores
+                                         + (1 - DOC_SHARE + TITLE_BONUS) * held_weights / total).tolist()))
         for entry_i in exact_code:
             bound[entry_i] = math.inf
         sums: dict[tuple[int, str], tuple[float, float]] = {}
+        witems = list(weights.items())
+        intents = [w for w in INTENT_WORDS if w in weights]
         scores: dict[int, float] = {}
         top: list[tuple[float, int]] = []      # the RERANK best as (score, -entry): top[0] is the weakest
 
@@ -777,7 +834,7 @@ class Index:
                 entry_i = -entry_i
                 del bound[entry_i]
                 s = scores[entry_i] = self._score(entry_i, best.get(entry_i, 0.0), weights, total, common, qmask,
-                                                  sums, entry_i in exact_code)
+                                                  sums, entry_i in exact_code, witems, adjust, intents)
                 self._keep(top, s, entry_i)
 
         if weak and len(bound) >= RERANK:
@@ -812,27 +869,126 @@ class Index:
         if not scores and len(bound) > 4 * len(rare_hits) and len(rare_hits) >= RERANK:
             # A first RERANK from the entries with a rare word (fewer than all candidates, and usually the best).
             seed(rare_hits)
+        keys = np.fromiter(bound, dtype=np.int64, count=len(bound))
+        values = np.fromiter(bound.values(), dtype=np.float64, count=len(bound))
         if scores:
-            floor = top[0][0] - 1e-9
-            bound = {i: b for i, b in bound.items() if b >= floor}
+            keep = values >= top[0][0] - 1e-9
+            keys, values = keys[keep], values[keep]
         batch = RERANK
-        while bound:
-            # Best bound first, and of equal bounds the first entry (ties are settled by position).
-            for b, entry_i in heapq.nlargest(batch, zip(bound.values(), map(neg, bound))):
-                entry_i = -entry_i
+        while len(keys):
+            # Best bound first, and of equal bounds the first entry (ties are settled by position): the batch best
+            # bounds and every one equal to the last of them, in that order.
+            if len(keys) > batch:
+                least = np.partition(values, len(values) - batch)[len(values) - batch]
+                taken = values >= least
+                now_keys, now_values = keys[taken], values[taken]
+                keys, values = keys[~taken], values[~taken]
+            else:
+                now_keys, now_values = keys, values
+                keys = keys[:0]
+            order = np.lexsort((now_keys, -now_values))
+            for b, entry_i in zip(now_values[order].tolist(), now_keys[order].tolist()):
                 if len(top) == RERANK:
                     weakest, weakest_i = top[0][0], -top[0][1]
                     if b < weakest - 1e-9 or (b <= weakest + 1e-9 and entry_i > weakest_i):
                         return self._finish(scores, query, limit)
-                del bound[entry_i]
                 s = scores[entry_i] = self._score(entry_i, best.get(entry_i, 0.0), weights, total, common, qmask,
-                                                  sums, entry_i in exact_code)
+                                                  sums, entry_i in exact_code, witems, adjust, intents)
                 self._keep(top, s, entry_i)
-            if len(top) == RERANK:   # drop at once what cannot reach the RERANK-th score any more
-                floor = top[0][0] - 1e-9
-                bound = {i: b for i, b in bound.items() if b >= floor}
+            if len(top) == RERANK and len(keys):   # drop at once what cannot reach the RERANK-th score any more
+                keep = values >= top[0][0] - 1e-9
+                keys, values = keys[keep], values[keep]
             batch *= 4
         return self._finish(scores, query, limit)
+
+    def _first_step(self, weights: dict[str, float], total: float, exact_code: set[int]
+                    ) -> tuple[np.ndarray, list[int], np.ndarray, np.ndarray]:
+        """Every document that holds a rare word of the question, scored: the entries reached (ascending, as an
+        array and a list), each one's best document's score, and (at least) the weight of the rare words found in
+        its documents.
+
+        A document scores ``weight * cq * (0.75 + 0.25 * cd)``: ``cq`` the share of the question it holds and
+        ``cd`` how much of its own words the question covers (words every entry of its kind carries -- "hs",
+        "market", "odop" -- count neither for nor against it), both the same for every document of its class.
+        The classes' sums are added word by word in question order, as a walk over each document would add them.
+        """
+        bit, tok_id, ptr, post = self._bit, self._tok_id, self._post_ptr, self._post_docs
+        found: list[tuple[str, float, np.ndarray]] = []
+        rare: list[np.ndarray] = []
+        for t, g in weights.items():
+            if t in bit:
+                found.append((t, g, None))
+                continue
+            k = tok_id.get(t)
+            if k is not None:
+                docs = post[ptr[k]:ptr[k + 1]]
+                found.append((t, g, docs))
+                rare.append(docs)
+        if not rare:
+            return np.zeros(0, dtype=np.int32), [], np.zeros(0), np.zeros(0)
+        if len(rare) == 1:
+            cands = rare[0]
+        else:
+            cands = np.concatenate(rare)
+            cands.sort()
+            keep = np.empty(len(cands), dtype=bool)
+            keep[0] = True
+            np.not_equal(cands[1:], cands[:-1], out=keep[1:])
+            cands = cands[keep]
+        n = len(cands)
+        got = np.zeros(n)
+        got_own = None      # the same as ``got`` until a kind word of the question is found
+        kinds = self._doc_kind[cands]
+        kind_has = self._kind_has
+        # Which rare words (their place in ``rare_weights``, modulo 64) a document holds. In a question of more than
+        # 64 rare words a bit stands for several: an entry's rare weight is then counted high, which only loosens
+        # the bound it serves (rank_query, step 2).
+        bits = np.zeros(n, dtype=np.uint64)
+        rare_weights: list[float] = []
+        masks = None
+        for t, g, docs in found:
+            if docs is None:    # a common word: which candidates hold it (by their masks)
+                if masks is None:
+                    masks = self._doc_mask[cands]
+                b = bit[t].bit_length() - 1
+                local = np.flatnonzero(self._mask_bytes[masks, b >> 3] & (1 << (b & 7)))
+                if not len(local):
+                    continue
+            else:
+                local = np.searchsorted(cands, docs)
+                bits[local] |= np.uint64(1 << (len(rare_weights) % 64))
+                rare_weights.append(g)
+            has = kind_has.get(t)
+            if has is not None and got_own is None:
+                got_own = got.copy()
+            got[local] += g
+            if got_own is not None:
+                got_own[local] += g if has is None else np.where(has[kinds[local]], 0.0, g)
+        if got_own is None:
+            got_own = got
+        cd = np.minimum(1.0, got_own / self._doc_own[cands] + self._doc_ownless[cands])
+        score = self._doc_weight[cands] * (got / total) * (0.75 + 0.25 * cd)
+        entries = self._doc_entry[cands]
+        if exact_code:
+            score += np.where(np.isin(entries, list(exact_code)), EXACT_CODE_BONUS, 0.0)
+        # Per entry (the documents go entry by entry): its best document and the rare words it holds.
+        first = np.empty(n, dtype=bool)
+        first[0] = True
+        np.not_equal(entries[1:], entries[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        unique = entries[starts]
+        top = np.maximum.reduceat(score, starts)
+        held = np.bitwise_or.reduceat(bits, starts)
+        # The rare words' weight each entry holds: bit k of ``held`` stands for the words k, k + 64, ... of
+        # ``rare_weights``, all counted when it is set (an upper bound, for the bounds of rank_query's step 2).
+        per_bit = [0.0] * 64
+        for k, g in enumerate(rare_weights):
+            per_bit[k % 64] += g
+        width = min(8, (len(rare_weights) + 7) // 8)      # bytes of ``held`` in use
+        hits = (np.unpackbits(held.astype("<u8", copy=False).view(np.uint8).reshape(-1, 8)[:, :width], axis=1,
+                              bitorder="little")
+                @ np.array(per_bit[:8 * width]))
+        return unique, unique.tolist(), top, hits
 
     def _add_common(self, bound: dict[int, float], words: list[str], weights: dict[str, float], total: float,
                     adjust: list[float], kind_weight: list[float], alone: bool) -> None:
@@ -872,15 +1028,6 @@ class Index:
                     bound[entry_i] += gain * (limits[j] + per_kind[j] * kw if kw else limits[j])
 
     @staticmethod
-    def _kind_adjust(kind: str, weights: dict[str, float]) -> float:
-        intent = KIND_TOKENS.get(kind, ())[:1]
-        if any(k in weights for k in intent):
-            return KIND_BONUS
-        if intent and intent[0] in INTENT_WORDS:
-            return -KIND_STEP_BACK
-        return 0.0
-
-    @staticmethod
     def _keep(top: list[tuple[float, int]], score: float, entry_i: int) -> None:
         if len(top) < RERANK:
             heapq.heappush(top, (score, -entry_i))
@@ -888,10 +1035,14 @@ class Index:
             heapq.heapreplace(top, (score, -entry_i))
 
     def _score(self, entry_i: int, best: float, weights: dict[str, float], total: float, common: list[str],
-               qmask: int, sums: dict[tuple[int, str], tuple[float, float]], exact: bool) -> float:
-        """An entry's score from its best document so far (``best``) and its rows of common words."""
-        kind = self.entries[entry_i].kind
-        kind_words = KIND_TOKENS.get(kind, ())
+               qmask: int, sums: dict[tuple[int, str], tuple[float, float]], exact: bool,
+               witems: list[tuple[str, float]], adjust: list[float], intents: list[str]) -> float:
+        """An entry's score from its best document so far (``best``) and its rows of common words; ``witems`` are
+        the question's words and weights, ``adjust`` the kind bonus or step back of each kind (see below) and
+        ``intents`` the question's words of :data:`INTENT_WORDS`."""
+        kind_i = self._kind_of[entry_i]
+        kind = self._kinds[kind_i]
+        kind_words = self._kind_words[kind_i]
         rows = iter(self._rows[entry_i])
         for mask, weight, own in zip(rows, rows, rows):
             hit = mask & qmask
@@ -908,34 +1059,38 @@ class Index:
                 best = score
         # The whole entry as one bag too: a question may combine words from several aliases.
         toks = self.entry_tokens[entry_i]
-        got = sum(w for t, w in weights.items() if t in toks)
-        score = DOC_SHARE * best + (1 - DOC_SHARE) * got / total
+        score = DOC_SHARE * best + (1 - DOC_SHARE) * _sum_in_order(toks.intersection(weights), weights, witems) / total
         # An entry whose title is what the question asks about wins a tie ("What is RoDTEP?").
         title = self.title_tokens[entry_i]
-        score += TITLE_BONUS * sum(w for t, w in weights.items() if t in title) / total
+        score += TITLE_BONUS * _sum_in_order([t for t in title if t in weights], weights, witems) / total
         # A question that names what it wants ("HS code ...", "markets for ...") prefers entries of that kind.
-        # An HS-code or market entry answers "which code" / "which countries"; without that word it steps back.
-        intent = KIND_TOKENS.get(kind, ())[:1]
-        if any(k in weights for k in intent):
-            score += KIND_BONUS
-        elif intent and intent[0] in INTENT_WORDS:
-            score -= KIND_STEP_BACK
+        # An HS-code or market entry answers "which code" / "which countries"; without that word it steps back
+        # (``adjust``, worked out per question from ``_intents``: KIND_BONUS, -KIND_STEP_BACK or 0.0).
+        score += adjust[kind_i]
         # The question asks for a code or for countries, and this entry speaks of neither.
-        if any(w in weights and w not in toks for w in INTENT_WORDS):
+        if intents and any(w not in toks for w in intents):
             score -= KIND_STEP_BACK
         return score
 
     def _finish(self, scores: dict[int, float], query: Query, limit: int) -> list[Match]:
-        ranked = heapq.nsmallest(RERANK, scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:RERANK]
         # Close calls are settled by how alike the question and the entry's best phrasing are, letter by letter.
         phrase = " ".join(query.tokens)
-        scored = [(i, s + SHAPE_WEIGHT * self._shape(i, phrase)) for i, s in ranked]
+        shapes = self._shapes([i for i, _ in ranked], phrase)
+        scored = [(i, s + SHAPE_WEIGHT * shape) for (i, s), shape in zip(ranked, shapes)]
         scored.sort(key=lambda kv: (-kv[1], kv[0]))
         return [Match(self.entries[i], round(s, 4)) for i, s in scored[:limit]]
 
-    def _shape(self, entry_i: int, phrase: str) -> float:
-        texts = self._phrasings(entry_i)
-        if not texts or not phrase:
-            return 0.0
-        best = process.extractOne(phrase, texts.split("\n"), scorer=fuzz.token_set_ratio)
-        return best[1] / 100 if best else 0.0
+    def _shapes(self, entries: list[int], phrase: str) -> list[float]:
+        """Per entry, how alike the phrase and the entry's likest phrasing are (0..1, rapidfuzz's token set ratio):
+        every phrasing of these entries is compared in one call."""
+        lines: list[str] = []
+        starts: list[int] = []
+        for entry_i in entries:
+            starts.append(len(lines))
+            lines += self._phrasings(entry_i)
+        if not lines or not phrase:
+            return [0.0] * len(entries)
+        ratios = process.cdist([phrase], lines, scorer=fuzz.token_set_ratio, dtype=np.float64)[0].tolist()
+        ends = starts[1:] + [len(lines)]
+        return [max(ratios[a:b]) / 100 if a < b else 0.0 for a, b in zip(starts, ends)]
