@@ -207,6 +207,10 @@ class AnswerEngine:
         self.district_names = [(d.id, words) for d in kb.districts.values()
                                for name in (d.name.en, d.name.hi, *d.other_names)
                                if (words := frozenset(self.index.canon.content(name)))]
+        # ... by one of their words (a name can only be in a question that has that word), in the order above.
+        self._district_names_by_word: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
+        for k, (d_id, words) in enumerate(self.district_names):
+            self._district_names_by_word.setdefault(min(words), []).append((k, d_id, words))
         # Words of country names: in a follow-up ("and China?") they add a country, not a new subject.
         self.country_tokens = frozenset(
             tok for e in kb.entries.values() for c in e.countries for tok in self.index.canon.content(c)
@@ -240,8 +244,10 @@ class AnswerEngine:
         """The districts a question names, by the longest of their names it holds ("Kanpur Dehat" names Kanpur
         Dehat, not Kanpur Nagar too)."""
         said: dict[str, frozenset[str]] = {}
-        for d_id, words in self.district_names:
-            if words <= tokens and len(words) > len(said.get(d_id, ())):
+        by_word = self._district_names_by_word
+        found = sorted(named for t in tokens for named in by_word.get(t, ()) if named[2] <= tokens)
+        for _, d_id, words in found:
+            if len(words) > len(said.get(d_id, ())):
                 said[d_id] = words
         return [d for d, words in said.items() if not any(words < other for other in said.values())]
 

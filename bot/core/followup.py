@@ -46,6 +46,7 @@ unka unke unki unko inko unhe inhe unme inme unmein inmein yeh ye wahi vahi aise
 PLACE_POINTERS = ("the district", "this district", "that district", "the city", "wahan", "waha",
                   "vahan", "vaha", "yahan", "yaha", "yahaan", "wahaan", "वहाँ", "वहां", "यहाँ", "यहां", "is jile",
                   "is zile", "iss jile", "iss zile", "इस जिले", "इस ज़िले", "उस जिले", "उस ज़िले")
+_PLACE_POINTERS = tuple(" " + normalise(p) + " " for p in PLACE_POINTERS)   # normalised once
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def leans_on_previous(text: str) -> bool:
 def points_to_place(text: str) -> bool:
     """Does the message speak of "the district" / "there" without naming it?"""
     norm = " " + normalise(text) + " "
-    return any(" " + normalise(p) + " " in norm for p in PLACE_POINTERS)
+    return any(p in norm for p in _PLACE_POINTERS)
 
 
 def roles(tokens: tuple[str, ...], districts: frozenset[str],
