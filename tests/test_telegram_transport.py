@@ -4,10 +4,12 @@ run over both backends in tests/test_fake_telegram_api.py."""
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 
 import pytest
 import telegram
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest
 
@@ -35,13 +37,19 @@ async def test_an_answer_that_never_comes_is_a_timeout_and_the_bot_goes_on():
         bot = telegram.Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=request)
         await request.initialize()
         with pytest.raises(TimedOut):
-            await bot.send_message(42, "नमस्ते")
+            await bot.send_message(42, "नमस्ते", reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton("हाँ", callback_data="y")]]))
         await request.shutdown()
     finally:
         done.set()
         server.close()
         await server.wait_closed()
-    assert got and got[0].startswith(b"POST /bot123:ABC/sendMessage HTTP/1.1")
+    head, _, body = got[0].partition(b"\r\n\r\n")
+    assert head.startswith(b"POST /bot123:ABC/sendMessage HTTP/1.1")
+    # One JSON body, the Hindi as UTF-8 (not percent-encoded form fields), the keyboard as an object.
+    assert b"\r\nContent-Type: application/json\r\n" in head
+    assert json.loads(body) == {"chat_id": 42, "text": "नमस्ते",
+                                "reply_markup": {"inline_keyboard": [[{"text": "हाँ", "callback_data": "y"}]]}}
 
 
 async def test_nobody_listening_is_a_network_error():
