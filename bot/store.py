@@ -273,6 +273,9 @@ class UserRecord:
     last_seen: float
 
 
+PREFETCH_SECONDS = 2.0   # how long a user read with the inbox rows may stand for reading it again
+
+
 class Store:
     poll_seconds: float | None = None     # one process answers its own inbox: it need not look for others' rows
     claim_batch: int | None = None        # nor leave rows for them: inbox_due hands out as many as asked
@@ -282,6 +285,9 @@ class Store:
         self.clock = clock
         self._db: aiosqlite.Connection | None = None
         self._sender_lock: IO[str] | None = None
+        # The users of the rows inbox_due just handed out, read in the same trip: the worker's get_user for each
+        # takes its row from here once (saving a trip to the database thread per update) while it is fresh.
+        self._prefetched: dict[tuple[str, str], tuple[Any, float]] = {}
 
     # ------------------------------------------------------------ life cycle
 
@@ -415,8 +421,12 @@ class Store:
     # ------------------------------------------------------------ users
 
     async def get_user(self, channel: str, chat_id: str) -> UserRecord | None:
-        row = await self._run(lambda conn: conn.execute("SELECT * FROM users WHERE channel = ? AND chat_id = ?",
-                                                        (channel, chat_id)).fetchone())
+        found = self._prefetched.pop((channel, chat_id), None)
+        if found is not None and time.monotonic() - found[1] <= PREFETCH_SECONDS:
+            row = found[0]
+        else:
+            row = await self._run(lambda conn: conn.execute("SELECT * FROM users WHERE channel = ? AND chat_id = ?",
+                                                            (channel, chat_id)).fetchone())
         if row is None:
             return None
         state = UserState(lang=row["lang"], district=row["district"], sector=row["sector"], product=row["product"],
@@ -426,6 +436,7 @@ class Store:
     async def save_user(self, channel: str, chat_id: str, state: UserState, inbound: bool = True) -> None:
         """Create or update the user; an inbound message also means they are reachable again."""
         args = _user_args(channel, chat_id, state, self.clock(), inbound)
+        self._prefetched.pop((channel, chat_id), None)
         await self._write(lambda conn: conn.execute(SAVE_USER, args))
 
     async def save_turn(self, channel: str, chat_id: str, state: UserState, *, logged: Logged | None = None,
@@ -437,6 +448,7 @@ class Store:
         after a 👎 (``record_feedback_note``) and, for a stored update, the replies worked out for it
         (``replies`` = (message id, record): ``inbox_set_replies`` for the same channel)."""
         now = self.clock()
+        self._prefetched.pop((channel, chat_id), None)
 
         def work(conn: sqlite3.Connection) -> None:
             conn.execute(SAVE_USER, _user_args(channel, chat_id, state, now, True))
@@ -457,6 +469,7 @@ class Store:
 
     async def set_blocked(self, channel: str, chat_id: str, blocked: bool) -> None:
         now = self.clock()
+        self._prefetched.pop((channel, chat_id), None)
         await self.db.execute(
             """INSERT INTO users (channel, chat_id, blocked, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
                ON CONFLICT (channel, chat_id) DO UPDATE SET blocked = excluded.blocked""",
@@ -513,12 +526,27 @@ class Store:
     async def inbox_due(self, channel: str, limit: int = 100) -> list[InboxRow]:
         """Pending rows whose time has come, oldest first; a chat waiting for a retry keeps its later rows back."""
         now = self.clock()
-        rows = await self._run(lambda conn: conn.execute(
-            """SELECT message_id, chat_id, payload, received_at, attempts, replies, sent FROM inbox i
-               WHERE channel = ? AND state = 'pending' AND next_try_at <= ?
-                 AND NOT EXISTS (SELECT 1 FROM inbox o WHERE o.channel = i.channel AND o.chat_id = i.chat_id
-                                 AND o.state = 'pending' AND o.next_try_at > ? AND o.rowid < i.rowid)
-               ORDER BY received_at, rowid LIMIT ?""", (channel, now, now, limit)).fetchall())
+
+        def work(conn: sqlite3.Connection) -> tuple[list[Any], set[str], dict[str, Any]]:
+            rows = conn.execute(
+                """SELECT message_id, chat_id, payload, received_at, attempts, replies, sent FROM inbox i
+                   WHERE channel = ? AND state = 'pending' AND next_try_at <= ?
+                     AND NOT EXISTS (SELECT 1 FROM inbox o WHERE o.channel = i.channel AND o.chat_id = i.chat_id
+                                     AND o.state = 'pending' AND o.next_try_at > ? AND o.rowid < i.rowid)
+                   ORDER BY received_at, rowid LIMIT ?""", (channel, now, now, limit)).fetchall()
+            chats = {r[1] for r in rows if r[1]}
+            users = {}
+            if chats:   # ... and their users, for the worker's get_user (see __init__)
+                marks = ",".join("?" * len(chats))
+                users = {u["chat_id"]: u for u in conn.execute(
+                    f"SELECT * FROM users WHERE channel = ? AND chat_id IN ({marks})", (channel, *chats))}
+            return rows, chats, users
+
+        rows, chats, users = await self._run(work)
+        self._prefetched.clear()
+        read_at = time.monotonic()
+        for chat in chats:
+            self._prefetched[channel, chat] = (users.get(chat), read_at)
         return [InboxRow(channel, *r) for r in rows]
 
     async def inbox_next_due(self, channel: str) -> float | None:

@@ -39,3 +39,43 @@ async def test_users_updates_and_questions(tmp_path):
         stats = await store.stats(now=1000.0)
         assert (stats["questions_today"], stats["refused_week"], stats["not_helpful"]) == (2, 1, 1)
         assert await store.unanswered(since=0) == [("tell me a joke", 1)]
+
+
+async def test_the_users_of_claimed_rows_come_with_them_once_and_fresh(tmp_path, monkeypatch):
+    """inbox_due reads the users of its rows in the same trip; the worker's get_user takes each from there once,
+    and reads again after a write, a second time, or when the read is older than PREFETCH_SECONDS."""
+    import bot.store as store_module
+
+    async with Store(tmp_path / "s.sqlite3", clock=lambda: 1000.0) as store:
+        await store.save_user("telegram", "1", UserState(lang="hi", district="agra", step="done"))
+        for message_id, chat in (("m1", "1"), ("m2", "2"), ("m3", "1")):
+            assert await store.inbox_add("telegram", message_id, chat, "{}")
+        trips = 0
+        real_run = store._run
+
+        async def counted(work):
+            nonlocal trips
+            trips += 1
+            return await real_run(work)
+
+        monkeypatch.setattr(store, "_run", counted)
+        assert [r.message_id for r in await store.inbox_due("telegram")] == ["m1", "m2", "m3"]
+        assert trips == 1
+        assert await store.get_user("telegram", "2") is None          # a new user: known to have no row
+        assert trips == 1
+        # A turn for user 1 (a button, say, that did not read the user first): the next read sees the change.
+        await store.save_turn("telegram", "1", UserState(lang="en", district="agra", step="done"))
+        again = await store.get_user("telegram", "1")
+        assert again is not None and again.state == UserState(lang="en", district="agra", step="done")
+        assert trips == 3                                              # the turn, and the read
+        # The next claim brings user 1 along: read once from there, then from the database.
+        await store.inbox_due("telegram")
+        assert (await store.get_user("telegram", "1")).state.lang == "en"
+        assert trips == 4
+        assert (await store.get_user("telegram", "1")).state.lang == "en"
+        assert trips == 5
+        # A prefetched row that waited too long is read again.
+        await store.inbox_due("telegram")
+        monkeypatch.setattr(store_module, "PREFETCH_SECONDS", -1.0)
+        assert (await store.get_user("telegram", "1")).state.lang == "en"
+        assert trips == 7
