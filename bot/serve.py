@@ -33,7 +33,7 @@ from .channels.whatsapp.client import ConfigurationError, GraphError, WhatsAppCl
 from .core.entities import KnowledgeError
 from .logs import quiet_http_logs, setup_logging
 from .services.staff import staff_ids
-from .services.runtime import Runtime
+from .services.runtime import Runtime, settle_heap
 from .services.watcher import KnowledgeWatcher
 from .settings import Settings, url_password
 from .store import DATABASE_ERRORS
@@ -276,6 +276,7 @@ async def serve_async(settings: Settings, stop: asyncio.Event | None = None, sen
                     "within seconds:", *[str(p) for p in problems[:30]]]))
             tasks.append(asyncio.create_task(watcher.run(stop)))
             _on_signal(signal.SIGHUP, watcher.request)
+            settle_heap()
             if send != "never":
                 tasks.append(asyncio.create_task(send_while_sender(may_send)))
             if (receives and (settings.telegram_webhook_url or whatsapp is not None)) or console is not None:

@@ -164,3 +164,29 @@ async def test_a_reload_during_a_burst_of_questions_never_mixes_answers(tmp_path
     assert new != old and new.startswith("How to start exporting")
     assert set(seen) <= {old, new}
     await store.close()
+
+
+def test_a_reload_lets_go_of_the_old_knowledge_base_even_in_a_cycle():
+    """settle_heap keeps what is loaded out of the collector's full passes (frozen) but unfreezes and collects
+    first, so a knowledge base replaced by a reload is freed even when its objects refer to each other."""
+    import gc
+    import weakref
+
+    from bot.services.runtime import settle_heap
+
+    class Old:
+        pass
+
+    old = Old()
+    old.me = old                       # a reference cycle: only the collector can free it
+    gone = weakref.ref(old)
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() > 0
+        del old
+        gc.collect()
+        assert gone() is not None      # frozen: a full pass does not walk it
+        settle_heap()                  # what a reload does after swapping the knowledge base in
+        assert gone() is None
+    finally:
+        gc.unfreeze()

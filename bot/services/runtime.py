@@ -6,6 +6,7 @@ leaves the old one live and returns the problems for the admin to see.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
 import logging
@@ -163,6 +164,7 @@ class Runtime:
                 await asyncio.to_thread(self.write_status)
                 return exc.problems
             self.dialogue = dialogue
+            settle_heap()
             self.status = KnowledgeStatus(time.time(), seen, time.time())
             self._failed = ""
             if self.snapshot is not None:
@@ -184,6 +186,15 @@ class Runtime:
             staging.replace(self.status_file)
         except OSError as exc:
             log.warning("could not write %s: %s", self.status_file, exc)
+
+
+def settle_heap() -> None:
+    """Keep what is loaded now (the knowledge base, its index, the libraries) out of the garbage collector's
+    full passes: they stay alive anyway, and walking them at every full pass cost the bot ~0.05 ms per update.
+    Called once started and after each reload (which first lets go of the old knowledge base: one full pass)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def _build(knowledge_dir: Path, offer_handoff: bool = False) -> Dialogue:
