@@ -346,7 +346,8 @@ class Store:
         locked"); the checkpoint is then skipped and the next one does the work.
         """
         try:
-            await self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # Its row read to the end: a statement left in progress would make every later commit fail.
+            await self._run(lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall())
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc):
                 raise

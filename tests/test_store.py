@@ -79,3 +79,15 @@ async def test_the_users_of_claimed_rows_come_with_them_once_and_fresh(tmp_path,
         monkeypatch.setattr(store_module, "PREFETCH_SECONDS", -1.0)
         assert (await store.get_user("telegram", "1")).state.lang == "en"
         assert trips == 7
+
+
+async def test_a_checkpoint_leaves_no_statement_open_that_would_stop_the_next_commit(tmp_path):
+    """PRAGMA wal_checkpoint returns a row; left unread, its statement stayed in progress and every later commit
+    on the shared connection failed ("cannot commit transaction - SQL statements in progress")."""
+    async with Store(tmp_path / "s.sqlite3") as store:
+        await store.save_user("telegram", "1", UserState(lang="en"))
+        assert await store.checkpoint() is True
+        await store.save_user("telegram", "2", UserState(lang="hi"))
+        assert await store.upsert_campaign("k", "reminder", 1.0, "scheduled") == 1
+    async with Store(tmp_path / "s.sqlite3") as store:
+        assert (await store.get_user("telegram", "2")).state.lang == "hi"
