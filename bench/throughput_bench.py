@@ -372,21 +372,16 @@ async def run(args: argparse.Namespace) -> list[Row]:
                     raise SystemExit(f"the throwaway PostgreSQL server did not start: {exc} {detail}") from None
                 args.bot = [spec for spec in args.bot if parse_bot(spec)[1] != "postgresql"]
                 args.note = f"PostgreSQL rows skipped: the throwaway server did not start ({exc} {detail})"
-        port = free_port()
-        env = {**base_env, "PORT": str(port), "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
-               "TELEGRAM_HTTP_CLIENT": "httpx"}
-        echo = await start_processes([([sys.executable, str(ROOT / "bench/echo_bot.py")], env)], [port], log)
-        processes += echo
-        bots.append(("echo bot (python-telegram-bot, no database)",
-                     Driver(api, texts, 10_000_000, [env["TELEGRAM_WEBHOOK_URL"]], [p.pid for p in echo])))
+        echoes = [("echo bot (python-telegram-bot, no database)", "httpx", 10_000_000)]
         if args.echo_aiohttp:
+            echoes.append(("echo bot on aiohttp (reference)", "aiohttp", 5_000_000))
+        for name, client, first_chat in echoes:
             port = free_port()
             env = {**base_env, "PORT": str(port), "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook",
-                   "TELEGRAM_HTTP_CLIENT": "aiohttp"}
+                   "TELEGRAM_HTTP_CLIENT": client}
             echo = await start_processes([([sys.executable, str(ROOT / "bench/echo_bot.py")], env)], [port], log)
             processes += echo
-            bots.append(("echo bot on aiohttp (reference)",
-                         Driver(api, texts, 5_000_000, [env["TELEGRAM_WEBHOOK_URL"]], [p.pid for p in echo])))
+            bots.append((name, Driver(api, texts, first_chat, [env["TELEGRAM_WEBHOOK_URL"]], [p.pid for p in echo])))
         for number, spec in enumerate(args.bot, start=1):
             workers, url, client = parse_bot(spec)
             database_pid = None
