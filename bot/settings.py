@@ -56,6 +56,8 @@ def _switch(raw: str, name: str) -> bool:
     if value not in ("on", "off", "1", "0", "yes", "no", "true", "false"):
         raise SystemExit(f"{name} must be on or off, not '{raw}'")
     return value in ("on", "1", "yes", "true")
+
+
 def _choice(raw: str, allowed: tuple[str, ...], name: str) -> str:
     if raw not in allowed:
         raise SystemExit(f"{name} must be one of {', '.join(allowed)}, not '{raw}'")

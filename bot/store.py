@@ -544,7 +544,8 @@ class Store:
             return rows, chats, users
 
         rows, chats, users = await self._run(work)
-        self._prefetched.clear()
+        for key in [key for key in self._prefetched if key[0] == channel]:   # this channel's older reads go
+            del self._prefetched[key]
         read_at = time.monotonic()
         for chat in chats:
             self._prefetched[channel, chat] = (users.get(chat), read_at)

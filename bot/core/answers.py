@@ -511,8 +511,8 @@ class AnswerEngine:
         # ... unless the word asked is the title of an entry of its own that the previous one only lists ("air freight
         # wali me kitna milta hai?" after the overview of UPEPB's schemes is the air freight scheme's).
         own_entry = (within and follow.kind == "answer" and follow.entry is not None and bool(asked) and all(
-            tok in self._title_tokens(follow.entry) for tok in asked)
-            and not all(tok in self._title_tokens(self.kb.entries[previous.entry_id]) for tok in asked))
+            tok in self._title_tokens(follow.entry.id) for tok in asked)
+            and not all(tok in self._title_tokens(previous.entry_id) for tok in asked))
         if (within and excused and (not points_back or follow.kind not in ("answer", "partial"))
                 and follow.entry != self.kb.entries[previous.entry_id] and not DEFINING.search(text)
                 and not own_entry):
@@ -612,8 +612,10 @@ class AnswerEngine:
             return (whole,)
         return tuple(parts)
 
-    def _title_tokens(self, entry: Entry) -> frozenset[str]:
-        return frozenset(self.index.canon.content(entry.title.en + " " + entry.title.hi))
+    def _title_tokens(self, entry_id: str) -> tuple[str, ...]:
+        """The words of an entry's titles, as the index keeps them."""
+        index = self.index
+        return index.title_tokens[index.position[entry_id]]
 
     def _parse(self, text: str) -> Query:
         """The message as the matcher reads it; but when its question names no subject of its own ("What HS code

@@ -34,7 +34,7 @@ from ...services.charts import usage_chart
 from ...services.entryedit import EditError, edit, fact_users, fact_values, find_entries, read_form
 from ...services.outbox import Broadcaster
 from ...services.staff import (Action, HandoffDesk, Scope, district_name, entry_districts, group_alias,
-                               group_dismiss, group_todo, handoff_alias, handoff_nearest_entry, handoff_question,
+                               group_dismiss, group_todo, handoff_alias, handoff_question,
                                handoff_todo, may_edit_entry, resolve_segment, sees_campaign, sees_entry)
 from .sessions import COOKIE, PRE_COOKIE, Session, Sessions, fingerprint, new_token
 from .texts import (ASKED_KINDS, CHANNEL_NAMES, FIELD_NAMES, KIND_NAMES, LANG_NAMES, OUTCOME_NAMES, STATUS_NAMES, ago,

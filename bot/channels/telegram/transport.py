@@ -79,9 +79,9 @@ class AiohttpRequest(BaseRequest):
                                         connect=None if connect is None or pool is None else connect + pool)
         data: Any = None
         headers = None
-        if files:
+        if files and request_data is not None:
             form = aiohttp.FormData()
-            for name, value in (request_data.json_parameters if request_data else {}).items():
+            for name, value in request_data.json_parameters.items():   # (files come only with request data)
                 form.add_field(name, value)
             for name, (filename, content, mimetype) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mimetype)
@@ -99,7 +99,6 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
-
 
     def _proxy(self, url: str) -> str | None:
         """The proxy the environment names for this URL's scheme and host (worked out once per host)."""
