@@ -29,6 +29,7 @@ from rapidfuzz.distance import OSA
 from .entities import Entry, KnowledgeBase
 from .normalise import HINGLISH_MARKERS, OFF_TOPIC, OFF_TOPIC_PHRASES, STOPWORDS, normalise as _normalise, skeleton
 from .normalise import _DIGIT_LETTER, _NON_WORD, _THOUSANDS, join_initials
+from .spelling import KNOWN_WORDS, drops_only_vowels, plausible_edit, romanisation_fits
 
 
 def normalise(text: str) -> str:
@@ -723,10 +724,12 @@ class Index:
             return None
         if not self._typo_tables_built:
             self._typo_tables()
+        if token in KNOWN_WORDS:
+            return None
         if token.isascii() and len(token) >= 4 and sum(ch in "aeiou" for ch in token) <= 1:
             sms = self._latin_skeletons.get(skeleton(token))
-            # The first letter stays, or a first vowel went too ("xport").
-            if sms is not None and (sms[0] == token[0] or (sms[0] in "aeiou" and sms[1] == token[0])):
+            # Vowels left out, nothing else changed ("prdcts", "xport"; "belt" is no "bolt").
+            if sms is not None and drops_only_vowels(token, sms):
                 return sms
         if len(token) < 5:
             return None
@@ -745,10 +748,11 @@ class Index:
             # A romanised Hindi word known only in Devanagari -- only in a Hinglish sentence, so an
             # English word ("operate") is never read as a Hindi one (प्रति).
             if token.isascii() and hinglish:
-                return self._skeletons.get(skeleton(token))
+                found = self._skeletons.get(skeleton(token))
+                return found if found is not None and romanisation_fits(token, found) else None
             return None
         # A typo keeps the first letter almost always; this avoids "gold" -> "cold".
-        if best[1][0] != token[0]:
+        if best[1][0] != token[0] or not plausible_edit(token, best[1]):
             return None
         return best[1]
 
