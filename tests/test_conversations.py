@@ -293,6 +293,24 @@ def test_a_long_message_is_read_for_its_question_with_the_context_as_a_hint(talk
     assert training.kind != "answer" or training.outcome.entry.id != "iistem"
 
 
+@pytest.mark.parametrize("message", [
+    "I have a hosiery unit in Kanpur, how do I start exporting",
+    "mera hosiery ka kaam hai, export kaise shuru karu",
+    "हमारा होजरी का काम है, एक्सपोर्ट कैसे शुरू करें",
+])
+def test_a_sentence_that_tells_then_asks_is_read_for_its_question(talk, message):
+    # The clause before the comma says who they are; the one after it is the question (it was the Kanpur hosiery
+    # cluster's card, or the SOP glossary entry).
+    (turn,) = talk(message)
+    assert turn.kind == "answer" and turn.outcome.entry.id == "how-to-start-exporting"
+
+
+@pytest.mark.parametrize("message", ["मेरा पासपोर्ट खो गया है, नया कैसे बनेगा?", "My passport is lost, how do I get a new one?"])
+def test_what_is_off_topic_in_a_telling_clause_still_declines(talk, engine, message):
+    (turn,) = talk(message)
+    assert turn.kind in ("refuse", "off_topic"), (turn.kind, turn.outcome and turn.outcome.entry)
+
+
 def test_my_district_means_the_users_own_district(talk):
     (agra,) = talk("What is the ODOP of my district?", state=UserState(lang="en", district="agra", subscription="none"))
     assert agra.kind == "answer" and agra.outcome.entry.id == "agra"

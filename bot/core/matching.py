@@ -119,6 +119,7 @@ ASKING = frozenset("hs market apply contact document eligible subsidy scheme reg
 CONTEXT_WEIGHT = 0.35
 WEAK_QUESTION_CONTEXT = 0.8   # ... and this much when the question itself names only what is asked
 _SENTENCE_END = re.compile(r"(?<=[.?!।\n])\s*|\n+")
+_CLAUSE_END = re.compile(r"(?<=[.?!।,;])\s+|\n+")
 QUESTION_WORDS = frozenset("""
 what whats which who whom whose where when why how tell explain
 kya kyaa kaise kese kaisa kitna kitni kitne kaun kon konsa konsi kaunsa kaunsi kahan kaha kahaan kab kis kise kisko
@@ -136,6 +137,12 @@ _AUX_FIRST = frozenset("is are can could does do did should shall will would may
 _REQUEST = re.compile(r"\b(want to know|like to know|need to know|wish to know|tell me|let me know|please tell|"
                       r"jaanna hai|janna hai|jaanna chahta|janna chahta|jankari chahiye|jaankari chahiye)\b|"
                       r"(जानना है|जानना चाहता|जानना चाहती|जानकारी चाहिए)")
+
+
+# A clause that says what the user wants or needs is part of the question ("packaging improve karna hai, ...").
+_WANTS = re.compile(r"\b(want|wants|wanted|need|needs|would like|wish|planning|plan to|looking for|"
+                    r"karna hai|karna h|krna hai|krna h|karni hai|karni h|krni hai|krni h|karne hai|karne h|"
+                    r"chahta|chahti|chahte|chahiye)\b|करना है|करनी है|करने हैं|चाहता|चाहती|चाहते|चाहिए")
 
 
 def _asks(sentence: str) -> bool:
@@ -177,12 +184,20 @@ def _sentence_weights(text: str) -> tuple[tuple[str, float], ...]:
             parts[-1] = parts[-1] + " " + p
         else:
             parts.append(p)
-    if len(parts) < 2:
-        return ((text, 1.0),)
     asks = [_asks(p) for p in parts]
-    if not any(asks) or all(asks):
-        return ((text, 1.0),)
-    return tuple((p, 1.0 if ask else CONTEXT_WEIGHT) for p, ask in zip(parts, asks))
+    if len(parts) >= 2 and any(asks) and not all(asks):
+        return tuple((p, 1.0 if ask else CONTEXT_WEIGHT) for p, ask in zip(parts, asks))
+    # One sentence in clauses: "I have a hosiery unit in Kanpur, how do I start exporting" tells, then asks.
+    clauses: list[str] = []
+    for p in _CLAUSE_END.split(text):
+        if clauses and len(normalise(clauses[-1]).split()) <= 2:      # "Sir, ...", "For brass, ..."
+            clauses[-1] = clauses[-1] + ", " + p
+        elif normalise(p):
+            clauses.append(p)
+    asks = [_asks(c) or bool(_WANTS.search(c.lower())) for c in clauses]
+    if len(clauses) >= 2 and any(asks) and not all(asks):
+        return tuple((c, 1.0 if ask else CONTEXT_WEIGHT) for c, ask in zip(clauses, asks))
+    return ((text, 1.0),)
 
 
 class Canon:
@@ -672,9 +687,7 @@ class Index:
         raw_tokens = (norms[0] if len(sentences) == 1 and sentences[0][0] == text else normalise(text)).split()
         # Off-topic words count where the user asks, not in what they tell about themselves.
         asked = " ".join(n for n, (_, w) in zip(norms, sentences) if w == 1.0)
-        off_words = tuple(t for t in asked.split() if t in OFF_TOPIC or self._off_topic_stem(t))
-        off_words += tuple(m.group(0) for m in OFF_TOPIC_PHRASES.finditer(asked))
-        off = bool(off_words)
+        off_words = self._off_topic_words(asked)
         hinglish = any(t in HINGLISH_MARKERS for t in raw_tokens)
         tokens: dict[str, float] = {}
         unknown: dict[str, float] = {}
@@ -696,9 +709,18 @@ class Index:
         if len(sentences) > 1 and (len(asked) <= 1 or all(t in ASKING for t in asked)):
             tokens = {t: max(w, WEAK_QUESTION_CONTEXT) for t, w in tokens.items()}
             unknown = {t: max(w, WEAK_QUESTION_CONTEXT) for t, w in unknown.items()}
+        # Clauses of one sentence are one question as to what is off topic ("Mera passport kho gaya, naya kaise banega").
+        if not off_words and len(sentences) > 1 and len([p for p in _SENTENCE_END.split(text) if normalise(p)]) < 2:
+            off_words = self._off_topic_words(" ".join(norms))
+        off = bool(off_words)
         # Keep order, drop repeats.
         return Query(text, tuple(tokens), tuple(unknown), off, off_words, tuple(tokens.values()),
                      tuple(unknown.values()))
+
+    def _off_topic_words(self, text: str) -> tuple[str, ...]:
+        """The off-topic words and phrases of a normalised text."""
+        found = tuple(t for t in text.split() if t in OFF_TOPIC or self._off_topic_stem(t))
+        return found + tuple(m.group(0) for m in OFF_TOPIC_PHRASES.finditer(text))
 
     def _off_topic_stem(self, word: str) -> bool:
         """Is the word's stem an off-topic word (remembered per word)?"""
