@@ -52,6 +52,10 @@ def talk(engine, clock):
     ("are you a bot", "help"), ("wah, superb", "thanks"), ("tysm", "thanks"), ("gud morning", "greeting"),
     ("take care", "bye"), ("koi baat nahi", "ack"), ("mujhe madad chahiye", "help"), ("हिन्दी में बोलो", "lang_hi"),
     ("इंग्लिश में बताओ", "lang_en"), ("shuru se", "restart"), ("bahut badiya jankari, dhanyavad", "thanks"), ("suprabhat ji", "greeting"),
+    # the same little words spelt another way; a confused user; asking for a person
+    ("Hindi mein jawab do please", "lang_hi"), ("hindi main batao", "lang_hi"), ("mujhe kuch nahi samajh aa raha", "help"),
+    ("समझ नहीं आया", "help"), ("baat karni hai kisi se", "office"), ("किसी अधिकारी से बात करनी है", "office"),
+    ("I want to talk to someone", "office"), ("नया शुरू करें", "restart"),
 ])
 def test_small_talk_is_recognised_in_three_scripts(message, act):
     assert classify(message) == act
@@ -79,6 +83,22 @@ def test_small_talk_replies_never_refuse_or_answer_a_scheme(talk):
     assert hindi_thanks.replies[0].text == "आपका स्वागत है! निर्यात के बारे में कुछ और पूछना हो तो लिखें, या मेन्यू खोलें।"
     (menu,) = talk("menu")
     assert menu.replies[0].text == "Main menu: choose a topic or just type your question."
+    (hello,) = talk("kaise ho")      # a user who knows the bot is greeted back, with the menu
+    assert hello.replies[0].text == "Namaste! 🙏 Good to hear from you. Choose a topic or just type your question."
+    assert hello.replies[0].buttons == talk("menu")[0].replies[0].buttons
+
+
+def test_asking_for_a_person_gives_the_district_office_and_the_hand_off(engine, clock):
+    dialogue = Dialogue(engine, clock=clock, offer_handoff=True)
+    turn = dialogue.handle(UserState(lang="hi", district="agra", subscription="none"),
+                           Incoming("text", "kisi adhikari se baat karni hai"))
+    assert turn.kind == "smalltalk"
+    text = turn.replies[0].text
+    assert text.startswith("किसी अधिकारी से बात करने के लिए अपने ज़िला उद्योग केंद्र (DIC) से संपर्क करें:\n\n")
+    assert "आगरा" in text
+    assert turn.replies[0].buttons[0][0].data == "ho"
+    handed = dialogue.handle(turn.state, Incoming("button", "ho"))
+    assert handed.handoff
 
 
 def test_language_switch_in_words_says_so_and_repeats_the_last_answer(talk):
@@ -196,7 +216,7 @@ def test_a_fresh_user_saying_hello_is_welcomed(talk):
     assert turn.kind == "smalltalk" and turn.state.step == "lang"
     assert turn.replies[0].text.startswith("Namaste! I am the export helpdesk of Uttar Pradesh.")
     (again,) = talk("hello", state=replace(UserState(), lang="en", district="agra"))
-    assert again.replies[0].text == "Main menu: choose a topic or just type your question."
+    assert again.replies[0].text == "Namaste! 🙏 Good to hear from you. Choose a topic or just type your question."
 
 
 def test_the_source_line_is_short_and_the_full_reference_one_tap_away(talk, kb):

@@ -154,7 +154,7 @@ def test_a_browsed_entry_is_logged_as_browsing(dialogue):
 def test_greetings_start_a_newcomer_and_show_the_menu_to_a_known_user(dialogue):
     assert dialogue.handle(UserState(), text("namaste")).state.step == "lang"
     turn = dialogue.handle(UserState(lang="en", district="agra"), text("hello"))
-    assert [r.text for r in turn.replies] == [t("menu", "en")] and datas(turn.replies[0]) == MENU
+    assert [r.text for r in turn.replies] == [t("greet_again", "en")] and datas(turn.replies[0]) == MENU
 
 
 # ---------------------------------------------------------------- menus, settings, contacts

@@ -208,7 +208,9 @@ class Dialogue:
         lang = state.lang or ("hi" if has_devanagari(text) else "en")
         if act == "greeting":
             first_time = state.lang is None and state.district is None and state.step is None
-            return self._command(state, "start" if first_time else "menu", "")
+            if first_time:
+                return self._command(state, "start", "")
+            return Turn(replace(state, step=None), (Reply(t("greet_again", lang), self._menu_buttons(lang)),))
         if act == "restart":
             return self._command(state, "start", "")
         if act == "menu":
@@ -217,6 +219,11 @@ class Dialogue:
             return Turn(state, (Reply(t("help", lang), self._menu_buttons(lang)),))
         if act == "source":
             return Turn(state, (self._source(state, lang),))
+        if act == "office":
+            # "kisi se baat karni hai": the district office's card, and the hand-off when it is offered.
+            card = self._office_card(state, lang)
+            rows = ((Button(t("b_ask_office", lang), "ho"),),) if self.offer_handoff else ()
+            return Turn(state, (Reply(t("office_talk", lang) + "\n\n" + card.text, rows + card.buttons),))
         if act == "lang_ask":
             return self._command(state, "language", "")
         if act in ("lang_hi", "lang_en"):

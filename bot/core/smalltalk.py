@@ -30,7 +30,9 @@ ACTS: dict[str, tuple[str, ...]] = {
     "source": ("source", "sources", "full source", "reference", "show source", "source please", "source kya hai",
                "source batao", "kahan se liya", "स्रोत", "पूरा स्रोत", "स्रोत बताओ", "स्रोत बताइए"),
     "restart": ("start", "start again", "restart", "start over", "begin again", "reset", "shuru", "shuru karo",
-                "phir se shuru", "dobara shuru", "फिर से शुरू", "शुरू", "शुरू करें", "दोबारा शुरू", "shuru se", "shuru se karo", "phir se", "dobara"),
+                "phir se shuru", "dobara shuru", "फिर से शुरू", "शुरू", "शुरू करें", "दोबारा शुरू", "shuru se", "shuru se karo", "phir se", "dobara",
+                "naya shuru karo", "naye sire se", "fir se shuru", "start from beginning", "नया शुरू करें", "नए सिरे से",
+                "नए सिरे से शुरू करें", "शुरू से"),
     "menu": ("menu", "main menu", "show menu", "options", "menu dikhao", "menu batao", "मेन्यू", "मेनू", "मेन्यू दिखाओ",
                 "मेनू दिखाओ", "मेन्यू दिखाइए", "back", "go back", "wapas", "peeche", "पीछे", "home"),
     "help": ("help", "help me", "need help", "i need help", "help please", "please help", "madad", "madad chahiye",
@@ -38,7 +40,19 @@ ACTS: dict[str, tuple[str, ...]] = {
              "सहायता", "सहायता चाहिए", "what can you do", "how does this work", "how to use", "aap kya kar sakte ho",
              "tum kya kar sakte ho", "आप क्या कर सकते हैं", "who are you", "what are you", "aap kaun ho", "aap kon ho",
              "tum kaun ho", "aap kaun hai", "आप कौन हैं", "आप कौन हो", "तुम कौन हो",
-                "are you a bot", "are you human", "are you a robot", "who made you", "who built you", "kya tum bot ho", "kya aap bot ho", "tum kaun ho", "mujhe madad chahiye", "kya aap madad karenge", "can you help me", "i need some help", "what do you do", "who made this bot", "madad karo na", "help karo", "help kijiye", "kya madad mil sakti hai"),
+                "are you a bot", "are you human", "are you a robot", "who made you", "who built you", "kya tum bot ho", "kya aap bot ho", "tum kaun ho", "mujhe madad chahiye", "kya aap madad karenge", "can you help me", "i need some help", "what do you do", "who made this bot", "madad karo na", "help karo", "help kijiye", "kya madad mil sakti hai",
+             "i don't understand", "i dont understand", "i am confused", "confused", "not clear", "samajh nahi aa raha",
+             "kuch samajh nahi aa raha", "kuch nahi samajh aa raha", "samajh nahi aaya", "kuch samajh nahi aaya",
+             "nahi samajh aaya", "samjh nahi aaya", "smjh nahi aaya", "kaise use kare", "kaise use karu", "ye kaise chalta hai",
+             "समझ नहीं आ रहा", "कुछ समझ नहीं आ रहा", "समझ नहीं आया", "कुछ समझ नहीं आया", "कैसे इस्तेमाल करें"),
+    "office": ("talk to a person", "talk to someone", "talk to a human", "talk to an officer", "speak to someone",
+               "speak to a person", "speak to an officer", "i want to talk to someone", "real person", "human please",
+               "kisi se baat karni hai", "baat karni hai kisi se", "kisi se baat karni h", "kisi se baat karao",
+               "kisi se baat karwao", "officer se baat karni hai", "adhikari se baat karni hai", "insaan se baat karni hai",
+               "kisi insaan se baat", "kisi adhikari se baat", "kisi adhikari se baat karni hai", "kisi officer se baat karni hai",
+               "kisi insaan se baat karni hai", "officer se baat karao", "dic se baat karni hai",
+               "किसी से बात करनी है", "किसी से बात कराओ", "अधिकारी से बात करनी है", "किसी अधिकारी से बात", "किसी अधिकारी से बात करनी है", "किसी इंसान से बात करनी है", "इंसान से बात करनी है",
+               "ऑफिसर से बात करनी है", "डीआईसी से बात करनी है"),
     "thanks": ("thanks", "thank you", "thankyou", "thank u", "thanku", "thx", "thnx", "thnks", "tnx", "ty", "tq",
                "thanks a lot", "thanks a ton", "thanks a million", "many thanks", "dhanyawad", "dhanyavad", "dhanyabad", "shukriya", "sukriya",
                "shukria", "dhanyawaad", "धन्यवाद", "शुक्रिया", "थैंक्स", "थैंक यू", "बहुत धन्यवाद", "आभार",
@@ -75,15 +89,33 @@ _THANKS_EMOJI = "🙏💐❤♥💖😊☺🥰😍🤗"
 _OK_EMOJI = "👍👌✅✔🆗💯🙂😀😃😄😁👏🤝"
 _EMOJI_RE = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200d\U000E0000-\U000E007F]")
 
+# Ways of writing the same little word: "hindi me" / "hindi mein" / "hindi main", "nahi" / "nahin".
+_SPELLINGS = ({"me", "mein", "main", "mai", "mei"}, {"nahi", "nahin", "nhi"}, {"karni", "krni"}, {"hai", "h", "he"},
+              {"baat", "bat"}, {"jawab", "javab"})
+
+
+def _spellings(phrase: str) -> set[str]:
+    out = {phrase}
+    for group in _SPELLINGS:
+        for v in list(out):
+            words = v.split()
+            for i, w in enumerate(words):
+                if w in group:
+                    out.update(" ".join(words[:i] + [other] + words[i + 1:]) for other in group)
+    return out
+
+
 _PHRASES: dict[str, str] = {}
 for _act, _phrases in ACTS.items():
     for _p in _phrases:
         # Both ways of writing Hindi's name: हिंदी and हिन्दी.
         for _v in {_p, _p.replace("हिंदी", "हिन्दी"), _p.replace("हिन्दी", "हिंदी")}:
-            _PHRASES.setdefault(normalise(_v), _act)
+            for _w in _spellings(normalise(_v)):
+                _PHRASES.setdefault(_w, _act)
 _MAX_WORDS = max(len(p.split()) for p in _PHRASES)
 # When a message mixes acts, the one a person means most: "thanks, bye" is a goodbye, "hi, help" is help.
-_PRIORITY = ("source", "lang_hi", "lang_en", "lang_ask", "restart", "menu", "help", "bye", "thanks", "greeting", "ack")
+_PRIORITY = ("source", "lang_hi", "lang_en", "lang_ask", "restart", "office", "menu", "help", "bye", "thanks", "greeting",
+             "ack")
 
 
 def _emoji_act(text: str) -> str | None:

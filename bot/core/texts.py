@@ -44,6 +44,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "ask_language": {"en": "Choose your language / अपनी भाषा चुनें:", "hi": "अपनी भाषा चुनें / Choose your language:"},
     "onboarding_done": {"en": "All set! Ask me anything about exports, or choose a topic:",
                         "hi": "सब तैयार है! निर्यात के बारे में कुछ भी पूछें, या कोई विषय चुनें:"},
+    "greet_again": {"en": "Namaste! 🙏 Good to hear from you. Choose a topic or just type your question.",
+                    "hi": "नमस्ते! 🙏 आपका फिर से स्वागत है। कोई विषय चुनें या सीधे अपना सवाल लिखें।"},
+    "office_talk": {"en": "To talk to a person, contact your District Industries Centre (DIC):",
+                    "hi": "किसी अधिकारी से बात करने के लिए अपने ज़िला उद्योग केंद्र (DIC) से संपर्क करें:"},
     "menu": {"en": "Main menu: choose a topic or just type your question.",
              "hi": "मुख्य मेन्यू: कोई विषय चुनें या सीधे अपना सवाल लिखें।"},
     "help": {"en": "Type any export question in English, Hindi or Hinglish, for example:\n"
