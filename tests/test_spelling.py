@@ -10,6 +10,7 @@ from bot.core.spelling import KNOWN_WORDS, drops_only_vowels, plausible_edit, ro
     ("sceme", "scheme"), ("expot", "export"), ("exprot", "export"), ("moradbad", "moradabad"), ("lether", "leather"),
     ("subsidi", "subsidy"), ("prdcts", "products"), ("xprt", "export"), ("chamda", "चमड़ा"), ("kaleen", "कालीन"),
     ("mazdur", "मजदूर"), ("karobar", "कारोबार"),
+    ("bunkr", "weaving"), ("bunkro", "weaving"),      # a synonym's own spelling, its vowels left out (bunkar, bunkaron)
 ])
 def test_typos_are_mended(engine, word, meant):
     index = engine.index
@@ -40,6 +41,11 @@ def test_the_rules():
     assert not plausible_edit("badiya", "baliya") and plausible_edit("cotten", "cotton")
     assert romanisation_fits("chamda", "चमड") and romanisation_fits("kadai", "कढ़ाई")
     assert not romanisation_fits("malik", "मिल्क") and not romanisation_fits("boliye", "बलिय")
+
+
+def test_sms_speak_for_a_product_and_its_code_is_answered(engine):
+    outcome = engine.ask("carpt ka hs cod kya h")
+    assert outcome.kind == "answer" and outcome.entry.id == engine.ask("carpet ka hs code kya hai").entry.id
 
 
 @pytest.mark.parametrize("question", [

@@ -430,6 +430,14 @@ class Index:
         """The index's words by length and by consonant skeleton, for typo correction."""
         self._typo_tables_built = True
         self.vocab = sorted(self.idf)
+        # A synonym's own spelling is a word a typo may mean too ("bunkr" -> bunkar -> weaving): the Latin words
+        # of synonyms.yaml that stand for one index word, each with that word.
+        self._meaning: dict[str, str] = {}
+        for variant, canonical in self.canon.words.items():
+            target = canonical.split()
+            if (variant.isascii() and variant.isalpha() and len(target) == 1 and target[0] != "-"
+                    and stem(target[0]) in self.idf and variant not in self.idf):
+                self._meaning[variant] = stem(target[0])
         # Typo candidates by length: an edit distance of k only reaches words within k letters of the length.
         self._latin_by_len: dict[int, list[str]] = {}
         self._deva_by_len: dict[int, list[str]] = {}
@@ -437,6 +445,9 @@ class Index:
             if not t.isascii():
                 self._deva_by_len.setdefault(len(t), []).append(t)
             elif not t.isdigit() and len(t) >= 3:
+                self._latin_by_len.setdefault(len(t), []).append(t)
+        for t in sorted(self._meaning):
+            if len(t) >= 3:
                 self._latin_by_len.setdefault(len(t), []).append(t)
         # Hinglish words that stand in the index only in Devanagari: matched by their consonants.
         by_skeleton: dict[str, set[str]] = {}
@@ -450,11 +461,12 @@ class Index:
         # SMS-speak drops vowels ("lethr", "gds", "prdcts", "xport"): an English word known by its consonants,
         # when no other word of the index has the same ones.
         latin_by_skeleton: dict[str, set[str]] = {}
-        for t in self.vocab:
+        for t in chain(self.vocab, sorted(self._meaning)):
             if t.isascii() and not t.isdigit() and len(t) >= 4:
                 latin_by_skeleton.setdefault(skeleton(t), set()).add(t)
-        self._latin_skeletons = {sk: next(iter(ts)) for sk, ts in latin_by_skeleton.items()
-                                 if len(ts) == 1 and len(sk) >= SKELETON_MIN}
+        # one word per skeleton (or several spellings of one word: "bunkar", "bunkaron" are both weaving)
+        self._latin_skeletons = {sk: tuple(sorted(ts)) for sk, ts in latin_by_skeleton.items()
+                                 if len({self._meaning.get(t, t) for t in ts}) == 1 and len(sk) >= SKELETON_MIN}
 
     def _build_postings(self, entry_docs: list[tuple[tuple[frozenset[str], ...], tuple[float, ...]] | None]) -> None:
         idf = self.idf
@@ -749,23 +761,25 @@ class Index:
         if token in KNOWN_WORDS:
             return None
         if token.isascii() and len(token) >= 4 and sum(ch in "aeiou" for ch in token) <= 1:
-            sms = self._latin_skeletons.get(skeleton(token))
             # Vowels left out, nothing else changed ("prdcts", "xport"; "belt" is no "bolt").
-            if sms is not None and drops_only_vowels(token, sms):
-                return sms
+            for sms in self._latin_skeletons.get(skeleton(token), ()):
+                if drops_only_vowels(token, sms):
+                    return self._meaning.get(sms, sms)
         if len(token) < 5:
             return None
         by_len = self._latin_by_len if token.isascii() else self._deva_by_len
         allowed = 1 if len(token) < 8 else 2
-        # The closest word, and of equally close ones the first in alphabetical order.
-        best: tuple[int, str] | None = None
+        # The closest word, and of equally close ones an index word before a synonym's spelling (each length's list
+        # has the index words first), then the first in alphabetical order.
+        best: tuple[int, bool, str] | None = None
+        meaning = self._meaning
         for n in range(len(token) - allowed, len(token) + allowed + 1):
             choices = by_len.get(n)
             if choices:
                 found = process.extractOne(token, choices, scorer=OSA.distance,
                                            score_cutoff=best[0] if best else allowed)
-                if found is not None and (best is None or (found[1], found[0]) < best):
-                    best = (found[1], found[0])
+                if found is not None and (best is None or (found[1], found[0] in meaning, found[0]) < best):
+                    best = (found[1], found[0] in meaning, found[0])
         if best is None:
             # A romanised Hindi word known only in Devanagari -- only in a Hinglish sentence, so an
             # English word ("operate") is never read as a Hindi one (प्रति).
@@ -774,9 +788,10 @@ class Index:
                 return found if found is not None and romanisation_fits(token, found) else None
             return None
         # A typo keeps the first letter almost always; this avoids "gold" -> "cold".
-        if best[1][0] != token[0] or not plausible_edit(token, best[1]):
+        word = best[2]
+        if word[0] != token[0] or not plausible_edit(token, word):
             return None
-        return best[1]
+        return meaning.get(word, word)
 
     def speaks_of(self, entry_id: str) -> frozenset[str]:
         """Every canonical word of the entry, its answer text included (worked out when first asked for)."""
