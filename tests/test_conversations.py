@@ -331,6 +331,26 @@ def test_what_is_off_topic_in_a_telling_clause_still_declines(talk, engine, mess
     assert turn.kind in ("refuse", "off_topic"), (turn.kind, turn.outcome and turn.outcome.entry)
 
 
+@pytest.mark.parametrize("message", ["इसे किन देशों में भेज सकते हैं", "mera maal videsh me kaise bikega", "target markets?"])
+def test_markets_asked_with_no_product_are_not_one_products_markets(talk, message):
+    # They were the men's briefs, Kanpur hosiery and engineering markets cards, answered.
+    (turn,) = talk(message)
+    assert turn.kind == "suggest", (turn.kind, turn.outcome.entry)
+
+
+def test_markets_asked_with_a_pronoun_after_an_answer_are_that_products(talk):
+    code, markets = talk("HS code for saddlery", "इसे किन देशों में भेज सकते हैं")
+    assert code.outcome.entry.id == "hs-4201"
+    assert markets.kind == "answer" and markets.outcome.entry.id == "market-kanpur-saddlery"
+
+
+@pytest.mark.parametrize("message", ["Moradabad ke brass exporters ki list bhejo", "list of brass exporters in Moradabad",
+                                     "मुरादाबाद के निर्यातकों की सूची"])
+def test_a_directory_of_firms_is_declined(talk, engine, message):
+    (turn,) = talk(message)
+    assert turn.kind == "off_topic" and turn.replies[0].text == engine.refusal("hi" if "मु" in message else "en", None)
+
+
 def test_my_district_means_the_users_own_district(talk):
     (agra,) = talk("What is the ODOP of my district?", state=UserState(lang="en", district="agra", subscription="none"))
     assert agra.kind == "answer" and agra.outcome.entry.id == "agra"

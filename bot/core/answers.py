@@ -716,9 +716,9 @@ class AnswerEngine:
         sure = self.decision.probability(features(self.index, query, matches, th))
         # One word that fits several entries ("footwear", "leather") is a menu, not a question; so is a question
         # that names no subject of its own ("which countries buy it?" with nothing before it).
-        vague = len(query.tokens) == 1 or not (has_subject(query.tokens, self.district_tokens, self.country_tokens)
-                                               or any(tok in self.district_tokens or tok == "up" for tok in query.tokens)
-                                               or bool(STATE_NAMED.search(text)))
+        named = (has_subject(query.tokens, self.district_tokens, self.country_tokens)
+                 or any(tok in self.district_tokens or tok == "up" for tok in query.tokens) or bool(STATE_NAMED.search(text)))
+        vague = len(query.tokens) == 1 or not named
         # A district's card for a question that names no district, with another district's card as close: a guess.
         vague = vague or (top.entry.kind == "district" and len(matches) > 1 and matches[1].entry.kind == "district"
                           and not any(tok in self.district_tokens for tok in query.tokens))
@@ -728,6 +728,9 @@ class AnswerEngine:
         # A fact of one district's cluster ("Kanpur leather: a raw hide warehouse") for a question that names neither
         # the place nor the trade ("do I need a warehouse for export?") is a guess: offered, not answered.
         unanchored = self._guess(query, top.entry)
+        # The markets or the code of one product for a question that names no product ("किन देशों में भेजें?",
+        # "mera maal videsh me kaise bikega"): a guess at what they make -- offered, not answered.
+        unanchored = unanchored or (not named and top.entry.kind in ("market", "hs_code") and not typed_code)
         defined = self._defines(text, query, matches)
         if defined is not None and defined is not top:
             top = defined

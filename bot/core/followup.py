@@ -30,7 +30,7 @@ MODIFIER = frozenset("ft feet foot kg ton tonne lakh crore percent year month da
 # Everyday verbs and nouns that name no subject of their own ("which countries buy it?").
 GENERIC = frozenset("""
 buy sell selling sold make made send sent get go need want know use work product item good thing things goods
-people person unit business company firm start started cluster identified
+people person unit business company firm start started cluster identified foreign
 """.split())
 
 # Words that say "the same as before": a message opening with one of these, or holding a pronoun, leans on

@@ -174,6 +174,10 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"saaf kaise|saf kaise|kaise saaf|saaf karne|clean kaise|how (?:to|do i|do you) (?:clean|wash)|"
                                r"wash kaise|kaise dhoye|kaise dhoyen|कैसे साफ|साफ कैसे|कैसे धोएं|"
                                r"naukri kaise|naukri chahiye|naukri milegi|job kaise milegi|job chahiye|need a job|get a job|"
+                               # a directory of firms (names and numbers the documents do not give)
+                               r"(?:exporters?|manufacturers?|suppliers?|companies|firms|units) (?:ki|ka|की|का) (?:list|soochi|suchi|सूची|लिस्ट)|"
+                               r"(?:exporters?|manufacturers?|suppliers?) (?:list|directory)|list of (?:the )?(?:\w+ )?(?:exporters|manufacturers|suppliers|companies|firms)|"
+                               r"(?:निर्यातकों|एक्सपोर्टर्स|कंपनियों|फर्मों) (?:की) (?:सूची|लिस्ट)|"
                                r"नौकरी कैसे|नौकरी चाहिए|नौकरी मिलेगी)(?!\S)")
 
 
