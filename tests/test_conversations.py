@@ -344,6 +344,15 @@ def test_markets_asked_with_a_pronoun_after_an_answer_are_that_products(talk):
     assert markets.kind == "answer" and markets.outcome.entry.id == "market-kanpur-saddlery"
 
 
+def test_markets_of_something_that_has_none_are_not_another_products(talk):
+    # IEC is a code, not a product: its "target markets" were the engineering goods' markets, answered.
+    iec, markets = talk("what is IEC", "target markets?")
+    assert iec.outcome.entry.id == "iec"
+    assert markets.kind != "answer" or markets.outcome.entry.id == "iec", markets.outcome.entry.id
+    (alone,) = talk("iec target markets")
+    assert alone.kind == "suggest"
+
+
 @pytest.mark.parametrize("message", ["Moradabad ke brass exporters ki list bhejo", "list of brass exporters in Moradabad",
                                      "मुरादाबाद के निर्यातकों की सूची"])
 def test_a_directory_of_firms_is_declined(talk, engine, message):

@@ -731,6 +731,12 @@ class AnswerEngine:
         # The markets or the code of one product for a question that names no product ("किन देशों में भेजें?",
         # "mera maal videsh me kaise bikega"): a guess at what they make -- offered, not answered.
         unanchored = unanchored or (not named and top.entry.kind in ("market", "hs_code") and not typed_code)
+        # ... and so is the markets or code of something else than what the question names ("IEC target markets?"
+        # is no engineering goods' markets): an entry of the kind asked that speaks of none of the asked subject.
+        if top.entry.kind in ("market", "hs_code") and not typed_code:
+            asked_subject = roles(query.tokens, self.district_tokens, self.country_tokens)["subject"]
+            spoken = self.index.speaks_of(top.entry.id)
+            unanchored = unanchored or (bool(asked_subject) and not any(tok in spoken for tok in asked_subject))
         defined = self._defines(text, query, matches)
         if defined is not None and defined is not top:
             top = defined
