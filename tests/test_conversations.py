@@ -293,6 +293,14 @@ def test_an_hs_code_for_a_product_known_only_as_odop_gets_an_honest_partial_answ
     assert saddlery.kind == "answer" and saddlery.outcome.entry.id == "hs-4201"
 
 
+@pytest.mark.parametrize("message", ["मेरी कानपुर में टेनरी है। चमड़े के जूते का HS कोड क्या है?",
+                                     "I have a tannery in Kanpur. What is the HS code of leather shoes?"])
+def test_what_the_user_tells_about_themselves_does_not_turn_a_known_code_into_a_partial_answer(talk, message):
+    # It was "Leather Products is Kanpur Nagar's ODOP product; its exact HS code is not in my documents".
+    (turn,) = talk(message)
+    assert turn.kind == "answer" and turn.outcome.entry.id == "hs-6403"
+
+
 def test_two_districts_in_one_odop_question_are_answered_together(talk):
     (turn,) = talk("baghpat aur hapur dono ka odop same hai kya")
     assert turn.kind == "answer"

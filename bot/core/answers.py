@@ -375,6 +375,10 @@ class AnswerEngine:
         named = [tok for tok in query.tokens if tok in self.district_tokens]
         subject = [tok for tok in query.tokens if tok not in INTENT and tok not in GENERIC and tok not in named
                    and tok not in PARTIAL_IGNORED and not tok.isdigit()]
+        # What the question itself names, when it names something ("I have a tannery in Kanpur. What is the HS code
+        # of leather shoes?" asks of leather shoes, not of the tannery).
+        weights = dict(zip(query.tokens, query.weights))
+        subject = [tok for tok in subject if weights[tok] == 1.0] or subject
         if not subject:
             return None
         # An entry of the asked kind, or any entry that speaks of the product and of the code or countries:
