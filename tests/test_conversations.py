@@ -368,6 +368,14 @@ def test_a_directory_of_firms_is_declined(talk, engine, message):
     assert turn.kind == "off_topic" and turn.replies[0].text == engine.refusal("hi" if "मु" in message else "en", None)
 
 
+def test_a_question_many_districts_fit_is_about_the_users_own_district(talk):
+    # "ODOP product" from a Moradabad user was a did-you-mean of Mathura, Hathras and Aligarh.
+    (turn,) = talk("ODOP product", state=UserState(lang="en", district="moradabad", subscription="none"))
+    assert turn.kind == "answer" and turn.outcome.entry.id == "moradabad"
+    (anyone,) = talk("ODOP product")
+    assert anyone.kind == "suggest"
+
+
 def test_my_district_means_the_users_own_district(talk):
     (agra,) = talk("What is the ODOP of my district?", state=UserState(lang="en", district="agra", subscription="none"))
     assert agra.kind == "answer" and agra.outcome.entry.id == "agra"

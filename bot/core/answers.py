@@ -485,6 +485,7 @@ class AnswerEngine:
             return Outcome("too_long", text[:MAX_QUESTION], out_lang, t("too_long", out_lang, limit=MAX_QUESTION))
         query = self._home(text, self._parse(text), district, previous)
         outcome = self._decide(text, query, out_lang, district)
+        outcome = self._own_district(text, query, outcome, out_lang, district)
         # A follow-up may hold a word that alone is off-topic ("population?" after a district's figures): it is read
         # with the previous question, and declined unless that entry speaks of it. Phrases ("income tax") never are.
         if previous is None or not previous.tokens or (
@@ -646,6 +647,21 @@ class AnswerEngine:
             return True
         earlier = previous is not None and any(tok in self.district_tokens for tok in previous.tokens)
         return not earlier and points_to_place(text)
+
+    def _own_district(self, text: str, query: Query, outcome: Outcome, lang: str, district: str | None) -> Outcome:
+        """A question that several districts' entries fit alike ("ODOP product", "pital ke bartan ka hs code"), from a
+        user who chose a district and names none: their district's entry, when it answers it."""
+        if (outcome.kind != "suggest" or district not in self.kb.districts
+                or any(tok in self.district_tokens for tok in query.tokens)
+                or not any(e.kind == "district" or e.district for e in outcome.suggestions)):
+            return outcome
+        extra = tuple(tok for tok in self.index.canon.content(self.kb.districts[district].name.en)
+                      if tok not in query.tokens)
+        homed = replace(query, tokens=query.tokens + extra, weights=tuple(query.weights) + (1.0,) * len(extra))
+        again = self._decide(text, homed, lang, district)
+        if again.kind == "answer" and again.entry is not None and district in (again.entry.id, again.entry.district):
+            return again
+        return outcome
 
     def _home(self, text: str, query: Query, district: str | None, previous: Topic | None = None) -> Query:
         """"What is the ODOP of my district?": the user's own district, when they chose one, joins the question."""
