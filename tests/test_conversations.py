@@ -368,6 +368,15 @@ def test_a_directory_of_firms_is_declined(talk, engine, message):
     assert turn.kind == "off_topic" and turn.replies[0].text == engine.refusal("hi" if "मु" in message else "en", None)
 
 
+def test_how_long_asked_alone_is_no_answer_and_after_a_scheme_stays_with_it(talk):
+    # "kitne din me milta hai" was the skill-toolkit scheme (its "10-day" training), alone and after Margin Money.
+    (alone,) = talk("kitne din me milta hai")
+    assert alone.kind in ("suggest", "refuse")
+    scheme, days = talk("margin money scheme", "kitne din me milta hai")
+    assert scheme.outcome.entry.id == "odop-margin-money"
+    assert days.outcome.entry is None or days.outcome.entry.id == "odop-margin-money"
+
+
 def test_a_question_many_districts_fit_is_about_the_users_own_district(talk):
     # "ODOP product" from a Moradabad user was a did-you-mean of Mathura, Hathras and Aligarh.
     (turn,) = talk("ODOP product", state=UserState(lang="en", district="moradabad", subscription="none"))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .entities import District, Entry, KnowledgeBase, OdopProduct
-from .followup import (GENERIC, INTENT, Topic, combine, has_subject, leans_on_previous, names_previous,
+from .followup import (GENERIC, INTENT, MODIFIER, Topic, combine, has_subject, leans_on_previous, names_previous,
                        points_to_place, roles)
 from .matching import QUESTION_WORDS, WEAK_QUESTION_CONTEXT, Index, Match, Query, sentence_weights
 from .normalise import SUPPORT_WORDS, WEAK_OFF_TOPIC, has_devanagari, normalise, skeleton
@@ -751,6 +751,9 @@ class AnswerEngine:
         # The markets or the code of one product for a question that names no product ("किन देशों में भेजें?",
         # "mera maal videsh me kaise bikega"): a guess at what they make -- offered, not answered.
         unanchored = unanchored or (not named and top.entry.kind in ("market", "hs_code") and not typed_code)
+        # ... as is any entry for a question made only of a size, a time or an everyday word ("kitne din me milta
+        # hai?" alone: how long for what?).
+        unanchored = unanchored or (not named and all(tok in MODIFIER or tok in GENERIC for tok in query.tokens))
         # ... and so is the markets or code of something else than what the question names ("IEC target markets?"
         # is no engineering goods' markets): an entry of the kind asked that speaks of none of the asked subject.
         if top.entry.kind in ("market", "hs_code") and not typed_code:
