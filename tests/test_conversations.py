@@ -377,6 +377,16 @@ def test_how_long_asked_alone_is_no_answer_and_after_a_scheme_stays_with_it(talk
     assert days.outcome.entry is None or days.outcome.entry.id == "odop-margin-money"
 
 
+@pytest.mark.parametrize("message", [
+    "mujhe export karna hai", "export karna chahta hoon kya karna padega", "मुझे निर्यात करना है",
+    "main moradabad se hoon, pital ke bartan banata hoon. export karna chahta hoon, kya karna padega?",
+])
+def test_i_want_to_export_is_how_to_start(talk, message):
+    # These were a did-you-mean, or (the long one) Mirzapur's ODOP card.
+    (turn,) = talk(message)
+    assert turn.kind == "answer" and turn.outcome.entry.id == "how-to-start-exporting"
+
+
 def test_a_question_many_districts_fit_is_about_the_users_own_district(talk):
     # "ODOP product" from a Moradabad user was a did-you-mean of Mathura, Hathras and Aligarh.
     (turn,) = talk("ODOP product", state=UserState(lang="en", district="moradabad", subscription="none"))
