@@ -387,6 +387,12 @@ def test_i_want_to_export_is_how_to_start(talk, message):
     assert turn.kind == "answer" and turn.outcome.entry.id == "how-to-start-exporting"
 
 
+def test_where_the_user_lives_does_not_pull_an_answer_away_from_what_they_ask(talk):
+    # The DGFT card (whose text names Moradabad) won over the IEC entry.
+    (turn,) = talk("Namaste ji, main Moradabad mein brass ka kaam karta hoon. IEC kaise milega?")
+    assert turn.kind == "answer" and turn.outcome.entry.id == "iec"
+
+
 def test_a_question_many_districts_fit_is_about_the_users_own_district(talk):
     # "ODOP product" from a Moradabad user was a did-you-mean of Mathura, Hathras and Aligarh.
     (turn,) = talk("ODOP product", state=UserState(lang="en", district="moradabad", subscription="none"))

@@ -885,7 +885,12 @@ class AnswerEngine:
         if not ranked or not query.tokens:
             return _fold_subheadings(ranked)
         idf = self.index.idf
-        weights = [idf[tok] * query.weight(i) for i, tok in enumerate(query.tokens)]
+        # What is asked, when it names its own subject, not what the user told around it ("main Moradabad me brass
+        # ka kaam karta hoon. IEC kaise milega?": an answer that names Moradabad is no better an answer about IEC).
+        asked = has_subject(tuple(tok for i, tok in enumerate(query.tokens) if query.weight(i) == 1.0),
+                            self.district_tokens, self.country_tokens)
+        weights = [idf[tok] * query.weight(i) if query.weight(i) == 1.0 or not asked else 0.0
+                   for i, tok in enumerate(query.tokens)]
         total = sum(weights)
         if not total:
             return _fold_subheadings(ranked)

@@ -123,7 +123,7 @@ _CLAUSE_END = re.compile(r"(?<=[.?!।,;])\s+|\n+")
 QUESTION_WORDS = frozenset("""
 what whats which who whom whose where when why how tell explain
 kya kyaa kaise kese kaisa kitna kitni kitne kaun kon konsa konsi kaunsa kaunsi kahan kaha kahaan kab kis kise kisko
-kin batao bataye bataiye bataen btao btaye bta bata milega milegi milenge hoga hogi chahiye
+kisse kisase kin batao bataye bataiye bataen btao btaye bta bata milega milegi milenge hoga hogi chahiye
 क्या कैसे कैसा कितना कितनी कितने कौन कौनसा कौनसी कहाँ कहां कब किस किसे किसको किन बताइए बताओ बताएं बताएँ बताइये
 मिलेगा मिलेगी होगा होगी चाहिए
 """.split())

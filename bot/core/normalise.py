@@ -51,7 +51,7 @@ he she it its they them their this that these those there here what which who wh
 of in on at to for from by with about into onto over under than then so such as and or but if not no nor
 can could may might shall should will would must please pls plz tell give know want need get got let
 any some all each every much many more most very also just only own same too s t r d u y c ok okay hi hello dear sir madam
-ji kya kya hai hain hai ho hota hoti hote hoga hogi honge tha thi the kaun kon koi kuch kis kisko kise kab kaha kahan
+ji kya kya hai hain hai ho hota hoti hote hoga hogi honge tha thi the kaun kon koi kuch kis kisko kise kisse kisase kis se kisne kab kaha kahan
 kaise kese kaisa kitna kitni kitne ka ki ke ko se me mein mai main par pe aur ya bhi hi to toh na nahi nhi mujhe
 mera meri mere hum hamara hamare hamari aap aapka aapki apna apni apne tum tumhara yeh ye yah woh wo vo vah us usme
 iske uske iska uska liye lie lia batao bataye bataiye bataen btao bolo samjhao chahiye chahie milta milti milte
