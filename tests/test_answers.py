@@ -65,8 +65,8 @@ def test_out_of_scope_is_refused_without_guessing(engine, question):
 def test_refusal_text_names_the_district_office(engine):
     outcome = engine.ask("how do I repair my scooter", district="kanpur-nagar")
     assert outcome.text == (
-        "Sorry, I don't know that yet. I only answer questions about exports: schemes, HS codes, markets, ODOP "
-        "and contacts.\nFor anything else, please ask the District Industries Centre (DIC / DIEPC), Kanpur Nagar.")
+        "Sorry, I don't know that yet: it is not in my documents. I can help with UP's export schemes, HS codes, "
+        "markets, ODOP and contacts.\nFor this, please ask the District Industries Centre (DIC / DIEPC), Kanpur Nagar.")
 
 
 def test_vague_question_gets_at_most_three_choices(engine):

@@ -352,7 +352,7 @@ async def test_pages_speak_plain_words_not_codes(site):
     assert _text(tried).startswith("The bot would reply with an answer: Agra footwear testing lab")
     assert "(agra-testing-lab)" in tried and 'href="/console/knowledge/agra-testing-lab"' not in tried
     tried = _text((await site.client.get("/console/try", params={"q": "hing prices in tokyo today"})).text)
-    assert tried.startswith("The bot would reply with “I only answer questions about exports”:")
+    assert tried.startswith("The bot would reply with “not in my documents” (off topic):")
     # the knowledge list starts with the clerk's own district
     listed = (await site.client.get("/console/knowledge")).text
     wheres = re.findall(r"</td><td>[^<]+</td><td>([^<]+)</td></tr>", listed)

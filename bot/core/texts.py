@@ -16,10 +16,10 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "hi": "अपने ज़िला उद्योग केंद्र (DIC / DIEPC)"},
     "dic_named": {"en": "the District Industries Centre (DIC / DIEPC), {district}",
                   "hi": "ज़िला उद्योग केंद्र (DIC / DIEPC), {district}"},
-    "refuse": {"en": "Sorry, I don't know that yet. I only answer questions about exports: schemes, HS codes, "
-                     "markets, ODOP and contacts.\nFor anything else, please ask {office}.",
-               "hi": "माफ़ कीजिए, यह जानकारी अभी मेरे पास नहीं है। मैं सिर्फ़ निर्यात से जुड़े सवालों के जवाब देता हूँ: "
-                     "योजनाएँ, HS कोड, बाज़ार, ODOP और संपर्क।\nबाक़ी बातों के लिए {office} से पूछें।"},
+    "refuse": {"en": "Sorry, I don't know that yet: it is not in my documents. I can help with UP's export schemes, "
+                     "HS codes, markets, ODOP and contacts.\nFor this, please ask {office}.",
+               "hi": "माफ़ कीजिए, यह जानकारी अभी मेरे दस्तावेज़ों में नहीं है। मैं निर्यात की योजनाओं, HS कोड, बाज़ार, "
+                     "ODOP और संपर्क के बारे में बता सकता हूँ।\nइस बारे में {office} से पूछें।"},
     "did_you_mean": {"en": "I'm not sure I understood. Did you mean:", "hi": "मैं ठीक से समझ नहीं पाया। क्या आप यह पूछ रहे हैं:"},
     "or_ask_office": {"en": "Or ask {office}.", "hi": "या {office} से पूछें।"},
     "empty": {"en": "Please type your question, for example: \"HS code for leather shoes\".",

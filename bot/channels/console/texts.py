@@ -314,7 +314,7 @@ ASKED_KINDS = {"declined": ("not answered", "जवाब नहीं मिल
 OUTCOME_NAMES = {"answer": ("an answer", "जवाब"), "partial": ("part of an answer", "अधूरा जवाब"),
                  "suggest": ("“did you mean…?” choices", "“क्या आप यह पूछ रहे हैं…?” वाले सुझाव"),
                  "refuse": ("“I don't know that yet”", "“यह जानकारी अभी मेरे पास नहीं है”"),
-                 "off_topic": ("“I only answer questions about exports”", "“मैं सिर्फ़ निर्यात के सवालों के जवाब देता हूँ”"),
+                 "off_topic": ("“not in my documents” (off topic)", "“मेरे दस्तावेज़ों में नहीं” (विषय से बाहर)"),
                  "smalltalk": ("a greeting or help message", "नमस्ते या मदद वाला संदेश"),
                  "empty": ("nothing (an empty message)", "कुछ नहीं (खाली संदेश)"),
                  "too_long": ("“your message is too long”", "“आपका संदेश बहुत लंबा है”")}
