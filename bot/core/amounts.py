@@ -15,7 +15,7 @@ UNITS = {"lakh": Decimal(10) ** 5, "lakhs": Decimal(10) ** 5, "lac": Decimal(10)
          "cr.": Decimal(10) ** 7, "करोड़": Decimal(10) ** 7, "करोड": Decimal(10) ** 7,
          "thousand": Decimal(1000), "हज़ार": Decimal(1000), "हजार": Decimal(1000)}
 _BEFORE = r"(?<![\w.,/])"           # a figure starts a word: not 'fy2019', not '1.2.3'
-_PRE_CUR = r"(?P<pre>₹|Rs\.?|INR|USD|US\$)"
+_PRE_CUR = r"(?P<pre>₹|(?<![^\W\d_])(?:Rs\.?|INR|USD|US\$))"
 _POST_CUR = r"(?P<post>rupees?|रुपये|रुपए|रुपया|dollars?|डॉलर|USD)(?![\w])"
 _UNITS = rf"(?P<unit>(?:{_UNIT})(?:\s+(?:crores?|करोड़|करोड))?)"
 MONEY = re.compile(
@@ -24,6 +24,7 @@ MONEY = re.compile(
 SHARE = re.compile(rf"{_BEFORE}(?:(?P<low>{_NUM})\s*%?\s*[-–]\s*)?(?P<num>{_NUM})\s*(?:%|per ?cent\b|प्रतिशत|फ़ीसदी|फीसदी)",
                    re.I)
 PLAIN = re.compile(rf"{_BEFORE}(?P<num>{_NUM})(?:\s*(?P<unit>{_UNIT}))?(?![\d])", re.I)
+_DIGIT = re.compile(r"\d")
 _DOLLAR = ("usd", "us$", "dollar", "dollars", "डॉलर")
 
 
@@ -64,6 +65,8 @@ def amounts(text: str, plain: bool = False) -> list[Amount]:
     """Every money figure and share in ``text`` in order; with ``plain``, bare numbers too (3, 20,260, 10-day)."""
     found: list[Amount] = []
     taken: list[tuple[int, int]] = []
+    if not _DIGIT.search(text):
+        return found
 
     def free(a: int, b: int) -> bool:
         return all(b <= s or a >= e for s, e in taken)

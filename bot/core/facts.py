@@ -172,7 +172,15 @@ def check_texts(raw: Any, problems: list[Problem]) -> None:
     by_subject: dict[tuple[str, ...], list[str]] = {}
     for ident in facts:
         by_subject.setdefault(subject(ident), []).append(ident)
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for s in by_subject:
+        by_first.setdefault(s[0], []).append(s)
     values = {ident: {lang: amounts(facts[ident].get(lang)) for lang in ("en", "hi")} for ident in facts}
+    by_value: dict[tuple[str, Any], list[str]] = {}          # (kind, value) -> the facts that give it
+    for ident, both in values.items():
+        for a in both["en"] + both["hi"]:
+            if ident not in by_value.setdefault((a.kind, a.value), []):
+                by_value[(a.kind, a.value)].append(ident)
 
     def report(place: _Place, snippet: str, message: str) -> None:
         problems.append(Problem(place.file, _line_of(lines, place, snippet),
@@ -184,7 +192,8 @@ def check_texts(raw: Any, problems: list[Problem]) -> None:
 
     for entry_id, id_words, places in _places(raw):
         used = {m.group(1) for p in places for m in PLACEHOLDER.finditer(p.text)}
-        entry_subjects = {s for s in by_subject if all(w in id_words for w in s)} | {subject(i) for i in used}
+        entry_subjects = {s for w in set(id_words) for s in by_first.get(w, ()) if all(x in id_words for x in s)}
+        entry_subjects |= {subject(i) for i in used}
         for place in places:
             seen_here = _check_placeholders(place, facts, report)
             for small in _lakh_below_one(place.text) if place.lang == "hi" else ():
@@ -195,7 +204,7 @@ def check_texts(raw: Any, problems: list[Problem]) -> None:
                     report(place, place.text, f"is {len(filled)} characters once filled in ('{filled}'); "
                                               f"a button label may have at most {SHORT_MAX}")
             for start, statement in _statements(place.text):
-                _check_statement(place, statement, facts, values, by_subject, entry_subjects, used, report, at)
+                _check_statement(place, statement, facts, values, by_value, by_subject, entry_subjects, used, report, at)
 
 
 def _check_placeholders(place: _Place, facts: Mapping[str, Text], report: Any) -> bool:
@@ -217,6 +226,7 @@ def _check_placeholders(place: _Place, facts: Mapping[str, Text], report: Any) -
 
 
 def _check_statement(place: _Place, statement: str, facts: Mapping[str, Text], values: Mapping[str, Any],
+                     by_value: Mapping[tuple[str, Any], list[str]],
                      by_subject: Mapping[tuple[str, ...], list[str]], entry_subjects: set[tuple[str, ...]],
                      used: set[str], report: Any, at: Any) -> None:
     holes = list(PLACEHOLDER.finditer(statement))
@@ -247,8 +257,8 @@ def _check_statement(place: _Place, statement: str, facts: Mapping[str, Text], v
                                        "figure: the fact's value is shown")
             continue
         # 2. A fact's value typed out (money: anywhere; a share: only where its subject is spoken of).
-        equal = [i for i in facts if _same(group, values[i][lang] + values[i]["en"])
-                 and (group[0].kind != "%" or subject(i) in subjects_here)]
+        equal = [i for i in dict.fromkeys(i for a in group for i in by_value.get((a.kind, a.value), ()))
+                 if group[0].kind != "%" or subject(i) in subjects_here]
         belongs = _belongs(statement, group, subjects_here, shown_here, by_subject, values)
         if belongs is not None and not any(subject(i) in subjects_here for i in equal):
             equal = []          # the figure stands where this answer's own fact belongs: say that (3.)
@@ -293,10 +303,6 @@ def _belongs(statement: str, group: list[Amount], subjects_here: set[tuple[str, 
               if i not in shown_here and i.rsplit("-", 1)[-1] == role
               and values[i]["en"] and values[i]["en"][0].kind == kind]
     return wanted[0] if len(wanted) == 1 else None      # several: what the figure states cannot be told
-
-
-def _same(group: list[Amount], fact: list[Amount]) -> bool:
-    return bool(fact) and any(a.kind == b.kind and a.value == b.value for a in group for b in fact)
 
 
 def _beside(statement: str, group: list[Amount], holes: list[re.Match[str]], facts: Mapping[str, Text]) -> str | None:
