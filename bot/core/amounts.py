@@ -103,7 +103,7 @@ def groups(text: str, found: list[Amount]) -> list[list[Amount]]:
     """Figures written side by side ('₹0.50 lakh (₹50,000)', '₹49,26,06,560 (about ₹49.3 crore)') as one group."""
     out: list[list[Amount]] = []
     for a in found:
-        if out and _only_glue(text[out[-1][-1].end:a.start]):
+        if out and only_glue(text[out[-1][-1].end:a.start]):
             out[-1].append(a)
         else:
             out.append([a])
@@ -114,7 +114,7 @@ _GLUE = re.compile(r"^[\s()\[\]=/~,:]*(?:(?:about|approx\.?|approximately|around
                    r"[\s()\[\]=/~,:]*)?$", re.I)
 
 
-def _only_glue(between: str) -> bool:
+def only_glue(between: str) -> bool:
     return bool(_GLUE.match(between))
 
 

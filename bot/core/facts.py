@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping
 
-from .amounts import Amount, amounts, crore, groups
+from .amounts import Amount, amounts, crore, groups, only_glue
 from .entities import REVIEW_FIELDS, SHORT_MAX, Entry, Problem, Review, Text, clip
 from .yamlmarks import MarkedDict, MarkedList
 
@@ -306,16 +306,15 @@ def _belongs(statement: str, group: list[Amount], subjects_here: set[tuple[str, 
 
 
 def _beside(statement: str, group: list[Amount], holes: list[re.Match[str]], facts: Mapping[str, Text]) -> str | None:
-    from .amounts import _only_glue
     for m in holes:
         if m.group(1) not in facts:
             continue
         kinds = {a.kind for a in amounts(facts[m.group(1)].en)}
         if group[0].kind not in kinds:
             continue
-        if m.end() <= group[0].start and _only_glue(statement[m.end():group[0].start]):
+        if m.end() <= group[0].start and only_glue(statement[m.end():group[0].start]):
             return m.group(1)
-        if group[-1].end <= m.start() and _only_glue(statement[group[-1].end:m.start()]):
+        if group[-1].end <= m.start() and only_glue(statement[group[-1].end:m.start()]):
             return m.group(1)
     return None
 
