@@ -195,3 +195,18 @@ def test_a_fact_written_twice_is_refused(kbdir):
     problems = problems_of(kbdir)
     assert any(re.fullmatch(r"facts\.yaml:\d+: fact 'upepb-samples-cap' is written twice \(also at .*facts\.yaml:\d+\); "
                             r"each fact lives in one place", p) for p in problems), problems
+
+
+def test_an_event_typing_a_facts_amount_or_a_placeholder_is_refused(kbdir):
+    """Event texts are shown as written: a fact's amount there is a copy, a placeholder would be shown raw."""
+    events = kbdir / "events.yaml"
+    edit(events, "help to understand export/import papers and to get your Import Export Code (IEC). For artisans",
+         "help to understand export/import papers; samples repaid up to Rs 50,000. For artisans")
+    edit(events, "For leather, engineering, plastic and hosiery units",
+         "Samples: {{upepb-samples-share}} repaid. For leather, engineering, plastic and hosiery units")
+    first, second = problems_of(kbdir)
+    assert re.fullmatch(rf"events\.yaml:{line_of(events, 'samples repaid up to Rs 50,000')}: iec-camp-hathras: description "
+                        r"\(en\) types out 'Rs 50,000', the value of the facts 'upepb-samples-cap' .*", first)
+    assert second == (f"events.yaml:{line_of(events, 'Samples: {{upepb-samples-share}}')}: iec-camp-kanpur-nagar: "
+                      "description (en) holds a placeholder, which is not filled in here; write the words without the "
+                      "amount (e.g. 'ask the bot about the MDA scheme')")

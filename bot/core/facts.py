@@ -113,13 +113,15 @@ class _Place:
     text: str
     file: str
     line: int
+    unfilled: bool = False          # an event's text: shown as written, so a placeholder there is a mistake
 
 
 def _places(raw: Any) -> Iterable[tuple[str, tuple[str, ...], list[_Place]]]:
     """Per entry: its id, the words of its id, and its texts (both languages of every text field)."""
-    items = [(e.id, shown, item) for e, shown, item in raw.entries]
-    items += [(info["id"], shown, item) for item, shown, info in raw.glossary]
-    for ident, shown, item in items:
+    items = [(e.id, shown, item, False) for e, shown, item in raw.entries]
+    items += [(info["id"], shown, item, False) for item, shown, info in raw.glossary]
+    items += [(str(item.get("id") or "?"), shown, item, True) for item, shown in raw.events]
+    for ident, shown, item, unfilled in items:
         out = []
         for key in TEXT_FIELDS:
             value = item.get(key)
@@ -128,7 +130,7 @@ def _places(raw: Any) -> Iterable[tuple[str, tuple[str, ...], list[_Place]]]:
             for lang in ("en", "hi"):
                 text = value.get(lang)
                 if isinstance(text, str) and text.strip():
-                    out.append(_Place(ident, key, lang, text, shown, value.key_lines.get(lang, item.line)))
+                    out.append(_Place(ident, key, lang, text, shown, value.key_lines.get(lang, item.line), unfilled))
         yield ident, tuple(ident.split("-")), out
 
 
@@ -196,6 +198,9 @@ def check_texts(raw: Any, problems: list[Problem]) -> None:
         entry_subjects |= {subject(i) for i in used}
         for place in places:
             seen_here = _check_placeholders(place, facts, report)
+            if seen_here and place.unfilled:
+                report(place, "{{", "holds a placeholder, which is not filled in here; write the words without the "
+                                    "amount (e.g. 'ask the bot about the MDA scheme')")
             for small in _lakh_below_one(place.text) if place.lang == "hi" else ():
                 report(place, small.text, f"writes '{small.text}': in Hindi write it as people say it, {_rupees(small)}")
             if place.field == "short" and seen_here:
