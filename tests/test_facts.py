@@ -210,3 +210,16 @@ def test_an_event_typing_a_facts_amount_or_a_placeholder_is_refused(kbdir):
     assert second == (f"events.yaml:{line_of(events, 'Samples: {{upepb-samples-share}}')}: iec-camp-kanpur-nagar: "
                       "description (en) holds a placeholder, which is not filled in here; write the words without the "
                       "amount (e.g. 'ask the bot about the MDA scheme')")
+
+
+def test_a_shared_figure_in_an_entry_whose_title_names_the_subject_names_that_fact(kbdir):
+    """A glossary term about samples, typing ₹50,000: the samples cap (its title says samples), not the air fare."""
+    glossary = kbdir / "glossary.yaml"
+    glossary.write_text(glossary.read_text(encoding="utf-8") + (
+        "- term: SAMPLES\n  expansion: {en: Samples sent to foreign buyers, hi: विदेशी ख़रीदार को भेजे सैंपल}\n"
+        "  explanation: {en: UPEPB repays part of the cost up to Rs 50000 a year., hi: UPEPB ख़र्च का हिस्सा लौटाता है।}\n"
+        "  source: \"000_c1e05fc8fe4c4404.txt §7 A\"\n"), encoding="utf-8")
+    message = only(problems_of(kbdir))
+    assert re.fullmatch(r"glossary\.yaml:\d+: abbr-samples: explanation \(en\) types out 'Rs 50000', the value of fact "
+                        r"'upepb-samples-cap' \(\S*facts\.yaml:12\); write \{\{upepb-samples-cap\}\} instead, so the "
+                        r"two cannot disagree", message), message

@@ -116,6 +116,11 @@ class _Place:
     unfilled: bool = False          # an event's text: shown as written, so a placeholder there is a mistake
 
 
+def _words(text: str) -> tuple[str, ...]:
+    """The words of an English title, small and without a plural s: 'Sending samples' -> (sending, sample)."""
+    return tuple(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in re.findall(r"[a-z0-9]+", text.lower()))
+
+
 def _places(raw: Any) -> Iterable[tuple[str, tuple[str, ...], list[_Place]]]:
     """Per entry: its id, the words of its id, and its texts (both languages of every text field)."""
     items = [(e.id, shown, item, False) for e, shown, item in raw.entries]
@@ -131,7 +136,9 @@ def _places(raw: Any) -> Iterable[tuple[str, tuple[str, ...], list[_Place]]]:
                 text = value.get(lang)
                 if isinstance(text, str) and text.strip():
                     out.append(_Place(ident, key, lang, text, shown, value.key_lines.get(lang, item.line), unfilled))
-        yield ident, tuple(ident.split("-")), out
+        title = item.get("title") or item.get("name") or item.get("term")
+        title_en = str(title.get("en", "")) if isinstance(title, MarkedDict) else str(title or "")
+        yield ident, tuple(ident.split("-")) + _words(title_en), out
 
 
 def _line_of(lines: Mapping[str, list[str]], place: _Place, snippet: str) -> int:
@@ -194,7 +201,9 @@ def check_texts(raw: Any, problems: list[Problem]) -> None:
 
     for entry_id, id_words, places in _places(raw):
         used = {m.group(1) for p in places for m in PLACEHOLDER.finditer(p.text)}
-        entry_subjects = {s for w in set(id_words) for s in by_first.get(w, ()) if all(x in id_words for x in s)}
+        ident_words = tuple(entry_id.split("-"))
+        entry_subjects = {s for w in set(ident_words) for s in by_first.get(w, ()) if all(x in ident_words for x in s)}
+        title_words = set(id_words)
         entry_subjects |= {subject(i) for i in used}
         for place in places:
             seen_here = _check_placeholders(place, facts, report)
@@ -209,7 +218,8 @@ def check_texts(raw: Any, problems: list[Problem]) -> None:
                     report(place, place.text, f"is {len(filled)} characters once filled in ('{filled}'); "
                                               f"a button label may have at most {SHORT_MAX}")
             for start, statement in _statements(place.text):
-                _check_statement(place, statement, facts, values, by_value, by_subject, entry_subjects, used, report, at)
+                _check_statement(place, statement, facts, values, by_value, by_subject, entry_subjects, used,
+                                 title_words, report, at)
 
 
 def _check_placeholders(place: _Place, facts: Mapping[str, Text], report: Any) -> bool:
@@ -233,7 +243,7 @@ def _check_placeholders(place: _Place, facts: Mapping[str, Text], report: Any) -
 def _check_statement(place: _Place, statement: str, facts: Mapping[str, Text], values: Mapping[str, Any],
                      by_value: Mapping[tuple[str, Any], list[str]],
                      by_subject: Mapping[tuple[str, ...], list[str]], entry_subjects: set[tuple[str, ...]],
-                     used: set[str], report: Any, at: Any) -> None:
+                     used: set[str], title_words: set[str], report: Any, at: Any) -> None:
     holes = list(PLACEHOLDER.finditer(statement))
     shown_here = {m.group(1) for m in holes if m.group(1) in facts}
     bare = PLACEHOLDER.sub(lambda m: " " * len(m.group(0)), statement)
@@ -268,7 +278,7 @@ def _check_statement(place: _Place, statement: str, facts: Mapping[str, Text], v
         if belongs is not None and not any(subject(i) in subjects_here for i in equal):
             equal = []          # the figure stands where this answer's own fact belongs: say that (3.)
         if equal:
-            named = _prefer(equal, shown_here, used, subjects_here)
+            named = _prefer(equal, shown_here, used, subjects_here, title_words)
             if len(named) == 1:
                 report(place, snippet, f"types out '{snippet}', the value of fact '{named[0]}' "
                                        f"({at(named[0], lang)}); write {{{{{named[0]}}}}} instead, so the two "
@@ -324,11 +334,13 @@ def _beside(statement: str, group: list[Amount], holes: list[re.Match[str]], fac
     return None
 
 
-def _prefer(candidates: list[str], shown_here: set[str], used: set[str], subjects_here: set[tuple[str, ...]]) -> list[str]:
+def _prefer(candidates: list[str], shown_here: set[str], used: set[str], subjects_here: set[tuple[str, ...]],
+            title_words: set[str]) -> list[str]:
     """Of several facts with the same value, the one(s) the text or the entry is about."""
     for keep in (lambda i: subject(i) in subjects_here and i not in shown_here,
                  lambda i: i in used and i not in shown_here,
-                 lambda i: subject(i) in {subject(u) for u in used}):
+                 lambda i: subject(i) in {subject(u) for u in used},
+                 lambda i: _words(subject(i)[-1])[0] in title_words):      # 'samples' in the entry's title
         chosen = [i for i in candidates if keep(i)]
         if chosen:
             return chosen
