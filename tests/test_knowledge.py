@@ -122,7 +122,7 @@ def test_missing_hindi(kbdir):
 
 
 def test_duplicate_id_names_both_places(kbdir):
-    write(kbdir, "extra.yaml", SCHEME.replace("test-scheme", "upepb-gateway-port"))
+    write(kbdir, "extra.yaml", SCHEME.replace("test-scheme", "upepb-gateway-port").replace("50%", "half"))
     (problem,) = problems_of(kbdir)
     assert "scheme 'upepb-gateway-port': id 'upepb-gateway-port' is used twice (also at " in problem
     assert "extra.yaml" in problem and "schemes.yaml" in problem

@@ -1,6 +1,7 @@
 """The knowledge base's data model: frozen records a test or a channel can use directly."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Iterable, Mapping
@@ -143,28 +144,24 @@ class KnowledgeBase:
         return out
 
     def source_line(self, source: str, lang: str) -> str:
-        """The source as one short line for a phone: the first document's short name and section.
+        """The source as one short line for a phone: the first document's short name and section, and how
+        many more documents it cites ("+ 2 more"): whole words and whole section names only, at most
+        :data:`SOURCE_LINE_MAX` characters, in the user's language.
 
         The full reference (:meth:`source_text`) is one tap away (``/source``).
         """
-        cited = [(source.find(name), name) for name in self.sources if name in source]
+        cited = sorted((source.find(name), name) for name in self.sources if name in source)
         if not cited:
-            first = source.split(";")[0].strip()
-            return clip(first, SOURCE_LINE_MAX)
-        cited.sort()
+            return PUBLIC_FACT.get(lang, PUBLIC_FACT["en"]) if source.strip() else ""
         at, name = cited[0]
-        title = self.sources[name].get(lang)
-        short = title.split(" (")[0].strip()
-        words = source[at + len(name):].split(";")[0].strip(" ,:").split()
-        section = " ".join(words[:2] if words and words[0].lower() in ("table", "annexure", "part", "section") else words[:1])
-        if lang == "hi":
-            section = section.replace("Table", "तालिका").replace("Annexure", "अनुलग्नक").replace("Abbreviations", "संक्षिप्त रूप")
-        line = f"{short}, {section.rstrip(',.:')}" if section else short
-        line = clip(line, SOURCE_LINE_MAX)
+        short = self.sources[name].get(lang).split(" (")[0].strip()
+        section = section_label(source[at + len(name):].split(";")[0], lang)
         more = len(cited) - 1
-        if more:
-            line += f" + {more} और" if lang == "hi" else f" + {more} more"
-        return line
+        tail = (f" + {more} और" if lang == "hi" else f" + {more} more") if more else ""
+        for line in (f"{short}, {section}{tail}" if section else "", f"{short}{tail}"):
+            if line and len(line) <= SOURCE_LINE_MAX:
+                return line
+        return cut_words(short, SOURCE_LINE_MAX - len(tail)) + tail
 
     def source_text(self, source: str, lang: str) -> str:
         """The source with document file names replaced by their titles."""
@@ -181,6 +178,53 @@ class KnowledgeError(Exception):
 
 
 SOURCE_LINE_MAX = 60          # characters of the source line under an answer
+PUBLIC_FACT = {"en": "well-known public fact", "hi": "जानी-मानी सार्वजनिक जानकारी"}
+# The fixed words of a section reference, in Hindi (the documents' own section names stay as they are).
+SECTION_WORDS_HI = {"Table": "तालिका", "Annexure": "अनुलग्नक", "Abbreviations": "संक्षिप्त रूप", "Preface": "प्रस्तावना",
+                    "Foreword": "प्राक्कथन", "Contents": "विषय-सूची", "answer": "उत्तर", "Figure": "चित्र"}
+_SECTION = re.compile(
+    r"^\s*(?:(?P<para>§\s?\d+(?:\.\d+)*(?:\.?[a-h](?![\w.]))?)"
+    r"|(?P<table>(?:Table|Figure) \d+)"
+    r"|(?P<annex>Annexure[- ][IVX]+)"
+    r"|(?:answer\s*)?\((?P<part>[a-h])\)"
+    r"|(?P<word>answer|Preface|foreword|Foreword|Abbreviations|Contents))(?![\w-])")
+
+
+def section_label(reference: str, lang: str) -> str:
+    """The section a source names first, as a whole label: §4.3.1, Table 4, Annexure-II, answer (a),
+    Preface; "" when it starts with something else (a note in brackets, a description)."""
+    m = _SECTION.match(reference.strip(" ,:"))
+    if m is None:
+        return ""
+    if m.group("para"):
+        return m.group("para").replace(" ", "")
+    if m.group("table"):
+        word, number = m.group("table").split()
+    elif m.group("annex"):
+        word, number = "Annexure", "-" + m.group("annex")[len("Annexure") + 1:]
+    elif m.group("part"):
+        word, number = "answer", f" ({m.group('part')})"
+    else:
+        word, number = m.group("word").capitalize() if m.group("word") != "answer" else "answer", ""
+    if lang == "hi":
+        word = SECTION_WORDS_HI.get(word, word)
+    sep = " " if m.group("table") else ""
+    return f"{word}{sep}{number}"
+
+
+def cut_words(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut after a whole word (and before any bracket it would leave open)."""
+    if len(text) <= limit:
+        return text
+    words, out = text.split(), ""
+    for word in words:
+        longer = f"{out} {word}".strip()
+        if len(longer) + 1 > limit:
+            break
+        out = longer
+    if out.count("(") > out.count(")"):
+        out = out[:out.rfind("(")].rstrip(" ,:")
+    return out + "…"
 
 
 def clip(text: str, limit: int = SHORT_MAX) -> str:

@@ -13,7 +13,7 @@ from . import yamlmarks
 from .compose import compose_entries
 from .entities import KnowledgeBase, KnowledgeError, Problem
 from .events import parse_events
-from .facts import fill_facts
+from .facts import check_texts, fill_facts
 from .normalise import with_plurals
 from .validate import Checker, Raw, check_references, read_file
 
@@ -46,6 +46,7 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
             if not yaml_problems:
                 problems.append(Problem(shown, 1, "the file is empty"))
             continue
+        raw.lines[shown] = text.splitlines()
         read_file(shown, data, raw, Checker(shown, problems))
     kb = _assemble(raw, problems, directory)
     if problems:
@@ -56,6 +57,7 @@ def load_knowledge(directory: str | Path) -> KnowledgeBase:
 
 def _assemble(raw: Raw, problems: list[Problem], directory: Path) -> KnowledgeBase:
     known = check_references(raw, problems)
+    check_texts(raw, problems)
     entries = fill_facts(compose_entries(raw, problems), raw.facts, problems)
     events = parse_events(raw.events, known, problems)
     return KnowledgeBase(

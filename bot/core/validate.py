@@ -15,7 +15,7 @@ from typing import Any, Iterable
 from .entities import (LANGS, REVIEW_FIELDS, SHORT_MAX, District, Entry, OdopProduct, Problem, Review, Sector, StaffMember,
                        Text, clip)
 from .normalise import normalise
-from .facts import read_facts
+from .facts import PLACEHOLDER, FactMark, read_facts
 from .yamlmarks import MarkedDict, MarkedList
 
 ALIAS_LANGS = ("en", "hi", "hinglish")
@@ -85,7 +85,7 @@ class Checker:
                 texts[lang] = ""
                 continue
             raw = raw.strip()
-            if max_len is not None and len(raw) > max_len:
+            if max_len is not None and len(raw) > max_len and not PLACEHOLDER.search(raw):   # filled: facts.py
                 self.add(value.key_lines.get(lang, line),
                          f"{label}: field '{key}.{lang}' is {len(raw)} characters; a button label may have at most {max_len}")
             texts[lang] = raw
@@ -209,6 +209,8 @@ class Raw:
     reviews: list[Review] = field(default_factory=list)  # valid_until / review_by dates of entries and facts
     events: list[tuple[MarkedDict, str]] = field(default_factory=list)
     facts: dict[str, Text] = field(default_factory=dict)          # fact id -> value, see facts.py
+    fact_marks: dict[str, FactMark] = field(default_factory=dict)  # fact id -> file and lines of its values
+    lines: dict[str, list[str]] = field(default_factory=dict)     # file -> its lines (to name a text's own line)
     staff: dict[int, StaffMember] = field(default_factory=dict)
 
 
@@ -231,7 +233,7 @@ def read_file(shown: str, data: Any, raw: Raw, check: Checker) -> None:
             _read_sources(value, line, raw, check)
             continue
         if kind == "facts":
-            read_facts(value, line, raw.facts, raw.ids, shown, check, raw.reviews)
+            read_facts(value, line, raw.facts, raw.ids, shown, check, raw.reviews, raw.fact_marks)
             continue
         if not isinstance(value, MarkedList):
             check.add(line, f"section '{key}' must be a list of entries, each starting with '- '")

@@ -420,11 +420,12 @@ def fact_users(knowledge_dir: Path, fact_id: str) -> list[str]:
     """The ids of the entries whose texts name ``{{fact_id}}`` (the answers that change with the fact)."""
     import yaml
 
-    token = "{{" + fact_id + "}}"
+    token = "{{" + fact_id                      # {{fact-id}} and {{fact-id:crore}}
+    names_it = re.compile(r"\{\{\s*" + re.escape(fact_id) + r"\s*(?::\s*[a-z]+\s*)?\}\}")
 
     def names(value: Any) -> bool:
         if isinstance(value, str):
-            return token in value
+            return bool(names_it.search(value))
         if isinstance(value, dict):
             return any(names(v) for v in value.values())
         if isinstance(value, list):
