@@ -204,6 +204,7 @@ def test_long_messages_find_the_question(talk):
     "Who is the DM of Agra?", "kanpur se agra ki doori kitni hai", "stand up india loan kaise milega",
     "Moradabad me agle hafte barish hogi kya", "Which is the best courier for samples to USA?",
     "What is the interest rate for a business loan at SBI?",
+    "kanpur se delhi train kab hai", "paper bag banane ki machine kaha milegi", "where can I get a stitching machine",
 ])
 def test_near_misses_are_declined(talk, engine, message):
     (turn,) = talk(message)

@@ -150,6 +150,12 @@ OFF_TOPIC_PHRASES = re.compile(r"(?<!\S)(?:income tax|train ticket|train ki tick
                                r"will it rain|is it going to rain|agle hafte|अगले हफ्ते|अगले हफ़्ते|"
                                r"best courier|which courier|cheapest courier|kaun sa courier|kaunsa courier|where can i buy|where to buy|"
                                r"kahan se kharid\S*|kaha se kharid\S*|कहाँ से खरीद\S*|कहां से खरीद\S*|"
+                               # a train to catch (not a training)
+                               r"(?:ki|agli|koi) train|train (?:kab|kitne baje|ka time|ki timing|timing|ticket|ka ticket)|"
+                               r"train (?:to|from) \w+|next train|(?:की|अगली) ट्रेन|ट्रेन (?:कब|कितने बजे|का समय|का टिकट)|"
+                               # where to buy a machine or goods for one's own unit
+                               r"(?:machine|machines|machinery|mashin|मशीन|मशीनें) (?:kaha|kahan|kahaan|kidhar|कहाँ|कहां) (?:se )?(?:milegi|milega|milti|milta|milengi|मिलेगी|मिलेगा|मिलती|मिलता)|"
+                               r"where (?:can i|to|do i) (?:get|find) (?:a |the )?(?:\w+ )?(?:machine|machines|machinery)|"
                                r"who is (?:the )?(?:current )?(?:dm|collector|district magistrate)|(?:dm|collector|जिलाधिकारी|डीएम|कलेक्टर) (?:kaun|kon|कौन)|"
                                r"(?:dm|officer|adhikari|अधिकारी|डीएम) (?:ka|का) (?:naam|नाम)|name of the (?:dm|officer|collector)|"
                                r"stand up india|standup india|kisan credit card|kisan credit|pm kisan|nagar nigam|नगर निगम|नगर पालिका|nagar palika|"
