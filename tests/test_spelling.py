@@ -55,3 +55,20 @@ def test_sms_speak_for_a_product_and_its_code_is_answered(engine):
 def test_an_ordinary_word_no_longer_brings_a_confident_wrong_answer(engine, question):
     outcome = engine.ask(question)
     assert outcome.kind != "answer", (outcome.entry.id if outcome.entry else None, outcome.text)
+
+
+@pytest.mark.parametrize("hindi, english", [("लेदर", "leather"), ("फुटवियर", "footwear"), ("गारमेंट", "garment"),
+                                            ("हैंडीक्राफ्ट", "handicraft"), ("कार्पेट", "carpet"), ("बायर", "buyer"),
+                                            ("मार्बल", "marble"), ("ग्लास", "glass"), ("ढूंढें", "find")])
+def test_english_words_written_in_devanagari_are_the_same_words(engine, hindi, english):
+    assert engine.index.canon.content(hindi) == engine.index.canon.content(english)
+
+
+@pytest.mark.parametrize("question, entry_id", [
+    ("कानपुर के लेदर प्रोडक्ट किस देश में जाते हैं", "market-kanpur-leather-footwear"),   # was the leather institute
+    ("बायर कैसे ढूंढें", "odop-global-promotion"),                                          # was declined
+    ("ग्लास का सामान कहाँ बनता है", "firozabad"),
+])
+def test_hindi_with_english_loanwords_is_answered(engine, question, entry_id):
+    outcome = engine.ask(question)
+    assert outcome.kind == "answer" and outcome.entry.id == entry_id
