@@ -302,6 +302,15 @@ def test_what_the_user_tells_about_themselves_does_not_turn_a_known_code_into_a_
     assert turn.kind == "answer" and turn.outcome.entry.id == "hs-6403"
 
 
+def test_one_districts_markets_are_not_anothers(talk):
+    # "Which countries buy Agra shoes" was Kanpur's leather footwear markets, answered as Agra's.
+    (turn,) = talk("which countries buy Agra shoes")
+    assert turn.kind == "partial" and turn.outcome.entry.id == "agra"
+    assert "Its target countries are not in my documents" in turn.replies[0].text
+    (kanpur,) = talk("Kanpur shoes target markets")
+    assert kanpur.kind == "answer" and kanpur.outcome.entry.id == "market-kanpur-leather-footwear"
+
+
 def test_two_districts_in_one_odop_question_are_answered_together(talk):
     (turn,) = talk("baghpat aur hapur dono ka odop same hai kya")
     assert turn.kind == "answer"

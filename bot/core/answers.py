@@ -187,6 +187,7 @@ class AnswerEngine:
     def __init__(self, kb: KnowledgeBase, thresholds: Thresholds | None = None, decision: Decision | None = None):
         self.kb = kb
         self.index = Index(kb)
+        self._answer_tokens: dict[str, frozenset[str]] = {}    # entry id -> words of its answer text (see _answer_words)
         self.thresholds = thresholds or Thresholds()
         self.decision = decision or Decision.load()
         # The canonical words of each district's ODOP products (for the honest partial answer).
@@ -388,7 +389,14 @@ class AnswerEngine:
             if m.entry.kind == "district":
                 continue
             spoken = self.index.speaks_of(m.entry.id)
-            if all(tok in spoken for tok in subject) and (m.entry.kind == kind or asked in spoken):
+            # Another district's markets are not the named one's ("Agra ke joote kis desh me?" is not answered by
+            # Kanpur's footwear markets); an HS code is the same wherever the product is made.
+            if asked == "market" and named and not any(tok in spoken for tok in named) \
+                    and any(tok in self.district_tokens for tok in spoken):
+                continue
+            # (the code or the countries in what the entry says, not only in how it is asked: "where to test shoes
+            # for export" asks "where to", which reads as markets)
+            if all(tok in spoken for tok in subject) and (m.entry.kind == kind or asked in self._answer_words(m.entry)):
                 return None
         found = [(d, p) for d, p, words in self.odop_words if all(tok in words for tok in subject)]
         # The product whose own name says it first ("Brass Utensils" before "Metal Industry (Brass)").
@@ -416,6 +424,14 @@ class AnswerEngine:
                        suggestions=tuple(self.kb.entries[d.id] for d in districts[:MAX_SUGGESTIONS]
                                          if d.id in self.kb.entries),
                        query=query, matches=tuple(matches))
+
+    def _answer_words(self, entry: Entry) -> frozenset[str]:
+        """The canonical words of an entry's answer text alone (remembered)."""
+        found = self._answer_tokens.get(entry.id)
+        if found is None:
+            found = self._answer_tokens[entry.id] = frozenset(
+                self.index.canon.content(entry.answer.en + " " + entry.answer.hi))
+        return found
 
     def _beyond_card(self, text: str, query: Query, top: Match, lang: str, district: str | None,
                      matches: list[Match]) -> Outcome | None:
