@@ -128,6 +128,15 @@ def test_follow_ups_borrow_what_they_do_not_say(talk):
     assert small.outcome.entry.id == "upepb-gateway-port" and "₹6,000" in small.replies[0].text
 
 
+def test_who_is_eligible_after_a_scheme_is_that_schemes(talk):
+    # It was a did-you-mean of other schemes (the CFC card does not use the word "eligible").
+    scheme, eligible = talk("cfc scheme", "who is eligible")
+    assert scheme.outcome.entry.id == "odop-cfc"
+    assert eligible.kind == "answer" and eligible.outcome.entry.id == "odop-cfc"
+    (alone,) = talk("who is eligible")
+    assert alone.kind == "suggest"
+
+
 def test_follow_ups_keep_what_the_new_words_do_not_replace(talk):
     share, china = talk("What share of world saddlery exports does India have?", "and China?")
     assert china.outcome.entry.id == "kanpur-saddlery" and "39%" in china.replies[0].text     # a country alone

@@ -53,6 +53,8 @@ EXPORT_SUPPORT = frozenset("sample website publicity airfreight container certif
 ODOP_HELP = frozenset("training loan subsidy scheme eligible benefit assistance fee fair".split())   # ... an ODOP scheme's
 # Words that ask for what a district's card gives (its ODOP, what it makes, which district) or about exporting it.
 ASKS_CARD = frozenset("odop make district product list category primary secondary export".split())
+# What is asked of a scheme itself: who may apply, how, with which papers, at what fee.
+SCHEME_ASKS = frozenset("eligible apply document fee process procedure register who".split())
 # What kind of answer is asked (not which figure of it): an entry of another kind does not answer it.
 KIND_ASKED = frozenset("hs market apply contact document eligible subsidy fta register certification loan training fee "
                        "cost process procedure".split())
@@ -541,6 +543,14 @@ class AnswerEngine:
             # word's own entry).
             entry = self.kb.entries[previous.entry_id]
             return Outcome("answer", text, out_lang, self.render(entry, out_lang), entry=entry,
+                           score=follow.score, query=merged, matches=follow.matches)
+        # "who is eligible?", "documents?", "fees?" right after a scheme's answer, when nothing answers it better:
+        # that scheme's card holds its conditions (it was a did-you-mean of other schemes).
+        previous_entry = self.kb.entries.get(previous.entry_id)
+        if (previous_entry is not None and previous_entry.kind == "scheme" and follow.kind not in ("answer", "partial")
+                and query.tokens and all(tok in SCHEME_ASKS for tok in query.tokens) and not query.unknown
+                and outcome.kind != "answer"):
+            return Outcome("answer", text, out_lang, self.render(previous_entry, out_lang), entry=previous_entry,
                            score=follow.score, query=merged, matches=follow.matches)
         # "aur lucknow ki?" after Kanpur's population: the figure asked is carried over, and an answer that does
         # not give it (Lucknow's ODOP card) is no answer to it.
