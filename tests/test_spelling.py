@@ -59,7 +59,8 @@ def test_an_ordinary_word_no_longer_brings_a_confident_wrong_answer(engine, ques
 
 @pytest.mark.parametrize("hindi, english", [("लेदर", "leather"), ("फुटवियर", "footwear"), ("गारमेंट", "garment"),
                                             ("हैंडीक्राफ्ट", "handicraft"), ("कार्पेट", "carpet"), ("बायर", "buyer"),
-                                            ("मार्बल", "marble"), ("ग्लास", "glass"), ("ढूंढें", "find")])
+                                            ("मार्बल", "marble"), ("ग्लास", "glass"), ("ढूंढें", "find"), ("टर्नओवर", "turnover"),
+                                            ("प्लेटफॉर्म", "platform"), ("शिपमेंट", "shipment"), ("ship", "shipment")])
 def test_english_words_written_in_devanagari_are_the_same_words(engine, hindi, english):
     assert engine.index.canon.content(hindi) == engine.index.canon.content(english)
 
