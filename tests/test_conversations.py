@@ -137,6 +137,13 @@ def test_who_is_eligible_after_a_scheme_is_that_schemes(talk):
     assert alone.kind == "suggest"
 
 
+def test_one_shared_cost_after_another_is_that_costs_share(talk):
+    # "aur certification pe?" kept the website and asked for a certification: a did-you-mean.
+    samples, website, certification = talk("sample bhejne par subsidy", "aur website banane par?", "aur certification pe?")
+    assert [t.outcome.entry.id for t in (samples, website)] == ["upepb-mda-samples", "upepb-mda-publicity"]
+    assert certification.kind == "answer" and certification.outcome.entry.id == "upepb-mda-certification"
+
+
 def test_follow_ups_keep_what_the_new_words_do_not_replace(talk):
     share, china = talk("What share of world saddlery exports does India have?", "and China?")
     assert china.outcome.entry.id == "kanpur-saddlery" and "39%" in china.replies[0].text     # a country alone

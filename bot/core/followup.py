@@ -24,6 +24,9 @@ training benefit assistance who process procedure institute list
 growth turnover share employment unit population future expected target value total number history
 area crop soil climate rainfall geography elevation othername fee cost
 """.split())
+# The export costs a scheme pays a share of: after "website banane par?", "aur certification pe?" names another
+# cost (a subject), not another kind of answer.
+COST_ITEMS = frozenset("sample website publicity airfreight container certification stall".split())
 # Sizes, amounts and units: "aur 20 feet pe?" changes the size, not the scheme.
 MODIFIER = frozenset("ft feet foot kg ton tonne lakh crore percent year month day per".split())
 
@@ -117,6 +120,13 @@ def combine(previous: tuple[str, ...], new: tuple[str, ...], districts: frozense
     message names the previous subject by a pronoun: "iske liye CFC me kya milega?") a new subject is added to it.
     """
     before, now = roles(previous, districts, countries), roles(new, districts, countries)
+    # One cost a scheme shares in place of another ("aur certification pe?" after the website's share): the cost is
+    # what both are about.
+    if not COST_ITEMS.isdisjoint(previous) and not COST_ITEMS.isdisjoint(new):
+        for found in (before, now):
+            items = [t for t in found["intent"] if t in COST_ITEMS]
+            found["intent"] = [t for t in found["intent"] if t not in COST_ITEMS]
+            found["subject"] = found["subject"] + items
     out: list[str] = []
     for role in ("intent", "subject", "country", "district", "modifier"):
         if now[role] and role == "subject" and keep_subject:
