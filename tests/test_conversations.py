@@ -325,6 +325,17 @@ def test_one_districts_markets_are_not_anothers(talk):
     assert "Its target countries are not in my documents" in turn.replies[0].text
     (kanpur,) = talk("Kanpur shoes target markets")
     assert kanpur.kind == "answer" and kanpur.outcome.entry.id == "market-kanpur-leather-footwear"
+    # Bhadohi's carpets were the Hathras carpets' SWOT; Hathras's own markets stay answered.
+    (bhadohi,) = talk("bhadohi carpet kis desh me bikta hai")
+    assert bhadohi.kind == "partial" and bhadohi.outcome.entry.id == "sant-ravidas-nagar"
+    (hathras,) = talk("hathras carpet kis desh me bikta hai")
+    assert hathras.kind == "answer" and hathras.outcome.entry.id == "market-hathras-cotton-carpets"
+
+
+def test_a_products_code_is_not_an_institute_that_shares_its_words(talk):
+    # "bhadohi carpet hs code" was the carpet technology institute of Bhadohi.
+    (turn,) = talk("bhadohi carpet hs code")
+    assert turn.kind == "answer" and turn.outcome.entry.kind == "hs_code"
 
 
 def test_two_districts_in_one_odop_question_are_answered_together(talk):

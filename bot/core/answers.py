@@ -393,8 +393,11 @@ class AnswerEngine:
             spoken = self.index.speaks_of(m.entry.id)
             # Another district's markets are not the named one's ("Agra ke joote kis desh me?" is not answered by
             # Kanpur's footwear markets); an HS code is the same wherever the product is made.
-            if asked == "market" and named and not any(tok in spoken for tok in named) \
-                    and any(tok in self.district_tokens for tok in spoken):
+            if asked == "market" and named and (
+                    (m.entry.district and not any(tok in self.district_tokens_of.get(m.entry.district, ()) for tok in named))
+                    or not any(tok in spoken for tok in named)
+                    or (any(tok in self.district_tokens for tok in self._title_tokens(m.entry.id))
+                        and not any(tok in self._title_tokens(m.entry.id) for tok in named))):
                 continue
             # (the code or the countries in what the entry says, not only in how it is asked: "where to test shoes
             # for export" asks "where to", which reads as markets)
@@ -835,7 +838,11 @@ class AnswerEngine:
             if named and place in self.kb.districts and place not in named:
                 continue
             own = self.index.speaks_of(m.entry.id)
-            covers = any(tok in left_out for tok in subject) and all(tok in own for tok in subject + kind)
+            # (an HS code asked and left out by the best entry -- "bhadohi carpet hs code" is no carpet institute --
+            # is given by a close entry with the subject and the code: a code is the same wherever the product is made)
+            code = ["hs"] if "hs" in left_out else []
+            covers = (any(tok in left_out for tok in subject) or bool(code and subject)) and all(
+                tok in own for tok in subject + kind + code)
             if covers and not self._guess(query, m.entry):
                 return [m] + [k for k in matches if k is not m]
         return matches
