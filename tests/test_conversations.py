@@ -137,6 +137,18 @@ def test_who_is_eligible_after_a_scheme_is_that_schemes(talk):
     assert alone.kind == "suggest"
 
 
+def test_help_for_a_product_many_districts_make_is_the_odop_schemes(talk):
+    # Zari-zardozi is the ODOP product of several districts; "koi scheme hai?" was "not in my documents for this
+    # district" (Chandauli's, or Bareilly's after the user said where they work).
+    card, schemes, training = talk("mera kaam zari zardozi ka hai bareilly me", "iske liye koi scheme hai?",
+                                   "training kaha milegi")
+    assert card.outcome.entry.id == "bareilly"
+    assert schemes.kind == "answer" and schemes.outcome.entry.id == "odop-schemes"
+    assert training.kind == "answer" and training.outcome.entry.id == "odop-skill-toolkit"
+    (alone,) = talk("zari zardozi ke liye koi scheme hai?")
+    assert alone.kind == "answer" and alone.outcome.entry.id == "odop-schemes"
+
+
 def test_one_shared_cost_after_another_is_that_costs_share(talk):
     # "aur certification pe?" kept the website and asked for a certification: a did-you-mean.
     samples, website, certification = talk("sample bhejne par subsidy", "aur website banane par?", "aur certification pe?")

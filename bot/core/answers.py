@@ -859,7 +859,11 @@ class AnswerEngine:
         # "kaise karu" ("saree ka online order kaise karu").
         if not asked or (not (ODOP_HELP | EXPORT_SUPPORT).intersection(asked) and "export" not in query.tokens):
             return matches
-        for m in matches[1:8]:
+        # (a product that is the ODOP of many districts fills the ranking with their cards: the schemes are then
+        # looked for by what is asked, for an ODOP product)
+        wider = matches[1:8] + self.index.rank_query(
+            replace(query, tokens=(*asked, "odop"), weights=(1.0,) * (len(asked) + 1)), limit=5)
+        for m in wider:
             if m.entry.kind != "district" and not m.entry.district \
                     and all(tok in self.index.speaks_of(m.entry.id) for tok in asked):
                 return [m] + [k for k in matches if k is not m and k.entry.kind != "district"]
