@@ -149,6 +149,14 @@ def test_help_for_a_product_many_districts_make_is_the_odop_schemes(talk):
     assert alone.kind == "answer" and alone.outcome.entry.id == "odop-schemes"
 
 
+def test_another_place_after_a_places_product_asks_of_that_places_own_product(talk):
+    # "what about aligarh" after Hathras's hing markets was Hathras's hing again.
+    *_, markets, aligarh = talk("hathras ka odop kya hai", "iska hs code", "aur market?", "what about aligarh")
+    assert markets.kind == "partial" and markets.outcome.entry.id == "hathras"
+    assert aligarh.kind == "partial" and aligarh.outcome.entry.id == "aligarh"
+    assert aligarh.replies[0].text.startswith("Lock & Hardware is the ODOP (One District One Product) product of Aligarh.")
+
+
 def test_one_shared_cost_after_another_is_that_costs_share(talk):
     # "aur certification pe?" kept the website and asked for a certification: a did-you-mean.
     samples, website, certification = talk("sample bhejne par subsidy", "aur website banane par?", "aur certification pe?")

@@ -531,6 +531,18 @@ class AnswerEngine:
         tokens = (tuple(dict.fromkeys(previous.tokens + query.tokens)) if within and not points_back
                   else combine(previous.tokens, query.tokens, self.district_tokens, self.country_tokens,
                                keep_subject=names_previous(text)))
+        # "what about Aligarh?" after Hathras's hing: the product was the old place's ODOP, not asked of the new one
+        # (it was Hathras's hing again): what is asked goes to the new place's own ODOP.
+        new_places = self._names({tok for tok in query.tokens if tok in self.district_tokens})
+        if new_places and all(tok in self.district_tokens for tok in query.tokens):
+            old_places = self._names({tok for tok in previous.tokens if tok in self.district_tokens})
+            old_odop = frozenset().union(*(words | frozenset(self.index.canon.content(p.product.en))
+                                           for d, p, words in self.odop_words if d.id in old_places))
+            new_odop = frozenset().union(*(words for d, _, words in self.odop_words if d.id in new_places))
+            subject = [tok for tok in roles(tokens, self.district_tokens, self.country_tokens)["subject"] if tok != "odop"]
+            if subject and old_places and not set(old_places) & set(new_places) and all(
+                    tok in old_odop and tok not in new_odop for tok in subject):
+                tokens = tuple(tok for tok in tokens if tok not in subject)
         merged = replace(query, tokens=tokens, weights=(1.0,) * len(tokens))
         follow = self._decide(text, merged, out_lang, district)
         excused = not query.off_topic or self.index.covers(previous.entry_id, query.off_topic_words)
