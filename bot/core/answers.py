@@ -10,6 +10,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -873,9 +874,12 @@ class AnswerEngine:
             return matches
         # (a product that is the ODOP of many districts fills the ranking with their cards: the schemes are then
         # looked for by what is asked, for an ODOP product)
-        wider = matches[1:8] + self.index.rank_query(
-            replace(query, tokens=(*asked, "odop"), weights=(1.0,) * (len(asked) + 1)), limit=5)
-        for m in wider:
+        def wider() -> Iterator[Match]:
+            yield from matches[1:8]
+            yield from self.index.rank_query(replace(query, tokens=(*asked, "odop"), weights=(1.0,) * (len(asked) + 1)),
+                                             limit=5)
+
+        for m in wider():
             if m.entry.kind != "district" and not m.entry.district \
                     and all(tok in self.index.speaks_of(m.entry.id) for tok in asked):
                 return [m] + [k for k in matches if k is not m and k.entry.kind != "district"]
