@@ -8,6 +8,7 @@ import pytest
 
 from bot.core.dialogue import Dialogue, Incoming, Turn, UserState
 from bot.core.smalltalk import classify
+from bot.core.matching import said
 from bot.services.conversation import Conversation
 from bot.store import Store
 
@@ -581,6 +582,25 @@ def test_the_same_subject_goes_on_over_several_follow_ups(talk):
     assert [t.outcome.entry.id for t in (depc, secretary, plan)] == ["depc", "depc", "depc"]
     grant, built, sambhal = talk("odop cfc me kitna grant milta hai", "abhi tak kitne bane?", "sambhal me kya hua?")
     assert built.outcome.entry.id == "odop-cfc" and "15" in built.replies[0].text
+
+
+@pytest.mark.parametrize("message", ["target markets for locks", "locks export markets", "tala export kahan hota hai"])
+def test_markets_of_a_product_an_entry_only_excludes_or_mentions_are_not_answered(talk, message):
+    # Door-fittings markets (HS 830241 "excluding locks with keys"; "add digital locks") and CE marking ("... to tap
+    # international markets") were given as the markets for locks; the documents know locks as Aligarh's ODOP only.
+    (turn,) = talk(message)
+    assert turn.kind == "partial" and turn.outcome.entry.id == "aligarh"
+    assert turn.replies[0].text.startswith("Lock & Hardware is the ODOP (One District One Product) product of Aligarh.\n"
+                                           "Its target countries are not in my documents, so I will not guess them.")
+
+
+def test_what_a_text_says_is_excluded_is_not_what_it_speaks_of():
+    assert said("Base metal fittings for buildings (excluding locks with keys and hinges) - Hathras") == \
+        "Base metal fittings for buildings ( ) - Hathras"
+    assert said("Carpets etc. of cotton (not durries)").split() == ["Carpets", "etc.", "of", "cotton"]
+    assert said("धातु की फिटिंग (दरवाज़े-खिड़की की फिटिंग; चाबी वाले ताले और कब्ज़े इसमें नहीं)") == \
+        "धातु की फिटिंग (दरवाज़े-खिड़की की फिटिंग; )"
+    assert said("CE marking is not named in it.") == "CE marking is not named in it."
 
 
 def test_a_state_figure_is_not_answered_with_a_district_fact_that_ties_with_it(engine):

@@ -17,7 +17,7 @@ from pathlib import Path
 from .entities import District, Entry, KnowledgeBase, OdopProduct
 from .followup import (GENERIC, INTENT, MODIFIER, Topic, combine, has_subject, leans_on_previous, names_previous,
                        points_to_place, roles)
-from .matching import QUESTION_WORDS, WEAK_QUESTION_CONTEXT, Index, Match, Query, sentence_weights
+from .matching import QUESTION_WORDS, WEAK_QUESTION_CONTEXT, Index, Match, Query, said, sentence_weights
 from .normalise import SUPPORT_WORDS, WEAK_OFF_TOPIC, has_devanagari, normalise, skeleton
 from .texts import t
 
@@ -402,7 +402,7 @@ class AnswerEngine:
                 continue
             # (the code or the countries in what the entry says, not only in how it is asked: "where to test shoes
             # for export" asks "where to", which reads as markets)
-            if all(tok in spoken for tok in subject) and (m.entry.kind == kind or asked in self._answer_words(m.entry)):
+            if all(tok in spoken for tok in subject) and (m.entry.kind == kind or self._gives(m.entry, asked)):
                 return None
         found = [(d, p) for d, p, words in self.odop_words if all(tok in words for tok in subject)]
         # The product whose own name says it first ("Brass Utensils" before "Metal Industry (Brass)").
@@ -431,12 +431,21 @@ class AnswerEngine:
                                          if d.id in self.kb.entries),
                        query=query, matches=tuple(matches))
 
+    def _gives(self, entry: Entry, asked: str) -> bool:
+        """Does the entry's answer give what is asked, a code ("hs") or countries ("market")? Saying the word is not
+        enough: "CE marking (EU) and CSA marking (Canada) ... to tap international markets" names no list of countries
+        to sell locks in."""
+        words = self._answer_words(entry)
+        if asked == "hs":
+            return bool(entry.codes) or ("hs" in words and any(len(tok) >= 4 and tok.isdigit() for tok in words))
+        return bool(entry.countries) or len(self.country_tokens.intersection(words)) >= 3   # (a list of countries)
+
     def _answer_words(self, entry: Entry) -> frozenset[str]:
         """The canonical words of an entry's answer text alone (remembered)."""
         found = self._answer_tokens.get(entry.id)
         if found is None:
             found = self._answer_tokens[entry.id] = frozenset(
-                self.index.canon.content(entry.answer.en + " " + entry.answer.hi))
+                self.index.canon.content(said(entry.answer.en) + " " + said(entry.answer.hi)))
         return found
 
     def _beyond_card(self, text: str, query: Query, top: Match, lang: str, district: str | None,

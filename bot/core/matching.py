@@ -321,6 +321,18 @@ class Canon:
         return out
 
 
+# What a text says is not there ("fittings (excluding locks with keys and hinges)", "(not durries)", "(… ताले और कब्ज़े
+# इसमें नहीं)"): a question about locks is not about that entry.
+_EXCLUDED = re.compile(r"\b(?:excluding|except|other than)\b[^()\[\];\n.]*|\(\s*not [^()]*\)|[^();,\n]*नहीं(?=\s*\))",
+                       re.IGNORECASE)
+
+
+def said(text: str) -> str:
+    """The text without what it says is excluded."""
+    return _EXCLUDED.sub(" ", text) if ("xcept" in text or "xcluding" in text or "other than" in text
+                                        or "not" in text or "नहीं" in text) else text
+
+
 def _sum_in_order(hit: frozenset[str] | list[str], weights: dict[str, float], witems: list[tuple[str, float]]) -> float:
     """The weights of the words ``hit`` (of ``weights``), summed in question order (``witems``: weights' items)."""
     if len(hit) < 2:
@@ -366,7 +378,7 @@ class Index:
         groups = [self._text_groups(e) for e in self.entries]
         content = self.canon.contents(chain.from_iterable(texts for g in groups for texts, _ in g))
         self.title_tokens: list[tuple[str, ...]] = [     # (a tuple: a small frozenset takes 9 times the memory)
-            tuple(frozenset(content[e.title.en]) | frozenset(content[e.title.hi])) for e in self.entries]
+            tuple(frozenset(content[said(e.title.en)]) | frozenset(content[said(e.title.hi)])) for e in self.entries]
         # Each entry's documents, the same token set once at its highest weight (only the best one counts).
         entry_docs: list[tuple[tuple[frozenset[str], ...], tuple[float, ...]] | None] = []
         self._phrases: dict[int, list[str]] = {}   # an entry's weight-1 phrasings (for _finish; when first asked for)
@@ -672,7 +684,7 @@ class Index:
     @staticmethod
     def _text_groups(entry: Entry) -> list[tuple[tuple[str, ...], float]]:
         """The texts an entry is found by, with their weight, heaviest first."""
-        groups = [((entry.title.en, entry.title.hi, *entry.aliases), 1.0), (entry.keywords, 0.9)]
+        groups = [((said(entry.title.en), said(entry.title.hi), *entry.aliases), 1.0), (entry.keywords, 0.9)]
         if entry.kind == "market":
             groups.append(((" ".join(entry.countries),), 0.8))
         if entry.kind == "institution" and entry.district:
@@ -799,7 +811,7 @@ class Index:
         if cached is None:
             entry = self.entries[self.position[entry_id]]
             cached = self.entry_tokens[self.position[entry_id]] | frozenset(
-                self.canon.content(entry.answer.en + " " + entry.answer.hi))
+                self.canon.content(said(entry.answer.en) + " " + said(entry.answer.hi)))
             self._spoken[entry_id] = cached
         return cached
 
