@@ -16,7 +16,7 @@ import math
 import re
 from array import array
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache, wraps
 from itertools import accumulate, chain, repeat
@@ -288,6 +288,8 @@ class Canon:
         normal: dict[str, tuple[str, ...]] = {}      # a word as written -> its normalised words
         written: dict[str, tuple[str, ...]] = {}     # ... -> its content tokens
         phrasing: set[str] = set()                   # ... that hold a phrase's first word
+        seconding: set[str] = set()                  # ... that hold a phrase's second word
+        seconds = frozenset(second for _, second in self._phrase_pairs)
         word: dict[str, tuple[str, ...]] = {}        # a normalised word -> its content tokens
         starts = self._phrase_starts
         for text in texts:
@@ -304,12 +306,15 @@ class Canon:
                     raws = normal[w] = (w.lower(),) if w.isalpha() and w.isascii() else tuple(normalise(w).split())
                     if not starts.isdisjoint(raws):
                         phrasing.add(w)
+                    if not seconds.isdisjoint(raws):
+                        seconding.add(w)
                     for raw in raws:
                         if raw not in word:
                             word[raw] = tuple(t for t in self._word(raw) if t not in STOPWORDS)
                     written[w] = tuple(chain.from_iterable(map(word.__getitem__, raws)))
                 found = tuple(chain.from_iterable(map(written.__getitem__, split)))
-            if phrasing and not phrasing.isdisjoint(split):
+            # (a phrase needs its first two words side by side: a text without both has none)
+            if phrasing and not phrasing.isdisjoint(split) and not seconding.isdisjoint(split):
                 raws = list(chain.from_iterable(map(normal.__getitem__, split)))
                 phrased = self._phrased(raws)
                 if phrased is not raws:
@@ -380,7 +385,12 @@ class Index:
         self.title_tokens: list[tuple[str, ...]] = [     # (a tuple: a small frozenset takes 9 times the memory)
             tuple(frozenset(content[said(e.title.en)]) | frozenset(content[said(e.title.hi)])) for e in self.entries]
         # Each entry's documents, the same token set once at its highest weight (only the best one counts).
-        entry_docs: list[tuple[tuple[frozenset[str], ...], tuple[float, ...]] | None] = []
+        # (all entries' documents flat: per entry how many, per document its weight and number of words, and the
+        # words one after the other)
+        docs_per_entry: list[int] = []
+        doc_weights: list[float] = []
+        doc_lens: list[int] = []
+        doc_words: list[str] = []
         self._phrases: dict[int, list[str]] = {}   # an entry's weight-1 phrasings (for _finish; when first asked for)
         self.entry_tokens: list[frozenset[str]] = []
         df: Counter[str] = Counter()   # document frequency counted per entry, so a word in many aliases of one entry stays rare
@@ -408,7 +418,10 @@ class Index:
                 if prefixes:   # a code's prefixes match a typed heading, not the entry as a whole: not in union
                     toks = frozenset(prefixes | {"hs"})
                     docs[toks] = max(docs.get(toks, 0.0), PREFIX_WEIGHT)
-            entry_docs.append((tuple(map(tuple, docs)), tuple(docs.values())))
+            docs_per_entry.append(len(docs))
+            doc_weights.extend(docs.values())
+            doc_lens.extend(map(len, docs))
+            doc_words.extend(chain.from_iterable(docs))
             self.entry_tokens.append(frozenset(union))
             df.update(union)
         del groups, content
@@ -422,7 +435,7 @@ class Index:
         self._kind_of = array("b", [self._kinds.index(e.kind) for e in self.entries])
         self._kind_words = [KIND_TOKENS.get(kind, ()) for kind in self._kinds]
         self._kind_array = np.frombuffer(self._kind_of, dtype=np.int8) if self.entries else np.zeros(0, dtype=np.int8)
-        self._build_postings(entry_docs)
+        self._build_postings(docs_per_entry, doc_weights, doc_lens, doc_words)
         # Per kind: the word that asks for it and what an entry of it loses when that word is not asked (see
         # _score: KIND_BONUS when it is asked); the kind's common words.
         self._intents = [(KIND_TOKENS.get(kind, ())[:1] or ("",))[0] for kind in self._kinds]
@@ -480,200 +493,293 @@ class Index:
         self._latin_skeletons = {sk: tuple(sorted(ts)) for sk, ts in latin_by_skeleton.items()
                                  if len({self._meaning.get(t, t) for t in ts}) == 1 and len(sk) >= SKELETON_MIN}
 
-    def _build_postings(self, entry_docs: list[tuple[tuple[frozenset[str], ...], tuple[float, ...]] | None]) -> None:
+    def _build_postings(self, docs_per_entry: list[int], doc_weights: list[float], doc_lens: list[int],
+                        doc_words: list[str]) -> None:
+        """The index's arrays from every entry's documents, all at once (numpy over every word of every document).
+
+        The documents come entry by entry: per entry how many, per document its weight and number of words, and
+        all their words one after the other (the lists are emptied here).
+
+        Per rare word the documents that hold it (postings); per document with a rare word its entry, weight, own
+        idf, group of kind words and numbered mask of common words (see :meth:`_first_step`); per entry its rows
+        of common words (``_rows``); per common word and kind the entries that have it with bounds of what it can
+        add (``_lists``). The sums are made in the same order as a walk over each document's words would make
+        them, so every score is the same to the last bit (``tests/test_matcher_index.py``).
+        """
         idf = self.idf
-        doc_freq = Counter(chain.from_iterable(chain.from_iterable(docs for docs, _ in entry_docs)))
-        common = sorted(t for t, c in doc_freq.items() if c > COMMON_DOCS)
+        n_entries = len(docs_per_entry)
+        # Every word of every document as a number (first seen, first numbered), document by document.
+        number: defaultdict[str, int] = defaultdict()
+        number.default_factory = number.__len__
+        per_entry = np.array(docs_per_entry, dtype=np.int64)
+        doc_weights_all = np.array(doc_weights, dtype=np.float64)
+        lens = np.array(doc_lens, dtype=np.int64)
+        tok = np.fromiter(map(number.__getitem__, doc_words), dtype=np.int32, count=len(doc_words))
+        for done in (docs_per_entry, doc_weights, doc_lens, doc_words):
+            done.clear()
+        vocab = list(number)
+        del number
+        n_docs, n_words = len(lens), len(vocab)
+        doc_freq = np.bincount(tok, minlength=n_words)
+        common = sorted(t for t, c in zip(vocab, doc_freq.tolist()) if c > COMMON_DOCS)
         self._common = common
         self._bit = {t: 1 << b for b, t in enumerate(common)}
         bit = self._bit
-        # Documents with a rare word, found through postings (see _first_step): per document its entry, weight, sum of
-        # own idf, kind (its group of kind words) and mask of common words (as a number in ``_masks``).
         self._kind_groups: list[tuple[str, ...]] = sorted(set(KIND_TOKENS.values()) | {()})
-        postings: dict[str, array] = {t: array("i") for t in doc_freq if t not in bit}
-        doc_entry = array("i")
-        doc_weight = array("d")
-        doc_own = array("d")
-        doc_kind = array("b")
-        doc_mask = array("i")
-        mask_number: dict[int, int] = {}   # a document's mask of common words, numbered (see _masks)
-        # Per entry, its documents with a common word as (mask of common words, weight, own idf); of those
-        # with the same mask and weight only the smallest own idf can score best.
-        self._rows: list[tuple[int | float, ...]] = []
-        # Per common word and kind: the entries that have it, and upper bounds of what the word can add to each
-        # one's score (per unit of the word's weight in the question): base, per unit of the kind's words' weight,
-        # and when it is the only common word the entry has.
+        word_bit = np.array([bit[t].bit_length() - 1 if t in bit else -1 for t in vocab], dtype=np.int32)
+        is_common = word_bit >= 0
+        word_idf = np.array([idf.get(t, 0.0) for t in vocab], dtype=np.float64)
+        word_of = {t: k for k, t in enumerate(vocab)}
+        # Per document: its entry and that entry's group of kind words; per word of a document: its document.
+        doc_entry_all = np.repeat(np.arange(n_entries, dtype=np.int32), per_entry)
+        group_of_entry = np.array([self._kind_groups.index(KIND_TOKENS.get(e.kind, ())) for e in self.entries],
+                                  dtype=np.int8)
+        doc_group = group_of_entry[doc_entry_all] if n_docs else np.zeros(0, dtype=np.int8)
+        starts = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(lens, out=starts[1:])
+        doc_of = np.repeat(np.arange(n_docs, dtype=np.int32), lens)
+        # A document's own idf: its words' idf summed in its words' order, a kind's words counting 0 in the entries
+        # of that kind (a code prefix's idf is 0 too). Added position by position, longest documents first.
+        x = word_idf[tok]
+        kind_word = np.zeros((len(self._kind_groups), n_words), dtype=bool)   # per group of kind words, its words
+        for g, words in enumerate(self._kind_groups):
+            kind_word[g, [word_of[t] for t in words if t in word_of]] = True
+        x[kind_word[doc_group[doc_of], tok]] = 0.0
+        del kind_word
+        by_length = np.argsort(-lens, kind="stable")
+        sorted_lens = lens[by_length]
+        sorted_starts = starts[:-1][by_length]
+        own_sorted = np.zeros(n_docs)
+        longest = int(sorted_lens[0]) if n_docs else 0
+        reaching = np.searchsorted(-sorted_lens, -np.arange(longest), side="left").tolist()
+        for j in range(longest):
+            k = int(reaching[j])     # the documents with more than j words
+            own_sorted[:k] += x[sorted_starts[:k] + j]
+        own = np.empty(n_docs)
+        own[by_length] = own_sorted
+        del x, own_sorted, by_length, sorted_lens, sorted_starts
+        # The documents with a rare word, numbered in order.
+        tok_common = is_common[tok]
+        rare_occ = ~tok_common
+        doc_rare = np.bincount(doc_of[rare_occ], minlength=n_docs) > 0
+        rare_number = np.cumsum(doc_rare, dtype=np.int64) - 1
+        # Masks of common words: a document's words are distinct, so adding their bits is or-ing them.
+        width64 = max(1, (len(common) + 63) // 64)
+        mask_rows = np.zeros((n_docs, width64), dtype=np.uint64)
+        common_bits = word_bit[tok[tok_common]]
+        np.add.at(mask_rows, (doc_of[tok_common], common_bits >> 6),
+                  np.left_shift(np.uint64(1), (common_bits & 63).astype(np.uint64)))
+        del common_bits
+        has_common = np.bincount(doc_of[tok_common], minlength=n_docs) > 0
+        del tok_common
+        distinct, mask_no = self._distinct_rows(mask_rows)
+        del mask_rows
+        distinct_rows = distinct.view(np.uint8).reshape(len(distinct), 8 * width64)
+        raw = distinct.tobytes()
+        size = 8 * width64
+        self._masks: list[int] = [int.from_bytes(raw[k:k + size], "little") for k in range(0, len(raw), size)]
+        width = max(1, (len(common) + 7) // 8)
+        self._mask_bytes = np.ascontiguousarray(distinct_rows[:, :width])
+        del distinct, distinct_rows, raw
+        # Postings: per rare word (numbered in order among the rare words) its documents, ascending.
+        rare_words = ~is_common
+        rare_id = np.cumsum(rare_words, dtype=np.int64) - 1
+        post_tok = rare_id[tok[rare_occ]]
+        post_doc = rare_number[doc_of[rare_occ]].astype(np.int32)
+        del rare_occ, doc_of, tok
+        order = np.argsort(post_tok, kind="stable")
+        self._post_docs = post_doc[order]
+        counts = np.bincount(post_tok, minlength=int(rare_words.sum()))
+        del order, post_tok, post_doc
+        self._tok_id = {t: k for k, t in enumerate(t for t in vocab if t not in bit)}
+        self._post_ptr = [0, *accumulate(counts.tolist())]
+        self._doc_entry = doc_entry_all[doc_rare]
+        self._doc_weight = doc_weights_all[doc_rare]
+        self._doc_kind = doc_group[doc_rare]
+        self._doc_mask = mask_no[doc_rare]
+        # Own idf, divided by: where it is 0 (``_doc_ownless``) it is 1 here and 1 is added to the quotient (then cd
+        # is 1 whatever the question holds: min(1, x + 1)).
+        doc_own = own[doc_rare]
+        self._doc_ownless = doc_own == 0
+        doc_own[self._doc_ownless] = 1.0
+        self._doc_own = doc_own
+        # Per kind word: which groups of kind words hold it (it does not count as the document's own word there).
+        self._kind_has = {t: np.array([t in group for group in self._kind_groups])
+                          for group in self._kind_groups for t in group}
+        # Rows: per entry, its documents with a common word as (mask, weight, own idf); of those with the same mask
+        # and weight only the smallest own idf can score best.
+        picked = np.flatnonzero(has_common)
+        r_entry, r_mask, r_weight, r_own = (doc_entry_all[picked], mask_no[picked], doc_weights_all[picked],
+                                            own[picked])
+        weight_values, weight_rank = np.unique(r_weight, return_inverse=True)
+        key = (r_entry.astype(np.int64) * len(self._masks) + r_mask) * len(weight_values) + weight_rank.reshape(-1)
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        cuts = np.flatnonzero(first)
+        low = np.minimum.reduceat(r_own[order], cuts) if len(cuts) else r_own[:0]
+        taken = order[cuts]
+        r_entry, r_mask, r_weight, r_own = r_entry[taken], r_mask[taken], r_weight[taken], low
+        del key, cuts, taken, weight_values, weight_rank
+        del order, first, picked, has_common, own, mask_no, doc_entry_all, doc_weights_all, doc_group
+        masks = self._masks
+        flat = list(chain.from_iterable(zip(map(masks.__getitem__, r_mask.tolist()), r_weight.tolist(),
+                                            r_own.tolist())))
+        cut = (3 * np.searchsorted(r_entry, np.arange(n_entries + 1))).tolist()
+        self._rows: list[tuple[int | float, ...]] = [tuple(flat[a:b]) for a, b in zip(cut, cut[1:])]
+        del flat
+        self._build_lists(r_entry, r_mask, r_weight, r_own, group_of_entry)
+
+    @staticmethod
+    def _distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct rows of a 2-d uint64 array (ascending by a hash of each) and each row's number among them.
+
+        Rows are told apart by a 64-bit hash of their words, checked: if two different rows ever hash alike, they
+        are sorted as bytes instead (slower)."""
+        h = np.zeros(len(rows), dtype=np.uint64)
+        for column in rows.T:
+            h = h * np.uint64(0x9E3779B97F4A7C15) + column      # (wraps around)
+            h ^= h >> np.uint64(29)
+        _, first, number = np.unique(h, return_index=True, return_inverse=True)
+        number = number.reshape(-1)
+        distinct = rows[first]
+        if not np.array_equal(distinct[number], rows):
+            as_bytes = np.ascontiguousarray(rows).view(np.dtype((np.void, rows.shape[1] * 8))).ravel()
+            values, number = np.unique(as_bytes, return_inverse=True)
+            distinct = np.frombuffer(values.tobytes(), dtype=np.uint64).reshape(len(values), rows.shape[1])
+            number = number.reshape(-1)
+        return np.ascontiguousarray(distinct), number.astype(np.int32)
+
+    def _build_lists(self, r_entry: np.ndarray, r_mask: np.ndarray, r_weight: np.ndarray, r_own: np.ndarray,
+                     group_of_entry: np.ndarray) -> None:
+        """Per common word and kind: the entries that have it, and upper bounds of what the word can add to each
+        one's score (per unit of the word's weight in the question): base, per unit of the kind's words' weight,
+        and when it is the only common word the entry has.
+
+        A row scores w * G * (0.75 + 0.25 * cd) / total with G = Gk + Gown (kind and own words of the question in
+        it), cd = min(1, Gown / own) <= rho (its common own words' share of own), and Gk * cd <= Gk * Gown / own, so
+        a kind word adds at most 0.75 w and an own word w * (0.75 + 0.25 * rho) ("base") plus 0.25 * w / own
+        ("per_kind") times Gk, the weight of the entry's kind words in the question (worked out per question);
+        with no own words cd is 1 and every word adds w. When t is the only common word of the question the entry
+        has, cd <= idf(t) / own ("alone"). Every document of an entry has its kind's words: they add the most any
+        row lets them.
+        """
+        idf, common, n_common = self.idf, self._common, len(self._common)
         self._lists: dict[str, dict[int, tuple[array, array, array, array]]] = {t: {} for t in common}
-        masks: dict[int, int] = {}   # one int object per distinct mask
-        mask_words: dict[int, list[str]] = {}
-        # Per token: its idf (0 for a code prefix) and its bit (0 for a rare word). While the entries of a kind go
-        # through, the kind's words have an idf of 0 in ``own_idf``: a document's sum is then the sum of its own
-        # words (adding 0.0 changes no sum). A document's words are distinct, so the sum of their bits is its mask.
-        token_info = {t: (idf.get(t, 0.0), bit.get(t, 0), postings.get(t)) for t in doc_freq}
-        zeroed: tuple[str, ...] = ()
-        mask_info: dict[tuple[str, ...], dict[int, tuple[list[str], list[float], bool, float]]] = {}
-        list_appends: list[dict[str, tuple]] = [{} for _ in self._kinds]
-        kind_common_words = {k: tuple(t for t in k if t in bit) for k in self._kind_groups}
+        # Per row its mask's own words (common words that are not its kind's), in the order of their bits.
+        n_groups = len(self._kind_groups)
+        pair_key = r_mask.astype(np.int64) * n_groups + group_of_entry[r_entry]
+        pairs, pair_of = np.unique(pair_key, return_inverse=True)
+        pair_of = pair_of.reshape(-1)
+        own_ids: list[int] = []
+        own_offsets = [0]
+        own_common = []
+        has_kind = []
+        for key in pairs.tolist():
+            mask, group = divmod(key, n_groups)
+            kind_words = self._kind_groups[group]
+            m = self._masks[mask]
+            bits = []
+            while m:
+                low = m & -m
+                bits.append(low.bit_length() - 1)
+                m ^= low
+            words = [common[b] for b in bits]
+            own_bits = [b for b, t in zip(bits, words) if t not in kind_words]
+            own_ids.extend(own_bits)
+            own_offsets.append(len(own_ids))
+            own_common.append(sum(idf.get(common[b], 0.0) for b in own_bits))
+            has_kind.append(len(own_bits) < len(words))
+        own_offsets_a = np.array(own_offsets, dtype=np.int64)
+        n_own = np.diff(own_offsets_a)[pair_of]
+        row_own_common = np.array(own_common, dtype=np.float64)[pair_of]
+        row_has_kind = np.array(has_kind, dtype=bool)[pair_of]
+        ownless = r_own == 0
+        safe_own = np.where(ownless, 1.0, r_own)
+        # What a kind word can add: the most of any row with only kind words or with some.
+        kind_factor = np.where(ownless, r_weight, r_weight * 0.75)
+        takes = (n_own == 0) | row_has_kind
+        with_rows = np.zeros(len(self.entries), dtype=bool)
+        with_rows[r_entry] = True
+        kind_max = np.full(len(self.entries), -1.0)
+        np.maximum.at(kind_max, r_entry[takes], kind_factor[takes])
+        # Own words: one item per row and own word.
+        rho = row_own_common / safe_own
+        own_factor = np.where(ownless, r_weight, r_weight * (0.75 + 0.25 * np.minimum(rho, 1.0)))
+        kind_share = np.where(ownless, 0.0, 0.25 * r_weight / safe_own)
+        item_row = np.repeat(np.arange(len(r_entry)), n_own)
+        within = np.arange(len(item_row)) - np.repeat(np.cumsum(n_own) - n_own, n_own)
+        item_bit = np.array(own_ids, dtype=np.int64)[own_offsets_a[pair_of][item_row] + within] if len(item_row) else \
+            np.zeros(0, dtype=np.int64)
+        common_idf = np.array([idf.get(t, 0.0) for t in common], dtype=np.float64)
+        x = common_idf[item_bit] / safe_own[item_row]
+        item_f = np.where(ownless[item_row], r_weight[item_row],
+                          r_weight[item_row] * (0.75 + 0.25 * np.minimum(x, 1.0)))
+        item_entry = r_entry[item_row]
+        # Per entry and word, the highest of each bound.
+        key = item_entry.astype(np.int64) * n_common + item_bit
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        cuts = np.flatnonzero(first)
+        if len(key):
+            base = np.maximum.reduceat(own_factor[item_row][order], cuts)
+            per_kind = np.maximum.reduceat(kind_share[item_row][order], cuts)
+            alone = np.maximum.reduceat(item_f[order], cuts)
+        else:
+            base = per_kind = alone = np.zeros(0)
+        key = key[cuts]
+        # The entries' kind words that are common, each at the entry's kind maximum.
+        group_bits = [[self._bit[t].bit_length() - 1 for t in group if t in self._bit] for group in self._kind_groups]
+        k_entry, k_bit = [], []
+        entries_with = np.flatnonzero(with_rows)
+        for i, group in zip(entries_with.tolist(), group_of_entry[entries_with].tolist()):
+            for b in group_bits[group]:
+                k_entry.append(i)
+                k_bit.append(b)
+        k_entry_a = np.array(k_entry, dtype=np.int64)
+        k_max = kind_max[k_entry_a] if len(k_entry_a) else np.zeros(0)
+        all_entry = np.concatenate([key // n_common, k_entry_a]).astype(np.int64)
+        all_bit = np.concatenate([key % n_common, np.array(k_bit, dtype=np.int64)])
+        all_base = np.concatenate([base, k_max])
+        all_per_kind = np.concatenate([per_kind, np.zeros(len(k_max))])
+        all_alone = np.concatenate([alone, k_max])
         # What a word adds through the whole entry and its title: (1 - DOC_SHARE) * (t in toks) + TITLE_BONUS * (t in title)
         rests = [[(1 - DOC_SHARE) * a + TITLE_BONUS * b for b in (False, True)] for a in (False, True)]
-        kind_group = self._kind_groups.index(zeroed)
-        d = 0
-        for i in range(len(entry_docs)):
-            docs, doc_weights = entry_docs[i]
-            entry_docs[i] = None   # its documents are freed as we go
-            kind_words = KIND_TOKENS.get(self.entries[i].kind, ())
-            if kind_words != zeroed:
-                for t in zeroed:
-                    if t in token_info:
-                        token_info[t] = (idf.get(t, 0.0), *token_info[t][1:])
-                for t in kind_words:
-                    if t in token_info:
-                        token_info[t] = (0.0, *token_info[t][1:])
-                zeroed = kind_words
-                kind_group = self._kind_groups.index(kind_words)
-            rows: dict[tuple[int, float], float] = {}
-            first = d
-            for toks, weight in zip(docs, doc_weights):
-                own = 0.0
-                mask = 0
-                rare = False
-                for t in toks:
-                    x, b, ds = token_info[t]
-                    own += x
-                    if b:
-                        mask |= b
-                    else:
-                        ds.append(d)
-                        rare = True
-                if rare:
-                    d += 1
-                    doc_weight.append(weight)
-                    doc_own.append(own)
-                    doc_mask.append(mask_number.setdefault(mask, len(mask_number)))
-                if mask:
-                    key = (mask, weight)
-                    low = rows.get(key)
-                    if low is None:
-                        interned = masks.get(mask)
-                        if interned is None:   # a new mask: its words, in the order of their bits
-                            interned = masks[mask] = mask
-                            mask_words[mask] = sorted(filter(bit.__contains__, toks))
-                        rows[interned, weight] = own
-                    elif own < low:
-                        rows[key] = own
-            doc_entry.extend(repeat(i, d - first))
-            doc_kind.extend(repeat(kind_group, d - first))
-            self._rows.append(tuple(chain.from_iterable(map(tuple.__add__, rows, zip(rows.values())))))   # flat
-            if not rows:
-                continue
-            # What each common word can add to the entry's best document, per unit of its query weight. A row
-            # scores w * G * (0.75 + 0.25 * cd) / total with G = Gk + Gown (kind and own words of the question
-            # in it), cd = min(1, Gown / own) <= rho (its common own words' share of own), and Gk * cd <= Gk * Gown
-            # / own, so a kind word adds at most 0.75 w and an own word w * (0.75 + 0.25 * rho) ("base") plus
-            # 0.25 * w / own ("per_kind") times Gk, the weight of the entry's kind words in the question (worked
-            # out per question); with no own words cd is 1 and every word adds w. When t is the only common word
-            # of the question the entry has, cd <= idf(t) / own ("alone").
-            bounds: dict[str, list[float]] = {}    # per common word: [base, per_kind, alone]
-            infos = mask_info.setdefault(kind_words, {})
-            kind_factor_max = -1.0   # every document of an entry has its kind's words: one maximum for them all
-            for (mask, weight), own in rows.items():
-                info = infos.get(mask)
-                if info is None:
-                    words = mask_words[mask]
-                    own_words = [t for t in words if t not in kind_words]
-                    info = infos[mask] = (own_words, [idf.get(t, 0.0) for t in own_words], len(own_words) < len(words),
-                                          sum(idf.get(t, 0.0) for t in own_words))
-                own_words, own_idfs, has_kind, own_common = info
-                if not own_words:   # only kind words
-                    kind_factor = weight * 0.75 if own else weight
-                    if kind_factor > kind_factor_max:
-                        kind_factor_max = kind_factor
-                    continue
-                if own:
-                    rho = own_common / own
-                    own_factor = weight * (0.75 + 0.25 * (rho if rho < 1.0 else 1.0))
-                    kind_factor = weight * 0.75
-                    kind_share = 0.25 * weight / own
-                    for t, x in zip(own_words, own_idfs):
-                        x /= own
-                        f = weight * (0.75 + 0.25 * (x if x < 1.0 else 1.0))
-                        b = bounds.get(t)
-                        if b is None:
-                            bounds[t] = [own_factor, kind_share, f]
-                            continue
-                        if own_factor > b[0]:
-                            b[0] = own_factor
-                        if kind_share > b[1]:
-                            b[1] = kind_share
-                        if f > b[2]:
-                            b[2] = f
-                else:
-                    own_factor = kind_factor = weight
-                    for t in own_words:
-                        b = bounds.get(t)
-                        if b is None:
-                            bounds[t] = [weight, 0.0, weight]
-                            continue
-                        if weight > b[0]:
-                            b[0] = weight
-                        if weight > b[2]:
-                            b[2] = weight
-                if has_kind and kind_factor > kind_factor_max:
-                    kind_factor_max = kind_factor
-            for t in kind_common_words[kind_words]:   # (alone, a kind word adds as much)
-                bounds[t] = [kind_factor_max, 0.0, kind_factor_max]
-            toks, title = self.entry_tokens[i], self.title_tokens[i]
-            kind_i = self._kind_of[i]
-            kind_appends = list_appends[kind_i]
-            for t, (f, per_kind, alone) in bounds.items():
-                rest = rests[t in toks][t in title]
-                appends = kind_appends.get(t)
-                if appends is None:
-                    lists = self._lists[t][kind_i] = (array("i"), array("d"), array("d"), array("d"))
-                    appends = kind_appends[t] = tuple(a.append for a in lists)
-                add_entry, add_limit, add_per_kind, add_alone = appends
-                add_entry(i)
-                add_limit(DOC_SHARE * f + rest)
-                add_per_kind(DOC_SHARE * per_kind)
-                add_alone(DOC_SHARE * alone + rest)
-        del masks, mask_info
-        self._masks: list[int] = list(mask_number)     # by number
-        del mask_number
-        # ... and as bytes, a row per mask: the common word of bit b is bit b % 8 of byte b // 8.
-        width = max(1, (len(common) + 7) // 8)
-        self._mask_bytes = np.frombuffer(b"".join(m.to_bytes(width, "little") for m in self._masks),
-                                         dtype=np.uint8).reshape(len(self._masks), width)
-        self._doc_arrays(doc_entry, doc_weight, doc_own, doc_kind, doc_mask, postings)
+        toks, titles = self.entry_tokens, self.title_tokens
+        rest = np.array([rests[common[b] in toks[i]][common[b] in titles[i]]
+                         for i, b in zip(all_entry.tolist(), all_bit.tolist())], dtype=np.float64)
+        limit = DOC_SHARE * all_base + rest
+        per_kind_v = DOC_SHARE * all_per_kind
+        alone_v = DOC_SHARE * all_alone + rest
+        kind_of = np.frombuffer(self._kind_of, dtype=np.int8).astype(np.int64) if len(self._kind_of) else \
+            np.zeros(0, dtype=np.int64)
+        all_kind = kind_of[all_entry]
+        order = np.lexsort((all_entry, all_kind, all_bit))
+        all_entry, all_kind, all_bit = all_entry[order], all_kind[order], all_bit[order]
+        limit, per_kind_v, alone_v = limit[order], per_kind_v[order], alone_v[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = (all_bit[1:] != all_bit[:-1]) | (all_kind[1:] != all_kind[:-1])
+        block_starts = np.flatnonzero(first).tolist()
+        blocks = [(int(all_bit[a]), int(all_entry[a]), int(all_kind[a]), a, b)
+                  for a, b in zip(block_starts, block_starts[1:] + [len(order)])]
+        blocks.sort(key=lambda blk: (blk[0], blk[1]))    # per word, its kinds in the order of their first entries
+        entries_i = all_entry.astype(np.int32)
+
+        def of(values: np.ndarray, code: str) -> array:
+            out = array(code)
+            out.frombytes(values.tobytes())
+            return out
+
+        for b, _, kind_i, lo, hi in blocks:
+            self._lists[common[b]][kind_i] = (of(entries_i[lo:hi], "i"), of(limit[lo:hi], "d"),
+                                              of(per_kind_v[lo:hi], "d"), of(alone_v[lo:hi], "d"))
         # For the words in very many entries: how many have each, and per kind its highest bounds (see rank_query).
         self._list_size = {t: sum(len(group[0]) for group in groups.values()) for t, groups in self._lists.items()}
         self._list_high = {t: {kind_i: (max(limits), max(per_kind)) for kind_i, (_, limits, per_kind, _) in groups.items()}
                            for t, groups in self._lists.items()}
-
-    def _doc_arrays(self, doc_entry: array, doc_weight: array, doc_own: array, doc_kind: array, doc_mask: array,
-                    postings: dict[str, array]) -> None:
-        """The documents with a rare word as arrays, for the question's first step: per rare word, the documents that
-        hold it (``_post_docs[_post_ptr[k]:_post_ptr[k + 1]]``, ascending; k = ``_tok_id[word]``); per document its
-        entry (ascending too), weight, own idf, group of kind words and mask of common words."""
-        def of(values: array, dtype: type) -> np.ndarray:
-            return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
-
-        self._doc_entry = of(doc_entry, np.int32)
-        self._doc_weight = of(doc_weight, np.float64)
-        self._doc_kind = of(doc_kind, np.int8)
-        self._doc_mask = of(doc_mask, np.int32)
-        # Own idf, divided by: where it is 0 (``_doc_ownless``) it is 1 here and 1 is added to the quotient (then cd
-        # is 1 whatever the question holds: min(1, x + 1)).
-        own = of(doc_own, np.float64)
-        self._doc_ownless = own == 0
-        own[self._doc_ownless] = 1.0
-        self._doc_own = own
-        self._tok_id = {t: k for k, t in enumerate(postings)}
-        self._post_ptr = [0, *accumulate(map(len, postings.values()))]
-        self._post_docs = (np.concatenate([np.frombuffer(a, dtype=np.int32) for a in postings.values() if len(a)])
-                           if self._post_ptr[-1] else np.zeros(0, dtype=np.int32))
-        # Per kind word: which groups of kind words hold it (it does not count as the document's own word there).
-        self._kind_has = {t: np.array([t in group for group in self._kind_groups])
-                          for group in self._kind_groups for t in group}
 
     @staticmethod
     def _texts(entry: Entry) -> Iterable[tuple[str, float]]:
